@@ -1,0 +1,78 @@
+// Processes of a case tree. Work in another process is a function handed to Fork(); the returned
+// Child owns the process (killed and reaped if still there when it goes out of scope). Expectations
+// that fail inside the child are recorded in the shared case state and fail the case.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ipcc {
+
+using std::chrono::milliseconds;
+inline constexpr milliseconds kDefaultWait = std::chrono::seconds(5);
+
+// Exit status a child uses when an expectation failed in it (the message is already recorded).
+inline constexpr int kChildFailedExit = 101;
+// Exit status a child uses when the harness broke in it.
+inline constexpr int kChildHarnessErrorExit = 102;
+
+class Child {
+ public:
+  Child() = default;
+  explicit Child(pid_t pid) : pid_(pid) {}
+  Child(Child&& other) noexcept : pid_(other.pid_), status_(other.status_) { other.pid_ = -1; }
+  Child& operator=(Child&& other) noexcept;
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child();
+
+  pid_t pid() const { return pid_; }
+  bool reaped() const { return status_.has_value(); }
+
+  // Waits (bounded) for the child to end and returns its wait status. An expired wait is a harness
+  // error (the child is killed first).
+  int Wait(milliseconds timeout = kDefaultWait);
+  // Like Wait, but returns nullopt when the child is still running at the deadline.
+  std::optional<int> TryWait(milliseconds timeout);
+  // Waits for a state change reported by waitpid with the given options (WUNTRACED, WCONTINUED),
+  // bounded; returns the status or nullopt on expiry. The child is not considered reaped unless it ended.
+  std::optional<int> WaitFor(int options, milliseconds timeout);
+  // Sends a signal (harness error if it cannot be sent).
+  void Signal(int sig);
+  // Kills and reaps the child if it is still there.
+  void Kill();
+  // Stops owning the process (it will not be killed or reaped by this object).
+  pid_t Release();
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+};
+
+// Runs fn in a forked child. The child exits 0 when fn returns with no failure recorded by it,
+// kChildFailedExit when an expectation failed, kChildHarnessErrorExit on a harness error; it never
+// returns into the caller's code.
+Child Fork(const std::function<void()>& fn);
+
+// Forks, runs fn, and waits for the child; returns its wait status.
+int RunInChild(const std::function<void()>& fn, milliseconds timeout = kDefaultWait);
+
+// Expects that a child ended normally with status 0; otherwise records a failure naming what was seen
+// (a death by an unexpected signal is recorded as a crash of the case tree).
+void ExpectCleanExit(int status, const std::string& what);
+
+// Exec's one of the fixture programs (fixtures/) as an unrelated process: it is not a fork of the case
+// process' image. `args` follow the fixture's sub-command name.
+Child SpawnFixture(const std::string& subcommand, const std::vector<std::string>& args);
+// Full path of the fixture program (next to the running binary, or IPCCONFORM_FIXTURE).
+std::string FixturePath();
+
+// Waits for a pid that is not our child (for example one reparented away) to disappear, bounded.
+bool WaitGone(pid_t pid, milliseconds timeout);
+
+}  // namespace ipcc

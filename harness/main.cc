@@ -1,0 +1,108 @@
+// ipcconform: the command-line front end (run, list).
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "harness/case.h"
+#include "harness/runner.h"
+
+namespace {
+
+using nlohmann::json;
+
+json CatalogueJson(bool include_hidden) {
+  json cases = json::array();
+  for (const auto& c : ipcc::Registry::All()) {
+    if (c.meta.hidden && !include_hidden) continue;
+    cases.push_back({{"id", c.id},
+                     {"mechanism", c.mechanism},
+                     {"interface", c.interface},
+                     {"title", c.meta.title},
+                     {"statement", c.meta.statement},
+                     {"refs", c.meta.refs},
+                     {"class", ipcc::ConformanceName(c.meta.cls)},
+                     {"needs", ipcc::NeedNames(c.meta.needs)},
+                     {"timeout_ms", c.meta.timeout.count()},
+                     {"raw_syscalls", c.meta.raw_syscalls},
+                     {"source", fmt::format("{}:{}", c.file, c.line)}});
+  }
+  return cases;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ipcconform: conformance checker for Linux/POSIX inter-process communication"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(IPCC_VERSION) + " (" + IPCC_GIT_COMMIT + ")");
+
+  ipcc::RunOptions run;
+  double timeout_s = 0;
+  std::string isolation = "auto";
+  CLI::App* run_cmd = app.add_subcommand("run", "Run conformance cases and write the reports");
+  run_cmd->add_option("--filter,-f", run.filters, "Case id glob (repeatable), e.g. 'fifo.open.*'");
+  run_cmd->add_option("--mechanism,-m", run.mechanisms, "Mechanism to run (repeatable), e.g. pipe");
+  run_cmd->add_option("--jobs,-j", run.jobs, "Cases run in parallel (default: number of CPUs)")
+      ->check(CLI::Range(1, 256));
+  run_cmd->add_option("--timeout", timeout_s, "Per-case timeout in seconds (overrides each case's own)")
+      ->check(CLI::Range(0.01, 3600.0));
+  run_cmd->add_option("--out,-o", run.out, "Folder for results.jsonl and the reports")->capture_default_str();
+  run_cmd->add_option("--target,-t", run.target, "Where the cases run")->capture_default_str();
+  run_cmd->add_option("--isolation", isolation, "auto, namespaces or process-group")
+      ->check(CLI::IsMember({"auto", "namespaces", "process-group"}))
+      ->capture_default_str();
+  run_cmd->add_flag("--quiet,-q", run.quiet, "No progress or summary");
+
+  bool list_json = false;
+  bool list_hidden = false;
+  CLI::App* list_cmd = app.add_subcommand("list", "List the case catalogue");
+  list_cmd->add_flag("--json", list_json, "The whole catalogue with metadata, as JSON");
+  list_cmd->add_flag("--hidden", list_hidden, "Include the harness self-test cases");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "ipcconform: {}\n", e.what());
+    return 2;
+  }
+
+  try {
+    if (*list_cmd) {
+      if (auto problems = ipcc::Registry::Validate(); !problems.empty()) {
+        for (const auto& p : problems) fmt::print(stderr, "ipcconform: catalogue: {}\n", p);
+        return 2;
+      }
+      if (list_json) {
+        std::cout << CatalogueJson(list_hidden).dump(2) << "\n";
+      } else {
+        for (const auto& c : ipcc::Registry::All()) {
+          if (c.meta.hidden && !list_hidden) continue;
+          fmt::print("{:<60} {}\n", c.id, c.meta.title);
+        }
+      }
+      return 0;
+    }
+    if (*run_cmd) {
+      if (timeout_s > 0) run.timeout = std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
+      run.isolation = isolation == "namespaces"      ? ipcc::IsolationMode::namespaces
+                      : isolation == "process-group" ? ipcc::IsolationMode::process_group
+                                                     : ipcc::IsolationMode::automatic;
+      return ipcc::Run(run);
+    }
+  } catch (const ipcc::UsageError& e) {
+    fmt::print(stderr, "ipcconform: {}\n", e.what());
+    return 2;
+  }
+  return 2;
+}

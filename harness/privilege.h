@@ -1,0 +1,31 @@
+// Dropping to an unprivileged identity for permission cases.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+
+namespace ipcc {
+
+struct Identity {
+  uid_t uid;
+  gid_t gid;
+};
+
+// The unprivileged identity cases drop to (the "nobody" user, else 65534), or nullopt with a reason
+// when this process cannot switch identity (not root, or a user namespace with a single mapping).
+std::optional<Identity> UnprivilegedIdentity(std::string* why_not = nullptr);
+
+// In the calling (child) process: drop supplementary groups, gid and uid to `who`, for good.
+// A harness error when the kernel refuses.
+void DropPrivileges(const Identity& who);
+
+}  // namespace ipcc
+
+// In a test body: the identity to drop to, or UNSUPPORTED with the reason.
+#define IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(var)                         \
+  std::string ipcc_why_##var;                                           \
+  const auto ipcc_opt_##var = ::ipcc::UnprivilegedIdentity(&ipcc_why_##var); \
+  if (!ipcc_opt_##var) IPCC_UNSUPPORTED(ipcc_why_##var);                \
+  const ::ipcc::Identity var = *ipcc_opt_##var

@@ -1,0 +1,124 @@
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "harness/case.h"
+#include "harness/state.h"
+
+namespace ipcc {
+namespace {
+
+struct Store {
+  std::vector<CaseInfo> cases;
+  std::vector<std::string> problems;
+  bool sorted = false;
+};
+
+Store& TheStore() {
+  static Store store;
+  return store;
+}
+
+}  // namespace
+
+std::vector<std::string> Registry::Check(const CaseInfo& info) {
+  static const std::regex kPart("[a-z][a-z0-9_]*");
+  std::vector<std::string> problems;
+  auto where = fmt::format("{}:{}: case {}", info.file, info.line, info.id);
+  if (!std::regex_match(info.mechanism, kPart) || !std::regex_match(info.interface, kPart) ||
+      info.id.size() <= info.mechanism.size() + info.interface.size() + 2) {
+    problems.push_back(where + ": id must be <mechanism>.<interface>.<behaviour> in lower snake case");
+  } else if (!std::regex_match(info.id.substr(info.mechanism.size() + info.interface.size() + 2), kPart)) {
+    problems.push_back(where + ": behaviour part of the id must be lower snake case");
+  }
+  if (info.meta.title.empty()) problems.push_back(where + ": has no title");
+  if (info.meta.statement.empty()) problems.push_back(where + ": has no statement");
+  if (info.meta.refs.empty() ||
+      std::any_of(info.meta.refs.begin(), info.meta.refs.end(), [](const auto& r) { return r.empty(); })) {
+    problems.push_back(where + ": has no reference (man page section or POSIX clause)");
+  }
+  if (info.meta.timeout.count() <= 0) problems.push_back(where + ": timeout must be positive");
+  return problems;
+}
+
+bool Registry::Add(std::string_view mechanism, std::string_view interface, std::string_view behaviour,
+                   CaseMeta meta, const char* file, int line) {
+  Store& store = TheStore();
+  CaseInfo info;
+  info.id = fmt::format("{}.{}.{}", mechanism, interface, behaviour);
+  info.mechanism = mechanism;
+  info.interface = interface;
+  info.gtest_name = fmt::format("{}_{}.{}", mechanism, interface, behaviour);
+  info.meta = std::move(meta);
+  info.file = file;
+  info.line = line;
+  for (auto& p : Check(info)) store.problems.push_back(std::move(p));
+  for (const auto& other : store.cases) {
+    if (other.id == info.id) {
+      store.problems.push_back(fmt::format("{}:{}: case {} repeats the id declared at {}:{}", info.file,
+                                           info.line, info.id, other.file, other.line));
+    }
+  }
+  store.cases.push_back(std::move(info));
+  store.sorted = false;
+  return true;
+}
+
+const std::vector<CaseInfo>& Registry::All() {
+  Store& store = TheStore();
+  if (!store.sorted) {
+    std::stable_sort(store.cases.begin(), store.cases.end(),
+                     [](const CaseInfo& a, const CaseInfo& b) { return a.id < b.id; });
+    store.sorted = true;
+  }
+  return store.cases;
+}
+
+const CaseInfo* Registry::Find(std::string_view id) {
+  for (const auto& c : All()) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Registry::Validate() { return TheStore().problems; }
+
+std::string_view ConformanceName(Conformance cls) {
+  switch (cls) {
+    case Conformance::posix: return "posix";
+    case Conformance::xsi: return "xsi";
+    case Conformance::linux_specific: return "linux";
+    case Conformance::implementation_defined: return "implementation-defined";
+  }
+  return "unknown";
+}
+
+std::vector<std::string> NeedNames(unsigned needs) {
+  std::vector<std::string> names;
+  if (needs & kNeedRoot) names.emplace_back("root");
+  if (needs & kNeedSecondUid) names.emplace_back("second-uid");
+  if (needs & kNeedIpcNamespace) names.emplace_back("ipc-namespace");
+  if (needs & kNeedNamespaces) names.emplace_back("namespaces");
+  return names;
+}
+
+void CaseTest::SetUp() {
+  // The state is reset by the listener at test start; nothing else to prepare.
+}
+
+void CaseTest::TearDown() {
+  SharedState& s = State();
+  std::uint32_t marks = s.marks.load();
+  if ((marks & (kMarkFailed | kMarkError | kMarkCrashed)) != 0 && !HasFailure()) {
+    // Another process of the tree failed; make this test fail too, for runs under plain gtest.
+    // The messages are already in the shared log, so this failure is not logged again.
+    ::testing::Test::RecordProperty("ipcconform_tree_failure", "1");
+    GTEST_FAIL_AT(__FILE__, __LINE__) << "another process of the case tree failed:\n" << LogText();
+  }
+}
+
+}  // namespace ipcc

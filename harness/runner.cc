@@ -1,0 +1,361 @@
+#include "harness/runner.h"
+
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <ctime>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <cmath>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "harness/fingerprint.h"
+#include "harness/names.h"
+#include "reports/junit.h"
+#include "reports/results.h"
+
+#ifndef IPCC_VERSION
+#define IPCC_VERSION "0.0.0"
+#endif
+#ifndef IPCC_GIT_COMMIT
+#define IPCC_GIT_COMMIT "unknown"
+#endif
+
+namespace ipcc {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+std::atomic<int> g_interrupted{0};
+
+void OnInterrupt(int sig) { g_interrupted.store(sig); }
+
+std::string NowIso() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool Matches(const std::string& glob, const CaseInfo& c) {
+  if (c.meta.hidden && glob.rfind(c.mechanism + ".", 0) != 0) return false;
+  return fnmatch(glob.c_str(), c.id.c_str(), 0) == 0;
+}
+
+// Writes whole lines with one write each, so a killed runner leaves only whole records behind.
+class JsonlWriter {
+ public:
+  explicit JsonlWriter(const std::string& path) {
+    fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0644);
+    if (fd_ < 0) throw UsageError(fmt::format("cannot write {}: {}", path, ErrnoName(errno)));
+  }
+  ~JsonlWriter() {
+    if (fd_ >= 0) close(fd_);
+  }
+  JsonlWriter(const JsonlWriter&) = delete;
+  JsonlWriter& operator=(const JsonlWriter&) = delete;
+  void Write(const json& record) {
+    std::string line = record.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    for (std::size_t off = 0; off < line.size();) {
+      ssize_t n = ::write(fd_, line.data() + off, line.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      off += static_cast<std::size_t>(n);
+    }
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+struct Running {
+  const CaseInfo* info;
+  StartedCase started;
+  Clock::time_point deadline;  // backstop: the supervisor enforces the real timeout
+  std::string buffer;
+};
+
+class Progress {
+ public:
+  Progress(std::size_t total, bool quiet) : total_(total), quiet_(quiet), tty_(isatty(STDOUT_FILENO) != 0) {}
+  void CaseDone(const json& rec, std::size_t done, std::size_t running) {
+    if (quiet_) return;
+    const std::string outcome = rec["outcome"];
+    if (tty_) {
+      if (outcome != "PASS") {
+        fmt::print("\r\033[K{:<11} {}\n", outcome, rec["id"].get<std::string>());
+      }
+      fmt::print("\r\033[K[{:>4}/{}] {} running  {:<11} {}", done, total_, running, outcome,
+                 rec["id"].get<std::string>());
+      std::fflush(stdout);
+    } else {
+      fmt::print("{:<11} {} ({:.1f} ms)\n", outcome, rec["id"].get<std::string>(),
+                 rec["duration_ms"].get<double>());
+    }
+  }
+  void End() {
+    if (tty_ && !quiet_) fmt::print("\r\033[K");
+  }
+
+ private:
+  std::size_t total_;
+  bool quiet_;
+  bool tty_;
+};
+
+void PrintSummary(const std::vector<json>& records, const std::map<std::string, int>& counts, double wall_s,
+                  const std::string& out, bool interrupted) {
+  std::vector<const json*> bad;
+  for (const auto& r : records) {
+    if (IsBadOutcome(r["outcome"])) bad.push_back(&r);
+  }
+  if (!bad.empty()) {
+    fmt::print("\nProblems ({}):\n", bad.size());
+    for (const json* r : bad) {
+      fmt::print("\n{} {}\n", (*r)["outcome"].get<std::string>(), (*r)["id"].get<std::string>());
+      std::string msg = (*r)["message"];
+      if (msg.size() > 2000) msg = msg.substr(0, 2000) + " ...";
+      for (std::size_t pos = 0; pos < msg.size();) {
+        auto nl = msg.find('\n', pos);
+        fmt::print("    {}\n", msg.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
+        if (nl == std::string::npos) break;
+        pos = nl + 1;
+      }
+    }
+  }
+  std::string line;
+  for (const char* o : {"PASS", "FAIL", "UNSUPPORTED", "SKIP", "ERROR", "TIMEOUT", "CRASH"}) {
+    auto it = counts.find(o);
+    if (it != counts.end() && it->second > 0) line += fmt::format("{}{} {}", line.empty() ? "" : ", ", it->second, o);
+  }
+  fmt::print("\n{}{} cases: {} in {:.1f} s\n", interrupted ? "INTERRUPTED after " : "", records.size(),
+             line.empty() ? "none run" : line, wall_s);
+  fmt::print("Reports: {}/results.jsonl, {}/junit.xml\n", out, out);
+}
+
+}  // namespace
+
+bool IsBadOutcome(const std::string& outcome) {
+  return outcome == "FAIL" || outcome == "ERROR" || outcome == "TIMEOUT" || outcome == "CRASH";
+}
+
+std::vector<const CaseInfo*> SelectCases(const std::vector<std::string>& filters,
+                                         const std::vector<std::string>& mechanisms) {
+  const auto& all = Registry::All();
+  std::set<std::string> known;
+  for (const auto& c : all) {
+    if (!c.meta.hidden) known.insert(c.mechanism);
+  }
+  for (const auto& m : mechanisms) {
+    if (known.count(m) == 0) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      throw UsageError(fmt::format("unknown mechanism '{}' (known: {})", m, list));
+    }
+  }
+  for (const auto& f : filters) {
+    if (std::none_of(all.begin(), all.end(), [&](const CaseInfo& c) { return Matches(f, c); })) {
+      throw UsageError(fmt::format("the filter '{}' matches no case (see `ipcconform list`)", f));
+    }
+  }
+  std::vector<const CaseInfo*> selected;
+  for (const auto& c : all) {
+    bool by_filter = filters.empty() ? !c.meta.hidden
+                                     : std::any_of(filters.begin(), filters.end(),
+                                                   [&](const std::string& f) { return Matches(f, c); });
+    bool by_mech = mechanisms.empty() ||
+                   std::find(mechanisms.begin(), mechanisms.end(), c.mechanism) != mechanisms.end();
+    if (by_filter && by_mech) selected.push_back(&c);
+  }
+  if (selected.empty()) throw UsageError("the selection is empty: no case matches both the filters and mechanisms");
+  return selected;
+}
+
+int Run(const RunOptions& options) {
+  if (options.target != "native") {
+    throw UsageError(fmt::format("unknown target '{}' (available: native)", options.target));
+  }
+  if (auto problems = Registry::Validate(); !problems.empty()) {
+    for (const auto& p : problems) fmt::print(stderr, "ipcconform: catalogue: {}\n", p);
+    return 2;
+  }
+  auto selected = SelectCases(options.filters, options.mechanisms);
+
+  std::error_code ec;
+  std::filesystem::create_directories(options.out, ec);
+  if (ec) throw UsageError(fmt::format("cannot create the out folder {}: {}", options.out, ec.message()));
+  if (access(options.out.c_str(), W_OK) != 0) {
+    throw UsageError(fmt::format("the out folder {} is not writable: {}", options.out, ErrnoName(errno)));
+  }
+  const std::string jsonl_path = options.out + "/results.jsonl";
+  JsonlWriter jsonl(jsonl_path);
+
+  IsolationSupport isolation = ProbeIsolation(options.isolation);
+  if (options.isolation == IsolationMode::namespaces && !isolation.namespaces) {
+    throw UsageError("--isolation namespaces: " + isolation.reason);
+  }
+  int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (!isolation.namespaces && jobs > 1) {
+    // Without IPC namespaces, objects a case leaves behind are found by comparing snapshots, which
+    // only attributes them correctly when one case runs at a time.
+    if (!options.quiet) fmt::print("note: no namespaces ({}); running one case at a time\n", isolation.reason);
+    jobs = 1;
+  }
+
+  char temp_base[] = "/tmp/ipcconform-run-XXXXXX";
+  if (mkdtemp(temp_base) == nullptr) throw UsageError(fmt::format("mkdtemp in /tmp: {}", ErrnoName(errno)));
+
+  const auto started = Clock::now();
+  json header = {{"record", "header"},
+                 {"format", kResultsFormat},
+                 {"tool", "ipcconform"},
+                 {"version", IPCC_VERSION},
+                 {"commit", IPCC_GIT_COMMIT},
+                 {"target", options.target},
+                 {"started", NowIso()},
+                 {"fingerprint", Fingerprint()},
+                 {"isolation",
+                  {{"namespaces", isolation.namespaces},
+                   {"user_namespace", isolation.user_namespace},
+                   {"reason", isolation.reason}}},
+                 {"jobs", jobs},
+                 {"selection",
+                  {{"filters", options.filters}, {"mechanisms", options.mechanisms}, {"cases", selected.size()}}}};
+  jsonl.Write(header);
+
+  struct sigaction sa {};
+  sa.sa_handler = OnInterrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::deque<const CaseInfo*> queue(selected.begin(), selected.end());
+  std::vector<Running> running;
+  std::vector<json> records;
+  std::map<std::string, int> counts;
+  Progress progress(selected.size(), options.quiet);
+
+  auto finish = [&](Running& r, json rec) {
+    json full = {{"record", "case"},
+                 {"id", r.info->id},
+                 {"mechanism", r.info->mechanism},
+                 {"interface", r.info->interface},
+                 {"title", r.info->meta.title},
+                 {"class", ConformanceName(r.info->meta.cls)},
+                 {"refs", r.info->meta.refs}};
+    full.update(rec);
+    jsonl.Write(full);
+    counts[full["outcome"].get<std::string>()]++;
+    records.push_back(full);
+    progress.CaseDone(full, records.size(), running.size() - 1);
+  };
+
+  while ((!queue.empty() || !running.empty()) && g_interrupted.load() == 0) {
+    while (!queue.empty() && static_cast<int>(running.size()) < jobs) {
+      const CaseInfo* info = queue.front();
+      queue.pop_front();
+      SuperviseOptions so;
+      so.timeout = options.timeout.value_or(info->meta.timeout);
+      so.isolation = isolation;
+      so.temp_base = temp_base;
+      StartedCase sc = StartCase(*info, so);
+      if (sc.supervisor > 0) setpgid(sc.supervisor, sc.supervisor);
+      running.push_back({info, sc, Clock::now() + so.timeout + std::chrono::seconds(15), {}});
+      if (sc.supervisor <= 0) {
+        finish(running.back(), FinishCase(sc));
+        running.pop_back();
+      }
+    }
+    std::vector<pollfd> fds;
+    for (const auto& r : running) fds.push_back({r.started.record_fd, POLLIN, 0});
+    int n = poll(fds.data(), fds.size(), 100);
+    if (n < 0 && errno != EINTR) break;
+    for (std::size_t i = running.size(); i-- > 0;) {
+      Running& r = running[i];
+      bool done = false;
+      if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+        char buf[8192];
+        ssize_t got = read(r.started.record_fd, buf, sizeof buf);
+        if (got > 0) {
+          r.buffer.append(buf, static_cast<std::size_t>(got));
+        } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+          done = true;
+        }
+      }
+      if (!done && Clock::now() > r.deadline) {
+        kill(-r.started.supervisor, SIGKILL);
+        kill(r.started.supervisor, SIGKILL);
+        r.buffer.clear();
+        done = true;
+      }
+      if (done) {
+        close(r.started.record_fd);
+        int status = 0;
+        waitpid(r.started.supervisor, &status, 0);
+        json rec = json::parse(r.buffer, nullptr, false);
+        if (rec.is_discarded() || !rec.is_object() || !rec.contains("outcome")) {
+          rec = {{"outcome", "ERROR"},
+                 {"message", fmt::format("the case supervisor sent no record ({})", DescribeWaitStatus(status))},
+                 {"isolation", "unknown"},
+                 {"duration_ms", 0.0}};
+        }
+        Running finished = std::move(r);
+        running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
+        running.push_back(std::move(finished));  // keep `running.size()` meaningful in finish()
+        finish(running.back(), rec);
+        running.pop_back();
+      }
+    }
+  }
+
+  const bool interrupted = g_interrupted.load() != 0;
+  for (auto& r : running) {  // interrupted: kill every tree still running
+    kill(-r.started.supervisor, SIGKILL);
+    kill(r.started.supervisor, SIGKILL);
+    close(r.started.record_fd);
+    waitpid(r.started.supervisor, nullptr, 0);
+  }
+  std::filesystem::remove_all(temp_base, ec);
+  progress.End();
+
+  const double wall_s = std::chrono::duration<double>(Clock::now() - started).count();
+  jsonl.Write({{"record", "end"},
+               {"finished", NowIso()},
+               {"wall_ms", std::round(wall_s * 1e6) / 1e3},
+               {"counts", counts},
+               {"interrupted", interrupted},
+               {"not_run", queue.size() + running.size()}});
+
+  std::string report_error;
+  try {
+    auto results = ReadResults(jsonl_path);
+    WriteJUnitFile({results}, options.out + "/junit.xml");
+  } catch (const std::exception& e) {
+    report_error = e.what();
+  }
+  if (!options.quiet) PrintSummary(records, counts, wall_s, options.out, interrupted);
+  if (!report_error.empty()) {
+    fmt::print(stderr, "ipcconform: writing reports: {}\n", report_error);
+    return 1;
+  }
+  if (interrupted) return 128 + g_interrupted.load();
+  for (const auto& [outcome, count] : counts) {
+    if (IsBadOutcome(outcome) && count > 0) return 1;
+  }
+  return 0;
+}
+
+}  // namespace ipcc

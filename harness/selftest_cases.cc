@@ -1,0 +1,89 @@
+// Hidden self-test cases: not in the catalogue, run only when a filter names "selftest.". They prove
+// that the harness turns a hang into TIMEOUT, a crash into CRASH, a failure in another process into
+// FAIL and a broken set-up into ERROR, and that nothing they leave behind survives the case.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness/harness.h"
+
+namespace {
+
+using namespace ipcc;
+using std::chrono::milliseconds;
+
+// Leaves every kind of object behind and then hangs in processes that ignore SIGTERM, one of which
+// left the session: only killing the whole tree ends it.
+IPC_CASE(selftest, timeout, hang_becomes_timeout, .title = "a hanging case becomes TIMEOUT",
+         .statement = "A case that does not finish within its timeout is reported as TIMEOUT and its whole "
+                      "process tree is killed.",
+         .refs = {"ipcconform harness"}, .cls = Conformance::implementation_defined,
+         .timeout = milliseconds(1000), .hidden = true) {
+  int shm = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+  ASSERT_GE(shm, 0);
+  int fd = shm_open("/ipcconform-selftest-leak", O_CREAT | O_RDWR, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(mkfifo(TempPath("leak.fifo").c_str(), 0600), 0);
+  for (int i = 0; i < 2; ++i) {
+    Child c = Fork([] {
+      signal(SIGTERM, SIG_IGN);
+      setsid();
+      for (;;) pause();
+    });
+    c.Release();
+  }
+  signal(SIGTERM, SIG_IGN);
+  for (;;) pause();
+}
+
+IPC_CASE(selftest, crash, segfault_becomes_crash, .title = "a crashing case becomes CRASH",
+         .statement = "A case whose process dies of a signal is reported as CRASH.",
+         .refs = {"ipcconform harness"}, .cls = Conformance::implementation_defined, .hidden = true) {
+  ASSERT_GE(shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600), 0);
+  raise(SIGSEGV);
+}
+
+IPC_CASE(selftest, child, failure_propagates, .title = "a failure in a child fails the case",
+         .statement = "An expectation that fails in any process of the tree fails the case with that "
+                      "process's message.",
+         .refs = {"ipcconform harness"}, .cls = Conformance::implementation_defined, .hidden = true) {
+  int status = RunInChild([] { EXPECT_EQ(1, 2) << "message from the child"; });
+  ExpectCleanExit(status, "child");
+}
+
+IPC_CASE(selftest, fixture, failure_propagates, .title = "a failure in an exec'd fixture fails the case",
+         .statement = "A fixture program that reports a failure fails the case with its message.",
+         .refs = {"ipcconform harness"}, .cls = Conformance::implementation_defined, .hidden = true) {
+  Child f = SpawnFixture("fail", {"message from the fixture"});
+  f.Wait();
+}
+
+IPC_CASE(selftest, checkpoint, expired_wait_is_error, .title = "an expired checkpoint wait is ERROR",
+         .statement = "A checkpoint wait that expires is a harness error, not a failure.",
+         .refs = {"ipcconform harness"}, .cls = Conformance::implementation_defined, .hidden = true) {
+  CheckpointWait(3, 1, milliseconds(50));
+}
+
+IPC_CASE(selftest, unsupported, is_not_pass, .title = "UNSUPPORTED is reported as such",
+         .statement = "A case that proves its feature absent is UNSUPPORTED with the reason.",
+         .refs = {"ipcconform harness"}, .cls = Conformance::implementation_defined, .hidden = true) {
+  IPCC_UNSUPPORTED("selftest: the feature is absent");
+}
+
+IPC_CASE(selftest, empty, passes, .title = "an empty case passes",
+         .statement = "A case with an empty body passes; used to measure isolation overhead.",
+         .refs = {"ipcconform harness"}, .cls = Conformance::implementation_defined, .hidden = true) {}
+
+IPC_CASE(selftest, isolation, reports_namespaces, .title = "the case sees its own PID namespace",
+         .statement = "Under namespace isolation the case process is pid 2 of a fresh PID namespace.",
+         .refs = {"ipcconform harness"}, .cls = Conformance::implementation_defined, .hidden = true) {
+  RecordProperty("pid", getpid());
+  EXPECT_EQ(getpid(), 2) << "expected the case process to be pid 2 of its namespace";
+  EXPECT_EQ(access("/dev/shm/ipcconform-selftest-leak", F_OK), -1) << "private /dev/shm sees a host file";
+}
+
+}  // namespace

@@ -1,0 +1,434 @@
+#include "harness/supervisor.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "harness/leaks.h"
+#include "harness/names.h"
+#include "harness/state.h"
+
+namespace ipcc {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+constexpr int kNsFlags = CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWPID;
+constexpr std::size_t kOutputTail = 4000;
+
+void WriteFileOrFail(const char* path, const std::string& text, std::string* error) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    if (error->empty()) *error = fmt::format("writing {}: {}", path, ErrnoName(errno));
+  }
+  if (fd >= 0) close(fd);
+}
+
+// Enters new namespaces in the calling process (children get the new PID namespace). Returns an
+// empty string on success, else what failed.
+std::string EnterNamespaces(bool user_namespace) {
+  std::string error;
+  if (user_namespace) {
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    if (unshare(CLONE_NEWUSER) != 0) return fmt::format("unshare(CLONE_NEWUSER): {}", ErrnoName(errno));
+    WriteFileOrFail("/proc/self/setgroups", "deny", &error);
+    WriteFileOrFail("/proc/self/uid_map", fmt::format("0 {} 1", uid), &error);
+    WriteFileOrFail("/proc/self/gid_map", fmt::format("0 {} 1", gid), &error);
+    if (!error.empty()) return error;
+  }
+  if (unshare(kNsFlags) != 0) return fmt::format("unshare(CLONE_NEWIPC|CLONE_NEWNS|CLONE_NEWPID): {}", ErrnoName(errno));
+  return {};
+}
+
+// In the new namespace's init: private mount propagation, then fresh /proc, /dev/shm, /dev/mqueue.
+std::string PrivateMounts() {
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    return fmt::format("making / private: {}", ErrnoName(errno));
+  }
+  if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+    return fmt::format("mounting /proc for the new PID namespace: {}", ErrnoName(errno));
+  }
+  struct stat st {};
+  if (stat("/dev/shm", &st) == 0 &&
+      mount("ipcconform-shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) {
+    return fmt::format("mounting a private /dev/shm: {}", ErrnoName(errno));
+  }
+  // /dev/mqueue is optional: mq_open works without it being mounted.
+  if (stat("/dev/mqueue", &st) == 0) mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV, nullptr);
+  return {};
+}
+
+void ResetSignals() {
+  sigset_t all;
+  sigemptyset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
+  }
+}
+
+void RemoveTree(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+}
+
+std::string ReadTail(int fd) {
+  std::string out;
+  off_t size = lseek(fd, 0, SEEK_END);
+  if (size <= 0) return out;
+  off_t from = size > static_cast<off_t>(kOutputTail) ? size - static_cast<off_t>(kOutputTail) : 0;
+  out.resize(static_cast<std::size_t>(size - from));
+  ssize_t n = pread(fd, out.data(), out.size(), from);
+  out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return out;
+}
+
+// Kills and reaps every process that is (or was reparented to be) a child of this subreaper.
+void KillDescendants() {
+  for (int round = 0; round < 1000; ++round) {
+    bool any = false;
+    DIR* proc = opendir("/proc");
+    if (proc == nullptr) break;
+    while (const dirent* e = readdir(proc)) {
+      pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+      if (pid <= 0) continue;
+      std::ifstream in(fmt::format("/proc/{}/stat", pid));
+      std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      auto close_paren = stat.rfind(')');
+      if (close_paren == std::string::npos) continue;
+      char state = 0;
+      int ppid = 0;
+      if (std::sscanf(stat.c_str() + close_paren + 1, " %c %d", &state, &ppid) == 2 && ppid == getpid()) {
+        kill(pid, SIGKILL);
+        any = true;
+      }
+    }
+    closedir(proc);
+    int status = 0;
+    while (waitpid(-1, &status, WNOHANG | __WALL) > 0) any = true;
+    if (!any) {
+      if (waitpid(-1, &status, WNOHANG | __WALL) < 0 && errno == ECHILD) break;
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  }
+}
+
+class StateListener : public ::testing::EmptyTestEventListener {
+ public:
+  void OnTestStart(const ::testing::TestInfo&) override { ResetState(); }
+  void OnTestPartResult(const ::testing::TestPartResult& r) override {
+    std::string where = r.file_name() != nullptr ? fmt::format("{}:{}: ", r.file_name(), r.line_number()) : "";
+    std::string msg = r.message();
+    if (msg.find("another process of the case tree failed") != std::string::npos) return;  // already logged
+    if ((State().marks.load() & kMarkError) != 0 && msg.find("C++ exception") != std::string::npos) {
+      return;  // a harness error thrown through the body: recorded as ERROR already
+    }
+    if (r.skipped()) {
+      if ((State().marks.load() & kMarkUnsupported) == 0) Record(kMarkSkipped, msg);
+    } else if (r.failed()) {
+      Record(kMarkFailed, where + msg);
+    }
+  }
+  void OnTestEnd(const ::testing::TestInfo&) override {
+    if (getpid() == State().root_pid.load()) Record(kMarkFinished, "");
+  }
+};
+
+struct Classified {
+  std::string outcome;
+  std::string message;
+};
+
+Classified Classify(bool timed_out, std::chrono::milliseconds timeout, std::optional<int> case_status,
+                    const std::string& setup_error, int top_status) {
+  SharedState& s = State();
+  const std::uint32_t marks = s.marks.load();
+  std::string log = LogText();
+  auto with_log = [&](std::string head) {
+    if (log.empty()) return head;
+    return head.empty() ? log : head + "\n" + log;
+  };
+  if (!setup_error.empty()) return {"ERROR", with_log("isolation set-up failed: " + setup_error)};
+  if (timed_out) {
+    return {"TIMEOUT", with_log(fmt::format("the case did not finish within {} ms; its process tree was killed",
+                                            timeout.count()))};
+  }
+  if (marks & kMarkError) return {"ERROR", with_log("")};
+  if (marks & kMarkCrashed) return {"CRASH", with_log("")};
+  if (marks & kMarkFailed) return {"FAIL", with_log("")};
+  if (!case_status) {
+    return {"ERROR", with_log(fmt::format("the case process's status was not reported (its parent {})",
+                                          DescribeWaitStatus(top_status)))};
+  }
+  if (WIFSIGNALED(*case_status)) {
+    return {"CRASH", with_log(fmt::format("the case process was {}", DescribeWaitStatus(*case_status)))};
+  }
+  if (!(marks & kMarkFinished)) {
+    return {"CRASH", with_log(fmt::format("the case process {} before the case finished",
+                                          DescribeWaitStatus(*case_status)))};
+  }
+  if (marks & kMarkUnsupported) return {"UNSUPPORTED", log};
+  if (marks & kMarkSkipped) return {"SKIP", log};
+  return {"PASS", ""};
+}
+
+// Waits for `pid` until the deadline; true when it ended (status stored), false on expiry.
+bool WaitUntil(pid_t pid, Clock::time_point deadline, int* status) {
+  auto pause = std::chrono::microseconds(10);
+  for (;;) {
+    pid_t r = waitpid(pid, status, WNOHANG | __WALL);
+    if (r == pid) return true;
+    if (r < 0 && errno != EINTR) return true;
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(pause);
+    pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(1));
+  }
+}
+
+[[noreturn]] void Supervise(const CaseInfo& info, const SuperviseOptions& options, int record_fd) {
+  const auto started = Clock::now();
+  setpgid(0, 0);
+  CreateStateFd();
+  ResetState();
+
+  std::string tmp = fmt::format("{}/{}-XXXXXX", options.temp_base, info.id);
+  if (mkdtemp(tmp.data()) == nullptr) tmp = options.temp_base;
+  setenv("IPCCONFORM_TMPDIR", tmp.c_str(), 1);
+  setenv("TMPDIR", tmp.c_str(), 1);
+  int output_fd = memfd_create("ipcconform-output", 0);
+  if (output_fd < 0) output_fd = open("/dev/null", O_WRONLY);
+
+  std::string isolation = "process-group";
+  std::string setup_error;
+  bool use_ns = options.isolation.namespaces;
+  if (use_ns) {
+    setup_error = EnterNamespaces(options.isolation.user_namespace);
+    if (!setup_error.empty()) {
+      // Refused now though the probe allowed it: fall back, and say so in the record.
+      isolation = "process-group (namespaces refused: " + setup_error + ")";
+      setup_error.clear();
+      use_ns = false;
+    } else {
+      isolation = options.isolation.user_namespace ? "namespaces(user,ipc,mnt,pid)" : "namespaces(ipc,mnt,pid)";
+    }
+  }
+
+  IpcSnapshot before;
+  if (!use_ns) {
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    before = TakeIpcSnapshot();
+  }
+
+  auto start_case = [&]() {
+    dup2(output_fd, STDOUT_FILENO);
+    dup2(output_fd, STDERR_FILENO);
+    close(record_fd);
+    RunCaseProcess(info);
+  };
+
+  const pid_t supervisor = getpid();
+  fflush(nullptr);
+  pid_t top = fork();
+  if (top == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // (In a new PID namespace getppid() is 0: the parent lies outside it.)
+    if (!use_ns && getppid() != supervisor) _exit(1);
+    if (!use_ns) {
+      setpgid(0, 0);
+      start_case();
+    }
+    // pid 1 of the new namespace: mounts, then the case process, then reap until it ends.
+    std::string err = PrivateMounts();
+    if (!err.empty()) {
+      Record(kMarkError, "isolation set-up failed: " + err);
+      _exit(1);
+    }
+    pid_t case_pid = fork();
+    if (case_pid == 0) start_case();
+    for (;;) {
+      int status = 0;
+      pid_t r = wait(&status);
+      if (r == case_pid) {
+        State().case_status.store(status);
+        State().case_ended.store(1);
+        _exit(0);  // the kernel kills whatever the case left in the namespace
+      }
+      if (r < 0 && errno == ECHILD) _exit(1);
+    }
+  }
+
+  int status = 0;
+  const bool ended = top > 0 && WaitUntil(top, started + options.timeout, &status);
+  if (top < 0) setup_error = fmt::format("fork: {}", ErrnoName(errno));
+  if (!ended && top > 0) {
+    if (!use_ns) kill(-top, SIGKILL);
+    kill(top, SIGKILL);
+    waitpid(top, &status, __WALL);
+  }
+  std::optional<int> case_status;
+  if (use_ns) {
+    if (State().case_ended.load() != 0) case_status = State().case_status.load();
+  } else if (ended) {
+    case_status = status;
+  }
+  json cleaned = json::array();
+  if (!use_ns) {
+    kill(-top, SIGKILL);
+    KillDescendants();
+    for (auto& what : RemoveNewObjects(before, TakeIpcSnapshot())) cleaned.push_back(what);
+  }
+  const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started);
+
+  Classified c = Classify(!ended && top > 0, options.timeout, case_status, setup_error, status);
+  json record = {{"outcome", c.outcome},
+                 {"message", c.message},
+                 {"isolation", isolation},
+                 {"duration_ms", std::round(elapsed.count() * 1000.0) / 1000.0}};
+  if (!cleaned.empty()) record["cleaned_up"] = cleaned;
+  if (c.outcome != "PASS" && c.outcome != "SKIP" && c.outcome != "UNSUPPORTED") {
+    std::string tail = ReadTail(output_fd);
+    if (!tail.empty()) record["output"] = tail;
+  }
+  RemoveTree(tmp);
+  std::string text = record.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  for (std::size_t off = 0; off < text.size();) {
+    ssize_t n = write(record_fd, text.data() + off, text.size() - off);
+    if (n <= 0) break;
+    off += static_cast<std::size_t>(n);
+  }
+  _exit(0);
+}
+
+}  // namespace
+
+IsolationSupport ProbeIsolation(IsolationMode mode) {
+  IsolationSupport support;
+  if (mode == IsolationMode::process_group) {
+    support.reason = "process-group isolation requested";
+    return support;
+  }
+  const bool want_user = geteuid() != 0;
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::string err = EnterNamespaces(want_user);
+    if (!err.empty()) _exit(10);
+    pid_t init = fork();
+    if (init == 0) _exit(PrivateMounts().empty() ? 0 : 11);
+    int st = 0;
+    waitpid(init, &st, 0);
+    _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 12);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (code == 0) {
+    support.namespaces = true;
+    support.user_namespace = want_user;
+  } else {
+    support.reason = code == 10   ? "the system refuses to create IPC/mount/PID namespaces"
+                     : code == 11 ? "namespaces were created but private /proc or /dev/shm could not be mounted"
+                                  : "the namespace probe failed";
+    if (mode == IsolationMode::namespaces) support.reason += " (namespaces were required)";
+  }
+  return support;
+}
+
+StartedCase StartCase(const CaseInfo& info, const SuperviseOptions& options) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return {};
+  fflush(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    Supervise(info, options, fds[1]);
+  }
+  close(fds[1]);
+  if (pid < 0) {
+    close(fds[0]);
+    return {};
+  }
+  return {pid, fds[0]};
+}
+
+nlohmann::json FinishCase(const StartedCase& started) {
+  std::string text;
+  if (started.record_fd >= 0) {
+    char buf[8192];
+    for (;;) {
+      ssize_t n = read(started.record_fd, buf, sizeof buf);
+      if (n > 0) {
+        text.append(buf, static_cast<std::size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        break;
+      }
+    }
+    close(started.record_fd);
+  }
+  int status = 0;
+  if (started.supervisor > 0) waitpid(started.supervisor, &status, 0);
+  auto record = json::parse(text, nullptr, false);
+  if (record.is_discarded() || !record.is_object() || !record.contains("outcome")) {
+    return {{"outcome", "ERROR"},
+            {"message", started.supervisor < 0 ? std::string("could not start the case supervisor")
+                                               : fmt::format("the case supervisor sent no record ({})",
+                                                             DescribeWaitStatus(status))},
+            {"isolation", "unknown"},
+            {"duration_ms", 0.0}};
+  }
+  return record;
+}
+
+nlohmann::json RunCaseIsolated(const CaseInfo& info, const SuperviseOptions& options) {
+  return FinishCase(StartCase(info, options));
+}
+
+void InstallStateListener() {
+  ::testing::UnitTest::GetInstance()->listeners().Append(new StateListener);
+}
+
+void RunCaseProcess(const CaseInfo& info) {
+  ResetSignals();
+  ResetState();
+  static std::string filter = "--gtest_filter=" + info.gtest_name;
+  static char arg0[] = "ipcconform";
+  static char brief[] = "--gtest_brief=0";
+  char* argv[] = {arg0, filter.data(), brief, nullptr};
+  int argc = 3;
+  ::testing::InitGoogleTest(&argc, argv);
+  InstallStateListener();
+  const int rc = RUN_ALL_TESTS();
+  if (::testing::UnitTest::GetInstance()->test_to_run_count() == 0) {
+    Record(kMarkError, fmt::format("the case {} ({}) is not known to the test framework", info.id,
+                                   info.gtest_name));
+    fflush(nullptr);
+    _exit(3);
+  }
+  fflush(nullptr);
+  _exit(rc == 0 ? 0 : 1);
+}
+
+}  // namespace ipcc
