@@ -146,6 +146,15 @@ void PrintSummary(const std::vector<json>& records, const std::map<std::string, 
   fmt::print("Reports: {}/results.jsonl, {}/junit.xml\n", out, out);
 }
 
+// Why a case cannot run here, or "" when it can.
+std::string UnmetNeeds(const CaseInfo& c, const IsolationSupport& isolation) {
+  if ((c.meta.needs & kNeedRoot) && geteuid() != 0) return "needs root (running as uid " + std::to_string(geteuid()) + ")";
+  if ((c.meta.needs & (kNeedIpcNamespace | kNeedNamespaces)) && !isolation.namespaces) {
+    return "needs its own IPC namespace, which this system refuses (" + isolation.reason + ")";
+  }
+  return {};
+}
+
 }  // namespace
 
 bool IsBadOutcome(const std::string& outcome) {
@@ -267,6 +276,12 @@ int Run(const RunOptions& options) {
     while (!queue.empty() && static_cast<int>(running.size()) < jobs) {
       const CaseInfo* info = queue.front();
       queue.pop_front();
+      if (std::string why = UnmetNeeds(*info, isolation); !why.empty()) {
+        running.push_back({info, {}, Clock::now(), {}});
+        finish(running.back(), {{"outcome", "SKIP"}, {"message", why}, {"isolation", "none"}, {"duration_ms", 0.0}});
+        running.pop_back();
+        continue;
+      }
       SuperviseOptions so;
       so.timeout = options.timeout.value_or(info->meta.timeout);
       so.isolation = isolation;

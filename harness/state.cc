@@ -167,6 +167,11 @@ void CheckpointWait(int id, std::uint32_t count, std::chrono::milliseconds timeo
   }
 }
 
+bool InOwnNamespaces() {
+  const char* env = std::getenv("IPCCONFORM_ISOLATION");
+  return env != nullptr && std::string_view(env) == "namespaces";
+}
+
 std::string TempDir() {
   static std::string dir = [] {
     if (const char* env = std::getenv("IPCCONFORM_TMPDIR"); env != nullptr && *env != '\0') {

@@ -67,6 +67,10 @@ void CheckpointWait(int id, std::uint32_t count = 1,
                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
 std::uint32_t CheckpointValue(int id);
 
+// True when the case runs in IPC, mount and PID namespaces of its own (so it may change IPC sysctls
+// and see only its own objects); false under process-group isolation or when run by hand.
+bool InOwnNamespaces();
+
 // The case's private temporary folder (removed by the supervisor after the case).
 std::string TempDir();
 // A fresh path inside TempDir() that does not exist yet.

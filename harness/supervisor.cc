@@ -237,6 +237,7 @@ bool WaitUntil(pid_t pid, Clock::time_point deadline, int* status) {
     }
   }
 
+  setenv("IPCCONFORM_ISOLATION", use_ns ? "namespaces" : "process-group", 1);
   IpcSnapshot before;
   if (!use_ns) {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
