@@ -70,7 +70,8 @@ class Registry {
   // One line per problem; empty when the catalogue is sound.
   static std::vector<std::string> Validate();
 
-  // For the registry's own unit tests: check a prospective entry against the rules.
+  // The rules, over any list of entries: each entry's own problems, then repeated ids.
+  static std::vector<std::string> FindProblems(const std::vector<CaseInfo>& cases);
   static std::vector<std::string> Check(const CaseInfo& info);
 };
 

@@ -64,6 +64,19 @@ int main(int argc, char** argv) {
   list_cmd->add_flag("--json", list_json, "The whole catalogue with metadata, as JSON");
   list_cmd->add_flag("--hidden", list_hidden, "Include the harness self-test cases");
 
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string command = argv[1];
+    bool known = false;
+    for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; })) known |= sub->get_name() == command;
+    if (!known) {
+      std::string names;
+      for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+      }
+      fmt::print(stderr, "ipcconform: unknown command '{}' (commands: {})\n", command, names);
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

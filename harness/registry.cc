@@ -14,7 +14,6 @@ namespace {
 
 struct Store {
   std::vector<CaseInfo> cases;
-  std::vector<std::string> problems;
   bool sorted = false;
 };
 
@@ -56,13 +55,6 @@ bool Registry::Add(std::string_view mechanism, std::string_view interface, std::
   info.meta = std::move(meta);
   info.file = file;
   info.line = line;
-  for (auto& p : Check(info)) store.problems.push_back(std::move(p));
-  for (const auto& other : store.cases) {
-    if (other.id == info.id) {
-      store.problems.push_back(fmt::format("{}:{}: case {} repeats the id declared at {}:{}", info.file,
-                                           info.line, info.id, other.file, other.line));
-    }
-  }
   store.cases.push_back(std::move(info));
   store.sorted = false;
   return true;
@@ -85,7 +77,21 @@ const CaseInfo* Registry::Find(std::string_view id) {
   return nullptr;
 }
 
-std::vector<std::string> Registry::Validate() { return TheStore().problems; }
+std::vector<std::string> Registry::FindProblems(const std::vector<CaseInfo>& cases) {
+  std::vector<std::string> problems;
+  std::map<std::string, const CaseInfo*> seen;
+  for (const auto& info : cases) {
+    for (auto& p : Check(info)) problems.push_back(std::move(p));
+    auto [it, inserted] = seen.emplace(info.id, &info);
+    if (!inserted) {
+      problems.push_back(fmt::format("{}:{}: case {} repeats the id declared at {}:{}", info.file, info.line,
+                                     info.id, it->second->file, it->second->line));
+    }
+  }
+  return problems;
+}
+
+std::vector<std::string> Registry::Validate() { return FindProblems(All()); }
 
 std::string_view ConformanceName(Conformance cls) {
   switch (cls) {

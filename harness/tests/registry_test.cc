@@ -1,0 +1,73 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "harness/case.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using ipcc::CaseInfo;
+using ipcc::Registry;
+
+CaseInfo Good(std::string id = "pipe.read.blocks") {
+  CaseInfo c;
+  c.id = id;
+  c.mechanism = id.substr(0, id.find('.'));
+  c.interface = id.substr(id.find('.') + 1, id.rfind('.') - id.find('.') - 1);
+  c.meta.title = "title";
+  c.meta.statement = "statement";
+  c.meta.refs = {"pipe(7)"};
+  c.file = "x.cc";
+  c.line = 1;
+  return c;
+}
+
+// The shipped catalogue itself is checked through `ipcconform list` (runner_test.cc), which refuses
+// to start on any of these problems.
+
+TEST(Registry, AGoodEntryPasses) { EXPECT_THAT(Registry::FindProblems({Good()}), IsEmpty()); }
+
+TEST(Registry, MissingStatementIsRefused) {
+  CaseInfo c = Good();
+  c.meta.statement.clear();
+  auto problems = Registry::FindProblems({c});
+  ASSERT_THAT(problems, SizeIs(1));
+  EXPECT_THAT(problems[0], HasSubstr("has no statement"));
+  EXPECT_THAT(problems[0], HasSubstr("x.cc:1"));
+}
+
+TEST(Registry, MissingOrEmptyReferenceIsRefused) {
+  CaseInfo c = Good();
+  c.meta.refs.clear();
+  EXPECT_THAT(Registry::FindProblems({c}), SizeIs(1));
+  c.meta.refs = {""};
+  EXPECT_THAT(Registry::FindProblems({c}), SizeIs(1));
+}
+
+TEST(Registry, RepeatedIdIsRefused) {
+  CaseInfo a = Good();
+  CaseInfo b = Good();
+  b.file = "y.cc";
+  auto problems = Registry::FindProblems({a, b});
+  ASSERT_THAT(problems, SizeIs(1));
+  EXPECT_THAT(problems[0], HasSubstr("repeats the id declared at x.cc:1"));
+}
+
+TEST(Registry, MalformedIdIsRefused) {
+  CaseInfo c = Good();
+  c.mechanism = "Pipe";
+  c.id = "Pipe.read.blocks";
+  EXPECT_THAT(Registry::FindProblems({c}), SizeIs(1));
+  CaseInfo d = Good("pipe.read.Blocks-Now");
+  EXPECT_THAT(Registry::FindProblems({d}), SizeIs(1));
+}
+
+TEST(Registry, NonPositiveTimeoutIsRefused) {
+  CaseInfo c = Good();
+  c.meta.timeout = std::chrono::milliseconds(0);
+  EXPECT_THAT(Registry::FindProblems({c}), SizeIs(1));
+}
+
+}  // namespace

@@ -1,0 +1,229 @@
+// The runner driven as users drive it: as a program, through its command line and its files.
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <boost/process.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "harness/leaks.h"
+
+namespace {
+
+namespace bp = boost::process;
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+struct ToolResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+ToolResult RunTool(const std::vector<std::string>& args) {
+  bp::ipstream out;
+  bp::ipstream err;
+  bp::child c(std::string(IPCC_BIN_DIR) + "/ipcconform", bp::args = args, bp::std_out > out, bp::std_err > err);
+  ToolResult r;
+  std::string line;
+  // Read stderr after stdout; the outputs here are small enough not to fill a pipe.
+  while (std::getline(out, line)) r.out += line + "\n";
+  while (std::getline(err, line)) r.err += line + "\n";
+  c.wait();
+  r.exit_code = c.exit_code();
+  return r;
+}
+
+struct Results {
+  json header;
+  std::map<std::string, json> cases;
+  json end;
+};
+
+Results Load(const std::string& dir) {
+  Results r;
+  std::ifstream in(dir + "/results.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    json rec = json::parse(line);
+    if (rec["record"] == "header") r.header = rec;
+    if (rec["record"] == "case") r.cases[rec["id"]] = rec;
+    if (rec["record"] == "end") r.end = rec;
+  }
+  return r;
+}
+
+std::string FreshDir(const std::string& name) {
+  std::string dir = ::testing::TempDir() + "ipcconform-runner-test-" + name + "-" + std::to_string(getpid());
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+std::set<std::string> RunTempDirs() {
+  std::set<std::string> found;
+  for (const auto& e : std::filesystem::directory_iterator("/tmp")) {
+    if (e.path().filename().string().rfind("ipcconform-run-", 0) == 0) found.insert(e.path().string());
+  }
+  return found;
+}
+
+// Processes whose command line names one of the project's binaries, other than this test.
+int StrayProcesses() {
+  int count = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos || std::stoi(name) == getpid()) continue;
+    std::ifstream in(e.path() / "cmdline");
+    std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmd.find("ipcconform") != std::string::npos && cmd.find("harness_tests") == std::string::npos &&
+        cmd.find("ctest") == std::string::npos) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+class RunnerSelfTest : public ::testing::TestWithParam<std::string> {};
+
+// The hidden self-tests next to real cases: a hang becomes TIMEOUT within its limit, a crash CRASH, a
+// child's or fixture's failure FAIL with its message, an expired checkpoint ERROR, while the other
+// cases still run and pass; nothing they leave behind survives.
+TEST_P(RunnerSelfTest, OutcomesAreClassifiedAndNothingLeaks) {
+  const std::string isolation = GetParam();
+  const std::string dir = FreshDir(isolation);
+  const auto before = ipcc::TakeIpcSnapshot();
+  const auto temp_before = RunTempDirs();
+  ToolResult r = RunTool({"run", "-f", "selftest.*", "-f", "pipe.read.*", "--isolation", isolation, "--out", dir});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  Results res = Load(dir);
+  auto outcome = [&](const std::string& id) {
+    return res.cases.count(id) ? res.cases[id]["outcome"].get<std::string>() : std::string("missing");
+  };
+  EXPECT_EQ(outcome("selftest.timeout.hang_becomes_timeout"), "TIMEOUT");
+  EXPECT_LT(res.cases["selftest.timeout.hang_becomes_timeout"]["duration_ms"].get<double>(), 3000.0);
+  EXPECT_EQ(outcome("selftest.crash.segfault_becomes_crash"), "CRASH");
+  EXPECT_THAT(res.cases["selftest.crash.segfault_becomes_crash"]["message"].get<std::string>(), HasSubstr("SIGSEGV"));
+  EXPECT_EQ(outcome("selftest.child.failure_propagates"), "FAIL");
+  EXPECT_THAT(res.cases["selftest.child.failure_propagates"]["message"].get<std::string>(),
+              HasSubstr("message from the child"));
+  EXPECT_EQ(outcome("selftest.fixture.failure_propagates"), "FAIL");
+  EXPECT_THAT(res.cases["selftest.fixture.failure_propagates"]["message"].get<std::string>(),
+              HasSubstr("message from the fixture"));
+  EXPECT_EQ(outcome("selftest.checkpoint.expired_wait_is_error"), "ERROR");
+  EXPECT_EQ(outcome("selftest.unsupported.is_not_pass"), "UNSUPPORTED");
+  EXPECT_EQ(outcome("selftest.empty.passes"), "PASS");
+  for (const auto& [id, rec] : res.cases) {
+    if (id.rfind("pipe.read.", 0) == 0) {
+      EXPECT_EQ(rec["outcome"], "PASS") << id << ": " << rec["message"];
+    }
+  }
+  if (isolation == "namespaces") {
+    EXPECT_EQ(outcome("selftest.isolation.reports_namespaces"), "PASS");
+    EXPECT_EQ(res.cases["selftest.empty.passes"]["isolation"], "namespaces(ipc,mnt,pid)");
+  } else {
+    EXPECT_EQ(res.cases["selftest.empty.passes"]["isolation"], "process-group");
+    // Leftovers were found and removed by the supervisor, and said so.
+    EXPECT_TRUE(res.cases["selftest.timeout.hang_becomes_timeout"].contains("cleaned_up"));
+  }
+  EXPECT_FALSE(res.end.is_null()) << "no end record";
+  // Nothing left: no IPC object, no /dev/shm entry, no temp folder (with its FIFO), no process.
+  EXPECT_THAT(ipcc::NewObjects(before, ipcc::TakeIpcSnapshot()), ::testing::IsEmpty());
+  EXPECT_EQ(access("/dev/shm/ipcconform-selftest-leak", F_OK), -1);
+  EXPECT_EQ(RunTempDirs(), temp_before);
+  EXPECT_EQ(StrayProcesses(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Isolation, RunnerSelfTest, ::testing::Values("namespaces", "process-group"));
+
+TEST(Runner, ResultsStreamHasHeaderCasesAndEnd) {
+  const std::string dir = FreshDir("stream");
+  ToolResult r = RunTool({"run", "-f", "pipe.read.*", "--out", dir, "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  Results res = Load(dir);
+  EXPECT_EQ(res.header["format"], 1);
+  EXPECT_EQ(res.header["target"], "native");
+  for (const char* key : {"kernel", "libc", "distribution", "limits", "namespaces", "uid"}) {
+    EXPECT_TRUE(res.header["fingerprint"].contains(key)) << key;
+  }
+  EXPECT_TRUE(res.header["fingerprint"]["limits"].contains("msgmnb"));
+  EXPECT_GE(res.cases.size(), 3u);
+  EXPECT_EQ(res.end["counts"]["PASS"], res.cases.size());
+  std::ifstream junit(dir + "/junit.xml");
+  std::string xml((std::istreambuf_iterator<char>(junit)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(xml, HasSubstr("<testsuite name=\"native.pipe\""));
+  EXPECT_THAT(xml, HasSubstr("name=\"pipe.read.empty_blocks_until_data\""));
+  EXPECT_THAT(xml, HasSubstr("<property name=\"citation\""));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Runner, BadArgumentsGiveOneClearLineAndStatusTwo) {
+  struct BadCall {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<BadCall> calls = {
+      {{"run", "--no-such-option"}, "no-such-option"},
+      {{"run", "-f", "nothing.matches.*", "--out", FreshDir("bad1")}, "matches no case"},
+      {{"run", "-m", "carrier_pigeon", "--out", FreshDir("bad2")}, "unknown mechanism 'carrier_pigeon'"},
+      {{"run", "--out", "/proc/version/sub"}, "out folder"},
+      {{"run", "--jobs", "0"}, "jobs"},
+      {{"run", "--target", "moon", "--out", FreshDir("bad3")}, "unknown target 'moon'"},
+      {{"frobnicate"}, "frobnicate"},
+  };
+  for (const auto& call : calls) {
+    ToolResult r = RunTool(call.args);
+    EXPECT_EQ(r.exit_code, 2) << call.args[1] << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr(call.says));
+    EXPECT_THAT(r.err, HasSubstr("ipcconform: "));
+  }
+}
+
+TEST(Runner, ListJsonCarriesTheMetadataAndHidesSelfTests) {
+  ToolResult r = RunTool({"list", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json cat = json::parse(r.out);
+  ASSERT_TRUE(cat.is_array());
+  ASSERT_FALSE(cat.empty());
+  for (const auto& c : cat) {
+    EXPECT_NE(c["mechanism"], "selftest");
+    for (const char* key : {"id", "title", "statement", "refs", "class", "needs", "timeout_ms"}) {
+      EXPECT_TRUE(c.contains(key)) << key;
+    }
+    EXPECT_FALSE(c["refs"].empty()) << c["id"];
+    EXPECT_FALSE(c["statement"].get<std::string>().empty()) << c["id"];
+  }
+  ToolResult plain = RunTool({"list"});
+  EXPECT_THAT(plain.out, HasSubstr("pipe.read.empty_blocks_until_data"));
+  EXPECT_THAT(plain.out, ::testing::Not(HasSubstr("selftest.")));
+}
+
+// The conformance run itself: on the machine the project's tests run on (CI: Debian 12, root),
+// every case passes. Anything else is listed with its message.
+TEST(Conformance, FullRunPassesHere) {
+  const std::string dir = FreshDir("full");
+  const auto before = ipcc::TakeIpcSnapshot();
+  ToolResult r = RunTool({"run", "--out", dir, "-q"});
+  Results res = Load(dir);
+  std::string problems;
+  for (const auto& [id, rec] : res.cases) {
+    if (rec["outcome"] != "PASS") {
+      problems += id + ": " + rec["outcome"].get<std::string>() + ": " + rec["message"].get<std::string>() + "\n";
+    }
+  }
+  EXPECT_EQ(problems, "");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GT(res.cases.size(), 0u);
+  EXPECT_THAT(ipcc::NewObjects(before, ipcc::TakeIpcSnapshot()), ::testing::IsEmpty());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
