@@ -19,7 +19,9 @@
 
 #include <fmt/format.h>
 
+#include "harness/child.h"
 #include "harness/fingerprint.h"
+#include "harness/state.h"
 #include "harness/names.h"
 #include "reports/junit.h"
 #include "reports/results.h"
@@ -212,6 +214,14 @@ int Run(const RunOptions& options) {
   const std::string jsonl_path = options.out + "/results.jsonl";
   JsonlWriter jsonl(jsonl_path);
 
+  // Resolved here, before any case changes its mounts: inside a case /proc is the case's own.
+  if (std::getenv("IPCCONFORM_FIXTURE") == nullptr) {
+    try {
+      setenv("IPCCONFORM_FIXTURE", FixturePath().c_str(), 1);
+    } catch (const HarnessError&) {
+      // Cases that need the fixture program report the problem themselves.
+    }
+  }
   IsolationSupport isolation = ProbeIsolation(options.isolation);
   if (options.isolation == IsolationMode::namespaces && !isolation.namespaces) {
     throw UsageError("--isolation namespaces: " + isolation.reason);

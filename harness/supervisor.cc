@@ -64,7 +64,9 @@ std::string EnterNamespaces(bool user_namespace) {
 
 // In the new namespace's init: private mount propagation, then fresh /proc, /dev/shm, /dev/mqueue.
 std::string PrivateMounts() {
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+  // Some sandboxes (gVisor) have no mount propagation at all and refuse the change with EINVAL;
+  // there the new mounts cannot leak out either.
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 && errno != EINVAL) {
     return fmt::format("making / private: {}", ErrnoName(errno));
   }
   if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
