@@ -1,5 +1,10 @@
 // ipcconform: the command-line front end (run, list).
+#include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include <cstdio>
 #include <iostream>
@@ -9,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/case.h"
+#include "harness/fingerprint.h"
+#include "harness/gate/gate.h"
 #include "harness/runner.h"
 
 namespace {
@@ -32,6 +39,24 @@ json CatalogueJson(bool include_hidden) {
                      {"source", fmt::format("{}:{}", c.file, c.line)}});
   }
   return cases;
+}
+
+// Appends the gate's record to DIR/results.jsonl, or starts that file (header, record, end).
+void WriteGateRecord(const std::string& dir, const json& record) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string path = dir + "/results.jsonl";
+  const bool exists = std::filesystem::exists(path);
+  std::ofstream out(path, std::ios::app);
+  if (!out) throw ipcc::UsageError(fmt::format("cannot write {}", path));
+  if (!exists) {
+    out << json{{"record", "header"}, {"format", 1}, {"tool", "ipcconform"}, {"version", IPCC_VERSION},
+                {"commit", IPCC_GIT_COMMIT}, {"target", "native"}, {"fingerprint", ipcc::Fingerprint()}}
+               .dump()
+        << "\n";
+  }
+  out << record.dump() << "\n";
+  if (!exists) out << json{{"record", "end"}, {"counts", json::object()}, {"interrupted", false}}.dump() << "\n";
 }
 
 }  // namespace
@@ -63,6 +88,20 @@ int main(int argc, char** argv) {
   CLI::App* list_cmd = app.add_subcommand("list", "List the case catalogue");
   list_cmd->add_flag("--json", list_json, "The whole catalogue with metadata, as JSON");
   list_cmd->add_flag("--hidden", list_hidden, "Include the harness self-test cases");
+
+  ipcc::gate::Options gate;
+  std::string gate_out;
+  bool gate_json = false;
+  CLI::App* gate_cmd = app.add_subcommand("gate", "Measure shared memory against the copying mechanisms and memcpy");
+  gate_cmd->add_option("--rounds", gate.rounds, "Interleaved rounds per attempt")->check(CLI::Range(3, 1000))->capture_default_str();
+  gate_cmd->add_option("--slice-ms", gate.slice_ms, "Length of one mechanism's slice")->check(CLI::Range(1.0, 1000.0))->capture_default_str();
+  gate_cmd->add_option("--attempts", gate.attempts, "Attempts before the gate fails")->check(CLI::Range(1, 10))->capture_default_str();
+  gate_cmd->add_option("--min-vs-memcpy", gate.thresholds.shm_vs_memcpy, "shm >= this x memcpy")->capture_default_str();
+  gate_cmd->add_option("--min-vs-pipe", gate.thresholds.shm_vs_pipe, "shm >= this x pipe")->capture_default_str();
+  gate_cmd->add_option("--min-vs-socketpair", gate.thresholds.shm_vs_socket, "shm >= this x socketpair")->capture_default_str();
+  gate_cmd->add_option("--min-vs-sysv-msg", gate.thresholds.shm_vs_sysv_msg, "shm >= this x System V messages")->capture_default_str();
+  gate_cmd->add_option("--out,-o", gate_out, "Folder whose results.jsonl gets the gate's record");
+  gate_cmd->add_flag("--json", gate_json, "Print the whole record as JSON");
 
   if (argc > 1 && argv[1][0] != '-') {
     const std::string command = argv[1];
@@ -105,6 +144,19 @@ int main(int argc, char** argv) {
         }
       }
       return 0;
+    }
+    if (*gate_cmd) {
+      // Its own IPC namespace where allowed: even a crash leaves no System V object behind.
+      unshare(CLONE_NEWIPC);
+      alarm(300);  // a wedged transport must not hang the caller forever
+      ipcc::gate::Result r = ipcc::gate::Run(gate);
+      if (gate_json) {
+        std::cout << r.record.dump(2) << "\n";
+      } else {
+        std::cout << ipcc::gate::FormatTable(r.record);
+      }
+      if (!gate_out.empty()) WriteGateRecord(gate_out, r.record);
+      return r.verdict == ipcc::gate::Verdict::pass ? 0 : r.verdict == ipcc::gate::Verdict::fail ? 1 : 3;
     }
     if (*run_cmd) {
       if (timeout_s > 0) run.timeout = std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
