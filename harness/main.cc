@@ -82,6 +82,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "namespaces", "process-group"}))
       ->capture_default_str();
   run_cmd->add_flag("--quiet,-q", run.quiet, "No progress or summary");
+  run_cmd->add_option("--expect", run.expect, "Expectation file (default: fixtures/expectations/<target>.txt)")
+      ->check(CLI::ExistingFile);
+  run_cmd->add_flag("--no-expect", run.no_expect, "Judge against no expectations");
+  run_cmd->add_flag("--strict", run.strict, "Unexpected passes and stale expectations also fail the run");
 
   bool list_json = false;
   bool list_hidden = false;

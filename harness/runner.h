@@ -22,6 +22,9 @@ struct RunOptions {
   std::string target = "native";
   IsolationMode isolation = IsolationMode::automatic;
   bool quiet = false;
+  std::string expect;                   // expectation file; "" = fixtures/expectations/<target>.txt if present
+  bool no_expect = false;               // judge against no expectations at all
+  bool strict = false;                  // unexpected passes and stale entries also fail the run
 };
 
 // A problem with the options themselves (exit status 2).
@@ -33,11 +36,15 @@ struct UsageError : std::runtime_error {
 std::vector<const CaseInfo*> SelectCases(const std::vector<std::string>& filters,
                                          const std::vector<std::string>& mechanisms);
 
-// Runs the selection; returns the process exit status (0 exactly when nothing is FAIL, ERROR,
-// TIMEOUT or CRASH). Throws UsageError for bad options.
+// Runs the selection; returns the process exit status: 0 exactly when no case is a regression
+// against the expectations (with none, any FAIL, ERROR, TIMEOUT or CRASH is one) and, with --strict,
+// there is no unexpected pass or stale entry. Throws UsageError for bad options.
 int Run(const RunOptions& options);
 
-// True for the outcomes that make a run fail.
+// True for the outcomes that make a run fail when nothing is expected of the target.
 bool IsBadOutcome(const std::string& outcome);
+
+// The expectation file used when none is named: fixtures/expectations/<target>.txt, if it exists.
+std::string DefaultExpectationFile(const std::string& target);
 
 }  // namespace ipcc
