@@ -88,12 +88,17 @@ void ResetState() {
   s.root_pid.store(getpid());
   s.case_status.store(0);
   s.case_ended.store(0);
+  s.first_bad.store(0);
   for (auto& c : s.checkpoints) c.store(0);
 }
 
 void Record(Mark mark, std::string_view message) {
   SharedState& s = State();
   s.marks.fetch_or(mark);
+  if (mark == kMarkFailed || mark == kMarkError || mark == kMarkCrashed) {
+    std::uint32_t none = 0;
+    s.first_bad.compare_exchange_strong(none, mark);
+  }
   if (mark == kMarkFinished) return;
   std::string line;
   const char* kind = mark == kMarkFailed        ? "FAIL"

@@ -33,7 +33,8 @@ struct SharedState {
   std::atomic<std::int32_t> root_pid;     // the process running the gtest body
   std::atomic<std::int32_t> case_status;  // its wait status, stored by the namespace's init
   std::atomic<std::uint32_t> case_ended;  // 1 once case_status is valid
-  std::atomic<std::uint32_t> reserved[11];
+  std::atomic<std::uint32_t> first_bad;   // the first of failed/error/crashed recorded in the tree
+  std::atomic<std::uint32_t> reserved[10];
   std::atomic<std::uint32_t> checkpoints[kCheckpointCount];
   char log[kStateSize - 64 - kCheckpointCount * 4];
 };

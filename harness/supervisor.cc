@@ -175,10 +175,18 @@ Classified Classify(bool timed_out, std::chrono::milliseconds timeout, std::opti
     return head.empty() ? log : head + "\n" + log;
   };
   if (!setup_error.empty()) return {"ERROR", with_log("isolation set-up failed: " + setup_error)};
+  // What went wrong first decides: a failed expectation that later leaves the tree hanging or a
+  // bounded wait expiring is still a FAIL; a harness error that comes first is an ERROR.
+  const std::uint32_t first = s.first_bad.load();
+  if (first == kMarkFailed) {
+    return {"FAIL", with_log(timed_out ? fmt::format("(the case then did not finish within {} ms)", timeout.count())
+                                       : std::string())};
+  }
   if (timed_out) {
     return {"TIMEOUT", with_log(fmt::format("the case did not finish within {} ms; its process tree was killed",
                                             timeout.count()))};
   }
+  if (first == kMarkCrashed) return {"CRASH", with_log("")};
   if (marks & kMarkError) return {"ERROR", with_log("")};
   if (marks & kMarkCrashed) return {"CRASH", with_log("")};
   if (marks & kMarkFailed) return {"FAIL", with_log("")};
