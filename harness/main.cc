@@ -77,7 +77,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--timeout", timeout_s, "Per-case timeout in seconds (overrides each case's own)")
       ->check(CLI::Range(0.01, 3600.0));
   run_cmd->add_option("--out,-o", run.out, "Folder for results.jsonl and the reports")->capture_default_str();
-  run_cmd->add_option("--target,-t", run.target, "Where the cases run")->capture_default_str();
+  run_cmd->add_option("--target,-t", run.target,
+                      "Where the cases run: native, runsc, uml, bwrap, chroot:DIR, wrap:PREFIX")
+      ->capture_default_str();
   run_cmd->add_option("--isolation", isolation, "auto, namespaces or process-group")
       ->check(CLI::IsMember({"auto", "namespaces", "process-group"}))
       ->capture_default_str();
@@ -86,6 +88,8 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   run_cmd->add_flag("--no-expect", run.no_expect, "Judge against no expectations");
   run_cmd->add_flag("--strict", run.strict, "Unexpected passes and stale expectations also fail the run");
+  run_cmd->add_flag("--stream", run.stream, "Also write every record to standard output (used inside targets)")
+      ->group("");
 
   bool list_json = false;
   bool list_hidden = false;

@@ -1,6 +1,7 @@
 #include "harness/privilege.h"
 
 #include <grp.h>
+#include <linux/capability.h>
 #include <pwd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +32,18 @@ bool IdMapped(const char* file, unsigned id) {
 
 }  // namespace
 
+bool HasCapability(int cap) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("CapEff:", 0) == 0) {
+      const unsigned long long bits = std::stoull(line.substr(7), nullptr, 16);
+      return ((bits >> cap) & 1ull) != 0;
+    }
+  }
+  return geteuid() == 0;  // no /proc status: assume root has every capability
+}
+
 std::optional<Identity> UnprivilegedIdentity(std::string* why_not) {
   auto fail = [&](std::string why) -> std::optional<Identity> {
     if (why_not != nullptr) *why_not = std::move(why);
@@ -39,6 +52,9 @@ std::optional<Identity> UnprivilegedIdentity(std::string* why_not) {
   if (geteuid() != 0) {
     return fail(fmt::format("no second identity: running as uid {}, cannot switch to another user",
                             geteuid()));
+  }
+  if (!HasCapability(CAP_SETUID) || !HasCapability(CAP_SETGID)) {
+    return fail("no second identity: root here lacks CAP_SETUID/CAP_SETGID (capabilities were dropped)");
   }
   Identity who{65534, 65534};
   if (const passwd* pw = getpwnam("nobody"); pw != nullptr && pw->pw_uid != 0) {

@@ -13,6 +13,10 @@ struct Identity {
   gid_t gid;
 };
 
+// True when the calling process has `cap` (CAP_SETUID, CAP_SYS_ADMIN, ...) in its effective set.
+// Root inside a sandbox that dropped capabilities does not.
+bool HasCapability(int cap);
+
 // The unprivileged identity cases drop to (the "nobody" user, else 65534), or nullopt with a reason
 // when this process cannot switch identity (not root, or a user namespace with a single mapping).
 std::optional<Identity> UnprivilegedIdentity(std::string* why_not = nullptr);

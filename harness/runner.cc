@@ -1,6 +1,7 @@
 #include "harness/runner.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <fnmatch.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <deque>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 #include <cmath>
 #include <thread>
@@ -22,7 +24,9 @@
 #include "harness/child.h"
 #include "harness/fingerprint.h"
 #include "harness/state.h"
+#include "harness/targets.h"
 #include "harness/names.h"
+#include "harness/privilege.h"
 #include "reports/expectations.h"
 #include "reports/junit.h"
 #include "reports/results.h"
@@ -47,14 +51,6 @@ std::atomic<int> g_interrupted{0};
 
 void OnInterrupt(int sig) { g_interrupted.store(sig); }
 
-std::string NowIso() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 bool Matches(const std::string& glob, const CaseInfo& c) {
   if (c.meta.hidden && glob.rfind(c.mechanism + ".", 0) != 0) return false;
@@ -64,7 +60,7 @@ bool Matches(const std::string& glob, const CaseInfo& c) {
 // Writes whole lines with one write each, so a killed runner leaves only whole records behind.
 class JsonlWriter {
  public:
-  explicit JsonlWriter(const std::string& path) {
+  explicit JsonlWriter(const std::string& path, bool stream = false) : stream_(stream) {
     fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0644);
     if (fd_ < 0) throw UsageError(fmt::format("cannot write {}: {}", path, ErrnoName(errno)));
   }
@@ -75,16 +71,21 @@ class JsonlWriter {
   JsonlWriter& operator=(const JsonlWriter&) = delete;
   void Write(const json& record) {
     std::string line = record.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-    for (std::size_t off = 0; off < line.size();) {
-      ssize_t n = ::write(fd_, line.data() + off, line.size() - off);
+    WriteAll(fd_, line);
+    if (stream_) WriteAll(STDOUT_FILENO, kStreamMarker + line);
+  }
+
+ private:
+  static void WriteAll(int fd, const std::string& text) {
+    for (std::size_t off = 0; off < text.size();) {
+      ssize_t n = ::write(fd, text.data() + off, text.size() - off);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       off += static_cast<std::size_t>(n);
     }
   }
-
- private:
   int fd_ = -1;
+  bool stream_ = false;
 };
 
 struct Running {
@@ -154,7 +155,10 @@ void PrintSummary(const std::vector<json>& records, const std::map<std::string, 
 
 // Why a case cannot run here, or "" when it can.
 std::string UnmetNeeds(const CaseInfo& c, const IsolationSupport& isolation) {
-  if ((c.meta.needs & kNeedRoot) && geteuid() != 0) return "needs root (running as uid " + std::to_string(geteuid()) + ")";
+  if ((c.meta.needs & kNeedRoot) && (geteuid() != 0 || !HasCapability(CAP_SYS_ADMIN))) {
+    return geteuid() != 0 ? "needs root (running as uid " + std::to_string(geteuid()) + ")"
+                          : std::string("needs root's capabilities, which this sandbox dropped");
+  }
   if ((c.meta.needs & (kNeedIpcNamespace | kNeedNamespaces)) && !isolation.namespaces) {
     return "needs its own IPC namespace, which this system refuses (" + isolation.reason + ")";
   }
@@ -163,12 +167,8 @@ std::string UnmetNeeds(const CaseInfo& c, const IsolationSupport& isolation) {
 
 }  // namespace
 
-std::string DefaultExpectationFile(const std::string& target) {
-  std::string name = target;
-  for (char& ch : name) {
-    if (ch == ':' || ch == '/' || ch == ' ') ch = '_';
-  }
-  std::string path = std::string(IPCC_SOURCE_DIR) + "/fixtures/expectations/" + name + ".txt";
+std::string DefaultExpectationFile(const std::string& target_kind) {
+  std::string path = std::string(IPCC_SOURCE_DIR) + "/fixtures/expectations/" + target_kind + ".txt";
   return access(path.c_str(), R_OK) == 0 ? path : std::string();
 }
 
@@ -208,34 +208,142 @@ std::vector<const CaseInfo*> SelectCases(const std::vector<std::string>& filters
   return selected;
 }
 
-int Run(const RunOptions& options) {
-  if (options.target != "native") {
-    throw UsageError(fmt::format("unknown target '{}' (available: native)", options.target));
-  }
-  if (auto problems = Registry::Validate(); !problems.empty()) {
-    for (const auto& p : problems) fmt::print(stderr, "ipcconform: catalogue: {}\n", p);
-    return 2;
-  }
-  auto selected = SelectCases(options.filters, options.mechanisms);
+std::string NowIso() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+json HeaderBase(const RunOptions& options, const std::string& expect_path) {
+  return {{"record", "header"},
+          {"format", kResultsFormat},
+          {"tool", "ipcconform"},
+          {"version", IPCC_VERSION},
+          {"commit", IPCC_GIT_COMMIT},
+          {"target", options.target},
+          {"started", NowIso()},
+          {"expectations", expect_path},
+          {"selection", {{"filters", options.filters}, {"mechanisms", options.mechanisms}}}};
+}
+
+struct RunRecorder::Impl {
+  const RunOptions& options;
   std::vector<Expectation> expectations;
-  std::string expect_path = options.no_expect ? std::string() : options.expect;
-  if (expect_path.empty() && !options.no_expect) expect_path = DefaultExpectationFile(options.target);
-  if (!expect_path.empty()) {
+  std::unique_ptr<JsonlWriter> jsonl;
+  std::map<std::string, int> counts;
+  std::map<std::string, int> verdicts;
+  int failing_verdicts = 0;
+  Progress progress;
+};
+
+RunRecorder::RunRecorder(const RunOptions& options, const std::string& target_kind, std::size_t total) {
+  std::vector<Expectation> expectations;
+  expect_path_ = options.no_expect ? std::string() : options.expect;
+  if (expect_path_.empty() && !options.no_expect) expect_path_ = DefaultExpectationFile(target_kind);
+  if (!expect_path_.empty()) {
     try {
-      expectations = LoadExpectations(expect_path);
+      expectations = LoadExpectations(expect_path_);
     } catch (const ExpectationError& e) {
       throw UsageError(e.what());
     }
   }
-
   std::error_code ec;
   std::filesystem::create_directories(options.out, ec);
   if (ec) throw UsageError(fmt::format("cannot create the out folder {}: {}", options.out, ec.message()));
   if (access(options.out.c_str(), W_OK) != 0) {
     throw UsageError(fmt::format("the out folder {} is not writable: {}", options.out, ErrnoName(errno)));
   }
-  const std::string jsonl_path = options.out + "/results.jsonl";
-  JsonlWriter jsonl(jsonl_path);
+  jsonl_path_ = options.out + "/results.jsonl";
+  impl_ = new Impl{options, std::move(expectations), std::make_unique<JsonlWriter>(jsonl_path_, options.stream),
+                   {}, {}, 0, Progress(total, options.quiet)};
+}
+
+RunRecorder::~RunRecorder() { delete impl_; }
+
+void RunRecorder::WriteHeader(json header) { impl_->jsonl->Write(header); }
+
+void RunRecorder::WriteOther(const json& record) { impl_->jsonl->Write(record); }
+
+void RunRecorder::AddCase(json full, std::size_t running) {
+  Impl& m = *impl_;
+  const std::string id = full.value("id", "");
+  CaseVerdict v = Judge(m.expectations, id, full.value("outcome", "ERROR"));
+  full["verdict"] = VerdictName(v.verdict);
+  full.erase("expected");
+  full.erase("expectation");
+  if (v.entry != nullptr) {
+    full["expected"] = fmt::format("{}", fmt::join(v.entry->outcomes, "|"));
+    full["expectation"] = {{"pattern", v.entry->pattern}, {"reason", v.entry->reason},
+                           {"where", fmt::format("{}:{}", v.entry->file, v.entry->line)}};
+  }
+  m.verdicts[full["verdict"].get<std::string>()]++;
+  if (VerdictFails(v.verdict, m.options.strict)) m.failing_verdicts++;
+  m.counts[full.value("outcome", "ERROR")]++;
+  m.jsonl->Write(full);
+  records_.push_back(full);
+  m.progress.CaseDone(full, records_.size(), running);
+}
+
+int RunRecorder::Finish(bool interrupted, int signal_number, std::size_t not_run, double wall_s, const json& extra) {
+  Impl& m = *impl_;
+  m.progress.End();
+  // Stale entries are judged over this selection: a partial selection can make entries look stale.
+  std::vector<std::string> stale =
+      m.expectations.empty() ? std::vector<std::string>{} : StaleExpectations(m.expectations, records_);
+  json end = {{"record", "end"},
+              {"finished", NowIso()},
+              {"wall_ms", std::round(wall_s * 1e6) / 1e3},
+              {"counts", m.counts},
+              {"verdicts", m.verdicts},
+              {"stale_expectations", stale},
+              {"interrupted", interrupted},
+              {"not_run", not_run}};
+  end.update(extra);
+  m.jsonl->Write(end);
+
+  std::string report_error;
+  try {
+    WriteJUnitFile({ReadResults(jsonl_path_)}, m.options.out + "/junit.xml");
+  } catch (const std::exception& e) {
+    report_error = e.what();
+  }
+  if (!m.options.quiet) {
+    PrintSummary(records_, m.counts, wall_s, m.options.out, interrupted);
+    if (!expect_path_.empty()) {
+      std::string line;
+      for (const auto& [verdict, count] : m.verdicts) line += fmt::format("{}{} {}", line.empty() ? "" : ", ", count, verdict);
+      fmt::print("Verdicts against {}: {}\n", expect_path_, line);
+      for (const auto& r : records_) {
+        if (r["verdict"] == "unexpected pass") {
+          fmt::print("  unexpected pass: {} (expected {})\n", r["id"].get<std::string>(), r.value("expected", ""));
+        }
+      }
+      for (const auto& st : stale) fmt::print("  stale expectation: {}\n", st);
+    }
+  }
+  if (!report_error.empty()) {
+    fmt::print(stderr, "ipcconform: writing reports: {}\n", report_error);
+    return 1;
+  }
+  if (interrupted) return 128 + signal_number;
+  if (m.failing_verdicts > 0 || m.counts["ERROR"] > 0) return 1;
+  if (m.options.strict && !stale.empty()) return 1;
+  return 0;
+}
+
+int Run(const RunOptions& options) {
+  const TargetSpec target = ParseTarget(options.target);
+  if (auto problems = Registry::Validate(); !problems.empty()) {
+    for (const auto& p : problems) fmt::print(stderr, "ipcconform: catalogue: {}\n", p);
+    return 2;
+  }
+  auto selected = SelectCases(options.filters, options.mechanisms);
+  if (target.kind != "native") return RunOnTarget(options, target);
+
+  RunRecorder recorder(options, target.kind, selected.size());
 
   // Resolved here, before any case changes its mounts: inside a case /proc is the case's own.
   if (std::getenv("IPCCONFORM_FIXTURE") == nullptr) {
@@ -261,24 +369,15 @@ int Run(const RunOptions& options) {
   if (mkdtemp(temp_base) == nullptr) throw UsageError(fmt::format("mkdtemp in /tmp: {}", ErrnoName(errno)));
 
   const auto started = Clock::now();
-  json header = {{"record", "header"},
-                 {"format", kResultsFormat},
-                 {"tool", "ipcconform"},
-                 {"version", IPCC_VERSION},
-                 {"commit", IPCC_GIT_COMMIT},
-                 {"target", options.target},
-                 {"started", NowIso()},
-                 {"fingerprint", Fingerprint()},
-                 {"isolation",
-                  {{"namespaces", isolation.namespaces},
-                   {"user_namespace", isolation.user_namespace},
-                   {"reason", isolation.reason}}},
-                 {"jobs", jobs},
-                 {"temp_dir", temp_base},
-                 {"expectations", expect_path},
-                 {"selection",
-                  {{"filters", options.filters}, {"mechanisms", options.mechanisms}, {"cases", selected.size()}}}};
-  jsonl.Write(header);
+  json header = HeaderBase(options, recorder.expectation_file());
+  header["fingerprint"] = Fingerprint();
+  header["isolation"] = {{"namespaces", isolation.namespaces},
+                         {"user_namespace", isolation.user_namespace},
+                         {"reason", isolation.reason}};
+  header["jobs"] = jobs;
+  header["temp_dir"] = temp_base;
+  header["selection"]["cases"] = selected.size();
+  recorder.WriteHeader(header);
 
   struct sigaction sa {};
   sa.sa_handler = OnInterrupt;
@@ -288,34 +387,17 @@ int Run(const RunOptions& options) {
 
   std::deque<const CaseInfo*> queue(selected.begin(), selected.end());
   std::vector<Running> running;
-  std::vector<json> records;
-  std::map<std::string, int> counts;
-  std::map<std::string, int> verdicts;
-  int failing_verdicts = 0;
-  Progress progress(selected.size(), options.quiet);
 
-  auto finish = [&](Running& r, json rec) {
+  auto finish = [&](const CaseInfo* info, const json& rec) {
     json full = {{"record", "case"},
-                 {"id", r.info->id},
-                 {"mechanism", r.info->mechanism},
-                 {"interface", r.info->interface},
-                 {"title", r.info->meta.title},
-                 {"class", ConformanceName(r.info->meta.cls)},
-                 {"refs", r.info->meta.refs}};
+                 {"id", info->id},
+                 {"mechanism", info->mechanism},
+                 {"interface", info->interface},
+                 {"title", info->meta.title},
+                 {"class", ConformanceName(info->meta.cls)},
+                 {"refs", info->meta.refs}};
     full.update(rec);
-    CaseVerdict v = Judge(expectations, r.info->id, full["outcome"].get<std::string>());
-    full["verdict"] = VerdictName(v.verdict);
-    if (v.entry != nullptr) {
-      full["expected"] = fmt::format("{}", fmt::join(v.entry->outcomes, "|"));
-      full["expectation"] = {{"pattern", v.entry->pattern}, {"reason", v.entry->reason},
-                             {"where", fmt::format("{}:{}", v.entry->file, v.entry->line)}};
-    }
-    verdicts[full["verdict"].get<std::string>()]++;
-    if (VerdictFails(v.verdict, options.strict)) failing_verdicts++;
-    jsonl.Write(full);
-    counts[full["outcome"].get<std::string>()]++;
-    records.push_back(full);
-    progress.CaseDone(full, records.size(), running.size() - 1);
+    recorder.AddCase(full, running.size());
   };
 
   while ((!queue.empty() || !running.empty()) && g_interrupted.load() == 0) {
@@ -323,9 +405,7 @@ int Run(const RunOptions& options) {
       const CaseInfo* info = queue.front();
       queue.pop_front();
       if (std::string why = UnmetNeeds(*info, isolation); !why.empty()) {
-        running.push_back({info, {}, Clock::now(), {}});
-        finish(running.back(), {{"outcome", "SKIP"}, {"message", why}, {"isolation", "none"}, {"duration_ms", 0.0}});
-        running.pop_back();
+        finish(info, {{"outcome", "SKIP"}, {"message", why}, {"isolation", "none"}, {"duration_ms", 0.0}});
         continue;
       }
       SuperviseOptions so;
@@ -333,12 +413,12 @@ int Run(const RunOptions& options) {
       so.isolation = isolation;
       so.temp_base = temp_base;
       StartedCase sc = StartCase(*info, so);
-      if (sc.supervisor > 0) setpgid(sc.supervisor, sc.supervisor);
-      running.push_back({info, sc, Clock::now() + so.timeout + std::chrono::seconds(15), {}});
       if (sc.supervisor <= 0) {
-        finish(running.back(), FinishCase(sc));
-        running.pop_back();
+        finish(info, FinishCase(sc));
+        continue;
       }
+      setpgid(sc.supervisor, sc.supervisor);
+      running.push_back({info, sc, Clock::now() + so.timeout + std::chrono::seconds(15), {}});
     }
     std::vector<pollfd> fds;
     for (const auto& r : running) fds.push_back({r.started.record_fd, POLLIN, 0});
@@ -373,11 +453,9 @@ int Run(const RunOptions& options) {
                  {"isolation", "unknown"},
                  {"duration_ms", 0.0}};
         }
-        Running finished = std::move(r);
+        const CaseInfo* info = r.info;
         running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
-        running.push_back(std::move(finished));  // keep `running.size()` meaningful in finish()
-        finish(running.back(), rec);
-        running.pop_back();
+        finish(info, rec);
       }
     }
   }
@@ -389,49 +467,10 @@ int Run(const RunOptions& options) {
     close(r.started.record_fd);
     waitpid(r.started.supervisor, nullptr, 0);
   }
+  std::error_code ec;
   std::filesystem::remove_all(temp_base, ec);
-  progress.End();
-
   const double wall_s = std::chrono::duration<double>(Clock::now() - started).count();
-  // Stale entries only make sense for a run over the entries' whole scope: judged over this selection.
-  std::vector<std::string> stale = expectations.empty() ? std::vector<std::string>{}
-                                                        : StaleExpectations(expectations, records);
-  jsonl.Write({{"record", "end"},
-               {"verdicts", verdicts},
-               {"stale_expectations", stale},
-               {"finished", NowIso()},
-               {"wall_ms", std::round(wall_s * 1e6) / 1e3},
-               {"counts", counts},
-               {"interrupted", interrupted},
-               {"not_run", queue.size() + running.size()}});
-
-  std::string report_error;
-  try {
-    auto results = ReadResults(jsonl_path);
-    WriteJUnitFile({results}, options.out + "/junit.xml");
-  } catch (const std::exception& e) {
-    report_error = e.what();
-  }
-  if (!options.quiet) {
-    PrintSummary(records, counts, wall_s, options.out, interrupted);
-    if (!expect_path.empty()) {
-      std::string line;
-      for (const auto& [verdict, count] : verdicts) line += fmt::format("{}{} {}", line.empty() ? "" : ", ", count, verdict);
-      fmt::print("Verdicts against {}: {}\n", expect_path, line);
-      for (const auto& r : records) {
-        if (r["verdict"] == "unexpected pass") fmt::print("  unexpected pass: {} (expected {})\n", r["id"].get<std::string>(), r.value("expected", ""));
-      }
-      for (const auto& s : stale) fmt::print("  stale expectation: {}\n", s);
-    }
-  }
-  if (!report_error.empty()) {
-    fmt::print(stderr, "ipcconform: writing reports: {}\n", report_error);
-    return 1;
-  }
-  if (interrupted) return 128 + g_interrupted.load();
-  if (failing_verdicts > 0 || counts["ERROR"] > 0) return 1;
-  if (options.strict && !stale.empty()) return 1;
-  return 0;
+  return recorder.Finish(interrupted, g_interrupted.load(), queue.size() + running.size(), wall_s, json::object());
 }
 
 }  // namespace ipcc

@@ -25,6 +25,7 @@ struct RunOptions {
   std::string expect;                   // expectation file; "" = fixtures/expectations/<target>.txt if present
   bool no_expect = false;               // judge against no expectations at all
   bool strict = false;                  // unexpected passes and stale entries also fail the run
+  bool stream = false;                  // also write every record to stdout (runner inside a target)
 };
 
 // A problem with the options themselves (exit status 2).
@@ -44,7 +45,39 @@ int Run(const RunOptions& options);
 // True for the outcomes that make a run fail when nothing is expected of the target.
 bool IsBadOutcome(const std::string& outcome);
 
-// The expectation file used when none is named: fixtures/expectations/<target>.txt, if it exists.
-std::string DefaultExpectationFile(const std::string& target);
+// The expectation file used when none is named: fixtures/expectations/<kind>.txt, if it exists.
+std::string DefaultExpectationFile(const std::string& target_kind);
+
+// Everything a run writes: results.jsonl (streamed, a line per record as it comes), verdicts against
+// the expectations, progress, the end record, JUnit and the summary. Native runs and target runs
+// both feed it.
+class RunRecorder {
+ public:
+  // Loads the expectations and opens the out folder; throws UsageError for either problem.
+  RunRecorder(const RunOptions& options, const std::string& target_kind, std::size_t total);
+  ~RunRecorder();
+  RunRecorder(const RunRecorder&) = delete;
+  RunRecorder& operator=(const RunRecorder&) = delete;
+
+  const std::string& expectation_file() const { return expect_path_; }
+  const std::string& results_path() const { return jsonl_path_; }
+  void WriteHeader(nlohmann::json header);
+  // A case's record (id, outcome, message, ...): the verdict is added, then it is written.
+  void AddCase(nlohmann::json record, std::size_t running);
+  void WriteOther(const nlohmann::json& record);  // e.g. a gate record coming out of a target
+  std::size_t cases() const { return records_.size(); }
+  // Writes the end record and the derived reports, prints the summary; returns the exit status.
+  int Finish(bool interrupted, int signal, std::size_t not_run, double wall_s, const nlohmann::json& extra);
+
+ private:
+  struct Impl;
+  Impl* impl_;
+  std::string expect_path_;
+  std::string jsonl_path_;
+  std::vector<nlohmann::json> records_;
+};
+
+std::string NowIso();
+nlohmann::json HeaderBase(const RunOptions& options, const std::string& expect_path);
 
 }  // namespace ipcc

@@ -1,3 +1,6 @@
+#include <cstdlib>
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "harness/state.h"
@@ -7,5 +10,8 @@ int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   ipcc::InstallStateListener();
   ipcc::State();
-  return RUN_ALL_TESTS();
+  const int rc = RUN_ALL_TESTS();
+  std::error_code ec;
+  if (std::getenv("IPCCONFORM_TMPDIR") == nullptr) std::filesystem::remove_all(ipcc::TempDir(), ec);
+  return rc;
 }

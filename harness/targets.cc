@@ -1,0 +1,289 @@
+#include "harness/targets.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <boost/process.hpp>
+#include <fmt/format.h>
+
+#include "harness/case.h"
+#include "harness/fingerprint.h"
+#include "harness/names.h"
+
+namespace ipcc {
+namespace {
+
+namespace bp = boost::process;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// Where `ci/make-chroot.sh` builds ipcconform inside a root.
+constexpr const char* kChrootBinary = "/opt/ipcconform/build/bin/ipcconform";
+
+std::atomic<int> g_target_interrupted{0};
+void OnTargetInterrupt(int sig) { g_target_interrupted.store(sig); }
+
+std::string SelfPath() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) throw UsageError("cannot resolve /proc/self/exe to run ipcconform inside the target");
+  return self.string();
+}
+
+std::string FindTool(const std::string& tool, const std::string& package) {
+  std::string path = bp::search_path(tool).string();
+  if (path.empty()) {
+    throw UsageError(fmt::format("the target needs {}, which is not installed (Debian package {}; ci/deps.sh targets)",
+                                 tool, package));
+  }
+  return path;
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+TargetSpec ParseTarget(const std::string& name) {
+  TargetSpec t;
+  t.name = name;
+  auto colon = name.find(':');
+  t.kind = name.substr(0, colon);
+  if (colon != std::string::npos) t.arg = name.substr(colon + 1);
+  static const std::vector<std::string> kKinds = {"native", "runsc", "uml", "bwrap", "chroot", "wrap"};
+  if (std::find(kKinds.begin(), kKinds.end(), t.kind) == kKinds.end()) {
+    throw UsageError(fmt::format("unknown target '{}' (available: native, runsc, uml, bwrap, chroot:DIR, wrap:PREFIX)",
+                                 name));
+  }
+  if ((t.kind == "chroot" || t.kind == "wrap") && t.arg.empty()) {
+    throw UsageError(fmt::format("target '{}' needs an argument: {}:{}", name, t.kind, t.kind == "chroot" ? "DIR" : "PREFIX"));
+  }
+  if (t.kind != "chroot" && t.kind != "wrap" && !t.arg.empty()) {
+    throw UsageError(fmt::format("target '{}' takes no argument", t.kind));
+  }
+  return t;
+}
+
+std::vector<std::string> TargetCommand(const TargetSpec& target, const std::vector<std::string>& inner_args,
+                                       std::string* scratch_file) {
+  std::vector<std::string> cmd;
+  if (target.kind == "runsc") {
+    cmd = {FindTool("runsc", "runsc"), "--network=none", "do", SelfPath()};
+  } else if (target.kind == "bwrap") {
+    // Its own IPC and PID namespaces, as a sandbox would use it; the host filesystem is visible.
+    cmd = {FindTool("bwrap", "bubblewrap"), "--dev-bind", "/", "/", "--unshare-ipc", "--unshare-pid",
+           "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm", "--die-with-parent", "--new-session",
+           SelfPath()};
+  } else if (target.kind == "chroot") {
+    const std::string dir = std::filesystem::absolute(target.arg).lexically_normal().string();
+    if (access((dir + kChrootBinary).c_str(), X_OK) != 0) {
+      throw UsageError(fmt::format("{} has no {}: make the root with ci/make-chroot.sh first", dir, kChrootBinary));
+    }
+    // A private mount namespace for the root's /proc, /dev, /tmp and /dev/shm; nothing leaks to the host.
+    cmd = {FindTool("unshare", "util-linux"), "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+           "set -e; d=\"$1\"; shift; mount -t proc proc \"$d/proc\"; mount --rbind /dev \"$d/dev\"; "
+           "mount -t tmpfs tmpfs \"$d/dev/shm\"; mount -t tmpfs tmpfs \"$d/tmp\"; exec chroot \"$d\" \"$@\"",
+           "sh", dir, kChrootBinary};
+  } else if (target.kind == "wrap") {
+    cmd = {"/bin/sh", "-c", "exec " + target.arg + " \"$@\"", "sh", SelfPath()};
+  } else if (target.kind == "uml") {
+    // One boot runs the whole selection: the kernel starts a script (on the host filesystem, which is
+    // the guest's root through hostfs) that mounts what the cases need, runs ipcconform with its
+    // records on the console, and powers the machine off.
+    char path[] = "/tmp/ipcconform-uml-init-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) throw UsageError(fmt::format("mkstemp: {}", ErrnoName(errno)));
+    close(fd);
+    std::string line;
+    for (const auto& a : inner_args) line += " " + ShellQuote(a);
+    std::ofstream script(path);
+    script << "#!/bin/sh\n"
+              "mount -t proc proc /proc\n"
+              "mount -t sysfs sys /sys\n"
+              "mount -t tmpfs tmp /tmp\n"
+              "mkdir -p /dev/shm /dev/mqueue 2>/dev/null\n"
+              "mount -t tmpfs shm /dev/shm\n"
+              "mount -t mqueue mqueue /dev/mqueue 2>/dev/null\n"
+              "cd /tmp\n"
+           << ShellQuote(SelfPath()) << line << "\n"
+           << "echo \"@ipcconform-exit $?\"\n"
+              "poweroff -f >/dev/null 2>&1 || halt -f\n";
+    script.close();
+    chmod(path, 0755);
+    *scratch_file = path;
+    long mem_mb = 1536;
+    cmd = {FindTool("linux", "user-mode-linux"), fmt::format("mem={}M", mem_mb), "rootfstype=hostfs", "rootflags=/",
+           "rw", "quiet", "loglevel=0", "con=null", "con0=null,fd:1", "ssl=null", fmt::format("init={}", path)};
+    return cmd;
+  } else {
+    throw UsageError(fmt::format("target kind '{}' does not run through a command", target.kind));
+  }
+  cmd.insert(cmd.end(), inner_args.begin(), inner_args.end());
+  return cmd;
+}
+
+int RunOnTarget(const RunOptions& options, const TargetSpec& target) {
+  const auto started = Clock::now();
+  RunRecorder recorder(options, target.kind, SelectCases(options.filters, options.mechanisms).size());
+
+  std::vector<std::string> inner = {"run", "--target", "native", "--stream", "--no-expect", "-q", "--out",
+                                    fmt::format("/tmp/ipcconform-inner-{}", getpid())};
+  for (const auto& f : options.filters) inner.insert(inner.end(), {"-f", f});
+  for (const auto& m : options.mechanisms) inner.insert(inner.end(), {"-m", m});
+  if (options.jobs > 0) inner.insert(inner.end(), {"--jobs", std::to_string(options.jobs)});
+  if (options.timeout) inner.insert(inner.end(), {"--timeout", fmt::format("{:.3f}", options.timeout->count() / 1000.0)});
+  if (options.isolation == IsolationMode::process_group) inner.insert(inner.end(), {"--isolation", "process-group"});
+  if (options.isolation == IsolationMode::namespaces) inner.insert(inner.end(), {"--isolation", "namespaces"});
+
+  std::string scratch;
+  std::vector<std::string> cmd = TargetCommand(target, inner, &scratch);
+
+  // A bound on the whole target run: every selected case's timeout run one after another, plus start-up.
+  std::chrono::milliseconds budget(120000);
+  for (const CaseInfo* c : SelectCases(options.filters, options.mechanisms)) {
+    budget += options.timeout.value_or(c->meta.timeout) / 4;
+  }
+
+  char err_path[] = "/tmp/ipcconform-target-stderr-XXXXXX";
+  int err_fd = mkstemp(err_path);
+  if (err_fd >= 0) close(err_fd);
+
+  struct sigaction sa {};
+  sa.sa_handler = OnTargetInterrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  bp::ipstream out;
+  bp::group group;
+  std::error_code ec;
+  fflush(nullptr);
+  bp::child proc(bp::exe = cmd[0], bp::args = std::vector<std::string>(cmd.begin() + 1, cmd.end()),
+                 bp::std_out > out, bp::std_err > std::string(err_path), bp::std_in < bp::null, group, ec);
+  if (ec) {
+    unlink(err_path);
+    if (!scratch.empty()) unlink(scratch.c_str());
+    throw UsageError(fmt::format("target {} could not start: {}", target.name, ec.message()));
+  }
+
+  // The watchdog ends the target when the budget runs out or the user interrupts.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool finished = false;
+  std::string killed_why;
+  std::thread watchdog([&] {
+    std::unique_lock lock(mu);
+    const auto deadline = Clock::now() + budget;
+    while (!finished) {
+      if (g_target_interrupted.load() != 0) {
+        killed_why = "interrupted";
+      } else if (Clock::now() >= deadline) {
+        killed_why = fmt::format("the target ran longer than its budget of {} s", budget.count() / 1000);
+      }
+      if (!killed_why.empty()) {
+        std::error_code ignored;
+        group.terminate(ignored);
+        return;
+      }
+      cv.wait_for(lock, std::chrono::milliseconds(100));
+    }
+  });
+
+  bool have_header = false;
+  std::optional<json> inner_end;
+  std::deque<std::string> other_lines;
+  std::string line;
+  while (std::getline(out, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // consoles add carriage returns
+    auto at = line.find(kStreamMarker);
+    if (at == std::string::npos) {
+      other_lines.push_back(line);
+      if (other_lines.size() > 40) other_lines.pop_front();
+      continue;
+    }
+    json rec = json::parse(line.substr(at + std::string(kStreamMarker).size()), nullptr, false);
+    if (rec.is_discarded() || !rec.is_object()) {
+      other_lines.push_back("(unreadable record) " + line);
+      continue;
+    }
+    const std::string kind = rec.value("record", "");
+    if (kind == "header") {
+      json header = HeaderBase(options, recorder.expectation_file());
+      header["target"] = target.name;
+      header["target_kind"] = target.kind;
+      header["fingerprint"] = rec.value("fingerprint", json::object());  // what the target reports
+      header["host_fingerprint"] = Fingerprint();
+      header["isolation"] = rec.value("isolation", json::object());
+      header["jobs"] = rec.value("jobs", 0);
+      header["target_command"] = cmd;
+      header["selection"]["cases"] = rec.value("selection", json::object()).value("cases", 0);
+      recorder.WriteHeader(header);
+      have_header = true;
+    } else if (kind == "case" && have_header) {
+      recorder.AddCase(rec, 0);
+    } else if (kind == "end") {
+      inner_end = rec;
+    } else if (have_header) {
+      recorder.WriteOther(rec);
+    }
+  }
+  proc.wait(ec);
+  const int exit_code = proc.exit_code();
+  {
+    std::lock_guard lock(mu);
+    finished = true;
+  }
+  cv.notify_all();
+  watchdog.join();
+  if (!scratch.empty()) unlink(scratch.c_str());
+  std::string err_tail = ReadSmallFile(err_path);
+  unlink(err_path);
+  if (err_tail.size() > 3000) err_tail = "..." + err_tail.substr(err_tail.size() - 3000);
+  std::string console;
+  for (const auto& l : other_lines) console += l + "\n";
+
+  if (!have_header) {
+    // Nothing came out: no report that could pass for a complete one.
+    std::filesystem::remove(recorder.results_path(), ec);
+    fmt::print(stderr, "ipcconform: target {} could not start ipcconform (exit status {}{}){}{}{}\n", target.name,
+               exit_code, killed_why.empty() ? "" : "; " + killed_why,
+               err_tail.empty() ? "" : "\n--- its standard error:\n" + err_tail,
+               console.empty() ? "" : "\n--- its other output:\n", console);
+    return 2;
+  }
+  const double wall_s = std::chrono::duration<double>(Clock::now() - started).count();
+  json extra = {{"target_exit_status", exit_code}};
+  bool died = !inner_end.has_value();
+  if (died) {
+    extra["target_error"] = fmt::format("the target ended before the run finished{} (exit status {}){}",
+                                        killed_why.empty() ? "" : ": " + killed_why, exit_code,
+                                        err_tail.empty() ? "" : "; standard error: " + err_tail);
+    fmt::print(stderr, "ipcconform: {}\n", extra["target_error"].get<std::string>());
+  } else {
+    extra["not_run"] = inner_end->value("not_run", 0);
+  }
+  const std::size_t not_run = died ? 0 : inner_end->value("not_run", 0);
+  int rc = recorder.Finish(died || g_target_interrupted.load() != 0, g_target_interrupted.load(), not_run, wall_s, extra);
+  if (died && rc == 0) rc = 1;
+  return rc;
+}
+
+}  // namespace ipcc
