@@ -15,10 +15,19 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "ci/make-chroot.sh: needs root (debootstrap, chroot)" >&2; exit 1; }
 command -v debootstrap >/dev/null || bash "$src/ci/deps.sh" targets
 
-pkgs=cmake,ninja-build,g++,make,libgtest-dev,libgmock-dev,googletest,libboost-dev,libboost-filesystem-dev,nlohmann-json3-dev,libcli11-dev,libfmt-dev,ca-certificates
+pkgs=cmake,ninja-build,g++,make,libgtest-dev,libgmock-dev,googletest,libboost-dev,libboost-filesystem-dev,nlohmann-json3-dev,libfmt-dev,ca-certificates
 if [ ! -x "$dir/usr/bin/cmake" ]; then
   mkdir -p "$dir"
   debootstrap --variant=minbase --include="$pkgs" "$suite" "$dir" "$mirror"
+fi
+# CLI11 is header-only and not packaged in every release (bullseye has none): the root gets the
+# host release's package. The C library under test is still the root's own.
+if [ ! -f "$dir/usr/include/CLI/CLI.hpp" ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download libcli11-dev >/dev/null)
+  cp "$tmp"/libcli11-dev_*.deb "$dir/var/cache/"
+  chroot "$dir" sh -c 'dpkg -i /var/cache/libcli11-dev_*.deb >/dev/null && rm -f /var/cache/libcli11-dev_*.deb'
+  rm -rf "$tmp"
 fi
 
 # The sources, without build folders or results.
