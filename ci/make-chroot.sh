@@ -30,10 +30,14 @@ if [ ! -f "$dir/usr/include/CLI/CLI.hpp" ]; then
   rm -rf "$tmp"
 fi
 
-# The sources, without build folders or results.
+# The committed sources (or, outside a git checkout, the tree without build folders or results).
 rm -rf "$dir/opt/ipcconform"
 mkdir -p "$dir/opt/ipcconform"
-tar -C "$src" --exclude='./build*' --exclude='./results*' --exclude='./.git' -cf - . | tar -C "$dir/opt/ipcconform" -xf -
+if git -C "$src" rev-parse HEAD >/dev/null 2>&1; then
+  git -C "$src" archive HEAD | tar -C "$dir/opt/ipcconform" -xf -
+else
+  tar -C "$src" --exclude='./build*' --exclude='./results*' -cf - . | tar -C "$dir/opt/ipcconform" -xf -
+fi
 # The commit is recorded by the build from git; pass it along since .git is not copied.
 commit=$(git -C "$src" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
