@@ -1,0 +1,184 @@
+// Keys: ftok(3), finding a queue from an unrelated process, and keys per IPC namespace
+// (ipc_namespaces(7)).
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "conformance/sysv_msg/msg_common.h"
+#include "harness/harness.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::sysv_msg;
+
+// Creates an empty regular file at `path`.
+void Touch(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644));
+  if (!fd.valid()) ThrowHarnessError("creating " + path + ": " + ErrnoName(errno));
+}
+
+struct FtokQueue {
+  std::string path;
+  int proj = 0;
+  key_t key = 0;
+  int id = -1;
+};
+
+// A file and the first project id whose ftok key names no queue yet; creates the queue with that key.
+FtokQueue CreateFtokQueue() {
+  FtokQueue f;
+  f.path = TempPath("ftok");
+  Touch(f.path);
+  for (int proj = 1; proj < 256; ++proj) {
+    const key_t key = ftok(f.path.c_str(), proj);
+    if (key == -1) ThrowHarnessError("ftok(" + f.path + "): " + ErrnoName(errno));
+    const int id = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+    if (id >= 0) {
+      f.proj = proj;
+      f.key = key;
+      f.id = id;
+      return f;
+    }
+    if (errno != EEXIST) ThrowHarnessError("msgget(ftok key, IPC_CREAT|IPC_EXCL): " + ErrnoName(errno));
+  }
+  ThrowHarnessError("every ftok project id of " + f.path + " names an existing queue");
+}
+
+// In a forked child: a new IPC namespace, or UNSUPPORTED (the child ends without a verdict).
+bool EnterNewIpcNamespace() {
+  if (unshare(CLONE_NEWIPC) == 0) return true;
+  Record(kMarkUnsupported, "unshare(CLONE_NEWIPC) fails with " + ErrnoName(errno) +
+                               ": IPC namespaces unavailable (CONFIG_IPC_NS) or refused");
+  return false;
+}
+
+IPC_CASE(sysv_msg, keys, ftok_key_finds_queue_from_unrelated_sender,
+         .title = "an unrelated process finds the queue through ftok(path, proj) and sends to it",
+         .statement = "The ftok() function uses the identity of the file named by the given pathname ... and "
+                      "the least significant 8 bits of proj_id ... to generate a key_t type System V IPC key, "
+                      "suitable for use with msgget(2). ... The msgget() system call returns the System V "
+                      "message queue identifier associated with the value of the key argument.",
+         .refs = {"ftok(3)", "msgget(2)", "POSIX.1-2017 ftok(), msgget()"},
+         .cls = Conformance::xsi) {
+  FtokQueue f = CreateFtokQueue();
+  Queue q(f.id);
+  Child fixture = SpawnFixture("sysv-msg-ftok-send", {f.path, std::to_string(f.proj), std::to_string(f.id), "21",
+                                                      "from an unrelated process"});
+  const pid_t pid = fixture.pid();
+  ExpectCleanExit(fixture.Wait(), "unrelated sender (ipcconform-fixture)");
+  Received r;
+  ASSERT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallSucceedsWithValue(25))
+      << "expected the unrelated process's message on the queue";
+  EXPECT_EQ(r.type, 21);
+  EXPECT_EQ(r.text, "from an unrelated process");
+  EXPECT_EQ(Stat(q.id()).msg_lspid, pid) << "msg_lspid should be the unrelated sender";
+}
+
+IPC_CASE(sysv_msg, keys, ftok_key_finds_queue_from_unrelated_receiver,
+         .title = "an unrelated process finds the queue through ftok(path, proj) and receives from it",
+         .statement = "The resulting value is the same for all pathnames that name the same file, when the "
+                      "same value of proj_id is used. ... The msgget() system call returns the System V "
+                      "message queue identifier associated with the value of the key argument.",
+         .refs = {"ftok(3)", "msgget(2)", "msgop(2) msgrcv()", "POSIX.1-2017 ftok(), msgget(), msgrcv()"},
+         .cls = Conformance::xsi) {
+  FtokQueue f = CreateFtokQueue();
+  Queue q(f.id);
+  Child fixture = SpawnFixture("sysv-msg-ftok-recv", {f.path, std::to_string(f.proj), std::to_string(f.id), "8",
+                                                      "to an unrelated process"});
+  // The fixture found the queue and waits in msgrcv: only then the message is sent.
+  IPCC_ASSERT_BLOCKED(fixture.pid(), IPCC_MSGRCV_SYSCALLS);
+  ASSERT_THAT(Send(q.id(), 3, "other type"), SyscallSucceeds());
+  ASSERT_THAT(Send(q.id(), 8, "to an unrelated process"), SyscallSucceeds());
+  ExpectCleanExit(fixture.Wait(), "unrelated receiver (ipcconform-fixture)");
+  EXPECT_EQ(Stat(q.id()).msg_qnum, 1u) << "the receiver should have taken exactly its type-8 message";
+}
+
+IPC_CASE(sysv_msg, keys, ftok_same_file_same_key,
+         .title = "ftok gives the same key for two pathnames (hard links) of one file",
+         .statement = "The resulting value is the same for all pathnames that name the same file, when the "
+                      "same value of proj_id is used.",
+         .refs = {"ftok(3)", "POSIX.1-2017 ftok()"},
+         .cls = Conformance::xsi) {
+  const std::string a = TempPath("ftok-a");
+  const std::string b = TempPath("ftok-b");
+  Touch(a);
+  ASSERT_THAT(link(a.c_str(), b.c_str()), SyscallSucceeds());
+  const key_t ka = ftok(a.c_str(), 'M');
+  ASSERT_NE(ka, -1) << "ftok(" << a << ") failed with " << ErrnoName(errno);
+  EXPECT_EQ(ftok(b.c_str(), 'M'), ka) << "two names of one file should give one key";
+}
+
+IPC_CASE(sysv_msg, keys, ftok_uses_low_8_bits_of_proj_id,
+         .title = "ftok uses only the low 8 bits of proj_id",
+         .statement = "The ftok() function uses the identity of the file named by the given pathname ... and "
+                      "the least significant 8 bits of proj_id (which must be nonzero) to generate a key_t type "
+                      "System V IPC key.",
+         .refs = {"ftok(3)", "POSIX.1-2017 ftok() (only the low-order 8-bits of id are significant)"},
+         .cls = Conformance::xsi) {
+  const std::string path = TempPath("ftok");
+  Touch(path);
+  const key_t low = ftok(path.c_str(), 0x41);
+  ASSERT_NE(low, -1) << "ftok failed with " << ErrnoName(errno);
+  EXPECT_EQ(ftok(path.c_str(), 0x141), low) << "proj_id 0x141 and 0x41 share their low 8 bits";
+}
+
+IPC_CASE(sysv_msg, keys, ftok_missing_file_fails_enoent,
+         .title = "ftok of a pathname that does not exist fails with ENOENT",
+         .statement = "The ftok() function uses the identity of the file named by the given pathname (which "
+                      "must refer to an existing, accessible file) ... On failure -1 is returned, with errno "
+                      "indicating the error as for the stat(2) system call.",
+         .refs = {"ftok(3) RETURN VALUE", "stat(2) ENOENT", "POSIX.1-2017 ftok() [ENOENT]"},
+         .cls = Conformance::xsi) {
+  const std::string path = TempPath("missing");
+  EXPECT_THAT(ftok(path.c_str(), 'M'), SyscallFailsWithErrno(ENOENT));
+}
+
+IPC_CASE(sysv_msg, keys, same_key_is_another_queue_in_new_ipc_namespace,
+         .title = "in a new IPC namespace the same key names no queue, and creating it makes a separate one",
+         .statement = "Each IPC namespace has its own set of System V IPC identifiers ... Objects created in an "
+                      "IPC namespace are visible to all other processes that are members of that namespace, but "
+                      "are not visible to processes in other IPC namespaces.",
+         .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC", "msgget(2)"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedNamespaces) {
+  key_t key = 0;
+  Queue q(CreateKeyedQueue(0600, &key));
+  Child c = Fork([&] {
+    if (!EnterNewIpcNamespace()) return;
+    EXPECT_THAT(msgget(key, 0600), SyscallFailsWithErrno(ENOENT)) << "the parent's queue must not be visible";
+    const int id = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+    ASSERT_THAT(id, SyscallSucceeds()) << "the key is free in the new namespace";
+    EXPECT_THAT(Send(id, 1, "inner"), SyscallSucceeds());
+    // The namespace, and the queue in it, end with this process.
+  });
+  ExpectCleanExit(c.Wait(), "child in a new IPC namespace");
+  EXPECT_EQ(Stat(q.id()).msg_qnum, 0u) << "the message sent in the other namespace must not reach this queue";
+  EXPECT_THAT(msgget(key, 0), SyscallSucceedsWithValue(q.id())) << "the key still names the original queue here";
+}
+
+IPC_CASE(sysv_msg, keys, id_not_visible_in_new_ipc_namespace,
+         .title = "a queue identifier from the parent namespace is not valid in a new IPC namespace",
+         .statement = "Each IPC namespace has its own set of System V IPC identifiers. Objects created in an IPC "
+                      "namespace are ... not visible to processes in other IPC namespaces.",
+         .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC", "msgop(2) ERRORS (EINVAL)"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedNamespaces) {
+  IPCC_NEW_MSG_QUEUE(q, 0666);
+  ASSERT_THAT(Send(q.id(), 1, "outer"), SyscallSucceeds());
+  Child c = Fork([&] {
+    if (!EnterNewIpcNamespace()) return;
+    Received r;
+    EXPECT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallFailsWithErrno(EINVAL))
+        << "the outer queue's id must not name a queue in the new namespace";
+  });
+  ExpectCleanExit(c.Wait(), "child in a new IPC namespace");
+  EXPECT_EQ(Stat(q.id()).msg_qnum, 1u) << "the outer message must still be queued";
+}
+
+}  // namespace

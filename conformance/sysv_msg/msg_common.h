@@ -1,0 +1,223 @@
+// Helpers shared by the System V message queue cases (sysvipc(7), msgget(2), msgop(2), msgctl(2)).
+#pragma once
+
+#include <linux/capability.h>
+#include <signal.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "harness/harness.h"
+
+// The system calls glibc may use for msgsnd()/msgrcv(): the dedicated ones, or the multiplexed ipc()
+// call on architectures that still route System V IPC through it.
+#ifdef SYS_ipc
+#define IPCC_MSGSND_SYSCALLS SYS_msgsnd, SYS_ipc
+#define IPCC_MSGRCV_SYSCALLS SYS_msgrcv, SYS_ipc
+#else
+#define IPCC_MSGSND_SYSCALLS SYS_msgsnd
+#define IPCC_MSGRCV_SYSCALLS SYS_msgrcv
+#endif
+
+// Creates a private queue owned by a guard named `var` (removed at scope end). ENOSYS from msgget()
+// proves System V message queues absent: the case ends UNSUPPORTED.
+#define IPCC_NEW_MSG_QUEUE(var, mode)                                                               \
+  const int ipcc_id_##var = msgget(IPC_PRIVATE, IPC_CREAT | (mode));                                \
+  if (ipcc_id_##var < 0 && errno == ENOSYS) {                                                      \
+    IPCC_UNSUPPORTED("System V message queues are absent: msgget() fails with ENOSYS");           \
+  }                                                                                                 \
+  if (ipcc_id_##var < 0) ::ipcc::ThrowHarnessError("msgget(IPC_PRIVATE): " + ::ipcc::ErrnoName(errno)); \
+  ::ipcc::sysv_msg::Queue var(ipcc_id_##var)
+
+namespace ipcc::sysv_msg {
+
+// Owns a queue id: IPC_RMID at scope end unless the case removed it itself (Release()).
+class Queue {
+ public:
+  explicit Queue(int id) : id_(id) {}
+  Queue(const Queue&) = delete;
+  Queue& operator=(const Queue&) = delete;
+  ~Queue() {
+    if (id_ >= 0) msgctl(id_, IPC_RMID, nullptr);
+  }
+  int id() const { return id_; }
+  // The case removed the queue (or handed it away): nothing to do at scope end.
+  void Release() { id_ = -1; }
+
+ private:
+  int id_;
+};
+
+// Message buffer for the small messages most cases use.
+inline constexpr std::size_t kSmallText = 512;
+struct SmallMsg {
+  long mtype;
+  char mtext[kSmallText];
+};
+
+// msgsnd() of `text` with type `type`; returns what msgsnd returned, errno intact.
+inline int Send(int id, long type, std::string_view text, int flags = IPC_NOWAIT) {
+  if (text.size() > kSmallText) ThrowHarnessError("Send(): message text too long for the helper");
+  SmallMsg m;
+  std::memset(&m, 0, sizeof m);
+  m.mtype = type;
+  std::memcpy(m.mtext, text.data(), text.size());
+  return msgsnd(id, &m, text.size(), flags);
+}
+
+struct Received {
+  long type = 0;
+  std::string text;
+};
+
+// msgrcv() into a buffer whose mtext holds `msgsz` bytes; fills `out` on success. Returns what msgrcv
+// returned, errno intact.
+inline ssize_t Recv(int id, std::size_t msgsz, long msgtyp, int flags, Received* out) {
+  if (msgsz > kSmallText) ThrowHarnessError("Recv(): msgsz too large for the helper");
+  SmallMsg m;
+  std::memset(&m, 0, sizeof m);
+  const ssize_t n = msgrcv(id, &m, msgsz, msgtyp, flags);
+  const int saved = errno;
+  if (n >= 0 && out != nullptr) {
+    out->type = m.mtype;
+    out->text.assign(m.mtext, static_cast<std::size_t>(n));
+  }
+  errno = saved;
+  return n;
+}
+
+// IPC_STAT, a harness error when it fails (for cases whose subject is something else).
+inline msqid_ds Stat(int id) {
+  msqid_ds ds;
+  std::memset(&ds, 0, sizeof ds);
+  if (msgctl(id, IPC_STAT, &ds) != 0) ThrowHarnessError(fmt::format("msgctl({}, IPC_STAT): {}", id, ErrnoName(errno)));
+  return ds;
+}
+
+// IPC_SET of msg_qbytes (lowering needs no privilege), a harness error when it fails.
+inline void SetQbytes(int id, unsigned long qbytes) {
+  msqid_ds ds = Stat(id);
+  ds.msg_qbytes = qbytes;
+  if (msgctl(id, IPC_SET, &ds) != 0) {
+    ThrowHarnessError(fmt::format("msgctl({}, IPC_SET, msg_qbytes={}): {}", id, qbytes, ErrnoName(errno)));
+  }
+}
+
+// IPC_SET of owner uid/gid and mode, a harness error when it fails.
+inline void SetOwnerMode(int id, uid_t uid, gid_t gid, mode_t mode) {
+  msqid_ds ds = Stat(id);
+  ds.msg_perm.uid = uid;
+  ds.msg_perm.gid = gid;
+  ds.msg_perm.mode = static_cast<unsigned short>(mode);
+  if (msgctl(id, IPC_SET, &ds) != 0) ThrowHarnessError(fmt::format("msgctl({}, IPC_SET): {}", id, ErrnoName(errno)));
+}
+
+// A /proc/sys/kernel value, or nullopt when the file is missing or unreadable.
+inline std::optional<long> ReadSysctl(const std::string& name) {
+  std::ifstream in("/proc/sys/kernel/" + name);
+  long v = 0;
+  if (!(in >> v)) return std::nullopt;
+  return v;
+}
+
+// Writes a /proc/sys/kernel value; returns 0 or the errno of the failure.
+inline int WriteSysctl(const std::string& name, long value) {
+  const std::string path = "/proc/sys/kernel/" + name;
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) return errno;
+  int err = 0;
+  if (std::fprintf(f, "%ld\n", value) < 0) err = errno;
+  if (std::fclose(f) != 0 && err == 0) err = errno;
+  return err;
+}
+
+// The system limits: /proc/sys/kernel/<name> first, else the IPC_INFO answer (Linux).
+inline long Limit(const std::string& name) {
+  if (auto v = ReadSysctl(name)) return *v;
+  msginfo info;
+  std::memset(&info, 0, sizeof info);
+  if (msgctl(0, IPC_INFO, reinterpret_cast<msqid_ds*>(&info)) < 0) {
+    ThrowHarnessError(fmt::format("cannot read {}: /proc/sys/kernel/{} missing and IPC_INFO fails with {}", name,
+                                  name, ErrnoName(errno)));
+  }
+  if (name == "msgmax") return info.msgmax;
+  if (name == "msgmnb") return info.msgmnb;
+  if (name == "msgmni") return info.msgmni;
+  ThrowHarnessError("unknown message queue limit " + name);
+}
+
+// A key for which this call created a fresh queue with IPC_CREAT|IPC_EXCL (other processes of the
+// system may use keys too: a taken key is skipped, never shared). Returns the id; *key gets the key.
+inline int CreateKeyedQueue(int mode, key_t* key) {
+  std::random_device rd;
+  std::mt19937 gen(rd() ^ static_cast<unsigned>(getpid()));
+  std::uniform_int_distribution<int> dist(0x10000, 0x7ffffff0);
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    const key_t k = static_cast<key_t>(dist(gen));
+    const int id = msgget(k, IPC_CREAT | IPC_EXCL | mode);
+    if (id >= 0) {
+      *key = k;
+      return id;
+    }
+    if (errno != EEXIST) ThrowHarnessError(fmt::format("msgget(key {:#x}, IPC_CREAT|IPC_EXCL): {}", k, ErrnoName(errno)));
+  }
+  ThrowHarnessError("no free System V message queue key found in 64 attempts");
+}
+
+// The IPC sysctls may only be changed in the case's own IPC namespace; run by hand, such a case
+// would change the host's limits, so it is skipped there.
+#define IPCC_REQUIRE_OWN_IPC_NAMESPACE()                                                            \
+  if (!::ipcc::InOwnNamespaces()) {                                                                \
+    GTEST_SKIP() << "changes IPC sysctls: runs only in its own IPC namespace (ipcconform run)";   \
+  }
+
+// Sets a /proc/sys/kernel message queue limit in the case's own namespace, or ends the case
+// UNSUPPORTED when the system offers no such setting.
+#define IPCC_SET_MSG_SYSCTL(name, value)                                                            \
+  do {                                                                                              \
+    const int ipcc_err_ = ::ipcc::sysv_msg::WriteSysctl((name), (value));                          \
+    if (ipcc_err_ == ENOENT || ipcc_err_ == EACCES || ipcc_err_ == EPERM || ipcc_err_ == EROFS) {  \
+      IPCC_UNSUPPORTED(std::string("this system does not let the case set /proc/sys/kernel/") + (name) + \
+                       " in its own IPC namespace: " + ::ipcc::ErrnoName(ipcc_err_));              \
+    }                                                                                               \
+    if (ipcc_err_ != 0) {                                                                           \
+      ::ipcc::ThrowHarnessError(std::string("writing /proc/sys/kernel/") + (name) + ": " +        \
+                                ::ipcc::ErrnoName(ipcc_err_));                                      \
+    }                                                                                               \
+  } while (0)
+
+// Installs `handler` for `sig` with the given flags (a harness error when refused).
+inline void InstallHandler(int sig, void (*handler)(int), int flags) {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_handler = handler;
+  sa.sa_flags = flags;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(sig, &sa, nullptr) != 0) ThrowHarnessError(fmt::format("sigaction: {}", ErrnoName(errno)));
+}
+
+// time() with a second of slack each way: the kernel stamps System V times from its coarse
+// real-time seconds, which may tick over a moment apart from the C library's time().
+struct TimeWindow {
+  time_t before;
+  time_t after;
+  bool Contains(time_t t) const { return t >= before - 1 && t <= after + 1; }
+  std::string Describe() const { return fmt::format("[{}, {}] (time() before and after, 1 s slack)", before, after); }
+};
+
+}  // namespace ipcc::sysv_msg

@@ -1,0 +1,191 @@
+// msgget(2): creating and finding System V message queues.
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conformance/sysv_msg/msg_common.h"
+#include "harness/harness.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::sysv_msg;
+
+IPC_CASE(sysv_msg, msgget, ipc_private_always_creates_new_queue,
+         .title = "msgget(IPC_PRIVATE) creates a new, distinct queue on every call",
+         .statement = "A new message queue is created if key has the value IPC_PRIVATE or key isn't "
+                      "IPC_PRIVATE, no message queue with the given key key exists, and IPC_CREAT is "
+                      "specified in msgflg.",
+         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_MSG_QUEUE(a, 0600);
+  IPCC_NEW_MSG_QUEUE(b, 0600);
+  EXPECT_NE(a.id(), b.id()) << "expected two msgget(IPC_PRIVATE) calls to return different identifiers";
+  ASSERT_THAT(Send(a.id(), 1, "only in a"), SyscallSucceeds());
+  EXPECT_EQ(Stat(a.id()).msg_qnum, 1u) << "expected the message in the first queue";
+  EXPECT_EQ(Stat(b.id()).msg_qnum, 0u)
+      << "expected the second IPC_PRIVATE queue to be a different, still empty queue";
+}
+
+IPC_CASE(sysv_msg, msgget, ipc_private_creates_without_ipc_creat,
+         .title = "msgget(IPC_PRIVATE) creates a queue even without IPC_CREAT",
+         .statement = "IPC_PRIVATE isn't a flag field but a key_t type. If this special value is used for "
+                      "key, the system call ignores everything but the least significant 9 bits of msgflg "
+                      "and creates a new message queue (on success).",
+         .refs = {"msgget(2) NOTES", "POSIX.1-2017 msgget() (key equal to IPC_PRIVATE)"},
+         .cls = Conformance::xsi) {
+  const int id = msgget(IPC_PRIVATE, 0600);
+  if (id < 0 && errno == ENOSYS) IPCC_UNSUPPORTED("System V message queues are absent: msgget() fails with ENOSYS");
+  ASSERT_THAT(id, SyscallSucceeds()) << "msgget(IPC_PRIVATE, 0600) without IPC_CREAT should create a queue";
+  Queue q(id);
+  EXPECT_EQ(Stat(id).msg_perm.mode & 0777, 0600) << "expected the new queue to have the requested mode 0600";
+}
+
+IPC_CASE(sysv_msg, msgget, creat_excl_on_existing_key_fails_eexist,
+         .title = "msgget(key, IPC_CREAT|IPC_EXCL) on an existing key fails with EEXIST",
+         .statement = "If msgflg specifies both IPC_CREAT and IPC_EXCL and a message queue already exists "
+                      "for key, then msgget() fails with errno set to EEXIST.",
+         .refs = {"msgget(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgget() [EEXIST]"},
+         .cls = Conformance::xsi) {
+  key_t key = 0;
+  Queue q(CreateKeyedQueue(0600, &key));
+  EXPECT_THAT(msgget(key, IPC_CREAT | IPC_EXCL | 0600), SyscallFailsWithErrno(EEXIST));
+}
+
+IPC_CASE(sysv_msg, msgget, missing_key_without_creat_fails_enoent,
+         .title = "msgget(key, 0) for a key with no queue fails with ENOENT",
+         .statement = "ENOENT No message queue exists for key and msgflg did not specify IPC_CREAT.",
+         .refs = {"msgget(2) ERRORS", "POSIX.1-2017 msgget() [ENOENT]"},
+         .cls = Conformance::xsi) {
+  key_t key = 0;
+  // A key that was just free (this call created its queue), then made free again.
+  const int id = CreateKeyedQueue(0600, &key);
+  ASSERT_THAT(msgctl(id, IPC_RMID, nullptr), SyscallSucceeds());
+  EXPECT_THAT(msgget(key, 0600), SyscallFailsWithErrno(ENOENT));
+}
+
+IPC_CASE(sysv_msg, msgget, existing_key_returns_same_id,
+         .title = "msgget on an existing key returns the identifier of that queue",
+         .statement = "The msgget() system call returns the System V message queue identifier associated "
+                      "with the value of the key argument. It may be used either to obtain the identifier of "
+                      "a previously created message queue ... or to create a new set.",
+         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"},
+         .cls = Conformance::xsi) {
+  key_t key = 0;
+  Queue q(CreateKeyedQueue(0600, &key));
+  EXPECT_THAT(msgget(key, 0), SyscallSucceedsWithValue(q.id())) << "msgget(key, 0) should find the queue";
+  EXPECT_THAT(msgget(key, IPC_CREAT | 0600), SyscallSucceedsWithValue(q.id()))
+      << "msgget(key, IPC_CREAT) should find the existing queue, not make another";
+}
+
+IPC_CASE(sysv_msg, msgget, ipc_creat_on_existing_keeps_mode,
+         .title = "msgget(key, IPC_CREAT|mode) on an existing queue does not change its mode",
+         .statement = "Upon creation, the least significant bits of the argument msgflg define the "
+                      "permissions of the message queue. ... If the message queue already exists the "
+                      "permissions are verified, and a check is made to see if it is marked for destruction.",
+         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"},
+         .cls = Conformance::xsi) {
+  key_t key = 0;
+  Queue q(CreateKeyedQueue(0600, &key));
+  ASSERT_THAT(msgget(key, IPC_CREAT | 0666), SyscallSucceedsWithValue(q.id()));
+  EXPECT_EQ(Stat(q.id()).msg_perm.mode & 0777, 0600)
+      << "the mode of an existing queue is set only at creation; a later msgget must not change it";
+}
+
+IPC_CASE(sysv_msg, msgget, new_queue_owner_and_creator_are_caller,
+         .title = "a new queue's uid/cuid and gid/cgid are the creator's effective ids",
+         .statement = "msg_perm.cuid and msg_perm.uid are set to the effective user ID of the calling "
+                      "process. msg_perm.cgid and msg_perm.gid are set to the effective group ID of the "
+                      "calling process.",
+         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"},
+         .cls = Conformance::xsi) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  Child c = Fork([&] {
+    DropPrivileges(nobody);
+    const int id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+    ASSERT_THAT(id, SyscallSucceeds());
+    Queue q(id);
+    const msqid_ds ds = Stat(id);
+    EXPECT_EQ(ds.msg_perm.uid, nobody.uid) << "msg_perm.uid should be the creator's effective uid";
+    EXPECT_EQ(ds.msg_perm.cuid, nobody.uid) << "msg_perm.cuid should be the creator's effective uid";
+    EXPECT_EQ(ds.msg_perm.gid, nobody.gid) << "msg_perm.gid should be the creator's effective gid";
+    EXPECT_EQ(ds.msg_perm.cgid, nobody.gid) << "msg_perm.cgid should be the creator's effective gid";
+  });
+  ExpectCleanExit(c.Wait(), "unprivileged creator");
+}
+
+IPC_CASE(sysv_msg, msgget, new_queue_mode_is_msgflg_low_bits,
+         .title = "a new queue's mode is the low 9 bits of msgflg (the umask does not apply)",
+         .statement = "The least significant 9 bits of msg_perm.mode are set to the least significant 9 "
+                      "bits of msgflg.",
+         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget() (low-order nine bits of msg_perm.mode)"},
+         .cls = Conformance::xsi) {
+  Child c = Fork([&] {
+    umask(077);
+    const int id = msgget(IPC_PRIVATE, IPC_CREAT | 0666);
+    ASSERT_THAT(id, SyscallSucceeds());
+    Queue q(id);
+    EXPECT_EQ(Stat(id).msg_perm.mode & 0777, 0666)
+        << "expected mode 0666 from msgflg even with umask 077 (System V IPC modes are not masked)";
+  });
+  ExpectCleanExit(c.Wait(), "creator with umask 077");
+}
+
+IPC_CASE(sysv_msg, msgget, new_queue_counters_are_zero,
+         .title = "a new queue has msg_qnum, msg_lspid, msg_lrpid, msg_stime and msg_rtime set to 0",
+         .statement = "msg_qnum, msg_lspid, msg_lrpid, msg_stime, and msg_rtime are set to 0.",
+         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_MSG_QUEUE(q, 0600);
+  const msqid_ds ds = Stat(q.id());
+  EXPECT_EQ(ds.msg_qnum, 0u) << "msg_qnum of a new queue";
+  EXPECT_EQ(ds.msg_lspid, 0) << "msg_lspid of a new queue";
+  EXPECT_EQ(ds.msg_lrpid, 0) << "msg_lrpid of a new queue";
+  EXPECT_EQ(ds.msg_stime, 0) << "msg_stime of a new queue";
+  EXPECT_EQ(ds.msg_rtime, 0) << "msg_rtime of a new queue";
+}
+
+IPC_CASE(sysv_msg, msgget, new_queue_ctime_is_now,
+         .title = "a new queue's msg_ctime is the current time",
+         .statement = "msg_ctime is set to the current time.",
+         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"},
+         .cls = Conformance::xsi) {
+  TimeWindow w{time(nullptr), 0};
+  IPCC_NEW_MSG_QUEUE(q, 0600);
+  w.after = time(nullptr);
+  const time_t ctime = Stat(q.id()).msg_ctime;
+  EXPECT_TRUE(w.Contains(ctime)) << "expected msg_ctime within " << w.Describe() << ", saw " << ctime;
+}
+
+IPC_CASE(sysv_msg, msgget, new_queue_qbytes_is_msgmnb,
+         .title = "a new queue's msg_qbytes is the system limit MSGMNB",
+         .statement = "msg_qbytes is set to the system limit MSGMNB.",
+         .refs = {"msgget(2) DESCRIPTION", "msgop(2) NOTES (MSGMNB, /proc/sys/kernel/msgmnb)",
+                  "POSIX.1-2017 msgget()"},
+         .cls = Conformance::xsi) {
+  const long msgmnb = Limit("msgmnb");
+  IPCC_NEW_MSG_QUEUE(q, 0600);
+  EXPECT_EQ(static_cast<long>(Stat(q.id()).msg_qbytes), msgmnb)
+      << "expected msg_qbytes of a new queue to equal msgmnb (" << msgmnb << ")";
+}
+
+IPC_CASE(sysv_msg, msgget, existing_key_without_permission_fails_eacces,
+         .title = "msgget of another user's 0600 queue asking for read/write fails with EACCES",
+         .statement = "EACCES A message queue exists for key, but the calling process does not have "
+                      "permission to access the queue, and does not have the CAP_IPC_OWNER capability in "
+                      "the user namespace that governs its IPC namespace.",
+         .refs = {"msgget(2) ERRORS", "POSIX.1-2017 msgget() [EACCES]"},
+         .cls = Conformance::xsi) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  key_t key = 0;
+  Queue q(CreateKeyedQueue(0600, &key));
+  Child c = Fork([&] {
+    DropPrivileges(nobody);
+    // The permission asked for is the low 9 bits of msgflg (POSIX), here read and write.
+    EXPECT_THAT(msgget(key, 0600), SyscallFailsWithErrno(EACCES));
+  });
+  ExpectCleanExit(c.Wait(), "unprivileged msgget");
+}
+
+}  // namespace
