@@ -255,6 +255,8 @@ bool WaitUntil(pid_t pid, Clock::time_point deadline, int* status) {
   }
 
   auto start_case = [&]() {
+    // Marks the case's processes (and programs they exec): the fault-injection library acts only here.
+    setenv("IPCCONFORM_IN_CASE", "1", 1);
     dup2(output_fd, STDOUT_FILENO);
     dup2(output_fd, STDERR_FILENO);
     close(record_fd);
