@@ -1,0 +1,181 @@
+// Keys of System V semaphore sets: IPC_PRIVATE, ftok(3), removal, and IPC namespaces.
+#include <sched.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "sem_util.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::sysv_sem;
+
+IPC_CASE(sysv_sem, keys, ipc_private_always_creates_new_set,
+         .title = "semget(IPC_PRIVATE, ...) creates a new, distinct set on every call",
+         .statement = "A new set of nsems semaphores is created if key has the value IPC_PRIVATE ... IPC_PRIVATE "
+                      "isn't a flag field but a key_t type. If this special value is used for key, the system call "
+                      "ignores all but the least significant 9 bits of semflg and creates a new semaphore set.",
+         .refs = {"semget(2) DESCRIPTION, NOTES", "POSIX.1-2017 semget()"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(first, IPC_PRIVATE, 1, IPC_CREAT | IPC_EXCL | 0600);
+  IPCC_NEW_SEM_SET(second, IPC_PRIVATE, 1, IPC_CREAT | IPC_EXCL | 0600);
+  EXPECT_NE(first.id(), second.id()) << "two IPC_PRIVATE semget calls gave the same id";
+  // Without IPC_CREAT as well: IPC_PRIVATE still creates.
+  const int third = semget(IPC_PRIVATE, 1, 0600);
+  SemSet third_guard(third);
+  ASSERT_THAT(third, SyscallSucceeds()) << "semget(IPC_PRIVATE) without IPC_CREAT";
+  EXPECT_NE(third, first.id());
+  EXPECT_NE(third, second.id());
+  // They are separate objects.
+  SetVal(first.id(), 0, 11);
+  EXPECT_EQ(GetVal(second.id(), 0), 0) << "SETVAL on the first private set showed up in the second";
+  EXPECT_EQ(GetVal(third, 0), 0) << "SETVAL on the first private set showed up in the third";
+}
+
+IPC_CASE(sysv_sem, keys, ftok_key_finds_set_from_unrelated_process,
+         .title = "an unrelated process finds the same set through ftok(path, proj) and semget",
+         .statement = "The ftok() function uses the identity of the file named by the given pathname ... and the "
+                      "least significant 8 bits of proj_id ... to generate a key_t type System V IPC key, suitable "
+                      "for use with msgget(2), semget(2), or shmget(2). The resulting value is the same for all "
+                      "pathnames that name the same file, when the same value of proj_id is used.",
+         .refs = {"ftok(3)", "semget(2) DESCRIPTION", "sysvipc(7)", "POSIX.1-2017 ftok()", "POSIX.1-2017 semget()"},
+         .cls = Conformance::xsi) {
+  const Key k = FreshKey();
+  IPCC_NEW_SEM_SET(set, k.key, 1, IPC_CREAT | IPC_EXCL | 0600);
+  SetVal(set.id(), 0, 42);
+  Child other = SpawnFixture("sysv-sem-ftok-lookup",
+                             {k.path, std::to_string(k.proj), std::to_string(set.id()), "42"});
+  ExpectCleanExit(other.Wait(), "ipcconform-fixture sysv-sem-ftok-lookup");
+  EXPECT_EQ(GetVal(set.id(), 0), 43) << "the unrelated process's +1 on the set it found by key";
+  EXPECT_EQ(GetPid(set.id(), 0), other.pid()) << "sempid: the last operation was the unrelated process's";
+}
+
+IPC_CASE(sysv_sem, keys, ftok_same_file_same_key,
+         .title = "ftok gives the same key for every path naming the same file (hard link, symlink)",
+         .statement = "The resulting value is the same for all pathnames that name the same file, when the same "
+                      "value of proj_id is used.",
+         .refs = {"ftok(3)", "POSIX.1-2017 ftok()"},
+         .cls = Conformance::xsi) {
+  const Key k = FreshKey();
+  const std::string hard = TempPath("hardlink");
+  const std::string soft = TempPath("symlink");
+  ASSERT_THAT(link(k.path.c_str(), hard.c_str()), SyscallSucceeds());
+  ASSERT_THAT(symlink(k.path.c_str(), soft.c_str()), SyscallSucceeds());
+  EXPECT_EQ(ftok(hard.c_str(), k.proj), k.key) << "key through a hard link";
+  EXPECT_EQ(ftok(soft.c_str(), k.proj), k.key) << "key through a symbolic link";
+  EXPECT_EQ(ftok(k.path.c_str(), k.proj + 256), k.key) << "only the low 8 bits of proj_id are used";
+}
+
+IPC_CASE(sysv_sem, keys, ftok_missing_file_fails_enoent,
+         .title = "ftok of a path that does not exist fails with ENOENT, as stat(2) would",
+         .statement = "On failure -1 is returned, with errno indicating the error as for the stat(2) system call.",
+         .refs = {"ftok(3) RETURN VALUE", "POSIX.1-2017 ftok() ERRORS"},
+         .cls = Conformance::xsi) {
+  const std::string missing = TempPath("missing");
+  EXPECT_THAT(ftok(missing.c_str(), 'S'), SyscallFailsWithErrno(ENOENT));
+}
+
+IPC_CASE(sysv_sem, keys, rmid_frees_key,
+         .title = "after IPC_RMID the key names no set, and a new set can be created on it",
+         .statement = "IPC_RMID Immediately remove the semaphore set ... ENOENT No semaphore set exists for key and "
+                      "semflg did not specify IPC_CREAT.",
+         .refs = {"semctl(2) IPC_RMID", "semget(2) ENOENT", "POSIX.1-2017 semctl() IPC_RMID"},
+         .cls = Conformance::xsi) {
+  const Key k = FreshKey();
+  IPCC_NEW_SEM_SET(set, k.key, 1, IPC_CREAT | IPC_EXCL | 0600);
+  set.Reset();
+  EXPECT_THAT(semget(k.key, 0, 0), SyscallFailsWithErrno(ENOENT)) << "looking up the key of the removed set";
+  const int fresh = semget(k.key, 1, IPC_CREAT | IPC_EXCL | 0600);
+  SemSet fresh_guard(fresh);
+  EXPECT_THAT(fresh, SyscallSucceeds()) << "creating a set on the freed key with IPC_EXCL";
+}
+
+IPC_CASE(sysv_sem, keys, key_is_per_ipc_namespace,
+         .title = "the same key in a new IPC namespace names a different set (or none)",
+         .statement = "Each IPC namespace has its own set of System V IPC identifiers ... Objects created in an IPC "
+                      "namespace are visible to all other processes that are members of that namespace, but are not "
+                      "visible to processes in other IPC namespaces.",
+         .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC", "sysvipc(7) IPC namespaces"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedNamespaces) {
+  const Key k = FreshKey();
+  IPCC_NEW_SEM_SET(set, k.key, 2, IPC_CREAT | IPC_EXCL | 0600);
+  SetAll(set.id(), {7, 8});
+  ExpectCleanExit(RunInChild([&] {
+                    if (unshare(CLONE_NEWIPC) != 0) {
+                      IPCC_UNSUPPORTED("unshare(CLONE_NEWIPC) failed with " + ErrnoName(errno));
+                    }
+                    EXPECT_THAT(semget(k.key, 0, 0), SyscallFailsWithErrno(ENOENT))
+                        << "the key of a set made in the parent's IPC namespace, looked up in a new one";
+                    const int mine = semget(k.key, 1, IPC_CREAT | IPC_EXCL | 0600);
+                    EXPECT_THAT(mine, SyscallSucceeds())
+                        << "creating a set with the same key in the new namespace (IPC_EXCL)";
+                    if (mine >= 0) {
+                      EXPECT_THAT(semctl(mine, 0, GETVAL), SyscallSucceedsWithValue(0))
+                          << "the new namespace's set is a fresh object";
+                      semctl(mine, 0, IPC_RMID);
+                    }
+                  }),
+                  "child in a new IPC namespace");
+  EXPECT_EQ(GetAll(set.id()), (std::vector<int>{7, 8})) << "the original set is untouched";
+  EXPECT_THAT(semget(k.key, 0, 0), SyscallSucceedsWithValue(set.id())) << "the key still finds the original here";
+}
+
+IPC_CASE(sysv_sem, keys, id_not_valid_in_other_ipc_namespace,
+         .title = "a set's identifier does not reach the set from a new IPC namespace",
+         .statement = "Each IPC namespace has its own set of System V IPC identifiers ... Objects created in an IPC "
+                      "namespace ... are not visible to processes in other IPC namespaces.",
+         .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedNamespaces) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0666);
+  SetVal(set.id(), 0, 5);
+  ExpectCleanExit(RunInChild([&] {
+                    if (unshare(CLONE_NEWIPC) != 0) {
+                      IPCC_UNSUPPORTED("unshare(CLONE_NEWIPC) failed with " + ErrnoName(errno));
+                    }
+                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EINVAL))
+                        << "GETVAL on an id from the parent's namespace, in a new namespace with no sets";
+                    EXPECT_THAT(Semop(set.id(), {Op(0, -1, IPC_NOWAIT)}), SyscallFailsWithErrno(EINVAL))
+                        << "semop on an id from the parent's namespace";
+                  }),
+                  "child in a new IPC namespace");
+  EXPECT_EQ(GetVal(set.id(), 0), 5) << "the set in the original namespace is untouched";
+}
+
+IPC_CASE(sysv_sem, proc, sysvipc_sem_lists_set,
+         .title = "/proc/sysvipc/sem lists a set with its key, id, mode and number of semaphores",
+         .statement = "/proc/sysvipc Subdirectory containing the pseudo-files msg, sem and shm. These files list the "
+                      "System V Interprocess Communication (IPC) objects ... that currently exist on the system.",
+         .refs = {"proc(5) /proc/sysvipc", "ipc_namespaces(7)"},
+         .cls = Conformance::linux_specific) {
+  std::ifstream probe("/proc/sysvipc/sem");
+  if (!probe) IPCC_UNSUPPORTED("/proc/sysvipc/sem cannot be read");
+  probe.close();
+  const Key k = FreshKey();
+  IPCC_NEW_SEM_SET(set, k.key, 3, IPC_CREAT | IPC_EXCL | 0640);
+  std::ifstream in("/proc/sysvipc/sem");
+  std::string line;
+  std::getline(in, line);  // header: key semid perms nsems uid gid cuid cgid otime ctime
+  bool found = false;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    long long key = 0;
+    int id = 0;
+    unsigned perms = 0;
+    unsigned long nsems = 0;
+    unsigned uid = 0;
+    if (!(fields >> key >> id >> std::oct >> perms >> std::dec >> nsems >> uid)) continue;
+    if (id != set.id()) continue;
+    found = true;
+    EXPECT_EQ(static_cast<key_t>(key), k.key) << "key column: " << line;
+    EXPECT_EQ(perms & 0777, 0640u) << "perms column: " << line;
+    EXPECT_EQ(nsems, 3u) << "nsems column: " << line;
+    EXPECT_EQ(uid, geteuid()) << "uid column: " << line;
+  }
+  EXPECT_TRUE(found) << "/proc/sysvipc/sem has no line for set " << set.id();
+}
+
+}  // namespace

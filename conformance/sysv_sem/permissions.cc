@@ -1,0 +1,376 @@
+// Permission checks on System V semaphore sets: read and alter permission from sem_perm.mode for the
+// owner/creator, group and other classes, and ownership checks for IPC_SET and IPC_RMID.
+#include "sem_util.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::sysv_sem;
+
+constexpr const char* kModeStatement =
+    "The least significant 9 bits of the mode field of the ipc_perm structure define the access permissions "
+    "... 0400 Read by user, 0200 Write by user, 0040 Read by group, 0020 Write by group, 0004 Read by others, "
+    "0002 Write by others. In effect, \"write\" means \"alter\" for a semaphore set.";
+
+// Hands the set to `uid`/`gid` with `mode` (as root, the creator).
+void SetOwnerAndMode(int id, uid_t uid, gid_t gid, mode_t mode) {
+  semid_ds ds = Stat(id);
+  ds.sem_perm.uid = uid;
+  ds.sem_perm.gid = gid;
+  ds.sem_perm.mode = static_cast<unsigned short>(mode);
+  if (semctl(id, 0, IPC_SET, SemUn{.buf = &ds}) != 0) {
+    ThrowHarnessError(fmt::format("set-up: IPC_SET uid {} gid {} mode {:o}: {}", uid, gid, mode, ErrnoName(errno)));
+  }
+}
+
+IPC_CASE(sysv_sem, permissions, alter_without_write_permission_fails_eacces,
+         .title = "an unprivileged process without alter permission gets EACCES from semop and SETVAL",
+         .statement = "If sem_op is a positive integer ... The calling process must have alter permission on the "
+                      "semaphore set. ... EACCES The calling process does not have the permissions required to "
+                      "perform the specified semaphore operations, and does not have the CAP_IPC_OWNER capability.",
+         .refs = {"semop(2) DESCRIPTION, EACCES", "semctl(2) SETVAL, EACCES", "POSIX.1-2017 semop() [EACCES]"},
+         .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);  // owned by root, nothing for others
+  SetVal(set.id(), 0, 2);
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(nobody);
+                    EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallFailsWithErrno(EACCES)) << "semop +1";
+                    EXPECT_THAT(Semop(set.id(), {Op(0, -1, IPC_NOWAIT)}), SyscallFailsWithErrno(EACCES))
+                        << "semop -1";
+                    EXPECT_THAT(semctl(set.id(), 0, SETVAL, SemUn{.val = 9}), SyscallFailsWithErrno(EACCES))
+                        << "SETVAL";
+                  }),
+                  "unprivileged child");
+  EXPECT_EQ(GetVal(set.id(), 0), 2) << "value after the refused operations";
+}
+
+IPC_CASE(sysv_sem, permissions, read_without_read_permission_fails_eacces,
+         .title = "an unprivileged process without read permission gets EACCES from GETVAL, GETALL, IPC_STAT and "
+                  "wait-for-zero",
+         .statement = "GETVAL ... The calling process must have read permission on the semaphore set. ... If sem_op "
+                      "is zero, the process must have read permission on the semaphore set. ... EACCES The argument "
+                      "cmd has one of the values GETALL, GETPID, GETVAL, GETNCNT, GETZCNT, IPC_STAT ... and the "
+                      "calling process does not have the required permissions.",
+         .refs = {"semctl(2) EACCES", "semop(2) DESCRIPTION, EACCES", "POSIX.1-2017 semctl() [EACCES]"},
+         .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(nobody);
+                    unsigned short values[2] = {};
+                    semid_ds ds{};
+                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EACCES)) << "GETVAL";
+                    EXPECT_THAT(semctl(set.id(), 0, GETALL, SemUn{.array = values}), SyscallFailsWithErrno(EACCES))
+                        << "GETALL";
+                    EXPECT_THAT(semctl(set.id(), 0, GETNCNT), SyscallFailsWithErrno(EACCES)) << "GETNCNT";
+                    EXPECT_THAT(semctl(set.id(), 0, GETZCNT), SyscallFailsWithErrno(EACCES)) << "GETZCNT";
+                    EXPECT_THAT(semctl(set.id(), 0, GETPID), SyscallFailsWithErrno(EACCES)) << "GETPID";
+                    EXPECT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallFailsWithErrno(EACCES))
+                        << "IPC_STAT";
+                    EXPECT_THAT(Semop(set.id(), {Op(0, 0, IPC_NOWAIT)}), SyscallFailsWithErrno(EACCES))
+                        << "semop wait-for-zero";
+                  }),
+                  "unprivileged child");
+}
+
+IPC_CASE(sysv_sem, permissions, read_permission_allows_reads_and_wait_for_zero_only,
+         .title = "read permission alone allows GETVAL, IPC_STAT and wait-for-zero, but not changes",
+         .statement = "If sem_op is zero, the process must have read permission on the semaphore set. ... If sem_op "
+                      "is less than zero, the process must have alter permission on the semaphore set.",
+         .refs = {"semop(2) DESCRIPTION", "semctl(2) GETVAL, IPC_STAT, SETVAL", "POSIX.1-2017 semop()"},
+         .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0604);  // others: read only
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(nobody);
+                    semid_ds ds{};
+                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallSucceedsWithValue(0)) << "GETVAL";
+                    EXPECT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallSucceeds()) << "IPC_STAT";
+                    EXPECT_THAT(Semop(set.id(), {Op(0, 0, IPC_NOWAIT)}), SyscallSucceeds())
+                        << "semop wait-for-zero on a semaphore at 0";
+                    EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallFailsWithErrno(EACCES)) << "semop +1";
+                    EXPECT_THAT(semctl(set.id(), 0, SETVAL, SemUn{.val = 1}), SyscallFailsWithErrno(EACCES))
+                        << "SETVAL";
+                  }),
+                  "unprivileged child with read permission");
+  EXPECT_EQ(GetVal(set.id(), 0), 0) << "value after the refused changes";
+}
+
+IPC_CASE(sysv_sem, permissions, alter_permission_allows_changes_not_reads,
+         .title = "alter permission alone allows semop changes and SETVAL, but not GETVAL or wait-for-zero",
+         .statement = kModeStatement,
+         .refs = {"semctl(2) The ipc_perm structure, GETVAL, SETVAL", "semop(2) DESCRIPTION",
+                  "POSIX.1-2017 XSI Interprocess Communication"},
+         .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0602);  // others: alter only
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(nobody);
+                    EXPECT_THAT(Semop(set.id(), {Op(0, 2)}), SyscallSucceeds()) << "semop +2";
+                    EXPECT_THAT(semctl(set.id(), 0, SETVAL, SemUn{.val = 5}), SyscallSucceeds()) << "SETVAL 5";
+                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EACCES)) << "GETVAL";
+                    EXPECT_THAT(Semop(set.id(), {Op(0, 0, IPC_NOWAIT)}), SyscallFailsWithErrno(EACCES))
+                        << "semop wait-for-zero";
+                  }),
+                  "unprivileged child with alter permission");
+  EXPECT_EQ(GetVal(set.id(), 0), 5) << "value after the child's SETVAL 5";
+}
+
+IPC_CASE(sysv_sem, permissions, group_bits_apply_to_group_member,
+         .title = "the group permission bits grant access to a process in the set's group",
+         .statement = kModeStatement,
+         .refs = {"semctl(2) The ipc_perm structure", "semget(2) DESCRIPTION",
+                  "POSIX.1-2017 XSI Interprocess Communication (IPC permissions)"},
+         .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SetOwnerAndMode(set.id(), geteuid(), nobody.gid, 0060);  // owner root, group nobody's: rw for the group
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(nobody);
+                    EXPECT_THAT(Semop(set.id(), {Op(0, 3)}), SyscallSucceeds()) << "semop +3 (group alter)";
+                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallSucceedsWithValue(3)) << "GETVAL (group read)";
+                  }),
+                  "child in the set's group");
+}
+
+IPC_CASE(sysv_sem, permissions, group_class_ignores_other_bits,
+         .title = "a process in the set's group is judged by the group bits, not the other bits",
+         .statement = "The effective user ID of the process does not match ... but the effective group ID of the "
+                      "process matches xxx_perm.cgid or xxx_perm.gid ... and the appropriate bit of the group field "
+                      "in xxx_perm.mode is set; ... [only a process matching neither] is judged by the other field.",
+         .refs = {"POSIX.1-2017 XSI Interprocess Communication (IPC permissions)", "semctl(2) The ipc_perm structure"},
+         .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SetOwnerAndMode(set.id(), geteuid(), nobody.gid, 0006);  // others may, the group may not
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(nobody);
+                    EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallFailsWithErrno(EACCES))
+                        << "semop +1 by a group member when only the other bits allow it";
+                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EACCES))
+                        << "GETVAL by a group member when only the other bits allow it";
+                  }),
+                  "child in the set's group");
+}
+
+IPC_CASE(sysv_sem, permissions, owner_bits_decide_for_owner,
+         .title = "the owner is judged by the owner bits: granted by 0600, refused by 0066",
+         .statement = "The effective user ID of the process matches xxx_perm.cuid or xxx_perm.uid ... and the "
+                      "appropriate bit of the user field in xxx_perm.mode is set.",
+         .refs = {"POSIX.1-2017 XSI Interprocess Communication (IPC permissions)", "semctl(2) The ipc_perm structure"},
+         .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SetOwnerAndMode(set.id(), nobody.uid, nobody.gid, 0600);
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(nobody);
+                    EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallSucceeds()) << "semop +1 by the owner, mode 0600";
+                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallSucceedsWithValue(1))
+                        << "GETVAL by the owner, mode 0600";
+                  }),
+                  "owner child, mode 0600");
+  SetOwnerAndMode(set.id(), nobody.uid, nobody.gid, 0066);
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(nobody);
+                    EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallFailsWithErrno(EACCES))
+                        << "semop +1 by the owner, mode 0066";
+                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EACCES))
+                        << "GETVAL by the owner, mode 0066";
+                  }),
+                  "owner child, mode 0066");
+}
+
+// A set created by the unprivileged identity (so that it is the creator, cuid), owned by this process.
+SemSet CreateAs(const Identity& who, mode_t mode) {
+  SharedPage<int> id;
+  *id = -1;
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(who);
+                    *id = semget(IPC_PRIVATE, 1, IPC_CREAT | static_cast<int>(mode));
+                    if (*id < 0) ThrowHarnessError("set-up: semget as the unprivileged identity: " + ErrnoName(errno));
+                  }),
+                  "creating child");
+  if (*id < 0) ThrowHarnessError("set-up: the creating child made no set");
+  return SemSet(*id);
+}
+
+IPC_CASE(sysv_sem, permissions, creator_uses_owner_bits_after_owner_change,
+         .title = "the creator keeps owner access after IPC_SET gives the set to another uid",
+         .statement = "The effective user ID of the process matches xxx_perm.cuid or xxx_perm.uid ... and the "
+                      "appropriate bit of the user field in xxx_perm.mode is set.",
+         .refs = {"POSIX.1-2017 XSI Interprocess Communication (IPC permissions)", "semctl(2) IPC_SET"},
+         .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  SemSet set = CreateAs(nobody, 0600);
+  SetOwnerAndMode(set.id(), geteuid(), getegid(), 0600);  // owner now root; nobody stays the creator
+  ASSERT_EQ(Stat(set.id()).sem_perm.cuid, nobody.uid) << "sem_perm.cuid of the set the child made";
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(nobody);
+                    EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallSucceeds()) << "semop +1 by the creator";
+                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallSucceedsWithValue(1)) << "GETVAL by the creator";
+                  }),
+                  "creator child");
+}
+
+IPC_CASE(sysv_sem, permissions, creator_may_ipc_set_and_rmid,
+         .title = "the creator may IPC_SET and IPC_RMID a set whose owner is another uid",
+         .statement = "The effective UID of the calling process must match the owner (sem_perm.uid) or creator "
+                      "(sem_perm.cuid) of the semaphore set, or the caller must be privileged.",
+         .refs = {"semctl(2) IPC_SET, IPC_RMID", "POSIX.1-2017 semctl() IPC_SET, IPC_RMID"},
+         .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  SemSet set = CreateAs(nobody, 0600);
+  SetOwnerAndMode(set.id(), geteuid(), getegid(), 0666);
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(nobody);
+                    semid_ds ds{};
+                    ASSERT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallSucceeds());
+                    ds.sem_perm.mode = 0644;
+                    EXPECT_THAT(semctl(set.id(), 0, IPC_SET, SemUn{.buf = &ds}), SyscallSucceeds())
+                        << "IPC_SET by the creator";
+                    EXPECT_THAT(semctl(set.id(), 0, IPC_RMID), SyscallSucceeds()) << "IPC_RMID by the creator";
+                  }),
+                  "creator child");
+  const int id = set.id();
+  set.Forget();
+  EXPECT_THAT(semctl(id, 0, GETVAL), SyscallFailsWithAnyErrno(std::vector<int>{EINVAL, EIDRM}))
+      << "the set should be gone after the creator's IPC_RMID";
+}
+
+IPC_CASE(sysv_sem, permissions, owner_may_ipc_set_and_rmid,
+         .title = "the owner (not the creator) may IPC_SET and IPC_RMID",
+         .statement = "The effective UID of the calling process must match the owner (sem_perm.uid) or creator "
+                      "(sem_perm.cuid) of the semaphore set, or the caller must be privileged.",
+         .refs = {"semctl(2) IPC_SET, IPC_RMID", "POSIX.1-2017 semctl() IPC_SET, IPC_RMID"},
+         .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SetOwnerAndMode(set.id(), nobody.uid, nobody.gid, 0600);
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(nobody);
+                    semid_ds ds{};
+                    ASSERT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallSucceeds());
+                    ds.sem_perm.mode = 0640;
+                    EXPECT_THAT(semctl(set.id(), 0, IPC_SET, SemUn{.buf = &ds}), SyscallSucceeds())
+                        << "IPC_SET by the owner";
+                    EXPECT_THAT(semctl(set.id(), 0, IPC_RMID), SyscallSucceeds()) << "IPC_RMID by the owner";
+                  }),
+                  "owner child");
+  const int id = set.id();
+  set.Forget();
+  EXPECT_THAT(semctl(id, 0, GETVAL), SyscallFailsWithAnyErrno(std::vector<int>{EINVAL, EIDRM}))
+      << "the set should be gone after the owner's IPC_RMID";
+}
+
+IPC_CASE(sysv_sem, permissions, ipc_set_by_non_owner_fails_eperm,
+         .title = "IPC_SET by a process that is neither owner nor creator fails with EPERM, even with mode 0666",
+         .statement = "EPERM The argument cmd has the value IPC_SET or IPC_RMID but the effective user ID of the "
+                      "calling process is not the creator (as found in sem_perm.cuid) or the owner (as found in "
+                      "sem_perm.uid) of the semaphore set, and the process does not have the CAP_SYS_ADMIN "
+                      "capability.",
+         .refs = {"semctl(2) EPERM", "POSIX.1-2017 semctl() [EPERM]"},
+         .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0666);
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(nobody);
+                    semid_ds ds{};
+                    ASSERT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallSucceeds());
+                    ds.sem_perm.mode = 0600;
+                    EXPECT_THAT(semctl(set.id(), 0, IPC_SET, SemUn{.buf = &ds}), SyscallFailsWithErrno(EPERM));
+                  }),
+                  "unprivileged child");
+  EXPECT_EQ(Stat(set.id()).sem_perm.mode & 0777, 0666) << "mode after the refused IPC_SET";
+}
+
+IPC_CASE(sysv_sem, permissions, ipc_rmid_by_non_owner_fails_eperm,
+         .title = "IPC_RMID by a process that is neither owner nor creator fails with EPERM, even with mode 0666",
+         .statement = "EPERM The argument cmd has the value IPC_SET or IPC_RMID but the effective user ID of the "
+                      "calling process is not the creator (as found in sem_perm.cuid) or the owner (as found in "
+                      "sem_perm.uid) of the semaphore set, and the process does not have the CAP_SYS_ADMIN "
+                      "capability.",
+         .refs = {"semctl(2) EPERM", "POSIX.1-2017 semctl() [EPERM]"},
+         .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0666);
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(nobody);
+                    EXPECT_THAT(semctl(set.id(), 0, IPC_RMID), SyscallFailsWithErrno(EPERM));
+                  }),
+                  "unprivileged child");
+  semid_ds ds{};
+  EXPECT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallSucceeds())
+      << "the set must still exist after the refused IPC_RMID";
+}
+
+IPC_CASE(sysv_sem, permissions, semget_existing_key_checks_requested_mode,
+         .title = "semget of an existing key fails with EACCES when the permissions asked for in semflg are not "
+                  "granted",
+         .statement = "If the semaphore set already exists, the permissions are verified. ... EACCES A semaphore "
+                      "set exists for key, but the calling process does not have permission to access the set.",
+         .refs = {"semget(2) DESCRIPTION, EACCES", "POSIX.1-2017 semget() [EACCES]"},
+         .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Key k = FreshKey();
+  IPCC_NEW_SEM_SET(set, k.key, 1, IPC_CREAT | IPC_EXCL | 0604);  // others: read only
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(nobody);
+                    EXPECT_THAT(semget(k.key, 0, 0444), SyscallSucceedsWithValue(set.id()))
+                        << "asking for read, which others have";
+                    EXPECT_THAT(semget(k.key, 0, 0666), SyscallFailsWithErrno(EACCES))
+                        << "asking for read and alter; others may only read";
+                    EXPECT_THAT(semget(k.key, 0, 0222), SyscallFailsWithErrno(EACCES)) << "asking for alter";
+                  }),
+                  "unprivileged child");
+}
+
+IPC_CASE(sysv_sem, permissions, sem_stat_any_skips_read_check,
+         .title = "SEM_STAT needs read permission; SEM_STAT_ANY does not (Linux 4.17+)",
+         .statement = "SEM_STAT_ANY (Linux-specific, since Linux 4.17) Return a semid_ds structure as for SEM_STAT. "
+                      "However, sem_perm.mode is not checked for read access for semid meaning that any user can "
+                      "employ this operation.",
+         .refs = {"semctl(2) SEM_STAT, SEM_STAT_ANY, EACCES"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  seminfo info{};
+  const int highest = semctl(0, 0, IPC_INFO, SemUn{.info = &info});
+  ASSERT_THAT(highest, SyscallSucceeds()) << "IPC_INFO";
+  int index = -1;
+  for (int i = 0; i <= highest && index < 0; ++i) {
+    semid_ds ds{};
+    if (semctl(i, 0, SEM_STAT, SemUn{.buf = &ds}) == set.id()) index = i;
+  }
+  ASSERT_GE(index, 0) << "SEM_STAT (as root) found no index holding the new set";
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(nobody);
+                    semid_ds ds{};
+                    EXPECT_THAT(semctl(index, 0, SEM_STAT, SemUn{.buf = &ds}), SyscallFailsWithErrno(EACCES))
+                        << "SEM_STAT of a 0600 root set by an unprivileged process";
+                    const int any = semctl(index, 0, SEM_STAT_ANY, SemUn{.buf = &ds});
+                    if (any < 0 && errno == EINVAL) {
+                      IPCC_UNSUPPORTED("SEM_STAT_ANY is not known to this kernel (EINVAL; added in Linux 4.17)");
+                    }
+                    EXPECT_EQ(any, set.id()) << "SEM_STAT_ANY should return the set's id (errno "
+                                             << ErrnoName(errno) << " if it failed)";
+                    EXPECT_EQ(ds.sem_nsems, 2u) << "sem_nsems from SEM_STAT_ANY";
+                  }),
+                  "unprivileged child");
+}
+
+}  // namespace

@@ -1,0 +1,350 @@
+// semctl(2): control operations on System V semaphore sets.
+#include <sys/wait.h>
+
+#include <vector>
+
+#include "sem_util.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::sysv_sem;
+
+IPC_CASE(sysv_sem, semctl, setall_getall_round_trip,
+         .title = "SETALL sets every value of the set and GETALL reads them back",
+         .statement = "SETALL Set the semval values for all semaphores of the set using arg.array ... GETALL Return "
+                      "semval (i.e., the current value) for all semaphores of the set into arg.array.",
+         .refs = {"semctl(2) SETALL, GETALL", "POSIX.1-2017 semctl() GETALL, SETALL"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 5, IPC_CREAT | 0600);
+  std::vector<unsigned short> in{0, 1, 32767, 300, 7};
+  ASSERT_THAT(semctl(set.id(), 0, SETALL, SemUn{.array = in.data()}), SyscallSucceeds());
+  std::vector<unsigned short> out(5, 0xbeef);
+  ASSERT_THAT(semctl(set.id(), 0, GETALL, SemUn{.array = out.data()}), SyscallSucceeds());
+  EXPECT_EQ(out, in) << "GETALL after SETALL {0, 1, 32767, 300, 7}";
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(GetVal(set.id(), i), in[i]) << "GETVAL of semaphore " << i;
+}
+
+IPC_CASE(sysv_sem, semctl, setval_sets_one_semaphore,
+         .title = "SETVAL sets the value of the named semaphore only, and GETVAL reads it back",
+         .statement = "SETVAL Set the semaphore value (semval) to arg.val for the semnum-th semaphore of the set "
+                      "... GETVAL Return semval (i.e., the semaphore value) for the semnum-th semaphore of the set.",
+         .refs = {"semctl(2) SETVAL, GETVAL", "POSIX.1-2017 semctl() GETVAL, SETVAL"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 3, IPC_CREAT | 0600);
+  SetAll(set.id(), {1, 2, 3});
+  ASSERT_THAT(semctl(set.id(), 1, SETVAL, SemUn{.val = 42}), SyscallSucceeds());
+  EXPECT_THAT(semctl(set.id(), 1, GETVAL, SemUn{.val = 0}), SyscallSucceedsWithValue(42));
+  EXPECT_EQ(GetAll(set.id()), (std::vector<int>{1, 42, 3})) << "the other semaphores must be untouched";
+}
+
+IPC_CASE(sysv_sem, semctl, ipc_stat_reports_key_nsems_owner_mode,
+         .title = "IPC_STAT reports the set's key, sem_nsems, owner and mode",
+         .statement = "IPC_STAT Copy information from the kernel data structure associated with semid into the "
+                      "semid_ds structure pointed to by arg.buf. ... sem_nsems Number of semaphores in the set.",
+         .refs = {"semctl(2) IPC_STAT, The semid_ds data structure", "POSIX.1-2017 semctl() IPC_STAT",
+                  "POSIX.1-2017 <sys/sem.h>"},
+         .cls = Conformance::xsi) {
+  const Key k = FreshKey();
+  IPCC_NEW_SEM_SET(set, k.key, 7, IPC_CREAT | IPC_EXCL | 0640);
+  semid_ds ds{};
+  ASSERT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallSucceeds());
+  EXPECT_EQ(ds.sem_nsems, 7u) << "sem_nsems";
+  EXPECT_EQ(ds.sem_perm.__key, k.key) << "sem_perm.__key: the key given to semget";
+  EXPECT_EQ(ds.sem_perm.uid, geteuid()) << "sem_perm.uid";
+  EXPECT_EQ(ds.sem_perm.cuid, geteuid()) << "sem_perm.cuid";
+  EXPECT_EQ(ds.sem_perm.gid, getegid()) << "sem_perm.gid";
+  EXPECT_EQ(ds.sem_perm.mode & 0777, 0640) << "sem_perm.mode permission bits (octal " << std::oct
+                                           << (ds.sem_perm.mode & 0777) << ")";
+}
+
+IPC_CASE(sysv_sem, semctl, ipc_set_changes_mode_and_owner,
+         .title = "IPC_SET changes sem_perm.uid, gid and mode, but not the creator",
+         .statement = "IPC_SET Write the values of some members of the semid_ds structure pointed to by arg.buf to "
+                      "the kernel data structure ... The following members of the structure are updated: "
+                      "sem_perm.uid, sem_perm.gid, and (the least significant 9 bits of) sem_perm.mode.",
+         .refs = {"semctl(2) IPC_SET", "POSIX.1-2017 semctl() IPC_SET"},
+         .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);  // a second mapped uid/gid to hand the set to
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  semid_ds ds = Stat(set.id());
+  ds.sem_perm.uid = nobody.uid;
+  ds.sem_perm.gid = nobody.gid;
+  ds.sem_perm.mode = 0604;
+  ASSERT_THAT(semctl(set.id(), 0, IPC_SET, SemUn{.buf = &ds}), SyscallSucceeds());
+  const semid_ds after = Stat(set.id());
+  EXPECT_EQ(after.sem_perm.uid, nobody.uid) << "sem_perm.uid after IPC_SET";
+  EXPECT_EQ(after.sem_perm.gid, nobody.gid) << "sem_perm.gid after IPC_SET";
+  EXPECT_EQ(after.sem_perm.mode & 0777, 0604) << "mode after IPC_SET (octal " << std::oct
+                                              << (after.sem_perm.mode & 0777) << ")";
+  EXPECT_EQ(after.sem_perm.cuid, geteuid()) << "sem_perm.cuid is not changed by IPC_SET";
+  EXPECT_EQ(after.sem_perm.cgid, getegid()) << "sem_perm.cgid is not changed by IPC_SET";
+  EXPECT_EQ(after.sem_nsems, 1u) << "sem_nsems is not changed by IPC_SET";
+}
+
+// sem_ctime has a resolution of one second: to see it move, the calls under test must happen in a later
+// second than the sets' creation. Waits (about one second at most) until the clock the kernel stamps
+// semaphore times with has passed `t`: it stamps a probe set with a semop and reads that sem_otime back.
+// This waits for the clock, never for another process, and decides nothing by itself: the loop ends
+// only once a stamp later than `t` has been seen.
+void WaitForStampClockPast(time_t t, int probe_id) {
+  for (int round = 0;; ++round) {
+    if (Semop(probe_id, {Op(0, 1)}) != 0) ThrowHarnessError("semop on the clock probe set: " + ErrnoName(errno));
+    if (Stat(probe_id).sem_otime > t) return;
+    if (round > 200) ThrowHarnessError("the semaphore time stamps never passed the creation second");
+    // A little after the boundary each round: a coarse clock lags a fine one by up to a tick.
+    const timespec target{t + 1, std::min(999, 10 + 10 * round) * 1000 * 1000L};
+    const int r = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &target, nullptr);
+    if (r != 0 && r != EINTR) ThrowHarnessError("clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME): " + ErrnoName(r));
+  }
+}
+
+IPC_CASE(sysv_sem, semctl, setval_setall_ipc_set_update_ctime,
+         .title = "SETVAL, SETALL and IPC_SET each set sem_ctime to the current time",
+         .statement = "sem_ctime Time of creation of semaphore set or time of last semctl() IPCSET, SETVAL, or "
+                      "SETALL operation.",
+         .refs = {"semctl(2) sem_ctime, IPC_SET, SETVAL, SETALL", "POSIX.1-2017 <sys/sem.h> sem_ctime"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(a, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  IPCC_NEW_SEM_SET(b, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  IPCC_NEW_SEM_SET(c, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  IPCC_NEW_SEM_SET(probe, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  const time_t created = std::max({Stat(a.id()).sem_ctime, Stat(b.id()).sem_ctime, Stat(c.id()).sem_ctime});
+  WaitForStampClockPast(created, probe.id());
+  SetVal(a.id(), 0, 3);
+  SetAll(b.id(), {1, 2});
+  semid_ds ds = Stat(c.id());
+  ds.sem_perm.mode = 0660;
+  ASSERT_THAT(semctl(c.id(), 0, IPC_SET, SemUn{.buf = &ds}), SyscallSucceeds());
+  const time_t latest = LatestStamp();
+  auto check = [&](int id, const char* what) {
+    const time_t ctime = Stat(id).sem_ctime;
+    EXPECT_GT(ctime, created) << "sem_ctime after " << what << " is " << ctime << ", still the creation time "
+                              << created << " although the stamp clock had passed it before the " << what;
+    EXPECT_LE(ctime, latest) << "sem_ctime after " << what << " is in the future (now " << latest << ")";
+  };
+  check(a.id(), "SETVAL");
+  check(b.id(), "SETALL");
+  check(c.id(), "IPC_SET");
+}
+
+IPC_CASE(sysv_sem, semctl, getncnt_counts_processes_waiting_for_increase,
+         .title = "GETNCNT counts the processes blocked waiting for the value to increase",
+         .statement = "GETNCNT Return the semncnt value for the semnum-th semaphore of the set (i.e., the number of "
+                      "processes waiting for the semaphore's value to increase).",
+         .refs = {"semctl(2) GETNCNT", "POSIX.1-2017 semctl() GETNCNT"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  EXPECT_EQ(GetNcnt(set.id(), 0), 0) << "semncnt with nobody waiting";
+  Child one = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -1)}), SyscallSucceeds()); });
+  Child two = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -2)}), SyscallSucceeds()); });
+  IPCC_ASSERT_BLOCKED(one.pid(), SYS_semop, SYS_semtimedop);
+  IPCC_ASSERT_BLOCKED(two.pid(), SYS_semop, SYS_semtimedop);
+  EXPECT_EQ(GetNcnt(set.id(), 0), 2) << "semncnt of semaphore 0 with two processes blocked decrementing it";
+  EXPECT_EQ(GetZcnt(set.id(), 0), 0) << "semzcnt of semaphore 0: nobody waits for zero";
+  EXPECT_EQ(GetNcnt(set.id(), 1), 0) << "semncnt of semaphore 1, which nobody waits on";
+  ASSERT_THAT(Semop(set.id(), {Op(0, 3)}), SyscallSucceeds());
+  ExpectCleanExit(one.Wait(), "the -1 waiter");
+  ExpectCleanExit(two.Wait(), "the -2 waiter");
+  EXPECT_EQ(GetNcnt(set.id(), 0), 0) << "semncnt after both waiters went through";
+}
+
+IPC_CASE(sysv_sem, semctl, getzcnt_counts_processes_waiting_for_zero,
+         .title = "GETZCNT counts the processes blocked waiting for the value to become 0",
+         .statement = "GETZCNT Return the semzcnt value for the semnum-th semaphore of the set (i.e., the number of "
+                      "processes waiting for the semaphore value to become 0).",
+         .refs = {"semctl(2) GETZCNT", "POSIX.1-2017 semctl() GETZCNT"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SetAll(set.id(), {1, 1});
+  EXPECT_EQ(GetZcnt(set.id(), 0), 0) << "semzcnt with nobody waiting";
+  Child one = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, 0)}), SyscallSucceeds()); });
+  Child two = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, 0)}), SyscallSucceeds()); });
+  IPCC_ASSERT_BLOCKED(one.pid(), SYS_semop, SYS_semtimedop);
+  IPCC_ASSERT_BLOCKED(two.pid(), SYS_semop, SYS_semtimedop);
+  EXPECT_EQ(GetZcnt(set.id(), 0), 2) << "semzcnt of semaphore 0 with two processes waiting for zero";
+  EXPECT_EQ(GetNcnt(set.id(), 0), 0) << "semncnt of semaphore 0: nobody waits for an increase";
+  EXPECT_EQ(GetZcnt(set.id(), 1), 0) << "semzcnt of semaphore 1, which nobody waits on";
+  ASSERT_THAT(Semop(set.id(), {Op(0, -1)}), SyscallSucceeds());
+  ExpectCleanExit(one.Wait(), "first wait-for-zero");
+  ExpectCleanExit(two.Wait(), "second wait-for-zero");
+  EXPECT_EQ(GetZcnt(set.id(), 0), 0) << "semzcnt after both waiters were released";
+}
+
+IPC_CASE(sysv_sem, semctl, setval_and_setall_set_sempid,
+         .title = "SETVAL and SETALL set sempid (GETPID) to the caller (Linux)",
+         .statement = "Linux also updates sempid for SETVAL operations and semaphore adjustments. However, somewhat "
+                      "inconsistently, up to and including Linux 4.5, the kernel did not update sempid for SETALL "
+                      "operations. This was rectified in Linux 4.6.",
+         .refs = {"semctl(2) NOTES The sempid value"},
+         .cls = Conformance::linux_specific) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  Child setter = Fork([&] { SetVal(set.id(), 1, 4); });
+  ExpectCleanExit(setter.Wait(), "SETVAL child");
+  EXPECT_EQ(GetPid(set.id(), 1), setter.pid()) << "sempid of semaphore 1 after the child's SETVAL";
+  Child all = Fork([&] { SetAll(set.id(), {2, 2}); });
+  ExpectCleanExit(all.Wait(), "SETALL child");
+  EXPECT_EQ(GetPid(set.id(), 0), all.pid()) << "sempid of semaphore 0 after the child's SETALL";
+  EXPECT_EQ(GetPid(set.id(), 1), all.pid()) << "sempid of semaphore 1 after the child's SETALL";
+}
+
+IPC_CASE(sysv_sem, semctl, ipc_rmid_wakes_blocked_with_eidrm,
+         .title = "IPC_RMID wakes every process blocked in semop on the set with EIDRM",
+         .statement = "IPC_RMID Immediately remove the semaphore set, awakening all processes blocked in semop(2) "
+                      "calls on the set (with an error return and errno set to EIDRM).",
+         .refs = {"semctl(2) IPC_RMID", "semop(2) EIDRM", "POSIX.1-2017 semop() [EIDRM]"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SetVal(set.id(), 1, 1);
+  Child dec1 = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -1)}), SyscallFailsWithErrno(EIDRM)); });
+  Child dec2 = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -3)}), SyscallFailsWithErrno(EIDRM)); });
+  Child zero = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(1, 0)}), SyscallFailsWithErrno(EIDRM)); });
+  IPCC_ASSERT_BLOCKED(dec1.pid(), SYS_semop, SYS_semtimedop);
+  IPCC_ASSERT_BLOCKED(dec2.pid(), SYS_semop, SYS_semtimedop);
+  IPCC_ASSERT_BLOCKED(zero.pid(), SYS_semop, SYS_semtimedop);
+  ASSERT_THAT(semctl(set.id(), 0, IPC_RMID), SyscallSucceeds());
+  set.Forget();
+  ExpectCleanExit(dec1.Wait(), "blocked -1");
+  ExpectCleanExit(dec2.Wait(), "blocked -3");
+  ExpectCleanExit(zero.Wait(), "blocked wait-for-zero");
+}
+
+IPC_CASE(sysv_sem, semctl, removed_set_id_fails_einval_or_eidrm,
+         .title = "after IPC_RMID the old identifier gives EINVAL or EIDRM to semop and semctl",
+         .statement = "EIDRM The semaphore set was removed. ... EINVAL Invalid value for cmd or semid.",
+         .refs = {"semctl(2) EIDRM, EINVAL", "semop(2) EIDRM, EINVAL", "POSIX.1-2017 semctl() [EINVAL]"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  const int id = set.id();
+  ASSERT_THAT(semctl(id, 0, IPC_RMID), SyscallSucceeds());
+  set.Forget();
+  const std::vector<int> gone{EINVAL, EIDRM};
+  semid_ds ds{};
+  EXPECT_THAT(Semop(id, {Op(0, 1)}), SyscallFailsWithAnyErrno(gone)) << "semop on the removed id";
+  EXPECT_THAT(semctl(id, 0, GETVAL), SyscallFailsWithAnyErrno(gone)) << "GETVAL on the removed id";
+  EXPECT_THAT(semctl(id, 0, SETVAL, SemUn{.val = 1}), SyscallFailsWithAnyErrno(gone)) << "SETVAL on the removed id";
+  EXPECT_THAT(semctl(id, 0, IPC_STAT, SemUn{.buf = &ds}), SyscallFailsWithAnyErrno(gone)) << "IPC_STAT on the removed id";
+  EXPECT_THAT(semctl(id, 0, IPC_RMID), SyscallFailsWithAnyErrno(gone)) << "a second IPC_RMID";
+}
+
+IPC_CASE(sysv_sem, semctl, setval_out_of_range_fails_erange,
+         .title = "SETVAL or SETALL to a value above SEMVMX (32767) or below 0 fails with ERANGE",
+         .statement = "ERANGE The argument cmd has the value SETALL or SETVAL and the value to which semval is to be "
+                      "set (for some semaphore of the set) is less than 0 or greater than the implementation limit "
+                      "SEMVMX.",
+         .refs = {"semctl(2) ERANGE", "POSIX.1-2017 semctl() [ERANGE]"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SetVal(set.id(), 0, 9);
+  EXPECT_THAT(semctl(set.id(), 0, SETVAL, SemUn{.val = 32768}), SyscallFailsWithErrno(ERANGE)) << "SETVAL 32768";
+  EXPECT_THAT(semctl(set.id(), 0, SETVAL, SemUn{.val = -1}), SyscallFailsWithErrno(ERANGE)) << "SETVAL -1";
+  EXPECT_EQ(GetVal(set.id(), 0), 9) << "value after the refused SETVALs";
+  std::vector<unsigned short> too_big{1, 40000};
+  EXPECT_THAT(semctl(set.id(), 0, SETALL, SemUn{.array = too_big.data()}), SyscallFailsWithErrno(ERANGE))
+      << "SETALL {1, 40000}";
+  EXPECT_THAT(semctl(set.id(), 0, SETVAL, SemUn{.val = 32767}), SyscallSucceeds()) << "SETVAL 32767 (SEMVMX)";
+}
+
+IPC_CASE(sysv_sem, semctl, setval_wakes_blocked_waiters,
+         .title = "SETVAL that lets blocked semop calls proceed wakes them",
+         .statement = "SETVAL ... If the changes to semaphore values would permit blocked semop(2) calls in other "
+                      "processes to proceed, then those processes are woken up.",
+         .refs = {"semctl(2) SETVAL", "POSIX.1-2017 semctl() SETVAL"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SetVal(set.id(), 1, 5);
+  Child dec = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -2)}), SyscallSucceeds()); });
+  Child zero = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(1, 0)}), SyscallSucceeds()); });
+  IPCC_ASSERT_BLOCKED(dec.pid(), SYS_semop, SYS_semtimedop);
+  IPCC_ASSERT_BLOCKED(zero.pid(), SYS_semop, SYS_semtimedop);
+  SetVal(set.id(), 0, 2);
+  ExpectCleanExit(dec.Wait(), "-2 waiter after SETVAL 2");
+  SetVal(set.id(), 1, 0);
+  ExpectCleanExit(zero.Wait(), "wait-for-zero after SETVAL 0");
+  EXPECT_EQ(GetAll(set.id()), (std::vector<int>{0, 0}));
+}
+
+IPC_CASE(sysv_sem, semctl, invalid_cmd_fails_einval,
+         .title = "semctl with an unknown command fails with EINVAL",
+         .statement = "EINVAL Invalid value for cmd or semid.",
+         .refs = {"semctl(2) EINVAL", "POSIX.1-2017 semctl() [EINVAL]"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  EXPECT_THAT(semctl(set.id(), 0, 4711, SemUn{.val = 0}), SyscallFailsWithErrno(EINVAL)) << "cmd 4711";
+  EXPECT_THAT(semctl(-1, 0, GETVAL), SyscallFailsWithErrno(EINVAL)) << "semid -1";
+}
+
+IPC_CASE(sysv_sem, semctl, ipc_info_matches_proc_sem,
+         .title = "IPC_INFO reports the limits in /proc/sys/kernel/sem and SEMVMX 32767",
+         .statement = "IPC_INFO (Linux-specific) Return information about system-wide semaphore limits and "
+                      "parameters ... The semmsl, semmns, semopm, and semmni settings can be changed via "
+                      "/proc/sys/kernel/sem.",
+         .refs = {"semctl(2) IPC_INFO", "proc(5) /proc/sys/kernel/sem"},
+         .cls = Conformance::linux_specific) {
+  const auto limits = ReadProcSem();
+  if (!limits) IPCC_UNSUPPORTED(fmt::format("{} cannot be read", kProcSem));
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  seminfo info{};
+  ASSERT_THAT(semctl(0, 0, IPC_INFO, SemUn{.info = &info}), SyscallSucceeds());
+  EXPECT_EQ(info.semmsl, limits->semmsl) << "semmsl vs the 1st field of " << kProcSem;
+  EXPECT_EQ(info.semmns, limits->semmns) << "semmns vs the 2nd field of " << kProcSem;
+  EXPECT_EQ(info.semopm, limits->semopm) << "semopm vs the 3rd field of " << kProcSem;
+  EXPECT_EQ(info.semmni, limits->semmni) << "semmni vs the 4th field of " << kProcSem;
+  EXPECT_EQ(info.semvmx, 32767) << "semvmx (SEMVMX)";
+}
+
+IPC_CASE(sysv_sem, semctl, sem_info_counts_sets_and_semaphores,
+         .title = "SEM_INFO reports the number of sets (semusz) and of semaphores (semaem) in use",
+         .statement = "SEM_INFO (Linux-specific) Return a seminfo structure containing the same information as for "
+                      "IPC_INFO, except that ... the semusz field returns the number of semaphore sets that "
+                      "currently exist on the system; and the semaem field returns the total number of semaphores "
+                      "in all semaphore sets on the system.",
+         .refs = {"semctl(2) SEM_INFO"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedIpcNamespace) {
+  IPCC_REQUIRE_OWN_IPC_NAMESPACE("counts every semaphore set in its IPC namespace");
+  IPCC_NEW_SEM_SET(probe, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  seminfo before{};
+  ASSERT_THAT(semctl(0, 0, SEM_INFO, SemUn{.info = &before}), SyscallSucceeds());
+  IPCC_NEW_SEM_SET(three, IPC_PRIVATE, 3, IPC_CREAT | 0600);
+  IPCC_NEW_SEM_SET(four, IPC_PRIVATE, 4, IPC_CREAT | 0600);
+  seminfo after{};
+  ASSERT_THAT(semctl(0, 0, SEM_INFO, SemUn{.info = &after}), SyscallSucceeds());
+  EXPECT_EQ(after.semusz - before.semusz, 2) << "semusz (sets in use) should grow by the 2 sets made";
+  EXPECT_EQ(after.semaem - before.semaem, 7) << "semaem (semaphores in use) should grow by 3 + 4";
+  EXPECT_EQ(before.semusz, 1) << "semusz in the case's own IPC namespace, which holds one set";
+  // The limit fields are as for IPC_INFO.
+  if (const auto limits = ReadProcSem()) {
+    EXPECT_EQ(after.semmsl, limits->semmsl) << "SEM_INFO semmsl vs the 1st field of " << kProcSem;
+    EXPECT_EQ(after.semmns, limits->semmns) << "SEM_INFO semmns vs the 2nd field of " << kProcSem;
+    EXPECT_EQ(after.semopm, limits->semopm) << "SEM_INFO semopm vs the 3rd field of " << kProcSem;
+    EXPECT_EQ(after.semmni, limits->semmni) << "SEM_INFO semmni vs the 4th field of " << kProcSem;
+  }
+  EXPECT_EQ(before.semaem, 1) << "semaem in the case's own IPC namespace, which holds one semaphore";
+}
+
+IPC_CASE(sysv_sem, semctl, sem_stat_index_finds_set,
+         .title = "SEM_STAT on an index up to IPC_INFO's highest index returns the id of a set",
+         .statement = "SEM_STAT (Linux-specific) Return a semid_ds structure as for IPC_STAT. However, the semid "
+                      "argument is not a semaphore identifier, but instead an index into the kernel's internal "
+                      "array ... SEM_STAT the identifier of the semaphore set whose index was given in semid.",
+         .refs = {"semctl(2) SEM_STAT, IPC_INFO RETURN VALUE"},
+         .cls = Conformance::linux_specific) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 6, IPC_CREAT | 0600);
+  seminfo info{};
+  const int highest = semctl(0, 0, IPC_INFO, SemUn{.info = &info});
+  ASSERT_THAT(highest, SyscallSucceeds());
+  bool found = false;
+  for (int index = 0; index <= highest && !found; ++index) {
+    semid_ds ds{};
+    const int id = semctl(index, 0, SEM_STAT, SemUn{.buf = &ds});
+    if (id == set.id()) {
+      found = true;
+      EXPECT_EQ(ds.sem_nsems, 6u) << "sem_nsems from SEM_STAT";
+    }
+  }
+  EXPECT_TRUE(found) << "no index from 0 to " << highest << " gave the id " << set.id() << " of the new set";
+}
+
+}  // namespace

@@ -1,0 +1,243 @@
+// semop(2) SEM_UNDO: semaphore adjustments applied when a process terminates.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "sem_util.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::sysv_sem;
+
+constexpr const char* kUndoStatement =
+    "A semaphore adjustment (semadj) value is a per-process, per-semaphore integer that is the negated sum of "
+    "all operations performed on a semaphore specifying the SEM_UNDO flag. ... When a process terminates, each "
+    "of its per-semaphore semadj values is added to the corresponding semaphore, thus undoing the effect of "
+    "that process's operations on the semaphore.";
+
+IPC_CASE(sysv_sem, semop_undo, applied_at_normal_exit,
+         .title = "SEM_UNDO operations are undone when the process exits normally",
+         .statement = kUndoStatement,
+         .refs = {"semop(2) NOTES", "POSIX.1-2017 semop() SEM_UNDO", "POSIX.1-2017 _exit() (semadj)"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SetAll(set.id(), {5, 0});
+  Child holder = Fork([&] {
+    EXPECT_THAT(Semop(set.id(), {Op(0, -2, SEM_UNDO), Op(1, 3, SEM_UNDO)}), SyscallSucceeds());
+    CheckpointPost(0);
+    CheckpointWait(1);
+  });
+  CheckpointWait(0);
+  EXPECT_EQ(GetAll(set.id()), (std::vector<int>{3, 3})) << "values while the process that changed them lives";
+  CheckpointPost(1);
+  ExpectCleanExit(holder.Wait(), "SEM_UNDO holder");
+  EXPECT_EQ(GetAll(set.id()), (std::vector<int>{5, 0})) << "values after the holder exited: its changes undone";
+}
+
+IPC_CASE(sysv_sem, semop_undo, applied_when_killed,
+         .title = "SEM_UNDO operations are undone when the process is killed by SIGKILL",
+         .statement = kUndoStatement,
+         .refs = {"semop(2) NOTES", "POSIX.1-2017 semop() SEM_UNDO"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SetVal(set.id(), 0, 3);
+  Child holder = Fork([&] {
+    EXPECT_THAT(Semop(set.id(), {Op(0, -1, SEM_UNDO)}), SyscallSucceeds());
+    CheckpointPost(0);
+    CheckpointWait(1, 1, std::chrono::seconds(30));  // killed long before this expires
+  });
+  CheckpointWait(0);
+  EXPECT_EQ(GetVal(set.id(), 0), 2) << "value while the holder lives";
+  holder.Signal(SIGKILL);
+  const int status = holder.Wait();
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+      << "the holder should have been killed by SIGKILL, but it " << DescribeWaitStatus(status);
+  EXPECT_EQ(GetVal(set.id(), 0), 3) << "value after the holder was killed: its -1 must have been undone";
+}
+
+IPC_CASE(sysv_sem, semop_undo, exit_adjustment_wakes_waiter,
+         .title = "the undo applied at a holder's death wakes a process waiting for the semaphore",
+         .statement = "When a process terminates, each of its per-semaphore semadj values is added to the "
+                      "corresponding semaphore ... the thread sleeps until ... semval becomes greater than or "
+                      "equal to the absolute value of sem_op: the operation now proceeds.",
+         .refs = {"semop(2) NOTES, DESCRIPTION", "POSIX.1-2017 semop()"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SetVal(set.id(), 0, 1);
+  Child holder = Fork([&] {
+    EXPECT_THAT(Semop(set.id(), {Op(0, -1, SEM_UNDO)}), SyscallSucceeds());
+    CheckpointPost(0);
+    CheckpointWait(1, 1, std::chrono::seconds(30));
+  });
+  CheckpointWait(0);
+  Child waiter = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -1)}), SyscallSucceeds()); });
+  IPCC_ASSERT_BLOCKED(waiter.pid(), SYS_semop, SYS_semtimedop);
+  holder.Kill();
+  ExpectCleanExit(waiter.Wait(), "waiter released by the dead holder's undo");
+  EXPECT_EQ(GetVal(set.id(), 0), 0) << "the waiter took the unit the holder's undo gave back";
+}
+
+IPC_CASE(sysv_sem, semop_undo, adjustment_is_negated_sum_of_undo_ops,
+         .title = "only SEM_UNDO operations are undone at exit, as their negated sum",
+         .statement = kUndoStatement,
+         .refs = {"semop(2) NOTES", "POSIX.1-2017 semop() SEM_UNDO"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SetVal(set.id(), 0, 10);
+  Child worker = Fork([&] {
+    ASSERT_THAT(Semop(set.id(), {Op(0, 3, SEM_UNDO)}), SyscallSucceeds());   // 13, semadj -3
+    ASSERT_THAT(Semop(set.id(), {Op(0, -1, SEM_UNDO)}), SyscallSucceeds());  // 12, semadj -2
+    ASSERT_THAT(Semop(set.id(), {Op(0, -4)}), SyscallSucceeds());            // 8, not undone
+    EXPECT_EQ(GetVal(set.id(), 0), 8);
+  });
+  ExpectCleanExit(worker.Wait(), "worker");
+  EXPECT_EQ(GetVal(set.id(), 0), 6)
+      << "10 +3(undo) -1(undo) -4 = 8, then the exit adds the semadj -2: expected 6";
+}
+
+IPC_CASE(sysv_sem, semop_undo, not_applied_when_thread_exits,
+         .title = "a thread's exit does not apply the process's SEM_UNDO adjustments; the process exit does",
+         .statement = "If an operation specifies SEM_UNDO, it will be automatically undone when the process "
+                      "terminates. ... Each process has a list of semadj values.",
+         .refs = {"semop(2) DESCRIPTION, NOTES", "clone(2) CLONE_SYSVSEM", "POSIX.1-2017 semop() SEM_UNDO"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  Child proc = Fork([&] {
+    int rc = 0;
+    int err = 0;
+    std::thread t([&] {
+      rc = Semop(set.id(), {Op(0, 2, SEM_UNDO)});
+      err = errno;
+    });
+    t.join();
+    ASSERT_EQ(rc, 0) << "semop +2 SEM_UNDO in the thread failed with " << ErrnoName(err);
+    EXPECT_EQ(GetVal(set.id(), 0), 2) << "value after the thread that did +2 SEM_UNDO exited "
+                                         "(the process still lives, so nothing may be undone yet)";
+  });
+  ExpectCleanExit(proc.Wait(), "process whose thread did the SEM_UNDO operation");
+  EXPECT_EQ(GetVal(set.id(), 0), 0) << "value after the whole process exited: the +2 must be undone";
+}
+
+IPC_CASE(sysv_sem, semop_undo, setval_clears_adjustment,
+         .title = "SETVAL clears the semaphore's adjustments, so a later exit undoes nothing",
+         .statement = "When a semaphore's value is directly set using the SETVAL or SETALL request to semctl(2), "
+                      "the corresponding semadj values in all processes are cleared.",
+         .refs = {"semop(2) NOTES", "semctl(2) SETVAL", "POSIX.1-2017 semctl() SETVAL"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  Child holder = Fork([&] {
+    EXPECT_THAT(Semop(set.id(), {Op(0, 1, SEM_UNDO)}), SyscallSucceeds());
+    CheckpointPost(0);
+    CheckpointWait(1);
+  });
+  CheckpointWait(0);
+  SetVal(set.id(), 0, 5);
+  CheckpointPost(1);
+  ExpectCleanExit(holder.Wait(), "holder");
+  EXPECT_EQ(GetVal(set.id(), 0), 5) << "after SETVAL 5 the holder's old -1 adjustment must be gone "
+                                       "(4 means the exit still applied it)";
+}
+
+IPC_CASE(sysv_sem, semop_undo, setall_clears_adjustment,
+         .title = "SETALL clears the adjustments of the semaphores it sets",
+         .statement = "SETALL ... Undo entries (see semop(2)) are cleared for altered semaphores in all processes.",
+         .refs = {"semctl(2) SETALL", "semop(2) NOTES", "POSIX.1-2017 semctl() SETALL"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SetAll(set.id(), {4, 4});
+  Child holder = Fork([&] {
+    EXPECT_THAT(Semop(set.id(), {Op(0, -1, SEM_UNDO), Op(1, 2, SEM_UNDO)}), SyscallSucceeds());
+    CheckpointPost(0);
+    CheckpointWait(1);
+  });
+  CheckpointWait(0);
+  SetAll(set.id(), {7, 7});
+  CheckpointPost(1);
+  ExpectCleanExit(holder.Wait(), "holder");
+  EXPECT_EQ(GetAll(set.id()), (std::vector<int>{7, 7})) << "after SETALL the holder's adjustments must be gone";
+}
+
+IPC_CASE(sysv_sem, semop_undo, not_inherited_by_fork_child,
+         .title = "a fork child does not inherit its parent's adjustments",
+         .statement = "The sem_undo structures of a process aren't inherited by the child produced by fork(2), "
+                      "but they are inherited across an execve(2) system call.",
+         .refs = {"semop(2) NOTES", "fork(2)", "POSIX.1-2017 fork() (semadj values are cleared)"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SetVal(set.id(), 0, 5);
+  Child parent = Fork([&] {
+    ASSERT_THAT(Semop(set.id(), {Op(0, -1, SEM_UNDO)}), SyscallSucceeds());
+    Child grandchild = Fork([] {});
+    ExpectCleanExit(grandchild.Wait(), "fork child");
+    EXPECT_EQ(GetVal(set.id(), 0), 4) << "the fork child's exit undid its parent's -1: the adjustment was inherited";
+  });
+  ExpectCleanExit(parent.Wait(), "the process that did the SEM_UNDO operation");
+  EXPECT_EQ(GetVal(set.id(), 0), 5) << "after the process itself exited, its -1 is undone";
+}
+
+IPC_CASE(sysv_sem, semop_undo, kept_across_execve,
+         .title = "adjustments are kept across execve and applied when the new program exits",
+         .statement = "The sem_undo structures of a process aren't inherited by the child produced by fork(2), "
+                      "but they are inherited across an execve(2) system call.",
+         .refs = {"semop(2) NOTES", "execve(2)", "POSIX.1-2017 exec (semadj values are inherited)"},
+         .cls = Conformance::xsi) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SetVal(set.id(), 0, 5);
+  const std::string fixture = FixturePath();
+  Child execer = Fork([&] {
+    ASSERT_THAT(Semop(set.id(), {Op(0, -1, SEM_UNDO)}), SyscallSucceeds());
+    // The new program checks that the -1 is still in force (not undone at exec), then exits.
+    const std::string id = std::to_string(set.id());
+    std::vector<const char*> argv{fixture.c_str(), "sysv-sem-expect-value", id.c_str(), "0", "4", nullptr};
+    execv(fixture.c_str(), const_cast<char* const*>(argv.data()));
+    ThrowHarnessError("execv " + fixture + ": " + ErrnoName(errno));
+  });
+  ExpectCleanExit(execer.Wait(), "the exec'd program");
+  EXPECT_EQ(GetVal(set.id(), 0), 5) << "after the exec'd program exited, the -1 made before execve must be undone";
+}
+
+IPC_CASE(sysv_sem, semop_undo, exit_adjustment_clamped_at_zero,
+         .title = "an exit adjustment that would make a value negative leaves it at 0 (Linux)",
+         .statement = "If one (or more) of these semaphore adjustments would result in an attempt to decrease a "
+                      "semaphore's value below zero ... Linux adopts a third approach: decreasing the semaphore "
+                      "value as far as possible (i.e., to zero) and allowing process termination to proceed "
+                      "immediately.",
+         .refs = {"semop(2) BUGS"},
+         .cls = Conformance::linux_specific) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  Child holder = Fork([&] {
+    EXPECT_THAT(Semop(set.id(), {Op(0, 3, SEM_UNDO)}), SyscallSucceeds());  // 3, semadj -3
+    CheckpointPost(0);
+    CheckpointWait(1);
+  });
+  CheckpointWait(0);
+  ASSERT_THAT(Semop(set.id(), {Op(0, -2)}), SyscallSucceeds());  // 1
+  CheckpointPost(1);
+  ExpectCleanExit(holder.Wait(), "holder");
+  EXPECT_EQ(GetVal(set.id(), 0), 0) << "1 + semadj(-3) clamped at zero";
+}
+
+IPC_CASE(sysv_sem, semop_undo, exit_adjustment_sets_sempid,
+         .title = "the adjustment applied at exit sets sempid to the exiting process (Linux)",
+         .statement = "Linux also updates sempid for SETVAL operations and semaphore adjustments.",
+         .refs = {"semctl(2) NOTES The sempid value"},
+         .cls = Conformance::linux_specific) {
+  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  Child holder = Fork([&] {
+    EXPECT_THAT(Semop(set.id(), {Op(0, 2, SEM_UNDO)}), SyscallSucceeds());
+    CheckpointPost(0);
+    CheckpointWait(1);
+  });
+  CheckpointWait(0);
+  ASSERT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallSucceeds());
+  ASSERT_EQ(GetPid(set.id(), 0), getpid()) << "sempid after this process's own semop";
+  CheckpointPost(1);
+  ExpectCleanExit(holder.Wait(), "holder");
+  EXPECT_EQ(GetVal(set.id(), 0), 1) << "the holder's +2 undone";
+  EXPECT_EQ(GetPid(set.id(), 0), holder.pid()) << "sempid after the holder's exit adjustment";
+}
+
+}  // namespace
