@@ -1,0 +1,467 @@
+// shmctl(2): removal, status and control of System V shared memory segments.
+#include "conformance/sysv_shm/shm_util.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::shmtest;
+
+IPC_CASE(sysv_shm, shmctl, rmid_lifetime,
+         .title = "after IPC_RMID attached processes keep using the segment; it is destroyed at the last detach",
+         .statement = "IPC_RMID Mark the segment to be destroyed. The segment will actually be destroyed only "
+                      "after the last process detaches it (i.e., when the shm_nattch member of the associated "
+                      "structure shmid_ds is zero).",
+         .refs = {"shmctl(2) IPC_RMID", "shmop(2) shmdt()", "POSIX.1-2017 shmctl() IPC_RMID"},
+         .cls = Conformance::xsi) {
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  const int id = seg.id();
+  Child c = Fork([&] {
+    void* r = shmat(id, nullptr, 0);
+    ASSERT_THAT(r, SyscallSucceeds());
+    volatile char* q = static_cast<volatile char*>(r);
+    CheckpointPost(0);  // attached
+    CheckpointWait(1);  // the segment is marked for removal
+    EXPECT_EQ(q[0], 'P') << "after IPC_RMID the attached child no longer sees the parent's data";
+    q[1] = 'C';         // and it can still write
+    CheckpointPost(2);
+    CheckpointWait(3);  // the parent has detached: the child is the last one attached
+    EXPECT_EQ(q[2], 'Q') << "after IPC_RMID the child does not see the parent's later write";
+    EXPECT_THAT(shmdt(r), SyscallSucceeds()) << "the last detach";
+    CheckpointPost(4);
+    CheckpointWait(5);
+  });
+  void* r = shmat(id, nullptr, 0);
+  ASSERT_THAT(r, SyscallSucceeds());
+  Attachment att(r);
+  volatile char* p = static_cast<volatile char*>(r);
+  p[0] = 'P';
+  if (!AwaitCheckpoint(c, 0)) return;
+  ASSERT_THAT(shmctl(id, IPC_RMID, nullptr), SyscallSucceeds()) << "IPC_RMID with two processes attached";
+  CheckpointPost(1);
+  if (!AwaitCheckpoint(c, 2)) return;
+  EXPECT_EQ(p[1], 'C') << "after IPC_RMID the parent does not see the attached child's write";
+  p[2] = 'Q';
+  ASSERT_THAT(att.Detach(), SyscallSucceeds()) << "shmdt by the parent (not the last attach)";
+  CheckpointPost(3);
+  if (!AwaitCheckpoint(c, 4)) return;
+  // The last process has detached: the segment and its id are gone.
+  shmid_ds ds{};
+  EXPECT_THAT(shmctl(id, IPC_STAT, &ds), SyscallFailsWithErrno(EINVAL))
+      << "IPC_STAT after the last detach of a removed segment";
+  void* again = nullptr;
+  EXPECT_THAT(again = shmat(id, nullptr, 0), SyscallFailsWithErrno(EINVAL))
+      << "shmat after the last detach of a removed segment";
+  Attachment g(again == reinterpret_cast<void*>(-1) ? nullptr : again);
+  seg.Forget();
+  CheckpointPost(5);
+  ExpectCleanExit(c.Wait(), "attached child");
+}
+
+IPC_CASE(sysv_shm, shmctl, rmid_key_no_longer_finds_segment,
+         .title = "after IPC_RMID (still attached) the key finds nothing; IPC_CREAT makes a new, empty segment",
+         .statement = "IPC_RMID Mark the segment to be destroyed. (POSIX: Remove the shared memory identifier "
+                      "specified by shmid from the system.) ENOENT No segment exists for the given key, and "
+                      "IPC_CREAT was not specified.",
+         .refs = {"shmctl(2) IPC_RMID", "shmget(2) ENOENT", "POSIX.1-2017 shmctl() IPC_RMID"},
+         .cls = Conformance::xsi) {
+  KeyFile k = FreshKey();
+  IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600);
+  IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
+  std::strcpy(p, "old");
+  ASSERT_THAT(shmctl(seg.id(), IPC_RMID, nullptr), SyscallSucceeds());
+  EXPECT_THAT(shmget(k.key, 0, 0), SyscallFailsWithErrno(ENOENT)) << "the key of a removed, still attached segment";
+  int r = -1;
+  EXPECT_THAT(r = shmget(k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600), SyscallSucceeds())
+      << "IPC_CREAT|IPC_EXCL with the key of a removed, still attached segment";
+  Segment fresh(r);
+  if (r < 0) return;
+  EXPECT_NE(r, seg.id()) << "the new segment has the removed segment's id";
+  IPCC_SHM_ATTACH(q, r, nullptr, 0);
+  EXPECT_EQ(q[0], 0) << "the new segment for the key holds the removed segment's data";
+  EXPECT_STREQ(p, "old") << "creating a new segment for the key changed the removed, attached one";
+}
+
+IPC_CASE(sysv_shm, shmctl, rmid_sets_shm_dest,
+         .title = "IPC_RMID of an attached segment sets SHM_DEST in shm_perm.mode; IPC_STAT still works",
+         .statement = "If a segment has been marked for destruction, then the (nonstandard) SHM_DEST flag of the "
+                      "shm_perm.mode field in the associated data structure retrieved by IPC_STAT will be set.",
+         .refs = {"shmctl(2) IPC_RMID"},
+         .cls = Conformance::linux_specific) {
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  void* r = shmat(seg.id(), nullptr, 0);
+  ASSERT_THAT(r, SyscallSucceeds());
+  Attachment att(r);
+  EXPECT_EQ(Stat(seg.id()).shm_perm.mode & SHM_DEST, 0u) << "SHM_DEST is set before IPC_RMID";
+  ASSERT_THAT(shmctl(seg.id(), IPC_RMID, nullptr), SyscallSucceeds());
+  shmid_ds ds = Stat(seg.id(), "after IPC_RMID while attached");
+  EXPECT_NE(ds.shm_perm.mode & SHM_DEST, 0u)
+      << "expected SHM_DEST (01000) in shm_perm.mode after IPC_RMID, mode is 0" << std::oct << ds.shm_perm.mode;
+  EXPECT_EQ(ds.shm_nattch, 1u) << "shm_nattch of the removed, attached segment";
+  ASSERT_THAT(att.Detach(), SyscallSucceeds());
+  EXPECT_THAT(shmctl(seg.id(), IPC_STAT, &ds), SyscallFailsWithErrno(EINVAL)) << "after the last detach";
+  seg.Forget();
+}
+
+IPC_CASE(sysv_shm, shmctl, rmid_segment_still_attachable,
+         .title = "Linux lets a process attach a segment marked for destruction while it is still attached",
+         .statement = "Linux permits a process to attach (shmat(2)) a shared memory segment that has already "
+                      "been marked for deletion using shmctl(IPC_RMID). This feature is not available on other "
+                      "UNIX implementations.",
+         .refs = {"shmctl(2) NOTES", "shmop(2) NOTES"},
+         .cls = Conformance::linux_specific) {
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  void* ra = shmat(seg.id(), nullptr, 0);
+  ASSERT_THAT(ra, SyscallSucceeds());
+  Attachment a(ra);
+  static_cast<char*>(ra)[0] = 'r';
+  ASSERT_THAT(shmctl(seg.id(), IPC_RMID, nullptr), SyscallSucceeds());
+  void* rb = shmat(seg.id(), nullptr, 0);
+  ASSERT_THAT(rb, SyscallSucceeds()) << "shmat of a segment marked with IPC_RMID that is still attached";
+  Attachment b(rb);
+  EXPECT_EQ(static_cast<volatile char*>(rb)[0], 'r') << "the new attach does not show the removed segment's data";
+  EXPECT_EQ(Stat(seg.id()).shm_nattch, 2u) << "shm_nattch after attaching the removed segment again";
+  ASSERT_THAT(a.Detach(), SyscallSucceeds());
+  ASSERT_THAT(b.Detach(), SyscallSucceeds());
+  shmid_ds ds{};
+  EXPECT_THAT(shmctl(seg.id(), IPC_STAT, &ds), SyscallFailsWithErrno(EINVAL)) << "after both detached";
+  seg.Forget();
+}
+
+IPC_CASE(sysv_shm, shmctl, rmid_unattached_destroys_now,
+         .title = "IPC_RMID of a segment nobody has attached destroys it at once: the id gives EINVAL",
+         .statement = "The segment will actually be destroyed only after the last process detaches it (i.e., when "
+                      "the shm_nattch member of the associated structure shmid_ds is zero). EINVAL shmid is not a "
+                      "valid identifier",
+         .refs = {"shmctl(2) IPC_RMID", "shmctl(2) EINVAL", "POSIX.1-2017 shmctl() IPC_RMID"},
+         .cls = Conformance::xsi) {
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  ASSERT_THAT(shmctl(seg.id(), IPC_RMID, nullptr), SyscallSucceeds());
+  shmid_ds ds{};
+  EXPECT_THAT(shmctl(seg.id(), IPC_STAT, &ds), SyscallFailsWithErrno(EINVAL)) << "IPC_STAT";
+  void* r = nullptr;
+  EXPECT_THAT(r = shmat(seg.id(), nullptr, 0), SyscallFailsWithErrno(EINVAL)) << "shmat";
+  Attachment g(r == reinterpret_cast<void*>(-1) ? nullptr : r);
+  EXPECT_THAT(shmctl(seg.id(), IPC_RMID, nullptr), SyscallFailsWithErrno(EINVAL)) << "a second IPC_RMID";
+  seg.Forget();
+}
+
+IPC_CASE(sysv_shm, shmctl, rmid_last_exit_destroys,
+         .title = "a removed segment is destroyed when its last attached process exits",
+         .statement = "The segment will actually be destroyed only after the last process detaches it. Upon "
+                      "_exit(2), all attached shared memory segments are detached from the process.",
+         .refs = {"shmctl(2) IPC_RMID", "shmop(2) NOTES", "POSIX.1-2017 shmctl() IPC_RMID", "POSIX.1-2017 _exit()"},
+         .cls = Conformance::xsi) {
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  const int id = seg.id();
+  Child c = Fork([&] {
+    void* r = shmat(id, nullptr, 0);
+    ASSERT_THAT(r, SyscallSucceeds());
+    CheckpointPost(0);
+    CheckpointWait(1);
+    static_cast<volatile char*>(r)[0] = 'c';  // still usable after IPC_RMID
+    // Exits attached: the exit detaches.
+  });
+  if (!AwaitCheckpoint(c, 0)) return;
+  ASSERT_THAT(shmctl(id, IPC_RMID, nullptr), SyscallSucceeds()) << "IPC_RMID while only the child is attached";
+  CheckpointPost(1);
+  ExpectCleanExit(c.Wait(), "attached child");
+  shmid_ds ds{};
+  EXPECT_THAT(shmctl(id, IPC_STAT, &ds), SyscallFailsWithErrno(EINVAL))
+      << "IPC_STAT after the last attached process exited";
+  seg.Forget();
+}
+
+IPC_CASE(sysv_shm, shmctl, nattch_follows_attach,
+         .title = "shm_nattch counts each shmat, including repeated attaches by one process",
+         .statement = "shm_nattch Number of processes that have this segment attached. (shmat:) shm_nattch is "
+                      "incremented by one.",
+         .refs = {"shmctl(2) shm_nattch", "shmop(2) shmat()", "POSIX.1-2017 shmat()"},
+         .cls = Conformance::xsi) {
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  EXPECT_EQ(Stat(seg.id()).shm_nattch, 0u) << "before any attach";
+  IPCC_SHM_ATTACH(a, seg.id(), nullptr, 0);
+  EXPECT_EQ(Stat(seg.id()).shm_nattch, 1u) << "after one shmat";
+  IPCC_SHM_ATTACH(b, seg.id(), nullptr, SHM_RDONLY);
+  EXPECT_EQ(Stat(seg.id()).shm_nattch, 2u) << "after a second shmat (read-only) by the same process";
+}
+
+IPC_CASE(sysv_shm, shmctl, nattch_follows_fork,
+         .title = "fork adds the child's inherited attachment to shm_nattch",
+         .statement = "After a fork(2), the child inherits the attached shared memory segments. shm_nattch "
+                      "Number of current attaches.",
+         .refs = {"shmop(2) NOTES", "shmctl(2) shm_nattch", "POSIX.1-2017 fork()"},
+         .cls = Conformance::xsi) {
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
+  EXPECT_EQ(Stat(seg.id()).shm_nattch, 1u) << "the parent's attach alone";
+  Child c = Fork([&] {
+    CheckpointPost(0);
+    CheckpointWait(1);
+  });
+  if (!AwaitCheckpoint(c, 0)) return;
+  EXPECT_EQ(Stat(seg.id()).shm_nattch, 2u) << "after fork: expected the child's inherited attach to count";
+  CheckpointPost(1);
+  ExpectCleanExit(c.Wait(), "forked child");
+  EXPECT_EQ(Stat(seg.id()).shm_nattch, 1u) << "after the child exited";
+}
+
+IPC_CASE(sysv_shm, shmctl, nattch_follows_exec,
+         .title = "exec detaches the inherited attachment: shm_nattch drops once the new program runs",
+         .statement = "After an execve(2), all attached shared memory segments are detached from the process.",
+         .refs = {"shmop(2) NOTES", "execve(2)", "POSIX.1-2017 exec (shared memory segments)"},
+         .cls = Conformance::xsi) {
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
+  const std::string fixture = FixturePath();
+  Child c = Fork([&] {
+    CheckpointPost(0);
+    CheckpointWait(1);
+    std::string arg0 = "ipcconform-fixture", sub = "sysv-shm-post-then-wait", post = "2", wait = "3";
+    char* argv[] = {arg0.data(), sub.data(), post.data(), wait.data(), nullptr};
+    execv(fixture.c_str(), argv);
+    ThrowHarnessError(fmt::format("execv({}): {}", fixture, ErrnoName(errno)));
+  });
+  if (!AwaitCheckpoint(c, 0)) return;
+  EXPECT_EQ(Stat(seg.id()).shm_nattch, 2u) << "before the exec: the parent's and the forked child's attach";
+  CheckpointPost(1);
+  if (!AwaitCheckpoint(c, 2)) return;  // the exec'd program runs
+  EXPECT_EQ(Stat(seg.id()).shm_nattch, 1u) << "after the child's exec: expected its attach to be gone";
+  CheckpointPost(3);
+  ExpectCleanExit(c.Wait(), "exec'd fixture");
+}
+
+IPC_CASE(sysv_shm, shmctl, nattch_follows_exit,
+         .title = "a process that exits attached no longer counts in shm_nattch",
+         .statement = "Upon _exit(2), all attached shared memory segments are detached from the process.",
+         .refs = {"shmop(2) NOTES", "POSIX.1-2017 _exit()"},
+         .cls = Conformance::xsi) {
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  Child c = Fork([&] {
+    void* r = shmat(seg.id(), nullptr, 0);
+    ASSERT_THAT(r, SyscallSucceeds());
+    CheckpointPost(0);
+    CheckpointWait(1);
+    // Exits without shmdt.
+  });
+  if (!AwaitCheckpoint(c, 0)) return;
+  EXPECT_EQ(Stat(seg.id()).shm_nattch, 1u) << "while the child is attached";
+  CheckpointPost(1);
+  ExpectCleanExit(c.Wait(), "attached child");
+  EXPECT_EQ(Stat(seg.id()).shm_nattch, 0u) << "after the attached child exited without shmdt";
+}
+
+IPC_CASE(sysv_shm, shmctl, nattch_follows_shmdt,
+         .title = "each shmdt subtracts one from shm_nattch, down to 0",
+         .statement = "On a successful shmdt() call ... shm_nattch is decremented by one.",
+         .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt()"},
+         .cls = Conformance::xsi) {
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  void* ra = shmat(seg.id(), nullptr, 0);
+  ASSERT_THAT(ra, SyscallSucceeds());
+  Attachment a(ra);
+  void* rb = shmat(seg.id(), nullptr, 0);
+  ASSERT_THAT(rb, SyscallSucceeds());
+  Attachment b(rb);
+  EXPECT_EQ(Stat(seg.id()).shm_nattch, 2u) << "with two attaches";
+  ASSERT_THAT(b.Detach(), SyscallSucceeds());
+  EXPECT_EQ(Stat(seg.id()).shm_nattch, 1u) << "after the first shmdt";
+  ASSERT_THAT(a.Detach(), SyscallSucceeds());
+  EXPECT_EQ(Stat(seg.id()).shm_nattch, 0u) << "after the second shmdt";
+}
+
+IPC_CASE(sysv_shm, shmctl, cpid_is_creator,
+         .title = "shm_cpid is the process that created the segment, not a later user",
+         .statement = "shm_cpid ID of the process that created the shared memory segment.",
+         .refs = {"shmctl(2) shm_cpid", "POSIX.1-2017 <sys/shm.h> shm_cpid"},
+         .cls = Conformance::xsi) {
+  SharedBox<std::atomic<int>> box;
+  box->store(-1);
+  Child c = Fork([&] {
+    int id = -1;
+    EXPECT_THAT(id = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0600), SyscallSucceeds()) << "shmget in the child";
+    box->store(id);
+    if (id < 0) return;
+    CheckpointPost(0);
+    CheckpointWait(1);  // stays alive while the parent looks
+  });
+  const bool created = AwaitCheckpoint(c, 0);
+  Segment seg(box->load());  // removed by this process even when the child failed later
+  if (!created) return;
+  IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
+  shmid_ds ds = Stat(seg.id());
+  EXPECT_EQ(ds.shm_cpid, c.pid()) << "shm_cpid: expected the creating child " << c.pid() << " (this process, "
+                                  << getpid() << ", only attached)";
+  EXPECT_EQ(ds.shm_lpid, getpid()) << "shm_lpid: expected the attaching process";
+  CheckpointPost(1);
+  ExpectCleanExit(c.Wait(), "creating child");
+}
+
+IPC_CASE(sysv_shm, shmctl, ipc_set_changes_mode,
+         .title = "IPC_SET changes the permission bits of shm_perm.mode",
+         .statement = "IPC_SET Write the values of some members of the shmid_ds structure pointed to by buf to the "
+                      "kernel data structure ... The following fields are updated: shm_perm.uid, shm_perm.gid, and "
+                      "(the least significant 9 bits of) shm_perm.mode.",
+         .refs = {"shmctl(2) IPC_SET", "POSIX.1-2017 shmctl() IPC_SET"},
+         .cls = Conformance::xsi) {
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  shmid_ds ds = Stat(seg.id());
+  ds.shm_perm.mode = 0604;
+  ASSERT_THAT(shmctl(seg.id(), IPC_SET, &ds), SyscallSucceeds());
+  shmid_ds after = Stat(seg.id());
+  EXPECT_EQ(after.shm_perm.mode & 0777, 0604u)
+      << "expected mode 0604 after IPC_SET, saw 0" << std::oct << (after.shm_perm.mode & 0777);
+}
+
+IPC_CASE(sysv_shm, shmctl, ipc_set_changes_owner,
+         .title = "IPC_SET changes shm_perm.uid and gid; cuid and cgid stay the creator's",
+         .statement = "The following fields are updated: shm_perm.uid, shm_perm.gid, and (the least significant "
+                      "9 bits of) shm_perm.mode.",
+         .refs = {"shmctl(2) IPC_SET", "POSIX.1-2017 shmctl() IPC_SET"},
+         .cls = Conformance::xsi) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  shmid_ds ds = Stat(seg.id());
+  ds.shm_perm.uid = nobody.uid;
+  ds.shm_perm.gid = nobody.gid;
+  ASSERT_THAT(shmctl(seg.id(), IPC_SET, &ds), SyscallSucceeds());
+  shmid_ds after = Stat(seg.id());
+  EXPECT_EQ(after.shm_perm.uid, nobody.uid) << "shm_perm.uid after IPC_SET";
+  EXPECT_EQ(after.shm_perm.gid, nobody.gid) << "shm_perm.gid after IPC_SET";
+  EXPECT_EQ(after.shm_perm.cuid, geteuid()) << "shm_perm.cuid must stay the creator's";
+  EXPECT_EQ(after.shm_perm.cgid, getegid()) << "shm_perm.cgid must stay the creator's";
+}
+
+IPC_CASE(sysv_shm, shmctl, ipc_set_keeps_only_permission_bits,
+         .title = "IPC_SET takes only the 9 permission bits of the given mode",
+         .statement = "The following fields are updated: shm_perm.uid, shm_perm.gid, and (the least significant "
+                      "9 bits of) shm_perm.mode.",
+         .refs = {"shmctl(2) IPC_SET", "POSIX.1-2017 shmctl() IPC_SET"},
+         .cls = Conformance::xsi) {
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  shmid_ds ds = Stat(seg.id());
+  ds.shm_perm.mode = 07640 | SHM_DEST | SHM_LOCKED;
+  ASSERT_THAT(shmctl(seg.id(), IPC_SET, &ds), SyscallSucceeds());
+  shmid_ds after = Stat(seg.id());
+  EXPECT_EQ(after.shm_perm.mode, 0640u) << "expected mode 0640 (only the permission bits of 0"
+                                        << std::oct << (07640 | SHM_DEST | SHM_LOCKED) << "), saw 0"
+                                        << after.shm_perm.mode;
+}
+
+IPC_CASE(sysv_shm, shmctl, shm_lock_sets_shm_locked,
+         .title = "SHM_LOCK sets SHM_LOCKED in shm_perm.mode",
+         .statement = "SHM_LOCK (Linux-specific) Prevent swapping of the shared memory segment. ... If a segment "
+                      "has been locked, then the (nonstandard) SHM_LOCKED flag of the shm_perm.mode field in the "
+                      "associated data structure retrieved by IPC_STAT will be set.",
+         .refs = {"shmctl(2) SHM_LOCK"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedRoot) {
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  EXPECT_EQ(Stat(seg.id()).shm_perm.mode & SHM_LOCKED, 0u) << "SHM_LOCKED is set before SHM_LOCK";
+  ASSERT_THAT(shmctl(seg.id(), SHM_LOCK, nullptr), SyscallSucceeds()) << "SHM_LOCK as root";
+  ScopedCleanup unlock([&] { shmctl(seg.id(), SHM_UNLOCK, nullptr); });
+  shmid_ds ds = Stat(seg.id());
+  EXPECT_NE(ds.shm_perm.mode & SHM_LOCKED, 0u)
+      << "expected SHM_LOCKED (02000) in shm_perm.mode after SHM_LOCK, mode is 0" << std::oct << ds.shm_perm.mode;
+}
+
+IPC_CASE(sysv_shm, shmctl, shm_unlock_clears_shm_locked,
+         .title = "SHM_UNLOCK clears SHM_LOCKED in shm_perm.mode",
+         .statement = "SHM_UNLOCK (Linux-specific) Unlock the segment, allowing it to be swapped out. (SHM_LOCKED "
+                      "is set while a segment is locked.)",
+         .refs = {"shmctl(2) SHM_UNLOCK", "shmctl(2) SHM_LOCK"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedRoot) {
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  ASSERT_THAT(shmctl(seg.id(), SHM_LOCK, nullptr), SyscallSucceeds()) << "SHM_LOCK as root";
+  ScopedCleanup unlock([&] { shmctl(seg.id(), SHM_UNLOCK, nullptr); });
+  ASSERT_NE(Stat(seg.id()).shm_perm.mode & SHM_LOCKED, 0u) << "SHM_LOCKED is not set after SHM_LOCK";
+  ASSERT_THAT(shmctl(seg.id(), SHM_UNLOCK, nullptr), SyscallSucceeds()) << "SHM_UNLOCK";
+  shmid_ds ds = Stat(seg.id());
+  EXPECT_EQ(ds.shm_perm.mode & SHM_LOCKED, 0u)
+      << "expected SHM_LOCKED cleared after SHM_UNLOCK, mode is 0" << std::oct << ds.shm_perm.mode;
+}
+
+IPC_CASE(sysv_shm, shmctl, ipc_info_reports_limits,
+         .title = "IPC_INFO reports shmmax, shmmni and shmall as in /proc/sys/kernel, and shmmin 1",
+         .statement = "IPC_INFO (Linux-specific) Return information about system-wide shared memory limits and "
+                      "parameters in the structure pointed to by buf. ... shmmin; Minimum segment size; always 1 "
+                      "... The shmmni, shmmax, and shmall settings can be changed via /proc files of the same name.",
+         .refs = {"shmctl(2) IPC_INFO", "proc(5) /proc/sys/kernel/shmmax"},
+         .cls = Conformance::linux_specific) {
+  auto shmmax = ReadProcNumber("/proc/sys/kernel/shmmax");
+  auto shmmni = ReadProcNumber("/proc/sys/kernel/shmmni");
+  auto shmall = ReadProcNumber("/proc/sys/kernel/shmall");
+  if (!shmmax || !shmmni || !shmall) IPCC_UNSUPPORTED("/proc/sys/kernel/shm{max,mni,all} are not readable");
+  struct shminfo info {};
+  int r = -1;
+  EXPECT_THAT(r = shmctl(0, IPC_INFO, reinterpret_cast<shmid_ds*>(&info)), SyscallSucceeds());
+  if (r < 0) return;
+  EXPECT_EQ(info.shmmax, *shmmax) << "shminfo.shmmax vs /proc/sys/kernel/shmmax";
+  EXPECT_EQ(info.shmmni, *shmmni) << "shminfo.shmmni vs /proc/sys/kernel/shmmni";
+  EXPECT_EQ(info.shmall, *shmall) << "shminfo.shmall vs /proc/sys/kernel/shmall";
+  EXPECT_EQ(info.shmmin, 1u) << "shminfo.shmmin: documented as always 1";
+}
+
+IPC_CASE(sysv_shm, shmctl, shm_info_counts_segments,
+         .title = "SHM_INFO counts the existing segments (used_ids) and their pages (shm_tot)",
+         .statement = "SHM_INFO (Linux-specific) Return a shm_info structure whose fields contain information "
+                      "about system resources consumed by shared memory. used_ids: # of currently existing "
+                      "segments; shm_tot: Total number of shared memory pages.",
+         .refs = {"shmctl(2) SHM_INFO"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedIpcNamespace) {
+  if (!InOwnNamespaces()) GTEST_SKIP() << "exact counts need an IPC namespace of the case's own";
+  struct shm_info before {};
+  ASSERT_THAT(shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&before)), SyscallSucceeds());
+  IPCC_SHM_CREATE(one, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  IPCC_SHM_CREATE(three, IPC_PRIVATE, 2 * PageSize() + 1, IPC_CREAT | 0600);  // 3 pages
+  struct shm_info after {};
+  ASSERT_THAT(shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&after)), SyscallSucceeds());
+  EXPECT_EQ(after.used_ids, before.used_ids + 2) << "used_ids after creating two segments";
+  EXPECT_EQ(after.shm_tot, before.shm_tot + 4) << "shm_tot after creating segments of 1 and 3 pages";
+  three.Remove();
+  struct shm_info removed {};
+  ASSERT_THAT(shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&removed)), SyscallSucceeds());
+  EXPECT_EQ(removed.used_ids, before.used_ids + 1) << "used_ids after removing the 3-page segment";
+  EXPECT_EQ(removed.shm_tot, before.shm_tot + 1) << "shm_tot after removing the 3-page segment";
+}
+
+IPC_CASE(sysv_shm, shmctl, shm_stat_by_index,
+         .title = "SHM_STAT with a kernel array index returns the segment's id and its shmid_ds",
+         .statement = "SHM_STAT (Linux-specific) Return a shmid_ds structure as for IPC_STAT. However, the shmid "
+                      "argument is not a segment identifier, but instead an index into the kernel's internal array "
+                      "... A successful SHM_STAT operation returns the identifier of the shared memory segment "
+                      "whose index was given in shmid.",
+         .refs = {"shmctl(2) SHM_STAT", "shmctl(2) RETURN VALUE"},
+         .cls = Conformance::linux_specific) {
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, 3 * PageSize() + 7, IPC_CREAT | 0600);
+  struct shm_info info {};
+  int max_index = -1;
+  ASSERT_THAT(max_index = shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&info)), SyscallSucceeds());
+  int found_at = -1;
+  shmid_ds ds{};
+  for (int i = 0; i <= max_index; ++i) {
+    shmid_ds d{};
+    if (shmctl(i, SHM_STAT, &d) == seg.id()) {
+      found_at = i;
+      ds = d;
+      break;
+    }
+  }
+  ASSERT_GE(found_at, 0) << "no index in 0.." << max_index << " (SHM_INFO's highest index) returned id " << seg.id();
+  EXPECT_EQ(ds.shm_segsz, 3 * PageSize() + 7) << "shm_segsz from SHM_STAT";
+  EXPECT_EQ(ds.shm_cpid, getpid()) << "shm_cpid from SHM_STAT";
+}
+
+IPC_CASE(sysv_shm, shmctl, invalid_command_einval,
+         .title = "shmctl with an unknown command fails with EINVAL",
+         .statement = "EINVAL shmid is not a valid identifier, or cmd is not a valid command.",
+         .refs = {"shmctl(2) EINVAL", "POSIX.1-2017 shmctl() [EINVAL]"},
+         .cls = Conformance::xsi) {
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  shmid_ds ds{};
+  EXPECT_THAT(shmctl(seg.id(), 0x7123, &ds), SyscallFailsWithErrno(EINVAL)) << "command 0x7123";
+  EXPECT_THAT(shmctl(-1, IPC_STAT, &ds), SyscallFailsWithErrno(EINVAL)) << "IPC_STAT of id -1";
+}
+
+}  // namespace

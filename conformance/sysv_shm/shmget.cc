@@ -1,0 +1,278 @@
+// shmget(2): creating and finding System V shared memory segments.
+#include <cinttypes>
+#include <fstream>
+#include <sstream>
+
+#include "conformance/sysv_shm/shm_util.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::shmtest;
+
+IPC_CASE(sysv_shm, shmget, new_segment_reads_zero,
+         .title = "a new segment reads as zeros, even where a removed segment had data",
+         .statement = "When a new shared memory segment is created, its contents are initialized to zero "
+                      "values.",
+         .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"},
+         .cls = Conformance::xsi) {
+  const std::size_t size = 3 * PageSize();
+  {
+    // A segment of the same size filled with a pattern and removed first, so that the new one could
+    // only read non-zero if the kernel handed out dirty pages.
+    IPCC_SHM_CREATE(old_seg, IPC_PRIVATE, size, IPC_CREAT | 0600);
+    IPCC_SHM_ATTACH(old_p, old_seg.id(), nullptr, 0);
+    std::memset(old_p, 0xA5, size);
+  }
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, size, IPC_CREAT | 0600);
+  IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
+  std::size_t first_nonzero = size;
+  for (std::size_t i = 0; i < size; ++i) {
+    if (p[i] != 0) {
+      first_nonzero = i;
+      break;
+    }
+  }
+  EXPECT_EQ(first_nonzero, size) << "expected all " << size << " bytes of a new segment to be zero, but byte "
+                                 << first_nonzero << " is " << (first_nonzero < size ? +static_cast<unsigned char>(p[first_nonzero]) : 0);
+}
+
+IPC_CASE(sysv_shm, shmget, mapping_rounds_up_to_page_size,
+         .title = "a segment of PAGE_SIZE+1 bytes is mapped as two whole pages",
+         .statement = "A new shared memory segment, with size equal to the value of size rounded up to a "
+                      "multiple of PAGE_SIZE, is created ...",
+         .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"},
+         .cls = Conformance::xsi) {
+  const std::size_t ps = PageSize();
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, ps + 1, IPC_CREAT | 0600);
+  IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
+
+  // The kernel's view of the mapping: its length in /proc/self/maps.
+  std::ifstream maps("/proc/self/maps");
+  if (maps) {
+    std::string line;
+    bool found = false;
+    while (std::getline(maps, line)) {
+      std::uintptr_t start = 0, end = 0;
+      if (std::sscanf(line.c_str(), "%" SCNxPTR "-%" SCNxPTR, &start, &end) == 2 &&
+          start == reinterpret_cast<std::uintptr_t>(p)) {
+        found = true;
+        EXPECT_EQ(end - start, 2 * ps) << "expected the attach of a " << ps + 1 << "-byte segment to span "
+                                       << 2 * ps << " bytes (rounded up to pages); /proc/self/maps says: " << line;
+      }
+    }
+    EXPECT_TRUE(found) << "no /proc/self/maps line starts at the attach address " << static_cast<void*>(p);
+  }
+
+  // The last byte of the rounded-up size is part of the segment: a child writes it and survives, and
+  // the write reaches the segment (this process sees it through its own attach).
+  char* last = p + 2 * ps - 1;
+  const int status = StatusOfTouch([&] { *reinterpret_cast<volatile char*>(last) = 'Z'; });
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "expected a write to the last byte of the rounded-up segment (offset " << 2 * ps - 1
+      << ") to succeed, but the writing child " << DescribeWaitStatus(status);
+  EXPECT_EQ(*reinterpret_cast<volatile char*>(last), 'Z')
+      << "the child's write in the rounded-up part of the segment is not visible in the segment";
+}
+
+IPC_CASE(sysv_shm, shmget, segsz_is_requested_size,
+         .title = "shm_segsz is the size asked of shmget, not the rounded-up size",
+         .statement = "When a new shared memory segment is created, ... shm_segsz is set to the value of "
+                      "size.",
+         .refs = {"shmget(2) DESCRIPTION", "shmctl(2) shm_segsz", "POSIX.1-2017 shmget()"},
+         .cls = Conformance::xsi) {
+  for (std::size_t size : {std::size_t{1}, std::size_t{100}, PageSize() + 1}) {
+    IPCC_SHM_CREATE(seg, IPC_PRIVATE, size, IPC_CREAT | 0600);
+    shmid_ds ds = Stat(seg.id());
+    EXPECT_EQ(ds.shm_segsz, size) << "expected shm_segsz to be the requested size " << size
+                                  << ", but IPC_STAT reports " << ds.shm_segsz;
+  }
+}
+
+IPC_CASE(sysv_shm, shmget, new_segment_perm_initialised,
+         .title = "a new segment's shm_perm holds the key, the creator's effective ids and the 9 mode bits",
+         .statement = "shm_perm.cuid and shm_perm.uid are set to the effective user ID of the calling process. "
+                      "shm_perm.cgid and shm_perm.gid are set to the effective group ID of the calling process. "
+                      "The least significant 9 bits of shm_perm.mode are set to the least significant 9 bit "
+                      "of shmflg.",
+         .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"},
+         .cls = Conformance::xsi) {
+  KeyFile k = FreshKey();
+  IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0640);
+  shmid_ds ds = Stat(seg.id());
+  EXPECT_EQ(ds.shm_perm.__key, k.key) << "shm_perm.__key: expected the key given to shmget";
+  EXPECT_EQ(ds.shm_perm.uid, geteuid()) << "shm_perm.uid: expected the creator's effective uid";
+  EXPECT_EQ(ds.shm_perm.cuid, geteuid()) << "shm_perm.cuid: expected the creator's effective uid";
+  EXPECT_EQ(ds.shm_perm.gid, getegid()) << "shm_perm.gid: expected the creator's effective gid";
+  EXPECT_EQ(ds.shm_perm.cgid, getegid()) << "shm_perm.cgid: expected the creator's effective gid";
+  EXPECT_EQ(ds.shm_perm.mode & 0777, 0640u) << "shm_perm.mode: expected the permission bits 0640 from shmflg, "
+                                            << "saw 0" << std::oct << (ds.shm_perm.mode & 0777);
+}
+
+IPC_CASE(sysv_shm, shmget, new_segment_times_and_pids_initialised,
+         .title = "a new segment has shm_lpid, shm_nattch, shm_atime, shm_dtime 0, shm_cpid the creator, "
+                  "shm_ctime now",
+         .statement = "shm_lpid, shm_nattch, shm_atime, and shm_dtime are set to 0. shm_ctime is set to the "
+                      "current time. (shm_cpid: ID of the process that created the shared memory segment.)",
+         .refs = {"shmget(2) DESCRIPTION", "shmctl(2) shm_cpid", "POSIX.1-2017 shmget()"},
+         .cls = Conformance::xsi) {
+  const time_t t0 = time(nullptr);
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
+  const time_t t1 = time(nullptr);
+  shmid_ds ds = Stat(seg.id());
+  EXPECT_EQ(ds.shm_lpid, 0) << "shm_lpid of a never-attached segment: expected 0";
+  EXPECT_EQ(ds.shm_nattch, 0u) << "shm_nattch of a never-attached segment: expected 0";
+  EXPECT_EQ(ds.shm_atime, 0) << "shm_atime of a never-attached segment: expected 0";
+  EXPECT_EQ(ds.shm_dtime, 0) << "shm_dtime of a never-attached segment: expected 0";
+  EXPECT_EQ(ds.shm_cpid, getpid()) << "shm_cpid: expected the creating process " << getpid();
+  // One second of slack either side: the kernel's and the C library's clocks are read at different moments.
+  EXPECT_TRUE(ds.shm_ctime >= t0 - 1 && ds.shm_ctime <= t1 + 1)
+      << "shm_ctime: expected the creation time, within [" << t0 << ", " << t1 << "], saw " << ds.shm_ctime;
+}
+
+IPC_CASE(sysv_shm, shmget, size_zero_einval,
+         .title = "creating a segment of size 0 (below SHMMIN) fails with EINVAL",
+         .statement = "EINVAL A new segment was to be created and size is less than SHMMIN or greater than "
+                      "SHMMAX. (SHMMIN: currently 1 byte)",
+         .refs = {"shmget(2) EINVAL", "shmget(2) Shared memory limits", "POSIX.1-2017 shmget() [EINVAL]"},
+         .cls = Conformance::xsi) {
+  int r = -1;
+  EXPECT_THAT(r = shmget(IPC_PRIVATE, 0, IPC_CREAT | 0600), SyscallFailsWithErrno(EINVAL));
+  Segment guard(r);
+  KeyFile k = FreshKey();
+  EXPECT_THAT(r = shmget(k.key, 0, IPC_CREAT | IPC_EXCL | 0600), SyscallFailsWithErrno(EINVAL));
+  Segment guard2(r);
+}
+
+IPC_CASE(sysv_shm, shmget, size_above_shmmax_einval,
+         .title = "creating a segment larger than SHMMAX (kernel.shmmax) fails with EINVAL",
+         .statement = "EINVAL A new segment was to be created and size is less than SHMMIN or greater than "
+                      "SHMMAX. SHMMAX: Maximum size in bytes for a shared memory segment. On Linux, this limit "
+                      "can be read and modified via /proc/sys/kernel/shmmax.",
+         .refs = {"shmget(2) EINVAL", "shmget(2) Shared memory limits", "POSIX.1-2017 shmget() [EINVAL]"},
+         .cls = Conformance::xsi,
+         .needs = kNeedIpcNamespace) {
+  if (!InOwnNamespaces()) GTEST_SKIP() << "lowers kernel.shmmax: runs only in an IPC namespace of its own";
+  const std::string path = "/proc/sys/kernel/shmmax";
+  auto old = ReadProcNumber(path);
+  if (!old) IPCC_UNSUPPORTED(path + " is not readable: SHMMAX cannot be set");
+  const std::size_t limit = 4 * PageSize();
+  if (std::string err = WriteProc(path, std::to_string(limit)); !err.empty()) {
+    ThrowHarnessError("lowering SHMMAX: " + err);
+  }
+  ScopedCleanup restore([&] { WriteProc(path, std::to_string(*old)); });
+  int r = -1;
+  EXPECT_THAT(r = shmget(IPC_PRIVATE, limit + 1, IPC_CREAT | 0600), SyscallFailsWithErrno(EINVAL))
+      << "size SHMMAX+1 = " << limit + 1;
+  Segment guard(r);
+  // At the limit, creation works: the EINVAL above came from the size.
+  EXPECT_THAT(r = shmget(IPC_PRIVATE, limit, IPC_CREAT | 0600), SyscallSucceeds()) << "size SHMMAX = " << limit;
+  Segment guard2(r);
+}
+
+IPC_CASE(sysv_shm, shmget, shmmni_exhausted_enospc,
+         .title = "creating a segment when SHMMNI segments exist fails with ENOSPC",
+         .statement = "ENOSPC All possible shared memory IDs have been taken (SHMMNI) ... SHMMNI: System-wide "
+                      "limit on the number of shared memory segments. On Linux, this limit can be read and "
+                      "modified via /proc/sys/kernel/shmmni.",
+         .refs = {"shmget(2) ENOSPC", "shmget(2) Shared memory limits", "POSIX.1-2017 shmget() [ENOSPC]"},
+         .cls = Conformance::xsi,
+         .needs = kNeedIpcNamespace) {
+  if (!InOwnNamespaces()) GTEST_SKIP() << "lowers kernel.shmmni: runs only in an IPC namespace of its own";
+  const std::string path = "/proc/sys/kernel/shmmni";
+  auto old = ReadProcNumber(path);
+  if (!old) IPCC_UNSUPPORTED(path + " is not readable: SHMMNI cannot be set");
+  auto entries = ReadProcSysvipcShm();
+  if (!entries) IPCC_UNSUPPORTED("/proc/sysvipc/shm is missing: the number of existing segments is unknown");
+  const std::size_t existing = entries->size();
+  if (std::string err = WriteProc(path, std::to_string(existing + 1)); !err.empty()) {
+    ThrowHarnessError("lowering SHMMNI: " + err);
+  }
+  ScopedCleanup restore([&] { WriteProc(path, std::to_string(*old)); });
+  int r = -1;
+  EXPECT_THAT(r = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0600), SyscallSucceeds())
+      << "the segment that reaches SHMMNI = " << existing + 1;
+  Segment first(r);
+  EXPECT_THAT(r = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0600), SyscallFailsWithErrno(ENOSPC))
+      << "one segment more than SHMMNI = " << existing + 1;
+  Segment second(r);
+}
+
+IPC_CASE(sysv_shm, shmget, existing_key_bigger_size_einval,
+         .title = "asking an existing key for more than the segment's size fails with EINVAL",
+         .statement = "EINVAL A segment for the given key exists, but size is greater than the size of that "
+                      "segment.",
+         .refs = {"shmget(2) EINVAL", "POSIX.1-2017 shmget() [EINVAL]"},
+         .cls = Conformance::xsi) {
+  KeyFile k = FreshKey();
+  const std::size_t size = 2 * PageSize();
+  IPCC_SHM_CREATE(seg, k.key, size, IPC_CREAT | IPC_EXCL | 0600);
+  int r = -1;
+  EXPECT_THAT(r = shmget(k.key, size + 1, 0600), SyscallFailsWithErrno(EINVAL)) << "without IPC_CREAT";
+  if (r >= 0 && r != seg.id()) Segment stray(r);
+  EXPECT_THAT(r = shmget(k.key, size + 1, IPC_CREAT | 0600), SyscallFailsWithErrno(EINVAL)) << "with IPC_CREAT";
+  if (r >= 0 && r != seg.id()) Segment stray(r);
+}
+
+IPC_CASE(sysv_shm, shmget, existing_key_returns_same_id,
+         .title = "shmget without IPC_CREAT finds an existing key's segment with size 0, smaller or equal",
+         .statement = "shmget() returns the identifier of the System V shared memory segment associated with "
+                      "the value of the argument key. It may be used either to obtain the identifier of a "
+                      "previously created shared memory segment (when shmflg is zero and key does not have the "
+                      "value IPC_PRIVATE), or to create a new set.",
+         .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"},
+         .cls = Conformance::xsi) {
+  KeyFile k = FreshKey();
+  const std::size_t size = 2 * PageSize();
+  IPCC_SHM_CREATE(seg, k.key, size, IPC_CREAT | IPC_EXCL | 0600);
+  EXPECT_THAT(shmget(k.key, 0, 0), SyscallSucceedsWithValue(seg.id())) << "size 0, shmflg 0";
+  EXPECT_THAT(shmget(k.key, PageSize(), 0), SyscallSucceedsWithValue(seg.id())) << "a smaller size";
+  EXPECT_THAT(shmget(k.key, size, 0600), SyscallSucceedsWithValue(seg.id())) << "the same size, mode 0600";
+}
+
+IPC_CASE(sysv_shm, shmget, creat_on_existing_key_returns_same_id,
+         .title = "IPC_CREAT without IPC_EXCL on an existing key returns the existing segment",
+         .statement = "A new shared memory segment ... is created if key has the value IPC_PRIVATE or key "
+                      "isn't IPC_PRIVATE, no shared memory segment corresponding to key exists, and IPC_CREAT "
+                      "is specified in shmflg.",
+         .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"},
+         .cls = Conformance::xsi) {
+  KeyFile k = FreshKey();
+  IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600);
+  IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
+  std::strcpy(p, "first");
+  int r = -1;
+  EXPECT_THAT(r = shmget(k.key, PageSize(), IPC_CREAT | 0600), SyscallSucceedsWithValue(seg.id()));
+  if (r >= 0 && r != seg.id()) Segment stray(r);
+  // The creation did not reset the existing segment.
+  EXPECT_STREQ(p, "first") << "IPC_CREAT on an existing key changed the segment's content";
+}
+
+IPC_CASE(sysv_shm, shmget, creat_excl_existing_eexist,
+         .title = "IPC_CREAT|IPC_EXCL on an existing key fails with EEXIST",
+         .statement = "If shmflg specifies both IPC_CREAT and IPC_EXCL and a shared memory segment already "
+                      "exists for key, then shmget() fails with errno set to EEXIST.",
+         .refs = {"shmget(2) DESCRIPTION", "shmget(2) EEXIST", "POSIX.1-2017 shmget() [EEXIST]"},
+         .cls = Conformance::xsi) {
+  KeyFile k = FreshKey();
+  IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600);
+  int r = -1;
+  EXPECT_THAT(r = shmget(k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600), SyscallFailsWithErrno(EEXIST));
+  if (r >= 0 && r != seg.id()) Segment stray(r);
+}
+
+IPC_CASE(sysv_shm, shmget, missing_key_without_creat_enoent,
+         .title = "shmget of a key with no segment, without IPC_CREAT, fails with ENOENT",
+         .statement = "ENOENT No segment exists for the given key, and IPC_CREAT was not specified.",
+         .refs = {"shmget(2) ENOENT", "POSIX.1-2017 shmget() [ENOENT]"},
+         .cls = Conformance::xsi) {
+  KeyFile k = FreshKey();
+  EXPECT_THAT(shmget(k.key, PageSize(), 0600), SyscallFailsWithErrno(ENOENT));
+  EXPECT_THAT(shmget(k.key, 0, 0), SyscallFailsWithErrno(ENOENT));
+  // IPC_EXCL alone does not create either.
+  int r = -1;
+  EXPECT_THAT(r = shmget(k.key, PageSize(), IPC_EXCL | 0600), SyscallFailsWithErrno(ENOENT));
+  Segment guard(r);
+}
+
+}  // namespace
