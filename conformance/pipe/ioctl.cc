@@ -1,0 +1,75 @@
+// ioctl(2) FIONREAD on pipes (pipe(7) "Pipe capacity").
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "conformance/pipe/pipe_util.h"
+#include "harness/harness.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::pipe_cases;
+
+// FIONREAD into n; UNSUPPORTED when the ioctl is unknown for pipes here (it is not standardised).
+#define FIONREAD_OR_UNSUPPORTED(fd, n)                                                                  \
+  if (ioctl((fd), FIONREAD, &(n)) != 0) {                                                               \
+    if (errno == ENOTTY || errno == EINVAL) {                                                           \
+      IPCC_UNSUPPORTED("ioctl(FIONREAD) on a pipe fails with " + ErrnoName(errno));                     \
+    }                                                                                                   \
+    FAIL() << "ioctl(FIONREAD) failed with " << ErrnoName(errno);                                       \
+  }
+
+IPC_CASE(pipe, ioctl, fionread_counts_buffered_bytes,
+         .title = "FIONREAD on the read end gives the number of unread bytes",
+         .statement = "The following ioctl(2) operation, which can be applied to a file descriptor that refers to "
+                      "either end of a pipe, places a count of the number of unread bytes in the pipe in the int "
+                      "buffer pointed to by the final argument of the call: ioctl(fd, FIONREAD, &nbytes);",
+         .refs = {"pipe(7) Pipe capacity (FIONREAD)", "ioctl(2)"}, .cls = Conformance::linux_specific) {
+  Pipe p = MakePipe();
+  int n = -1;
+  FIONREAD_OR_UNSUPPORTED(p.r.get(), n);
+  EXPECT_EQ(n, 0) << "an empty pipe has no unread bytes";
+  const std::string data = Pattern(5000, 13);
+  ASSERT_THAT(write(p.w.get(), data.data(), 3000), SyscallSucceedsWithValue(3000));
+  ASSERT_THAT(write(p.w.get(), data.data() + 3000, 2000), SyscallSucceedsWithValue(2000));
+  FIONREAD_OR_UNSUPPORTED(p.r.get(), n);
+  EXPECT_EQ(n, 5000) << "after writes of 3000 and 2000 bytes";
+  ASSERT_EQ(ReadExactly(p.r.get(), 1234).size(), 1234u);
+  FIONREAD_OR_UNSUPPORTED(p.r.get(), n);
+  EXPECT_EQ(n, 5000 - 1234) << "after reading 1234 of the 5000 bytes";
+}
+
+IPC_CASE(pipe, ioctl, fionread_on_write_end,
+         .title = "FIONREAD on the write end also gives the number of unread bytes",
+         .statement = "The following ioctl(2) operation, which can be applied to a file descriptor that refers to "
+                      "either end of a pipe, places a count of the number of unread bytes in the pipe in the int "
+                      "buffer pointed to by the final argument of the call.",
+         .refs = {"pipe(7) Pipe capacity (FIONREAD)", "ioctl(2)"}, .cls = Conformance::linux_specific) {
+  Pipe p = MakePipe();
+  ASSERT_THAT(write(p.w.get(), "0123456789", 10), SyscallSucceedsWithValue(10));
+  int n = -1;
+  FIONREAD_OR_UNSUPPORTED(p.w.get(), n);
+  EXPECT_EQ(n, 10) << "FIONREAD on the write end with 10 bytes buffered";
+}
+
+IPC_CASE(pipe, ioctl, fionread_sees_other_process_writes,
+         .title = "FIONREAD counts bytes another process wrote and has not had read",
+         .statement = "The following ioctl(2) operation ... places a count of the number of unread bytes in the "
+                      "pipe in the int buffer pointed to by the final argument of the call.",
+         .refs = {"pipe(7) Pipe capacity (FIONREAD)", "ioctl(2)"}, .cls = Conformance::linux_specific) {
+  Pipe p = MakePipe();
+  Child writer = Fork([&] {
+    p.r.reset();
+    const std::string data = Pattern(10000, 14);
+    ASSERT_THAT(write(p.w.get(), data.data(), data.size()), SyscallSucceedsWithValue(10000));
+  });
+  p.w.reset();
+  ExpectCleanExit(writer.Wait(), "writer");
+  int n = -1;
+  FIONREAD_OR_UNSUPPORTED(p.r.get(), n);
+  EXPECT_EQ(n, 10000) << "the writer process wrote 10000 bytes and exited";
+}
+
+}  // namespace

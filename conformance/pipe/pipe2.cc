@@ -1,0 +1,182 @@
+// pipe2(2): the flags O_CLOEXEC, O_NONBLOCK and O_DIRECT ("packet" mode), and invalid flags.
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "conformance/pipe/pipe_util.h"
+#include "harness/harness.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::pipe_cases;
+
+IPC_CASE(pipe, pipe2, cloexec_sets_fd_cloexec_on_both,
+         .title = "pipe2(O_CLOEXEC) sets FD_CLOEXEC on both descriptors",
+         .statement = "O_CLOEXEC Set the close-on-exec (FD_CLOEXEC) flag on the two new file descriptors.",
+         .refs = {"pipe2(2) O_CLOEXEC", "fcntl(2) F_GETFD"}, .cls = Conformance::linux_specific) {
+  Pipe p = MakePipe(O_CLOEXEC);
+  for (int fd : {p.r.get(), p.w.get()}) {
+    const int flags = fcntl(fd, F_GETFD);
+    ASSERT_THAT(flags, SyscallSucceeds());
+    EXPECT_NE(flags & FD_CLOEXEC, 0) << "FD_CLOEXEC is clear on " << (fd == p.r.get() ? "the read" : "the write")
+                                     << " end made by pipe2(O_CLOEXEC)";
+  }
+}
+
+IPC_CASE(pipe, pipe2, cloexec_closes_across_exec,
+         .title = "pipe2(O_CLOEXEC) descriptors are closed in an exec'd program",
+         .statement = "O_CLOEXEC Set the close-on-exec (FD_CLOEXEC) flag on the two new file descriptors. File "
+                      "descriptors marked close-on-exec are closed across an execve(2).",
+         .refs = {"pipe2(2) O_CLOEXEC", "open(2) O_CLOEXEC", "execve(2) (file descriptors)"},
+         .cls = Conformance::linux_specific) {
+  Pipe p = MakePipe(O_CLOEXEC);
+  struct stat st {};
+  ASSERT_THAT(fstat(p.r.get(), &st), SyscallSucceeds());
+  // The fixture identifies the pipe by device and inode, so that a descriptor number reused by its own
+  // start-up is not mistaken for the pipe.
+  for (int fd : {p.r.get(), p.w.get()}) {
+    Child fixture = SpawnFixture("pipe-fd", {std::to_string(fd), std::to_string(st.st_dev),
+                                             std::to_string(st.st_ino), "closed"});
+    ExpectCleanExit(fixture.Wait(), "exec'd pipe-fd fixture for fd " + std::to_string(fd));
+  }
+}
+
+IPC_CASE(pipe, pipe2, nonblock_sets_o_nonblock_on_both,
+         .title = "pipe2(O_NONBLOCK) sets O_NONBLOCK on both ends",
+         .statement = "O_NONBLOCK Set the O_NONBLOCK file status flag on the open file descriptions referred to by "
+                      "the new file descriptors.",
+         .refs = {"pipe2(2) O_NONBLOCK", "fcntl(2) F_GETFL"}, .cls = Conformance::linux_specific) {
+  Pipe p = MakePipe(O_NONBLOCK);
+  for (int fd : {p.r.get(), p.w.get()}) {
+    const int fl = fcntl(fd, F_GETFL);
+    ASSERT_THAT(fl, SyscallSucceeds());
+    EXPECT_NE(fl & O_NONBLOCK, 0) << "O_NONBLOCK is clear on " << (fd == p.r.get() ? "the read" : "the write")
+                                  << " end made by pipe2(O_NONBLOCK)";
+  }
+}
+
+IPC_CASE(pipe, pipe2, zero_flags_same_as_pipe,
+         .title = "pipe2 with flags 0 makes a pipe with O_NONBLOCK and FD_CLOEXEC clear",
+         .statement = "If flags is 0, then pipe2() is the same as pipe().",
+         .refs = {"pipe2(2) DESCRIPTION", "POSIX.1-2017 pipe()"}, .cls = Conformance::linux_specific) {
+  int fds[2] = {-1, -1};
+  ASSERT_THAT(pipe2(fds, 0), SyscallSucceeds());
+  UniqueFd r(fds[0]), w(fds[1]);
+  for (int fd : fds) {
+    EXPECT_EQ(fcntl(fd, F_GETFL) & O_NONBLOCK, 0) << "O_NONBLOCK set on fd " << fd;
+    EXPECT_EQ(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0) << "FD_CLOEXEC set on fd " << fd;
+  }
+  ASSERT_THAT(write(fds[1], "xy", 2), SyscallSucceedsWithValue(2));
+  EXPECT_EQ(ReadExactly(fds[0], 2), "xy") << "fds[0] reads what fds[1] writes";
+}
+
+IPC_CASE(pipe, pipe2, invalid_flag_fails_einval,
+         .title = "pipe2 with a flag it does not know fails with EINVAL",
+         .statement = "EINVAL (pipe2()) Invalid value in flags.",
+         .refs = {"pipe2(2) EINVAL"}, .cls = Conformance::linux_specific) {
+  int fds[2] = {-1, -1};
+  EXPECT_THAT(pipe2(fds, O_APPEND), SyscallFailsWithErrno(EINVAL)) << "O_APPEND is not a pipe2 flag";
+  for (int fd : fds) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+IPC_CASE(pipe, pipe2, failure_leaves_pipefd_unchanged,
+         .title = "a failed pipe2 leaves the caller's array unchanged",
+         .statement = "The Linux-specific pipe2() system call likewise does not modify pipefd on failure.",
+         .refs = {"pipe2(2) RETURN VALUE"}, .cls = Conformance::linux_specific) {
+  int fds[2] = {-7, -9};
+  ASSERT_THAT(pipe2(fds, O_APPEND), SyscallFailsWithErrno(EINVAL));
+  EXPECT_EQ(fds[0], -7) << "pipefd[0] was modified by the failed call";
+  EXPECT_EQ(fds[1], -9) << "pipefd[1] was modified by the failed call";
+}
+
+// pipe2(O_DIRECT), or UNSUPPORTED where the kernel refuses the flag as documented for old kernels.
+#define MAKE_PACKET_PIPE(var)                                                                          \
+  int var##_fds[2];                                                                                    \
+  if (pipe2(var##_fds, O_DIRECT) != 0) {                                                               \
+    if (errno == EINVAL) IPCC_UNSUPPORTED("pipe2(O_DIRECT) fails with EINVAL: no packet-mode pipes"); \
+    ThrowHarnessError("pipe2(O_DIRECT): " + ErrnoName(errno));                                         \
+  }                                                                                                    \
+  Pipe var { UniqueFd(var##_fds[0]), UniqueFd(var##_fds[1]) }
+
+IPC_CASE(pipe, pipe2, o_direct_keeps_packet_boundaries,
+         .title = "pipe2(O_DIRECT): each write is read back by its own read, even with a large buffer",
+         .statement = "O_DIRECT (since Linux 3.4) Create a pipe that performs I/O in \"packet\" mode. Each "
+                      "write(2) to the pipe is dealt with as a separate packet, and read(2)s from the pipe will "
+                      "read one packet at a time.",
+         .refs = {"pipe2(2) O_DIRECT"}, .cls = Conformance::linux_specific) {
+  MAKE_PACKET_PIPE(p);
+  ASSERT_THAT(write(p.w.get(), "first", 5), SyscallSucceedsWithValue(5));
+  ASSERT_THAT(write(p.w.get(), "second", 6), SyscallSucceedsWithValue(6));
+  char buf[PIPE_BUF];
+  ssize_t n = read(p.r.get(), buf, sizeof buf);
+  EXPECT_THAT(n, SyscallSucceedsWithValue(5)) << "the first read should return the first packet only";
+  if (n == 5) {
+    EXPECT_EQ(std::string(buf, 5), "first");
+  }
+  n = read(p.r.get(), buf, sizeof buf);
+  EXPECT_THAT(n, SyscallSucceedsWithValue(6)) << "the second read should return the second packet";
+  if (n == 6) {
+    EXPECT_EQ(std::string(buf, 6), "second");
+  }
+}
+
+IPC_CASE(pipe, pipe2, o_direct_short_read_discards_rest_of_packet,
+         .title = "pipe2(O_DIRECT): a read smaller than the packet discards the rest of that packet",
+         .statement = "If a read(2) specifies a buffer size that is smaller than the next packet, then the "
+                      "requested number of bytes are read, and the excess bytes in the packet are discarded.",
+         .refs = {"pipe2(2) O_DIRECT"}, .cls = Conformance::linux_specific) {
+  MAKE_PACKET_PIPE(p);
+  ASSERT_THAT(write(p.w.get(), "abcdef", 6), SyscallSucceedsWithValue(6));
+  ASSERT_THAT(write(p.w.get(), "gh", 2), SyscallSucceedsWithValue(2));
+  char buf[64];
+  ASSERT_THAT(read(p.r.get(), buf, 3), SyscallSucceedsWithValue(3));
+  EXPECT_EQ(std::string(buf, 3), "abc");
+  ssize_t n = read(p.r.get(), buf, sizeof buf);
+  EXPECT_THAT(n, SyscallSucceedsWithValue(2)) << "\"def\" should have been discarded with the first packet";
+  if (n > 0) {
+    EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)), "gh") << "the next read should start the next packet";
+  }
+}
+
+IPC_CASE(pipe, pipe2, o_direct_splits_writes_larger_than_pipe_buf,
+         .title = "pipe2(O_DIRECT): a write of more than PIPE_BUF bytes becomes several packets",
+         .statement = "Writes of greater than PIPE_BUF bytes (see pipe(7)) will be split into multiple packets. "
+                      "Specifying a buffer size of PIPE_BUF will be sufficient to read the largest possible "
+                      "packets.",
+         .refs = {"pipe2(2) O_DIRECT"}, .cls = Conformance::linux_specific) {
+  MAKE_PACKET_PIPE(p);
+  const std::string data = Pattern(PIPE_BUF + 100, 11);
+  ASSERT_THAT(write(p.w.get(), data.data(), data.size()), SyscallSucceedsWithValue(PIPE_BUF + 100));
+  std::string buf(3 * PIPE_BUF, '\0');
+  ssize_t n = read(p.r.get(), buf.data(), buf.size());
+  EXPECT_THAT(n, SyscallSucceedsWithValue(PIPE_BUF)) << "the first packet holds PIPE_BUF (" << PIPE_BUF << ") bytes";
+  n = read(p.r.get(), buf.data(), buf.size());
+  EXPECT_THAT(n, SyscallSucceedsWithValue(100)) << "the remaining 100 bytes form the second packet";
+  if (n == 100) {
+    EXPECT_TRUE(buf.substr(0, 100) == data.substr(PIPE_BUF)) << "second packet content";
+  }
+}
+
+IPC_CASE(pipe, pipe2, o_direct_zero_length_read_is_noop,
+         .title = "pipe2(O_DIRECT): a read of 0 bytes returns 0 and does not consume a packet",
+         .statement = "Zero-length packets are not supported. (A read(2) that specifies a buffer size of zero is "
+                      "a no-op, and returns 0.)",
+         .refs = {"pipe2(2) O_DIRECT"}, .cls = Conformance::linux_specific) {
+  MAKE_PACKET_PIPE(p);
+  ASSERT_THAT(write(p.w.get(), "packet", 6), SyscallSucceedsWithValue(6));
+  char buf[64];
+  EXPECT_THAT(read(p.r.get(), buf, 0), SyscallSucceedsWithValue(0));
+  ssize_t n = read(p.r.get(), buf, sizeof buf);
+  EXPECT_THAT(n, SyscallSucceedsWithValue(6)) << "the packet must still be there after the zero-length read";
+  if (n == 6) {
+    EXPECT_EQ(std::string(buf, 6), "packet");
+  }
+}
+
+}  // namespace
