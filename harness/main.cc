@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   run_cmd->add_flag("--no-expect", run.no_expect, "Judge against no expectations");
   run_cmd->add_flag("--strict", run.strict, "Unexpected passes and stale expectations also fail the run");
+  run_cmd->add_flag("--resume", run.resume, "Continue the run in --out: run only the cases without a record");
   run_cmd->add_flag("--stream", run.stream, "Also write every record to standard output (used inside targets)")
       ->group("");
 

@@ -23,6 +23,7 @@
 
 #include "harness/child.h"
 #include "harness/fingerprint.h"
+#include "harness/leaks.h"
 #include "harness/state.h"
 #include "harness/targets.h"
 #include "harness/names.h"
@@ -60,8 +61,8 @@ bool Matches(const std::string& glob, const CaseInfo& c) {
 // Writes whole lines with one write each, so a killed runner leaves only whole records behind.
 class JsonlWriter {
  public:
-  explicit JsonlWriter(const std::string& path, bool stream = false) : stream_(stream) {
-    fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0644);
+  explicit JsonlWriter(const std::string& path, bool stream = false, bool append = false) : stream_(stream) {
+    fd_ = open(path.c_str(), O_WRONLY | O_CREAT | (append ? 0 : O_TRUNC) | O_CLOEXEC | O_APPEND, 0644);
     if (fd_ < 0) throw UsageError(fmt::format("cannot write {}: {}", path, ErrnoName(errno)));
   }
   ~JsonlWriter() {
@@ -172,6 +173,34 @@ std::string DefaultExpectationFile(const std::string& target_kind) {
   return access(path.c_str(), R_OK) == 0 ? path : std::string();
 }
 
+std::vector<std::string> FindRunLeaks(const std::string& run_id, const std::string& temp_dir) {
+  std::vector<std::string> leaks;
+  const std::string tag = "IPCCONFORM_RUN_ID=" + run_id;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(name));
+    if (pid == getpid()) continue;
+    std::string env = ReadSmallFile(e.path().string() + "/environ");
+    std::string::size_type at = env.find(tag);
+    if (at == std::string::npos) continue;
+    const std::string::size_type after = at + tag.size();
+    if (after < env.size() && env[after] != '\0') continue;
+    leaks.push_back(fmt::format("process {} ({}) outlived the run (killed)", pid,
+                                ReadSmallFile(e.path().string() + "/comm")));
+    kill(pid, SIGKILL);
+  }
+  if (!temp_dir.empty() && std::filesystem::exists(temp_dir, ec)) {
+    leaks.push_back("the run's temporary folder " + temp_dir + " was not removed");
+  }
+  const std::string mounts = ReadSmallFile("/proc/self/mountinfo");
+  if (!temp_dir.empty() && mounts.find(temp_dir) != std::string::npos) {
+    leaks.push_back("a mount below " + temp_dir + " outlived the run");
+  }
+  return leaks;
+}
+
 bool IsBadOutcome(const std::string& outcome) {
   return outcome == "FAIL" || outcome == "ERROR" || outcome == "TIMEOUT" || outcome == "CRASH";
 }
@@ -239,7 +268,8 @@ struct RunRecorder::Impl {
   Progress progress;
 };
 
-RunRecorder::RunRecorder(const RunOptions& options, const std::string& target_kind, std::size_t total) {
+RunRecorder::RunRecorder(const RunOptions& options, const std::string& target_kind, std::size_t total,
+                         const std::vector<json>* previous) {
   std::vector<Expectation> expectations;
   expect_path_ = options.no_expect ? std::string() : options.expect;
   if (expect_path_.empty() && !options.no_expect) expect_path_ = DefaultExpectationFile(target_kind);
@@ -257,8 +287,20 @@ RunRecorder::RunRecorder(const RunOptions& options, const std::string& target_ki
     throw UsageError(fmt::format("the out folder {} is not writable: {}", options.out, ErrnoName(errno)));
   }
   jsonl_path_ = options.out + "/results.jsonl";
-  impl_ = new Impl{options, std::move(expectations), std::make_unique<JsonlWriter>(jsonl_path_, options.stream),
-                   {}, {}, 0, Progress(total, options.quiet)};
+  impl_ = new Impl{options, std::move(expectations),
+                   std::make_unique<JsonlWriter>(jsonl_path_, options.stream, previous != nullptr), {}, {}, 0,
+                   Progress(total, options.quiet)};
+  if (previous != nullptr) {
+    // Earlier records count again (judged against today's expectations) but are not rewritten.
+    for (json rec : *previous) {
+      CaseVerdict v = Judge(impl_->expectations, rec.value("id", ""), rec.value("outcome", "ERROR"));
+      impl_->verdicts[VerdictName(v.verdict)]++;
+      if (VerdictFails(v.verdict, options.strict)) impl_->failing_verdicts++;
+      impl_->counts[rec.value("outcome", "ERROR")]++;
+      rec["verdict"] = VerdictName(v.verdict);
+      records_.push_back(rec);
+    }
+  }
 }
 
 RunRecorder::~RunRecorder() { delete impl_; }
@@ -341,9 +383,35 @@ int Run(const RunOptions& options) {
     return 2;
   }
   auto selected = SelectCases(options.filters, options.mechanisms);
-  if (target.kind != "native") return RunOnTarget(options, target);
+  if (target.kind != "native") {
+    if (options.resume) throw UsageError("--resume works with --target native only");
+    return RunOnTarget(options, target);
+  }
 
-  RunRecorder recorder(options, target.kind, selected.size());
+  // --resume: the records already in the out folder stay; only the cases without one run.
+  std::vector<json> previous;
+  if (options.resume) {
+    const std::string path = options.out + "/results.jsonl";
+    if (access(path.c_str(), R_OK) != 0) throw UsageError("--resume: there is no " + path + " to continue");
+    RunResults before = ReadResults(path);
+    for (const auto& p : before.problems) {
+      if (p.find("no end record") == std::string::npos) fmt::print(stderr, "ipcconform: --resume: {}\n", p);
+    }
+    std::set<std::string> done;
+    for (const auto& rec : before.cases) {
+      done.insert(rec["id"].get<std::string>());
+      previous.push_back(rec);
+    }
+    std::erase_if(selected, [&](const CaseInfo* c) { return done.count(c->id) != 0; });
+    if (!options.quiet) {
+      fmt::print("resuming {}: {} case(s) already recorded, {} to run\n", path, done.size(), selected.size());
+    }
+  }
+
+  RunRecorder recorder(options, target.kind, selected.size(), options.resume ? &previous : nullptr);
+  // Every process of this run carries the run id, so the leak check finds exactly ours.
+  const std::string run_id = fmt::format("{}-{}", getpid(), std::time(nullptr));
+  setenv("IPCCONFORM_RUN_ID", run_id.c_str(), 1);
 
   // Resolved here, before any case changes its mounts: inside a case /proc is the case's own.
   if (std::getenv("IPCCONFORM_FIXTURE") == nullptr) {
@@ -377,7 +445,10 @@ int Run(const RunOptions& options) {
   header["jobs"] = jobs;
   header["temp_dir"] = temp_base;
   header["selection"]["cases"] = selected.size();
+  header["run_id"] = run_id;
+  if (options.resume) header["record"] = "resume";  // the first header stays the run's header
   recorder.WriteHeader(header);
+  const IpcSnapshot host_before = TakeIpcSnapshot();
 
   struct sigaction sa {};
   sa.sa_handler = OnInterrupt;
@@ -405,7 +476,7 @@ int Run(const RunOptions& options) {
       const CaseInfo* info = queue.front();
       queue.pop_front();
       if (std::string why = UnmetNeeds(*info, isolation); !why.empty()) {
-        finish(info, {{"outcome", "SKIP"}, {"message", why}, {"isolation", "none"}, {"duration_ms", 0.0}});
+        finish(info, {{"outcome", "UNSUPPORTED"}, {"message", why}, {"isolation", "none"}, {"duration_ms", 0.0}});
         continue;
       }
       SuperviseOptions so;
@@ -469,8 +540,17 @@ int Run(const RunOptions& options) {
   }
   std::error_code ec;
   std::filesystem::remove_all(temp_base, ec);
+  // Nothing may outlive the run. With namespaces nothing a case makes can reach the host's IPC
+  // namespace; without them the per-case clean-up must have removed everything.
+  std::vector<std::string> leaks = FindRunLeaks(run_id, temp_base);
+  if (!isolation.namespaces) {
+    for (auto& what : NewObjects(host_before, TakeIpcSnapshot())) leaks.push_back(what + " outlived the run");
+  }
+  for (const auto& l : leaks) fmt::print(stderr, "ipcconform: ERROR: leak: {}\n", l);
   const double wall_s = std::chrono::duration<double>(Clock::now() - started).count();
-  return recorder.Finish(interrupted, g_interrupted.load(), queue.size() + running.size(), wall_s, json::object());
+  const int rc = recorder.Finish(interrupted, g_interrupted.load(), queue.size() + running.size(), wall_s,
+                                 json{{"leaks", leaks}});
+  return rc == 0 && !leaks.empty() ? 1 : rc;
 }
 
 }  // namespace ipcc

@@ -26,6 +26,7 @@ struct RunOptions {
   bool no_expect = false;               // judge against no expectations at all
   bool strict = false;                  // unexpected passes and stale entries also fail the run
   bool stream = false;                  // also write every record to stdout (runner inside a target)
+  bool resume = false;                  // continue the run in `out`: only cases without a record run
 };
 
 // A problem with the options themselves (exit status 2).
@@ -42,6 +43,10 @@ std::vector<const CaseInfo*> SelectCases(const std::vector<std::string>& filters
 // there is no unexpected pass or stale entry. Throws UsageError for bad options.
 int Run(const RunOptions& options);
 
+// What a finished run left behind on the host: processes of the run, its temp folder, mounts
+// below it, and (without namespaces) IPC objects that appeared during it. One line each.
+std::vector<std::string> FindRunLeaks(const std::string& run_id, const std::string& temp_dir);
+
 // True for the outcomes that make a run fail when nothing is expected of the target.
 bool IsBadOutcome(const std::string& outcome);
 
@@ -53,8 +58,10 @@ std::string DefaultExpectationFile(const std::string& target_kind);
 // both feed it.
 class RunRecorder {
  public:
-  // Loads the expectations and opens the out folder; throws UsageError for either problem.
-  RunRecorder(const RunOptions& options, const std::string& target_kind, std::size_t total);
+  // Loads the expectations and opens the out folder; throws UsageError for either problem. With
+  // `previous` (a resumed run) the file is appended to and those records count in the totals.
+  RunRecorder(const RunOptions& options, const std::string& target_kind, std::size_t total,
+              const std::vector<nlohmann::json>* previous = nullptr);
   ~RunRecorder();
   RunRecorder(const RunRecorder&) = delete;
   RunRecorder& operator=(const RunRecorder&) = delete;

@@ -225,7 +225,8 @@ bool WaitUntil(pid_t pid, Clock::time_point deadline, int* status) {
   CreateStateFd();
   ResetState();
 
-  std::string tmp = fmt::format("{}/{}-XXXXXX", options.temp_base, info.id);
+  // Short on purpose: socket paths below it must fit in sun_path (108 bytes).
+  std::string tmp = fmt::format("{}/c-XXXXXX", options.temp_base);
   if (mkdtemp(tmp.data()) == nullptr) tmp = options.temp_base;
   setenv("IPCCONFORM_TMPDIR", tmp.c_str(), 1);
   setenv("TMPDIR", tmp.c_str(), 1);
