@@ -1,0 +1,238 @@
+// mq_overview(7) /proc interfaces, mq_open(3) EINVAL/ENOSPC: the limits on queue attributes and counts.
+//
+// Cases that change /proc/sys/fs/mqueue/* declare kNeedIpcNamespace: under `ipcconform run` they have an
+// IPC namespace of their own, so the change is private to them (and it is undone anyway).
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <mqueue.h>
+
+#include <fstream>
+#include <string>
+
+#include "conformance/posix_mq/mq_helpers.h"
+#include "harness/harness.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::posix_mq;
+
+constexpr long kHardMsgMax = 65536;  // HARD_MSGMAX since Linux 3.5
+
+// True when CAP_SYS_RESOURCE is in this process's effective set (/proc/self/status CapEff).
+bool HasCapSysResource() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("CapEff:", 0) == 0) {
+      const unsigned long long eff = std::stoull(line.substr(7), nullptr, 16);
+      return ((eff >> CAP_SYS_RESOURCE) & 1ULL) != 0;
+    }
+  }
+  return false;
+}
+
+// In the child: tries to create a queue with `attr`; returns the mq_open result with errno intact and
+// removes the queue if it was made.
+mqd_t TryCreate(const std::string& name, mq_attr attr) {
+  const mqd_t q = mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+  const int err = errno;
+  if (q != static_cast<mqd_t>(-1)) {
+    mq_close(q);
+    mq_unlink(name.c_str());
+  }
+  errno = err;
+  return q;
+}
+
+IPC_CASE(posix_mq, limits, maxmsg_above_msg_max_fails_einval_unprivileged,
+         .title = "for an unprivileged process, mq_open with mq_maxmsg above msg_max fails with EINVAL",
+         .statement = "In a process that is unprivileged (does not have the CAP_SYS_RESOURCE capability), "
+                      "attr->mq_maxmsg must be less than or equal to the msg_max limit.",
+         .refs = {"mq_open(3) EINVAL", "mq_overview(7) /proc/sys/fs/mqueue/msg_max"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_MQ();
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const auto msg_max = ReadMqueueSysctl("msg_max");
+  if (!msg_max) IPCC_UNSUPPORTED("/proc/sys/fs/mqueue/msg_max does not exist");
+  const std::string name = UniqueMqName("over-maxmsg");
+  Child c = Fork([&] {
+    DropPrivileges(nobody);
+    EXPECT_THAT(TryCreate(name, Attr(*msg_max + 1, 16)), SyscallFailsWithErrno(EINVAL))
+        << "mq_maxmsg " << *msg_max + 1 << " with msg_max " << *msg_max;
+    EXPECT_THAT(TryCreate(name, Attr(*msg_max, 16)), SyscallSucceeds())
+        << "mq_maxmsg equal to msg_max (" << *msg_max << ") is allowed";
+  });
+  ExpectCleanExit(c.Wait(), "unprivileged child");
+}
+
+IPC_CASE(posix_mq, limits, msgsize_above_msgsize_max_fails_einval_unprivileged,
+         .title = "for an unprivileged process, mq_open with mq_msgsize above msgsize_max fails with EINVAL",
+         .statement = "In a process that is unprivileged (does not have the CAP_SYS_RESOURCE capability), ... "
+                      "attr->mq_msgsize must be less than or equal to the msgsize_max limit.",
+         .refs = {"mq_open(3) EINVAL", "mq_overview(7) /proc/sys/fs/mqueue/msgsize_max"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_MQ();
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const auto msgsize_max = ReadMqueueSysctl("msgsize_max");
+  if (!msgsize_max) IPCC_UNSUPPORTED("/proc/sys/fs/mqueue/msgsize_max does not exist");
+  const std::string name = UniqueMqName("over-msgsize");
+  Child c = Fork([&] {
+    DropPrivileges(nobody);
+    EXPECT_THAT(TryCreate(name, Attr(1, *msgsize_max + 1)), SyscallFailsWithErrno(EINVAL))
+        << "mq_msgsize " << *msgsize_max + 1 << " with msgsize_max " << *msgsize_max;
+  });
+  ExpectCleanExit(c.Wait(), "unprivileged child");
+}
+
+IPC_CASE(posix_mq, limits, privileged_may_exceed_msg_max,
+         .title = "a privileged process may create a queue with mq_maxmsg above msg_max",
+         .statement = "The msg_max limit is ignored for privileged processes (CAP_SYS_RESOURCE), but the "
+                      "HARD_MSGMAX ceiling is nevertheless imposed.",
+         .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_max", "mq_open(3) EINVAL"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedRoot) {
+  IPCC_REQUIRE_MQ();
+  if (!HasCapSysResource()) IPCC_UNSUPPORTED("root without CAP_SYS_RESOURCE here: not a privileged process");
+  const auto msg_max = ReadMqueueSysctl("msg_max");
+  if (!msg_max) IPCC_UNSUPPORTED("/proc/sys/fs/mqueue/msg_max does not exist");
+  if (*msg_max >= kHardMsgMax) IPCC_UNSUPPORTED("msg_max is already at the HARD_MSGMAX ceiling");
+  const std::string name = UniqueMqName("root-maxmsg");
+  EXPECT_THAT(TryCreate(name, Attr(*msg_max + 1, 16)), SyscallSucceeds())
+      << "root creating a queue with mq_maxmsg " << *msg_max + 1 << " (msg_max " << *msg_max << ")";
+}
+
+IPC_CASE(posix_mq, limits, hard_msgmax_applies_to_privileged,
+         .title = "even a privileged process cannot create a queue with mq_maxmsg above HARD_MSGMAX (65536)",
+         .statement = "The msg_max limit is ignored for privileged processes (CAP_SYS_RESOURCE), but the "
+                      "HARD_MSGMAX ceiling is nevertheless imposed. ... Since Linux 3.5: 65,536",
+         .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_max", "mq_open(3) EINVAL"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedRoot) {
+  IPCC_REQUIRE_MQ();
+  // Without the capability the smaller msg_max limit would refuse the call and prove nothing.
+  if (!HasCapSysResource()) IPCC_UNSUPPORTED("root without CAP_SYS_RESOURCE here: not a privileged process");
+  const std::string name = UniqueMqName("hard-maxmsg");
+  EXPECT_THAT(TryCreate(name, Attr(kHardMsgMax + 1, 1)), SyscallFailsWithErrno(EINVAL))
+      << "root creating a queue with mq_maxmsg " << kHardMsgMax + 1;
+}
+
+IPC_CASE(posix_mq, limits, lowered_msg_max_limits_maxmsg,
+         .title = "lowering /proc/sys/fs/mqueue/msg_max lowers the mq_maxmsg an unprivileged process may ask for",
+         .statement = "/proc/sys/fs/mqueue/msg_max This file can be used to view and change the ceiling value for "
+                      "the maximum number of messages in a queue. This value acts as a ceiling on the "
+                      "attr->mq_maxmsg argument given to mq_open(3).",
+         .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_max", "mq_open(3) EINVAL", "ipc_namespaces(7)"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedIpcNamespace | kNeedSecondUid) {
+  if (!InOwnNamespaces()) GTEST_SKIP() << "changes /proc/sys/fs/mqueue/msg_max: runs only in its own IPC namespace";
+  IPCC_REQUIRE_MQ();
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const auto old_max = ReadMqueueSysctl("msg_max");
+  if (!old_max) IPCC_UNSUPPORTED("/proc/sys/fs/mqueue/msg_max does not exist");
+  WriteMqueueSysctl("msg_max", 3);
+  ScopedCleanup restore([v = *old_max] { RestoreMqueueSysctl("msg_max", v); });
+  const std::string name = UniqueMqName("lowered");
+  Child c = Fork([&] {
+    DropPrivileges(nobody);
+    EXPECT_THAT(TryCreate(name, Attr(4, 16)), SyscallFailsWithErrno(EINVAL)) << "mq_maxmsg 4 with msg_max 3";
+    EXPECT_THAT(TryCreate(name, Attr(3, 16)), SyscallSucceeds()) << "mq_maxmsg 3 with msg_max 3";
+  });
+  ExpectCleanExit(c.Wait(), "unprivileged child");
+}
+
+IPC_CASE(posix_mq, limits, default_attributes_from_proc,
+         .title = "a queue created with attr NULL gets mq_maxmsg from msg_default and mq_msgsize from msgsize_default",
+         .statement = "/proc/sys/fs/mqueue/msg_default (since Linux 3.5) This file defines the value used for a new "
+                      "queue's mq_maxmsg setting when the queue is created with a call to mq_open(3) where attr is "
+                      "specified as NULL. ... /proc/sys/fs/mqueue/msgsize_default (since Linux 3.5) This file "
+                      "defines the value used for a new queue's mq_msgsize setting when the queue is created with "
+                      "a call to mq_open(3) where attr is specified as NULL.",
+         .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_default, msgsize_default", "mq_open(3)"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedIpcNamespace) {
+  if (!InOwnNamespaces()) GTEST_SKIP() << "changes /proc/sys/fs/mqueue/*_default: runs only in its own IPC namespace";
+  IPCC_REQUIRE_MQ();
+  const auto old_msg = ReadMqueueSysctl("msg_default");
+  const auto old_size = ReadMqueueSysctl("msgsize_default");
+  const auto msg_max = ReadMqueueSysctl("msg_max");
+  const auto msgsize_max = ReadMqueueSysctl("msgsize_max");
+  if (!old_msg || !old_size || !msg_max || !msgsize_max) {
+    IPCC_UNSUPPORTED("/proc/sys/fs/mqueue/msg_default or msgsize_default (Linux 3.5) does not exist");
+  }
+  // Values below both ceilings, so no capping is involved.
+  const long want_msg = *msg_max >= 5 ? 5 : *msg_max;
+  const long want_size = *msgsize_max >= 200 ? 200 : *msgsize_max;
+  WriteMqueueSysctl("msg_default", want_msg);
+  ScopedCleanup restore_msg([v = *old_msg] { RestoreMqueueSysctl("msg_default", v); });
+  WriteMqueueSysctl("msgsize_default", want_size);
+  ScopedCleanup restore_size([v = *old_size] { RestoreMqueueSysctl("msgsize_default", v); });
+  IPCC_MQ_CREATE(q, "defaults", O_RDWR, 0600, nullptr);
+  mq_attr seen{};
+  ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
+  EXPECT_EQ(seen.mq_maxmsg, want_msg) << "mq_maxmsg of a queue created with attr NULL (msg_default " << want_msg << ")";
+  EXPECT_EQ(seen.mq_msgsize, want_size)
+      << "mq_msgsize of a queue created with attr NULL (msgsize_default " << want_size << ")";
+}
+
+IPC_CASE(posix_mq, limits, default_maxmsg_capped_by_msg_max,
+         .title = "with attr NULL, mq_maxmsg is the smaller of msg_default and msg_max",
+         .statement = "A new queue's default mq_maxmsg value will be the smaller of msg_default and msg_max.",
+         .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_default"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedIpcNamespace) {
+  if (!InOwnNamespaces()) GTEST_SKIP() << "changes /proc/sys/fs/mqueue/msg_max: runs only in its own IPC namespace";
+  IPCC_REQUIRE_MQ();
+  const auto old_msg = ReadMqueueSysctl("msg_default");
+  const auto old_max = ReadMqueueSysctl("msg_max");
+  if (!old_msg || !old_max) IPCC_UNSUPPORTED("/proc/sys/fs/mqueue/msg_default (Linux 3.5) does not exist");
+  WriteMqueueSysctl("msg_default", 8);
+  ScopedCleanup restore_msg([v = *old_msg] { RestoreMqueueSysctl("msg_default", v); });
+  WriteMqueueSysctl("msg_max", 3);
+  ScopedCleanup restore_max([v = *old_max] { RestoreMqueueSysctl("msg_max", v); });
+  IPCC_MQ_CREATE(q, "capped", O_RDWR, 0600, nullptr);
+  mq_attr seen{};
+  ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
+  EXPECT_EQ(seen.mq_maxmsg, 3) << "msg_default 8 with msg_max 3 should give mq_maxmsg 3";
+}
+
+IPC_CASE(posix_mq, limits, queues_max_limits_unprivileged,
+         .title = "an unprivileged process cannot create more queues than queues_max (ENOSPC)",
+         .statement = "/proc/sys/fs/mqueue/queues_max This file can be used to view and change the system-wide "
+                      "limit on the number of message queues that can be created. ... ENOSPC Insufficient space "
+                      "for the creation of a new message queue. This probably occurred because the queues_max "
+                      "limit was encountered.",
+         .refs = {"mq_overview(7) /proc/sys/fs/mqueue/queues_max", "mq_open(3) ENOSPC", "ipc_namespaces(7)"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedIpcNamespace | kNeedSecondUid) {
+  if (!InOwnNamespaces()) GTEST_SKIP() << "changes /proc/sys/fs/mqueue/queues_max: runs only in its own IPC namespace";
+  IPCC_REQUIRE_MQ();
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const auto old_max = ReadMqueueSysctl("queues_max");
+  if (!old_max) IPCC_UNSUPPORTED("/proc/sys/fs/mqueue/queues_max does not exist");
+  WriteMqueueSysctl("queues_max", 2);
+  ScopedCleanup restore([v = *old_max] { RestoreMqueueSysctl("queues_max", v); });
+  const std::string names[3] = {UniqueMqName("q1"), UniqueMqName("q2"), UniqueMqName("q3")};
+  Child c = Fork([&] {
+    DropPrivileges(nobody);
+    mq_attr attr = Attr(2, 16);
+    mqd_t made[3];
+    for (int i = 0; i < 3; ++i) made[i] = mq_open(names[i].c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+    const int third_errno = errno;
+    for (int i = 0; i < 3; ++i) {
+      if (made[i] != static_cast<mqd_t>(-1)) {
+        mq_close(made[i]);
+        mq_unlink(names[i].c_str());
+      }
+    }
+    EXPECT_NE(made[0], static_cast<mqd_t>(-1)) << "first queue of queues_max = 2";
+    EXPECT_NE(made[1], static_cast<mqd_t>(-1)) << "second queue of queues_max = 2";
+    errno = third_errno;
+    EXPECT_THAT(made[2], SyscallFailsWithErrno(ENOSPC)) << "third queue with queues_max = 2";
+  });
+  ExpectCleanExit(c.Wait(), "unprivileged child");
+}
+
+}  // namespace

@@ -1,0 +1,58 @@
+// mq_close(3), POSIX mq_close(): closing a queue descriptor.
+#include <fcntl.h>
+#include <mqueue.h>
+#include <signal.h>
+
+#include "conformance/posix_mq/mq_helpers.h"
+#include "harness/harness.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::posix_mq;
+
+IPC_CASE(posix_mq, mq_close, removes_notification_registration,
+         .title = "mq_close of the descriptor a process registered through removes its notification registration",
+         .statement = "If the calling process has attached a notification request (see mq_notify(3)) to this "
+                      "message queue via mqdes, then this request is removed, and another process can now attach "
+                      "a notification request.",
+         .refs = {"mq_close(3)", "POSIX.1-2017 mq_close()"}) {
+  mq_attr attr = Attr(4, 16);
+  IPCC_MQ_CREATE(q, "close-notify", O_RDWR, 0600, &attr);
+  // A second descriptor of the same queue: the registration goes through it, then it is closed.
+  const mqd_t second = mq_open(q.name(), O_RDWR);
+  ASSERT_THAT(second, SyscallSucceeds());
+  BlockedSignal usr1(SIGUSR1);
+  sigevent sev = SignalEvent(SIGUSR1, 1);
+  const int r = mq_notify(second, &sev);
+  IPCC_MQ_ENOSYS_GUARD(r, "mq_notify");
+  if (r != 0) mq_close(second);
+  ASSERT_THAT(r, SyscallSucceeds());
+  ASSERT_THAT(mq_close(second), SyscallSucceeds());
+  Child other = Fork([&] {
+    sigevent mine = SignalEvent(SIGUSR2, 2);
+    EXPECT_THAT(mq_notify(q.get(), &mine), SyscallSucceeds())
+        << "another process should be able to register once the registered descriptor was closed";
+  });
+  ExpectCleanExit(other.Wait(), "child registering after mq_close");
+  ASSERT_THAT(mq_send(q.get(), "m", 1, 0), SyscallSucceeds());
+  EXPECT_FALSE(usr1.TakePending().has_value()) << "the closed registration must not notify";
+}
+
+IPC_CASE(posix_mq, mq_close, closed_descriptor_fails_ebadf,
+         .title = "after mq_close, calls on the closed descriptor fail with EBADF",
+         .statement = "mq_close() closes the message queue descriptor mqdes. ... EBADF The message queue "
+                      "descriptor specified in mqdes is invalid.",
+         .refs = {"mq_close(3)", "mq_getattr(3) EBADF", "POSIX.1-2017 mq_close()"}) {
+  mq_attr attr = Attr(4, 16);
+  IPCC_MQ_CREATE(q, "closed", O_RDWR, 0600, &attr);
+  const mqd_t d = q.get();
+  ASSERT_THAT(mq_close(d), SyscallSucceeds());
+  q.ForgetDescriptor();
+  mq_attr seen{};
+  EXPECT_THAT(mq_getattr(d, &seen), SyscallFailsWithErrno(EBADF)) << "mq_getattr on a closed descriptor";
+  EXPECT_THAT(mq_send(d, "x", 1, 0), SyscallFailsWithErrno(EBADF)) << "mq_send on a closed descriptor";
+  EXPECT_THAT(mq_close(d), SyscallFailsWithErrno(EBADF)) << "closing it a second time";
+}
+
+}  // namespace

@@ -1,0 +1,56 @@
+// mq_getattr(3), POSIX mq_getattr(): a queue's attributes.
+#include <fcntl.h>
+#include <mqueue.h>
+
+#include "conformance/posix_mq/mq_helpers.h"
+#include "harness/harness.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::posix_mq;
+
+IPC_CASE(posix_mq, mq_getattr, reports_maxmsg_msgsize_and_curmsgs,
+         .title = "mq_getattr reports the mq_maxmsg and mq_msgsize given at creation and the current message count",
+         .statement = "The mq_maxmsg and mq_msgsize fields are set when the message queue is created by "
+                      "mq_open(3). ... The mq_curmsgs field returns the number of messages currently held in the "
+                      "queue.",
+         .refs = {"mq_getattr(3)", "POSIX.1-2017 mq_getattr()"}) {
+  mq_attr attr = Attr(5, 48);
+  IPCC_MQ_CREATE(q, "getattr", O_RDWR, 0600, &attr);
+  mq_attr seen{};
+  ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
+  EXPECT_EQ(seen.mq_maxmsg, 5) << "mq_maxmsg given to mq_open";
+  EXPECT_EQ(seen.mq_msgsize, 48) << "mq_msgsize given to mq_open";
+  EXPECT_EQ(seen.mq_curmsgs, 0) << "a new queue holds no message";
+  EXPECT_EQ(seen.mq_flags, 0) << "mq_flags of a descriptor opened without O_NONBLOCK";
+  ASSERT_THAT(mq_send(q.get(), "one", 3, 0), SyscallSucceeds());
+  ASSERT_THAT(mq_send(q.get(), "two", 3, 7), SyscallSucceeds());
+  ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
+  EXPECT_EQ(seen.mq_curmsgs, 2) << "after two mq_send calls";
+  char buf[48];
+  ASSERT_THAT(mq_receive(q.get(), buf, sizeof buf, nullptr), SyscallSucceeds());
+  ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
+  EXPECT_EQ(seen.mq_curmsgs, 1) << "after one mq_receive";
+}
+
+IPC_CASE(posix_mq, mq_getattr, flags_show_open_nonblock,
+         .title = "mq_getattr reports O_NONBLOCK in mq_flags for a descriptor opened with O_NONBLOCK",
+         .statement = "The mq_flags field contains flags associated with the open message queue description. This "
+                      "field is initialized when the queue is created by mq_open(3). The only flag that can "
+                      "appear in this field is O_NONBLOCK.",
+         .refs = {"mq_getattr(3)", "POSIX.1-2017 mq_getattr()"}) {
+  mq_attr attr = Attr(4, 16);
+  IPCC_MQ_CREATE(q, "getattr-nb", O_RDWR | O_NONBLOCK, 0600, &attr);
+  mq_attr seen{};
+  ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
+  EXPECT_EQ(seen.mq_flags, O_NONBLOCK) << "mq_flags should be exactly O_NONBLOCK";
+  // A second descriptor opened without O_NONBLOCK is a separate description: its mq_flags are 0.
+  const mqd_t other = mq_open(q.name(), O_RDWR);
+  ASSERT_THAT(other, SyscallSucceeds());
+  ScopedCleanup close_other([other] { mq_close(other); });
+  ASSERT_THAT(mq_getattr(other, &seen), SyscallSucceeds());
+  EXPECT_EQ(seen.mq_flags, 0) << "mq_flags of a second descriptor opened without O_NONBLOCK";
+}
+
+}  // namespace

@@ -1,0 +1,225 @@
+// mq_open(3), mq_overview(7), POSIX mq_open(): creating and opening queues.
+#include <fcntl.h>
+#include <mqueue.h>
+#include <sys/stat.h>
+
+#include <string>
+
+#include "conformance/posix_mq/mq_helpers.h"
+#include "harness/harness.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::posix_mq;
+
+// Opens an existing queue; closes it on destruction.
+struct OpenedQueue {
+  mqd_t q;
+  ~OpenedQueue() {
+    if (q != static_cast<mqd_t>(-1)) mq_close(q);
+  }
+};
+
+IPC_CASE(posix_mq, mq_open, excl_existing_fails_eexist,
+         .title = "mq_open with O_CREAT|O_EXCL of an existing name fails with EEXIST",
+         .statement = "O_EXCL If O_CREAT was specified in oflag, and a queue with the given name already exists, "
+                      "then fail with the error EEXIST.",
+         .refs = {"mq_open(3) O_EXCL, EEXIST", "POSIX.1-2017 mq_open() [EEXIST]"}) {
+  mq_attr attr = Attr(2, 16);
+  IPCC_MQ_CREATE(q, "excl", O_RDWR, 0600, &attr);
+  OpenedQueue again{mq_open(q.name(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr)};
+  EXPECT_THAT(again.q, SyscallFailsWithErrno(EEXIST));
+}
+
+IPC_CASE(posix_mq, mq_open, missing_without_creat_fails_enoent,
+         .title = "mq_open without O_CREAT of a name that does not exist fails with ENOENT",
+         .statement = "ENOENT The O_CREAT flag was not specified in oflag, and no queue with this name exists.",
+         .refs = {"mq_open(3) ENOENT", "POSIX.1-2017 mq_open() [ENOENT]"}) {
+  const std::string name = UniqueMqName("missing");
+  OpenedQueue q{mq_open(name.c_str(), O_RDWR)};
+  IPCC_MQ_ENOSYS_GUARD(q.q, "mq_open");
+  EXPECT_THAT(q.q, SyscallFailsWithErrno(ENOENT));
+}
+
+IPC_CASE(posix_mq, mq_open, name_without_leading_slash_fails_einval,
+         .title = "mq_open of a name that does not start with a slash fails with EINVAL",
+         .statement = "Each message queue is identified by a name of the form /somename ... EINVAL name doesn't "
+                      "follow the format in mq_overview(7). ... The library function performs the check that the "
+                      "name starts with a slash (/), giving the EINVAL error if it does not.",
+         .refs = {"mq_open(3) EINVAL, NOTES", "mq_overview(7)", "POSIX.1-2017 mq_open() (name without leading "
+                                                                 "slash: implementation-defined)"},
+         .cls = Conformance::linux_specific) {
+  IPCC_REQUIRE_MQ();
+  const std::string name = UniqueMqName("noslash").substr(1);
+  mq_attr attr = Attr(2, 16);
+  OpenedQueue q{mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr)};
+  EXPECT_THAT(q.q, SyscallFailsWithErrno(EINVAL)) << "name \"" << name << "\"";
+  if (q.q != static_cast<mqd_t>(-1)) mq_unlink(("/" + name).c_str());
+}
+
+IPC_CASE(posix_mq, mq_open, name_with_inner_slash_fails_eacces,
+         .title = "mq_open of a name with a second slash fails with EACCES",
+         .statement = "EACCES name contained more than one slash.",
+         .refs = {"mq_open(3) EACCES", "mq_overview(7)", "POSIX.1-2017 mq_open() (other slashes: "
+                                                         "implementation-defined)"},
+         .cls = Conformance::linux_specific) {
+  IPCC_REQUIRE_MQ();
+  const std::string name = UniqueMqName("outer") + "/inner";
+  mq_attr attr = Attr(2, 16);
+  OpenedQueue q{mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr)};
+  EXPECT_THAT(q.q, SyscallFailsWithErrno(EACCES)) << "name \"" << name << "\"";
+}
+
+IPC_CASE(posix_mq, mq_open, slash_only_name_fails_enoent,
+         .title = "mq_open of the name \"/\" fails with ENOENT",
+         .statement = "ENOENT name was just \"/\" followed by no other characters.",
+         .refs = {"mq_open(3) ENOENT"},
+         .cls = Conformance::linux_specific) {
+  IPCC_REQUIRE_MQ();
+  mq_attr attr = Attr(2, 16);
+  OpenedQueue q{mq_open("/", O_RDWR | O_CREAT, 0600, &attr)};
+  EXPECT_THAT(q.q, SyscallFailsWithErrno(ENOENT));
+}
+
+IPC_CASE(posix_mq, mq_open, overlong_name_fails_enametoolong,
+         .title = "mq_open of a name longer than NAME_MAX fails with ENAMETOOLONG",
+         .statement = "a name of the form /somename; that is, a null-terminated string of up to NAME_MAX (i.e., "
+                      "255) characters consisting of an initial slash, followed by one or more characters ... "
+                      "ENAMETOOLONG name was too long.",
+         .refs = {"mq_open(3) ENAMETOOLONG", "mq_overview(7)", "POSIX.1-2017 mq_open() [ENAMETOOLONG]"}) {
+  IPCC_REQUIRE_MQ();
+  const std::string name = "/" + std::string(300, 'q');
+  mq_attr attr = Attr(2, 16);
+  OpenedQueue q{mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr)};
+  EXPECT_THAT(q.q, SyscallFailsWithErrno(ENAMETOOLONG)) << "a 301-character name";
+  if (q.q != static_cast<mqd_t>(-1)) mq_unlink(name.c_str());
+}
+
+IPC_CASE(posix_mq, mq_open, nonpositive_attributes_fail_einval,
+         .title = "mq_open O_CREAT with mq_maxmsg or mq_msgsize of 0 or less fails with EINVAL",
+         .statement = "EINVAL O_CREAT was specified in oflag, and attr was not NULL, but attr->mq_maxmsg or "
+                      "attr->mq_msqsize was invalid. Both of these fields must be greater than zero.",
+         .refs = {"mq_open(3) EINVAL", "POSIX.1-2017 mq_open() [EINVAL]"}) {
+  IPCC_REQUIRE_MQ();
+  struct Bad {
+    long maxmsg, msgsize;
+  };
+  for (Bad b : {Bad{0, 16}, Bad{4, 0}, Bad{-1, 16}, Bad{4, -1}}) {
+    const std::string name = UniqueMqName("badattr");
+    mq_attr attr = Attr(b.maxmsg, b.msgsize);
+    OpenedQueue q{mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr)};
+    EXPECT_THAT(q.q, SyscallFailsWithErrno(EINVAL))
+        << "mq_maxmsg " << b.maxmsg << ", mq_msgsize " << b.msgsize;
+    if (q.q != static_cast<mqd_t>(-1)) mq_unlink(name.c_str());
+  }
+}
+
+IPC_CASE(posix_mq, mq_open, permission_denied_eacces,
+         .title = "an unprivileged user cannot open root's 0600 queue (EACCES)",
+         .statement = "EACCES The queue exists, but the caller does not have permission to open it in the "
+                      "specified mode.",
+         .refs = {"mq_open(3) EACCES", "POSIX.1-2017 mq_open() [EACCES]"},
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const mode_t old = umask(0);
+  ScopedCleanup restore([old] { umask(old); });
+  mq_attr attr = Attr(2, 16);
+  IPCC_MQ_CREATE(q, "private", O_RDWR, 0600, &attr);
+  Child c = Fork([&] {
+    DropPrivileges(nobody);
+    for (int mode : {O_RDONLY, O_WRONLY, O_RDWR}) {
+      OpenedQueue other{mq_open(q.name(), mode)};
+      EXPECT_THAT(other.q, SyscallFailsWithErrno(EACCES))
+          << "opening another user's 0600 queue with access mode " << mode;
+    }
+  });
+  ExpectCleanExit(c.Wait(), "unprivileged child");
+}
+
+IPC_CASE(posix_mq, mq_open, read_permission_allows_only_rdonly,
+         .title = "with read but not write permission, an unprivileged user can open O_RDONLY but not O_WRONLY",
+         .statement = "EACCES The queue exists, but the caller does not have permission to open it in the "
+                      "specified mode. (O_RDONLY Open the queue to receive messages only.)",
+         .refs = {"mq_open(3) EACCES, O_RDONLY", "POSIX.1-2017 mq_open() [EACCES]"},
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const mode_t old = umask(0);
+  ScopedCleanup restore([old] { umask(old); });
+  mq_attr attr = Attr(4, 64);
+  IPCC_MQ_CREATE(q, "readable", O_RDWR, 0644, &attr);
+  ASSERT_THAT(mq_send(q.get(), "for-nobody", 10, 1), SyscallSucceeds());
+  Child c = Fork([&] {
+    DropPrivileges(nobody);
+    OpenedQueue ro{mq_open(q.name(), O_RDONLY | O_NONBLOCK)};
+    ASSERT_THAT(ro.q, SyscallSucceeds()) << "O_RDONLY open of a 0644 queue of another user";
+    char buf[64];
+    EXPECT_THAT(mq_receive(ro.q, buf, sizeof buf, nullptr), SyscallSucceedsWithValue(10))
+        << "receiving through the O_RDONLY descriptor";
+    OpenedQueue wo{mq_open(q.name(), O_WRONLY)};
+    EXPECT_THAT(wo.q, SyscallFailsWithErrno(EACCES)) << "O_WRONLY open of a 0644 queue of another user";
+  });
+  ExpectCleanExit(c.Wait(), "unprivileged child");
+}
+
+IPC_CASE(posix_mq, mq_open, unrelated_processes_share,
+         .title = "an unrelated process that opens the same name uses the same queue, in both directions",
+         .statement = "Two processes can operate on the same queue by passing the same name to mq_open(3).",
+         .refs = {"mq_overview(7)", "mq_open(3)", "POSIX.1-2017 mq_open()"}) {
+  mq_attr attr = Attr(4, 64);
+  IPCC_MQ_CREATE(q, "unrelated", O_RDWR, 0600, &attr);
+  ASSERT_THAT(mq_send(q.get(), "ping", 4, 7), SyscallSucceeds());
+  // The fixture opens the name, expects "ping" with priority 7, and answers "pong" with priority 3.
+  Child peer = SpawnFixture("posix-mq-echo", {q.str(), "ping", "7", "pong", "3"});
+  ExpectCleanExit(peer.Wait(), "ipcconform-fixture posix-mq-echo");
+  char buf[64];
+  unsigned prio = 0;
+  mq_attr now{};
+  ASSERT_THAT(mq_getattr(q.get(), &now), SyscallSucceeds());
+  ASSERT_EQ(now.mq_curmsgs, 1) << "the unrelated process should have taken our message and left its reply";
+  ASSERT_THAT(mq_receive(q.get(), buf, sizeof buf, &prio), SyscallSucceedsWithValue(4));
+  EXPECT_EQ(std::string(buf, 4), "pong") << "the reply sent by the unrelated process";
+  EXPECT_EQ(prio, 3u);
+}
+
+IPC_CASE(posix_mq, mq_open, fork_child_shares_description_flags,
+         .title = "a forked child's inherited descriptor shares mq_flags with the parent's",
+         .statement = "After a fork(2), a child inherits copies of its parent's message queue descriptors, and "
+                      "these descriptors refer to the same open message queue descriptions as the corresponding "
+                      "message queue descriptors in the parent. Corresponding message queue descriptors in the two "
+                      "processes share the flags (mq_flags) that are associated with the open message queue "
+                      "description.",
+         .refs = {"mq_overview(7)", "POSIX.1-2017 fork() (message queue descriptors)"}) {
+  mq_attr attr = Attr(4, 16);
+  IPCC_MQ_CREATE(q, "fork", O_RDWR, 0600, &attr);
+  Child child = Fork([&] {
+    CheckpointWait(0);  // the parent set O_NONBLOCK
+    mq_attr seen{};
+    ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
+    EXPECT_EQ(seen.mq_flags, O_NONBLOCK) << "the child's inherited descriptor should show the parent's mq_setattr";
+    char buf[16];
+    EXPECT_THAT(mq_receive(q.get(), buf, sizeof buf, nullptr), SyscallSucceedsWithValue(6))
+        << "the child should receive the message the parent sent after the fork";
+  });
+  mq_attr set{};
+  set.mq_flags = O_NONBLOCK;
+  ASSERT_THAT(mq_setattr(q.get(), &set, nullptr), SyscallSucceeds());
+  ASSERT_THAT(mq_send(q.get(), "shared", 6, 0), SyscallSucceeds());
+  CheckpointPost(0);
+  ExpectCleanExit(child.Wait(), "child");
+}
+
+IPC_CASE(posix_mq, mq_open, descriptor_close_on_exec_by_default,
+         .title = "the descriptor from mq_open has close-on-exec set even without O_CLOEXEC",
+         .statement = "On Linux, a message queue descriptor is actually a file descriptor. ... The close-on-exec "
+                      "flag (see open(2)) is automatically set on the file descriptor returned by mq_open(2).",
+         .refs = {"mq_overview(7) Linux implementation of message queue descriptors", "mq_open(3) O_CLOEXEC"},
+         .cls = Conformance::linux_specific) {
+  mq_attr attr = Attr(2, 16);
+  IPCC_MQ_CREATE(q, "cloexec", O_RDWR, 0600, &attr);
+  int flags = fcntl(q.get(), F_GETFD);
+  ASSERT_THAT(flags, SyscallSucceeds()) << "a message queue descriptor should be a file descriptor on Linux";
+  EXPECT_NE(flags & FD_CLOEXEC, 0) << "FD_CLOEXEC on a descriptor from mq_open without O_CLOEXEC";
+}
+
+}  // namespace

@@ -1,0 +1,77 @@
+// mq_setattr(3), POSIX mq_setattr(): changing O_NONBLOCK.
+#include <fcntl.h>
+#include <mqueue.h>
+
+#include "conformance/posix_mq/mq_helpers.h"
+#include "harness/harness.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::posix_mq;
+
+IPC_CASE(posix_mq, mq_setattr, returns_old_attributes,
+         .title = "mq_setattr returns in *oldattr the attributes as they were before the call",
+         .statement = "If the oldattr field is not NULL, then the buffer that it points to is used to return an "
+                      "mq_attr structure that contains the same information that is returned by mq_getattr().",
+         .refs = {"mq_getattr(3) mq_setattr()", "POSIX.1-2017 mq_setattr()"}) {
+  mq_attr attr = Attr(6, 24);
+  IPCC_MQ_CREATE(q, "setattr-old", O_RDWR, 0600, &attr);
+  ASSERT_THAT(mq_send(q.get(), "m", 1, 0), SyscallSucceeds());
+  mq_attr set{};
+  set.mq_flags = O_NONBLOCK;
+  mq_attr old{};
+  old.mq_flags = -1;
+  old.mq_maxmsg = -1;
+  old.mq_msgsize = -1;
+  old.mq_curmsgs = -1;
+  ASSERT_THAT(mq_setattr(q.get(), &set, &old), SyscallSucceeds());
+  EXPECT_EQ(old.mq_flags, 0) << "old mq_flags (before O_NONBLOCK was set)";
+  EXPECT_EQ(old.mq_maxmsg, 6) << "old mq_maxmsg";
+  EXPECT_EQ(old.mq_msgsize, 24) << "old mq_msgsize";
+  EXPECT_EQ(old.mq_curmsgs, 1) << "old mq_curmsgs";
+  set.mq_flags = 0;
+  ASSERT_THAT(mq_setattr(q.get(), &set, &old), SyscallSucceeds());
+  EXPECT_EQ(old.mq_flags, O_NONBLOCK) << "old mq_flags of the second call (set by the first)";
+}
+
+IPC_CASE(posix_mq, mq_setattr, changes_only_nonblock,
+         .title = "mq_setattr sets O_NONBLOCK (which then takes effect) and ignores mq_maxmsg, mq_msgsize, mq_curmsgs",
+         .statement = "The only attribute that can be modified is the setting of the O_NONBLOCK flag in mq_flags. "
+                      "The other fields in newattr are ignored.",
+         .refs = {"mq_getattr(3) mq_setattr()", "POSIX.1-2017 mq_setattr()"}) {
+  mq_attr attr = Attr(3, 16);
+  IPCC_MQ_CREATE(q, "setattr-only", O_RDWR, 0600, &attr);
+  mq_attr set{};
+  set.mq_flags = O_NONBLOCK;
+  set.mq_maxmsg = 9;
+  set.mq_msgsize = 99;
+  set.mq_curmsgs = 5;
+  ASSERT_THAT(mq_setattr(q.get(), &set, nullptr), SyscallSucceeds());
+  mq_attr now{};
+  ASSERT_THAT(mq_getattr(q.get(), &now), SyscallSucceeds());
+  EXPECT_EQ(now.mq_flags, O_NONBLOCK) << "mq_flags after setting O_NONBLOCK";
+  EXPECT_EQ(now.mq_maxmsg, 3) << "mq_maxmsg must not change";
+  EXPECT_EQ(now.mq_msgsize, 16) << "mq_msgsize must not change";
+  EXPECT_EQ(now.mq_curmsgs, 0) << "mq_curmsgs must not change";
+  char buf[16];
+  EXPECT_THAT(mq_receive(q.get(), buf, sizeof buf, nullptr), SyscallFailsWithErrno(EAGAIN))
+      << "after mq_setattr set O_NONBLOCK, a receive on the empty queue should not block";
+}
+
+IPC_CASE(posix_mq, mq_setattr, flags_other_than_nonblock_fail_einval,
+         .title = "mq_setattr with a flag other than O_NONBLOCK in mq_flags fails with EINVAL",
+         .statement = "EINVAL newattr->mq_flags contained set bits other than O_NONBLOCK.",
+         .refs = {"mq_getattr(3) EINVAL", "POSIX.1-2017 mq_setattr()"},
+         .cls = Conformance::linux_specific) {
+  mq_attr attr = Attr(3, 16);
+  IPCC_MQ_CREATE(q, "setattr-bad", O_RDWR, 0600, &attr);
+  mq_attr set{};
+  set.mq_flags = O_NONBLOCK | O_APPEND;
+  EXPECT_THAT(mq_setattr(q.get(), &set, nullptr), SyscallFailsWithErrno(EINVAL));
+  mq_attr now{};
+  ASSERT_THAT(mq_getattr(q.get(), &now), SyscallSucceeds());
+  EXPECT_EQ(now.mq_flags, 0) << "a refused mq_setattr must not change mq_flags";
+}
+
+}  // namespace

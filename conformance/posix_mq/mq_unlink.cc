@@ -1,0 +1,145 @@
+// mq_unlink(3), POSIX mq_unlink(): removing queue names.
+#include <fcntl.h>
+#include <mqueue.h>
+#include <sys/stat.h>
+
+#include <string>
+
+#include "conformance/posix_mq/mq_helpers.h"
+#include "harness/harness.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::posix_mq;
+
+IPC_CASE(posix_mq, mq_unlink, removes_name_open_descriptors_keep_working,
+         .title = "mq_unlink removes the name at once while descriptors already open keep sending and receiving",
+         .statement = "mq_unlink() removes the specified message queue name. The message queue name is removed "
+                      "immediately. The queue itself is destroyed once any other processes that have the queue "
+                      "open close their descriptors referring to the queue.",
+         .refs = {"mq_unlink(3)", "POSIX.1-2017 mq_unlink()"}) {
+  mq_attr attr = Attr(4, 16);
+  IPCC_MQ_CREATE(q, "unlink", O_RDWR, 0600, &attr);
+  ASSERT_THAT(mq_send(q.get(), "queued", 6, 1), SyscallSucceeds());
+  const int r = mq_unlink(q.name());
+  IPCC_MQ_ENOSYS_GUARD(r, "mq_unlink");
+  ASSERT_THAT(r, SyscallSucceeds());
+  q.ForgetName();
+  const mqd_t again = mq_open(q.name(), O_RDWR);
+  if (again != static_cast<mqd_t>(-1)) mq_close(again);
+  EXPECT_THAT(again, SyscallFailsWithErrno(ENOENT)) << "mq_open without O_CREAT of the unlinked name";
+  char buf[16];
+  EXPECT_THAT(mq_receive(q.get(), buf, sizeof buf, nullptr), SyscallSucceedsWithValue(6))
+      << "the message queued before mq_unlink should still be received through the open descriptor";
+  EXPECT_THAT(mq_send(q.get(), "after", 5, 0), SyscallSucceeds()) << "sending after mq_unlink";
+  EXPECT_THAT(mq_receive(q.get(), buf, sizeof buf, nullptr), SyscallSucceedsWithValue(5)) << "receiving after mq_unlink";
+}
+
+IPC_CASE(posix_mq, mq_unlink, name_reusable_while_old_queue_open,
+         .title = "after mq_unlink, O_CREAT of the same name makes a new, empty queue while the old one lives on",
+         .statement = "The message queue name is removed immediately. The queue itself is destroyed once any other "
+                      "processes that have the queue open close their descriptors referring to the queue. (POSIX "
+                      "allows re-creation to fail until the old queue is gone; Linux creates a new queue at once.)",
+         .refs = {"mq_unlink(3)", "POSIX.1-2017 mq_unlink() RATIONALE"},
+         .cls = Conformance::linux_specific) {
+  mq_attr attr = Attr(4, 16);
+  IPCC_MQ_CREATE(q, "reuse", O_RDWR, 0600, &attr);
+  ASSERT_THAT(mq_send(q.get(), "old", 3, 0), SyscallSucceeds());
+  ASSERT_THAT(mq_unlink(q.name()), SyscallSucceeds());
+  const mqd_t fresh = mq_open(q.name(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+  ASSERT_THAT(fresh, SyscallSucceeds()) << "re-creating the unlinked name";
+  ScopedCleanup close_fresh([fresh] { mq_close(fresh); });
+  mq_attr seen{};
+  ASSERT_THAT(mq_getattr(fresh, &seen), SyscallSucceeds());
+  EXPECT_EQ(seen.mq_curmsgs, 0) << "the new queue must not hold the old queue's message";
+  ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
+  EXPECT_EQ(seen.mq_curmsgs, 1) << "the old queue should keep its message";
+}
+
+IPC_CASE(posix_mq, mq_unlink, missing_name_fails_enoent,
+         .title = "mq_unlink of a name that does not exist fails with ENOENT",
+         .statement = "ENOENT There is no message queue with the given name.",
+         .refs = {"mq_unlink(3) ENOENT", "POSIX.1-2017 mq_unlink() [ENOENT]"}) {
+  IPCC_REQUIRE_MQ();
+  const std::string name = UniqueMqName("nothing");
+  EXPECT_THAT(mq_unlink(name.c_str()), SyscallFailsWithErrno(ENOENT));
+}
+
+IPC_CASE(posix_mq, mq_unlink, overlong_name_fails_enametoolong,
+         .title = "mq_unlink of a name longer than NAME_MAX fails with ENAMETOOLONG",
+         .statement = "ENAMETOOLONG name was too long.",
+         .refs = {"mq_unlink(3) ENAMETOOLONG", "POSIX.1-2017 mq_unlink() [ENAMETOOLONG]"}) {
+  IPCC_REQUIRE_MQ();
+  const std::string name = "/" + std::string(300, 'u');
+  EXPECT_THAT(mq_unlink(name.c_str()), SyscallFailsWithErrno(ENAMETOOLONG));
+}
+
+IPC_CASE(posix_mq, mq_unlink, other_users_queue_fails_eacces,
+         .title = "an unprivileged user cannot mq_unlink root's queue (EACCES), even one with mode 0666",
+         .statement = "EACCES The caller does not have permission to unlink this message queue. (The queues live "
+                      "in a directory with the sticky bit set: only the owner may remove a name.)",
+         .refs = {"mq_unlink(3) EACCES", "mq_overview(7) Mounting the message queue filesystem",
+                  "POSIX.1-2017 mq_unlink() [EACCES]"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const mode_t old = umask(0);
+  ScopedCleanup restore([old] { umask(old); });
+  mq_attr attr = Attr(2, 16);
+  IPCC_MQ_CREATE(q, "owned", O_RDWR, 0666, &attr);
+  Child c = Fork([&] {
+    DropPrivileges(nobody);
+    EXPECT_THAT(mq_unlink(q.name()), SyscallFailsWithErrno(EACCES)) << "mq_unlink of root's 0666 queue";
+  });
+  ExpectCleanExit(c.Wait(), "unprivileged child");
+  const mqd_t again = mq_open(q.name(), O_RDWR);
+  EXPECT_THAT(again, SyscallSucceeds()) << "the name should still exist after the refused mq_unlink";
+  if (again != static_cast<mqd_t>(-1)) mq_close(again);
+}
+
+IPC_CASE(posix_mq, mq_unlink, queue_destroyed_after_last_close,
+         .title = "an unlinked queue still counts against queues_max until its last descriptor is closed",
+         .statement = "The queue itself is destroyed once any other processes that have the queue open close their "
+                      "descriptors referring to the queue. (mq_overview(7): queues_max limits the number of "
+                      "message queues that can be created; mq_open(3) ENOSPC.)",
+         .refs = {"mq_unlink(3)", "mq_overview(7) /proc/sys/fs/mqueue/queues_max", "mq_open(3) ENOSPC"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedIpcNamespace | kNeedSecondUid) {
+  if (!InOwnNamespaces()) GTEST_SKIP() << "changes /proc/sys/fs/mqueue/queues_max: runs only in its own IPC namespace";
+  IPCC_REQUIRE_MQ();
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const auto old_max = ReadMqueueSysctl("queues_max");
+  if (!old_max) IPCC_UNSUPPORTED("/proc/sys/fs/mqueue/queues_max does not exist");
+  // Privileged processes may exceed queues_max, so the queues are made by an unprivileged child.
+  WriteMqueueSysctl("queues_max", 1);
+  ScopedCleanup restore([v = *old_max] { RestoreMqueueSysctl("queues_max", v); });
+  const std::string first = UniqueMqName("first");
+  const std::string second = UniqueMqName("second");
+  Child c = Fork([&] {
+    DropPrivileges(nobody);
+    mq_attr attr = Attr(2, 16);
+    const mqd_t a = mq_open(first.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+    ASSERT_THAT(a, SyscallSucceeds()) << "creating the one queue queues_max allows";
+    ASSERT_THAT(mq_unlink(first.c_str()), SyscallSucceeds());
+    const mqd_t b1 = mq_open(second.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+    EXPECT_THAT(b1, SyscallFailsWithErrno(ENOSPC))
+        << "while the unlinked queue is still open it should still exist, and count against queues_max = 1";
+    if (b1 != static_cast<mqd_t>(-1)) {
+      mq_close(b1);
+      mq_unlink(second.c_str());
+    }
+    ASSERT_THAT(mq_close(a), SyscallSucceeds());
+    const mqd_t b2 = mq_open(second.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+    EXPECT_THAT(b2, SyscallSucceeds())
+        << "after the last descriptor of the unlinked queue was closed the queue should be destroyed, "
+           "leaving room for a new one";
+    if (b2 != static_cast<mqd_t>(-1)) {
+      mq_close(b2);
+      mq_unlink(second.c_str());
+    }
+  });
+  ExpectCleanExit(c.Wait(), "unprivileged child");
+}
+
+}  // namespace

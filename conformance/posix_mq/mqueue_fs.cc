@@ -1,0 +1,112 @@
+// mq_overview(7) "Mounting the message queue filesystem": queues as files of an mqueue file system.
+//
+// The case mounts its own mqueue file system instance (it shows the queues of the mounting process's IPC
+// namespace) on a folder in its private temporary directory: under `ipcconform run` directly in its private
+// mount namespace, otherwise in a child that first makes a private mount namespace of its own, so the
+// host's mount table is never touched.
+#include <fcntl.h>
+#include <mqueue.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+
+#include "conformance/posix_mq/mq_helpers.h"
+#include "harness/harness.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::posix_mq;
+
+// The text of a queue's file in the mqueue file system mounted at `dir`, or nullopt when it does not exist.
+std::optional<std::string> QueueFile(const std::string& dir, const Queue& q) {
+  std::ifstream in(dir + q.str());  // the name's leading slash separates it from the folder
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+long Qsize(const std::string& text) {
+  long v = -1;
+  if (std::sscanf(text.c_str(), "QSIZE:%ld", &v) != 1) return -1;
+  return v;
+}
+
+// Mounts an mqueue file system at a new folder and runs `check` with it, in this process when it has a
+// private mount namespace, else in a child with one. Returns false (with `why`) when no mount is possible.
+void WithMqueueMount(const std::function<void(const std::string&)>& check) {
+  const std::string dir = TempPath("mqueue");
+  if (mkdir(dir.c_str(), 0700) != 0) ThrowHarnessError("mkdir " + dir + ": " + ErrnoName(errno));
+  auto mount_and_check = [&] {
+    if (mount("mqueue", dir.c_str(), "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+      IPCC_UNSUPPORTED("cannot mount an mqueue file system: " + ErrnoName(errno));
+    }
+    ScopedCleanup unmount([&] { umount2(dir.c_str(), MNT_DETACH); });
+    check(dir);
+  };
+  if (InOwnNamespaces()) {
+    mount_and_check();
+    return;
+  }
+  Child c = Fork([&] {
+    if (unshare(CLONE_NEWNS) != 0) {
+      IPCC_UNSUPPORTED("no private mount namespace to mount an mqueue file system in: unshare(CLONE_NEWNS): " +
+                       ErrnoName(errno));
+    }
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+      ThrowHarnessError("making / private in the child's mount namespace: " + ErrnoName(errno));
+    }
+    mount_and_check();
+  });
+  ExpectCleanExit(c.Wait(), "child with a private mount namespace");
+}
+
+IPC_CASE(posix_mq, mqueue_fs, queue_file_shows_qsize,
+         .title = "a queue appears in a mounted mqueue file system, its QSIZE field counting the bytes of data queued",
+         .statement = "After the filesystem has been mounted, the message queues on the system can be viewed and "
+                      "manipulated using the commands usually used for files ... The contents of each file in the "
+                      "directory consist of a single line containing information about the queue ... QSIZE Number "
+                      "of bytes of data in all messages in the queue.",
+         .refs = {"mq_overview(7) Mounting the message queue filesystem"},
+         .cls = Conformance::linux_specific) {
+  mq_attr attr = Attr(4, 32);
+  IPCC_MQ_CREATE(q, "fs", O_RDWR, 0600, &attr);
+  ASSERT_THAT(mq_send(q.get(), "hello", 5, 1), SyscallSucceeds());
+  ASSERT_THAT(mq_send(q.get(), "abc", 3, 2), SyscallSucceeds());
+  WithMqueueMount([&](const std::string& dir) {
+    auto text = QueueFile(dir, q);
+    ASSERT_TRUE(text.has_value()) << dir << q.str() << " should exist for the queue " << q.str();
+    EXPECT_EQ(Qsize(*text), 8) << "QSIZE with messages of 5 and 3 bytes queued; the file reads: " << *text;
+    char buf[32];
+    ASSERT_THAT(mq_receive(q.get(), buf, sizeof buf, nullptr), SyscallSucceedsWithValue(3));
+    text = QueueFile(dir, q);
+    ASSERT_TRUE(text.has_value());
+    EXPECT_EQ(Qsize(*text), 5) << "QSIZE after the 3-byte message was received; the file reads: " << *text;
+  });
+}
+
+IPC_CASE(posix_mq, mqueue_fs, unlink_removes_queue_file,
+         .title = "after mq_unlink the queue's file is gone from the mounted mqueue file system",
+         .statement = "After the filesystem has been mounted, the message queues on the system can be viewed and "
+                      "manipulated using the commands usually used for files (e.g., ls(1) and rm(1)). (mq_unlink(3): "
+                      "The message queue name is removed immediately.)",
+         .refs = {"mq_overview(7) Mounting the message queue filesystem", "mq_unlink(3)"},
+         .cls = Conformance::linux_specific) {
+  mq_attr attr = Attr(4, 32);
+  IPCC_MQ_CREATE(q, "fs-unlink", O_RDWR, 0600, &attr);
+  WithMqueueMount([&](const std::string& dir) {
+    ASSERT_TRUE(QueueFile(dir, q).has_value()) << dir << q.str() << " should exist before mq_unlink";
+    ASSERT_THAT(mq_unlink(q.name()), SyscallSucceeds());
+    q.ForgetName();
+    EXPECT_FALSE(QueueFile(dir, q).has_value()) << dir << q.str() << " should be gone after mq_unlink";
+  });
+}
+
+}  // namespace

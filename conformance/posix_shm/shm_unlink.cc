@@ -1,0 +1,125 @@
+// shm_unlink(3), POSIX shm_unlink(): removing shared memory object names.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "conformance/posix_shm/shm_helpers.h"
+#include "harness/harness.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::posix_shm;
+
+IPC_CASE(posix_shm, shm_unlink, removes_name,
+         .title = "after shm_unlink, shm_open of the name without O_CREAT fails with ENOENT",
+         .statement = "After a successful shm_unlink(), attempts to shm_open() an object with the same name fail "
+                      "(unless O_CREAT was specified, in which case a new, distinct object is created).",
+         .refs = {"shm_open(3) shm_unlink()", "POSIX.1-2017 shm_unlink()"}) {
+  ShmName name(UniqueShmName("unlink"));
+  UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
+  ASSERT_TRUE(fd.valid()) << "shm_open: " << ErrnoName(errno);
+  ASSERT_THAT(shm_unlink(name.c_str()), SyscallSucceeds());
+  name.Forget();
+  UniqueFd again(shm_open(name.c_str(), O_RDWR, 0));
+  EXPECT_THAT(again.get(), SyscallFailsWithErrno(ENOENT)) << "shm_open of an unlinked name";
+}
+
+IPC_CASE(posix_shm, shm_unlink, existing_mappings_keep_working,
+         .title = "mappings made before shm_unlink keep working and stay shared between processes",
+         .statement = "shm_unlink() ... removes a shared memory object name, and, once all processes have "
+                      "unmapped the object, deallocates and destroys the contents of the associated memory "
+                      "region.",
+         .refs = {"shm_open(3) shm_unlink()", "POSIX.1-2017 shm_unlink() (removal postponed until all references "
+                                              "are gone)"}) {
+  const std::size_t page = PageSize();
+  ShmName name(UniqueShmName("kept"));
+  UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
+  ASSERT_TRUE(fd.valid()) << "shm_open: " << ErrnoName(errno);
+  ASSERT_THAT(ftruncate(fd.get(), static_cast<off_t>(page)), SyscallSucceeds());
+  Mapping m = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
+  ASSERT_THAT(m.get(), SyscallSucceeds());
+  WriteBytes(m, 0, "before-unlink");
+  fd.reset();
+  Child child = Fork([&] {
+    CheckpointWait(0);  // the name is gone now
+    EXPECT_EQ(ReadBytes(m, 0, 13), "before-unlink") << "the child's inherited mapping after shm_unlink";
+    WriteBytes(m, 32, "after-unlink");
+    CheckpointPost(1);
+  });
+  ASSERT_THAT(shm_unlink(name.c_str()), SyscallSucceeds());
+  name.Forget();
+  CheckpointPost(0);
+  CheckpointWait(1);
+  EXPECT_EQ(ReadBytes(m, 32, 12), "after-unlink")
+      << "a store by another process through its mapping after shm_unlink should still be seen";
+  ExpectCleanExit(child.Wait(), "child using the mapping after shm_unlink");
+}
+
+IPC_CASE(posix_shm, shm_unlink, recreate_gives_distinct_object,
+         .title = "shm_open O_CREAT of an unlinked name creates a new, empty object, distinct from the old one",
+         .statement = "After a successful shm_unlink(), attempts to shm_open() an object with the same name fail "
+                      "(unless O_CREAT was specified, in which case a new, distinct object is created).",
+         .refs = {"shm_open(3) shm_unlink()", "POSIX.1-2017 shm_unlink() (reuse of the name)"}) {
+  const std::size_t page = PageSize();
+  ShmName name(UniqueShmName("reuse"));
+  UniqueFd old_fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
+  ASSERT_TRUE(old_fd.valid()) << "shm_open: " << ErrnoName(errno);
+  ASSERT_THAT(ftruncate(old_fd.get(), static_cast<off_t>(page)), SyscallSucceeds());
+  Mapping old_map = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, old_fd.get());
+  ASSERT_THAT(old_map.get(), SyscallSucceeds());
+  WriteBytes(old_map, 0, "old");
+  ASSERT_THAT(shm_unlink(name.c_str()), SyscallSucceeds());
+  UniqueFd new_fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
+  ASSERT_TRUE(new_fd.valid()) << "O_CREAT|O_EXCL of the unlinked name failed with " << ErrnoName(errno);
+  struct stat st {};
+  ASSERT_THAT(fstat(new_fd.get(), &st), SyscallSucceeds());
+  EXPECT_EQ(st.st_size, 0) << "the re-created object should be new (size 0), not the unlinked one";
+  ASSERT_THAT(ftruncate(new_fd.get(), static_cast<off_t>(page)), SyscallSucceeds());
+  Mapping new_map = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, new_fd.get());
+  ASSERT_THAT(new_map.get(), SyscallSucceeds());
+  EXPECT_EQ(ReadBytes(new_map, 0, 3), std::string(3, '\0')) << "the new object must not hold the old contents";
+  WriteBytes(new_map, 0, "new");
+  EXPECT_EQ(ReadBytes(old_map, 0, 3), "old") << "stores to the new object must not reach the old one";
+}
+
+IPC_CASE(posix_shm, shm_unlink, missing_name_fails_enoent,
+         .title = "shm_unlink of a name that does not exist fails with ENOENT",
+         .statement = "ENOENT An attempt was to made to shm_unlink() a name that does not exist.",
+         .refs = {"shm_open(3) ENOENT", "POSIX.1-2017 shm_unlink() [ENOENT]"}) {
+  const std::string name = UniqueShmName("nothing");
+  EXPECT_THAT(shm_unlink(name.c_str()), SyscallFailsWithErrno(ENOENT));
+}
+
+IPC_CASE(posix_shm, shm_unlink, other_users_object_fails_eacces,
+         .title = "an unprivileged user cannot shm_unlink root's object (EACCES) and the object stays",
+         .statement = "EACCES Permission to shm_unlink() the shared memory object was denied. (On Linux the "
+                      "objects live in /dev/shm, a sticky, world-writable tmpfs directory: only the owner may "
+                      "remove a name.)",
+         .refs = {"shm_open(3) EACCES", "shm_overview(7)", "POSIX.1-2017 shm_unlink() [EACCES]"},
+         .cls = Conformance::linux_specific,
+         .needs = kNeedSecondUid) {
+  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  struct stat dir {};
+  if (stat("/dev/shm", &dir) != 0 || (dir.st_mode & S_ISVTX) == 0) {
+    IPCC_UNSUPPORTED("/dev/shm is missing or not sticky: who may remove a name is then up to its permissions");
+  }
+  ShmName name(UniqueShmName("owned"));
+  UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0666));
+  ASSERT_TRUE(fd.valid()) << "shm_open: " << ErrnoName(errno);
+  ASSERT_THAT(fchmod(fd.get(), 0666), SyscallSucceeds());
+  Child c = Fork([&] {
+    DropPrivileges(nobody);
+    EXPECT_THAT(shm_unlink(name.c_str()), SyscallFailsWithErrno(EACCES))
+        << "shm_unlink by another user of a root-owned object (even one with mode 0666)";
+  });
+  ExpectCleanExit(c.Wait(), "unprivileged child");
+  UniqueFd again(shm_open(name.c_str(), O_RDWR, 0));
+  EXPECT_TRUE(again.valid()) << "the name should still exist after the refused shm_unlink; shm_open failed with "
+                             << ErrnoName(errno);
+}
+
+}  // namespace
