@@ -87,6 +87,15 @@ int StrayProcesses() {
   return count;
 }
 
+// Stray processes die asynchronously (parent-death signals): allow them a bounded moment.
+int StrayProcessesAfterSettling() {
+  for (int i = 0; i < 200; ++i) {
+    if (StrayProcesses() == 0) return 0;
+    usleep(10000);
+  }
+  return StrayProcesses();
+}
+
 class RunnerSelfTest : public ::testing::TestWithParam<std::string> {};
 
 // The hidden self-tests next to real cases: a hang becomes TIMEOUT within its limit, a crash CRASH, a
@@ -130,7 +139,7 @@ TEST_P(RunnerSelfTest, OutcomesAreClassifiedAndNothingLeaks) {
   const std::string temp_dir = res.header.value("temp_dir", "");
   EXPECT_FALSE(temp_dir.empty());
   EXPECT_FALSE(std::filesystem::exists(temp_dir)) << temp_dir << " was left behind";
-  EXPECT_EQ(StrayProcesses(), 0);
+  EXPECT_EQ(StrayProcessesAfterSettling(), 0);
   std::filesystem::remove_all(dir);
 }
 
@@ -217,6 +226,120 @@ TEST(Conformance, FullRunPassesHere) {
   EXPECT_GT(res.cases.size(), 0u);
   EXPECT_THAT(ipcc::NewObjects(before, ipcc::TakeIpcSnapshot()), ::testing::IsEmpty());
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+
+namespace {
+
+// The unprivileged path: run as "nobody" (from root, through setpriv). Cases get a user namespace;
+// what needs root or a second identity is UNSUPPORTED with the reason; nothing is FAIL or ERROR.
+TEST(Runner, UnprivilegedRunReportsUnsupportedNeverErrors) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to start a run as another user";
+  const std::string setpriv = bp::search_path("setpriv").string();
+  if (setpriv.empty()) GTEST_SKIP() << "setpriv (util-linux) is not installed";
+  const std::string dir = FreshDir("unprivileged");
+  std::filesystem::create_directories(dir);
+  std::filesystem::permissions(dir, std::filesystem::perms::all);
+  bp::ipstream out;
+  auto env = boost::this_process::environment();
+  env["IPCCONFORM_TEST_TAG"] = std::to_string(getpid());
+  bp::child c(setpriv, bp::args = {"--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                                   std::string(IPCC_BIN_DIR) + "/ipcconform", "run", "-q", "--out", dir},
+              bp::std_out > out, bp::std_err > bp::null, env);
+  std::string line;
+  while (std::getline(out, line)) {
+  }
+  c.wait();
+  Results res = Load(dir);
+  ASSERT_FALSE(res.header.is_null()) << "no results written";
+  EXPECT_EQ(res.header["fingerprint"]["uid"], 65534);
+  int unsupported = 0;
+  std::string problems;
+  for (const auto& [id, rec] : res.cases) {
+    const std::string o = rec["outcome"];
+    if (o == "UNSUPPORTED") {
+      ++unsupported;
+      EXPECT_FALSE(rec["message"].get<std::string>().empty()) << id << " is UNSUPPORTED without a reason";
+    } else if (o != "PASS" && o != "SKIP") {
+      problems += id + ": " + o + ": " + rec["message"].get<std::string>() + "\n";
+    }
+  }
+  EXPECT_EQ(problems, "");
+  EXPECT_EQ(c.exit_code(), problems.empty() ? 0 : 1);
+  if (res.header["isolation"]["namespaces"] == true) {
+    EXPECT_EQ(res.header["isolation"]["user_namespace"], true);
+  }
+  if (!res.cases.empty()) {
+    EXPECT_GT(unsupported, 0) << "an unprivileged run should find cases it cannot run";
+  }
+  EXPECT_EQ(StrayProcessesAfterSettling(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+// A run killed half-way keeps every finished record, and --resume runs only the rest.
+TEST(Runner, KilledRunKeepsRecordsAndResumeFinishesIt) {
+  const std::string dir = FreshDir("resume");
+  {
+    auto env = boost::this_process::environment();
+    env["IPCCONFORM_TEST_TAG"] = std::to_string(getpid());
+    bp::ipstream out;
+    // The hanging self-test holds the run long enough to kill it in the middle.
+    bp::child c(std::string(IPCC_BIN_DIR) + "/ipcconform",
+                bp::args = {"run", "-j", "1", "-f", "selftest.empty.*", "-f", "selftest.timeout.*", "-f",
+                            "selftest.unsupported.*", "--out", dir},
+                bp::std_out > out, env);
+    std::string line;
+    while (std::getline(out, line)) {
+      if (line.find("selftest.empty.passes") != std::string::npos) break;  // one record is written
+    }
+    kill(c.id(), SIGKILL);
+    c.wait();
+  }
+  Results killed = Load(dir);
+  ASSERT_EQ(killed.cases.count("selftest.empty.passes"), 1u);
+  EXPECT_TRUE(killed.end.is_null()) << "a run killed with SIGKILL cannot have written its end";
+  ToolResult r = RunTool({"run", "--resume", "-q", "-f", "selftest.empty.*", "-f", "selftest.timeout.*", "-f",
+                          "selftest.unsupported.*", "--out", dir});
+  Results resumed = Load(dir);
+  EXPECT_EQ(resumed.cases.size(), 3u);
+  EXPECT_EQ(resumed.cases["selftest.timeout.hang_becomes_timeout"]["outcome"], "TIMEOUT");
+  EXPECT_EQ(resumed.end["counts"]["PASS"], 1);
+  EXPECT_EQ(resumed.end["counts"]["TIMEOUT"], 1);
+  EXPECT_EQ(r.exit_code, 1);  // the TIMEOUT fails the run
+  // The SIGKILLed runner could not clean up: its supervisors die with it (parent-death signal).
+  EXPECT_EQ(StrayProcessesAfterSettling(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+// SIGINT and SIGTERM stop a run cleanly: finished records kept, nothing left behind.
+TEST(Runner, InterruptedRunLeavesNothingBehind) {
+  for (int sig : {SIGINT, SIGTERM}) {
+    const std::string dir = FreshDir("interrupt" + std::to_string(sig));
+    auto env = boost::this_process::environment();
+    env["IPCCONFORM_TEST_TAG"] = std::to_string(getpid());
+    bp::ipstream out;
+    bp::child c(std::string(IPCC_BIN_DIR) + "/ipcconform",
+                bp::args = {"run", "-j", "1", "-f", "selftest.empty.*", "-f", "selftest.timeout.*", "--timeout", "30",
+                            "--out", dir},
+                bp::std_out > out, env);
+    std::string line;
+    while (std::getline(out, line)) {
+      if (line.find("selftest.empty.passes") != std::string::npos) break;
+    }
+    kill(c.id(), sig);
+    while (std::getline(out, line)) {
+    }
+    c.wait();
+    EXPECT_EQ(c.exit_code(), 128 + sig);
+    Results res = Load(dir);
+    EXPECT_EQ(res.cases.count("selftest.empty.passes"), 1u);
+    EXPECT_EQ(res.end["interrupted"], true);
+    const std::string temp_dir = res.header.value("temp_dir", "");
+    EXPECT_FALSE(std::filesystem::exists(temp_dir));
+    EXPECT_EQ(StrayProcessesAfterSettling(), 0);
+    std::filesystem::remove_all(dir);
+  }
 }
 
 }  // namespace

@@ -1,0 +1,190 @@
+// signal(7) "Signal dispositions" and "Standard signals": what the default action of a signal does.
+// Everything that terminates or stops a process happens in a forked child.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+
+#include "conformance/signal/signal_util.h"
+#include "harness/harness.h"
+
+namespace {
+
+using namespace ipcc;
+using namespace ipcc::sigcase;
+
+IPC_CASE(signal, default_action, sigterm_terminates,
+         .title = "the default action of SIGTERM terminates the process",
+         .statement = "SIGTERM P1990 Term Termination signal. ... Term: Default action is to terminate the "
+                      "process.",
+         .refs = {"signal(7) Standard signals", "wait(2) WIFSIGNALED WTERMSIG",
+                  "POSIX.1-2017 <signal.h> (SIGTERM: T)"},
+         .cls = Conformance::posix) {
+  Child c = Fork([] { CheckpointWait(0); });
+  c.Signal(SIGTERM);
+  auto status = ExpectEnds(c, "child sent SIGTERM");
+  if (!status) return;
+  ExpectKilledBy(*status, SIGTERM, "child sent SIGTERM");
+  EXPECT_FALSE(WIFSIGNALED(*status) && WCOREDUMP(*status))
+      << "SIGTERM's action is Term, not Core, but the child " << DescribeWaitStatus(*status);
+}
+
+// Why cores cannot be checked here ("" when they can): the pattern must name a file relative to the
+// working directory, so that the core lands in the case's own folder.
+std::string CoreDumpObstacle() {
+  std::ifstream in("/proc/sys/kernel/core_pattern");
+  if (!in) return "cannot read /proc/sys/kernel/core_pattern";
+  std::string pattern;
+  std::getline(in, pattern);
+  if (pattern.empty()) return "core_pattern is empty: this system writes no core files";
+  if (pattern[0] == '|') {
+    return "core_pattern pipes cores to a program (" + pattern + "): not a file this case controls";
+  }
+  if (pattern[0] == '/') {
+    return "core_pattern writes cores to an absolute path (" + pattern + "), outside the case's folder";
+  }
+  return "";
+}
+
+// Raises `sig` in a child set up to dump core into the case's folder and checks the wait status.
+void ExpectCoreDump(int sig) {
+  const std::string obstacle = CoreDumpObstacle();
+  if (!obstacle.empty()) IPCC_UNSUPPORTED(obstacle);
+  const std::string dir = TempDir();
+  constexpr int kNoChdir = 90, kNoCoreLimit = 91, kSurvived = 92;
+  Child c = Fork([&] {
+    if (chdir(dir.c_str()) != 0) _exit(kNoChdir);
+    rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+    if (setrlimit(RLIMIT_CORE, &unlimited) != 0) _exit(kNoCoreLimit);
+    // Keep the core small (ELF notes only) and make sure the process counts as dumpable.
+    if (FILE* f = fopen("/proc/self/coredump_filter", "w")) {
+      fputs("0", f);
+      fclose(f);
+    }
+    prctl(PR_SET_DUMPABLE, 1);
+    raise(sig);
+    _exit(kSurvived);
+  });
+  auto status = ExpectEnds(c, "child that raised " + SignalName(sig));
+  if (!status) return;
+  if (WIFEXITED(*status) && WEXITSTATUS(*status) == kNoChdir) ThrowHarnessError("chdir to the case folder failed");
+  if (WIFEXITED(*status) && WEXITSTATUS(*status) == kNoCoreLimit) {
+    IPCC_UNSUPPORTED("RLIMIT_CORE cannot be raised to unlimited here, so core dumps cannot be enabled");
+  }
+  ExpectKilledBy(*status, sig, "child that raised " + SignalName(sig));
+  EXPECT_TRUE(WIFSIGNALED(*status) && WCOREDUMP(*status))
+      << SignalName(sig) << "'s default action is Core (terminate and dump core; RLIMIT_CORE unlimited, "
+      << "core_pattern a relative file name), but the child " << DescribeWaitStatus(*status);
+}
+
+IPC_CASE(signal, default_action, sigquit_terminates_with_core_dump,
+         .title = "the default action of SIGQUIT terminates the process with a core dump",
+         .statement = "SIGQUIT P1990 Core Quit from keyboard. ... Core: Default action is to terminate the "
+                      "process and dump core (see core(5)).",
+         .refs = {"signal(7) Standard signals", "core(5)", "wait(2) WCOREDUMP",
+                  "POSIX.1-2017 <signal.h> (SIGQUIT: A)"},
+         .cls = Conformance::posix) {
+  ExpectCoreDump(SIGQUIT);
+}
+
+IPC_CASE(signal, default_action, sigabrt_terminates_with_core_dump,
+         .title = "the default action of SIGABRT terminates the process with a core dump",
+         .statement = "SIGABRT P1990 Core Abort signal from abort(3). ... Core: Default action is to "
+                      "terminate the process and dump core (see core(5)).",
+         .refs = {"signal(7) Standard signals", "core(5)", "wait(2) WCOREDUMP",
+                  "POSIX.1-2017 <signal.h> (SIGABRT: A)"},
+         .cls = Conformance::posix) {
+  ExpectCoreDump(SIGABRT);
+}
+
+IPC_CASE(signal, default_action, sigchld_ignored_by_default,
+         .title = "SIGCHLD with its default disposition is ignored: the process survives it",
+         .statement = "SIGCHLD P1990 Ign Child stopped or terminated. ... Ign: Default action is to ignore "
+                      "the signal.",
+         .refs = {"signal(7) Standard signals", "POSIX.1-2017 <signal.h> (SIGCHLD: I)"},
+         .cls = Conformance::posix) {
+  Child c = Fork([] {
+    // A SIGCHLD sent to oneself is acted on before kill() returns (kill(2) NOTES) ...
+    EXPECT_THAT(kill(getpid(), SIGCHLD), SyscallSucceeds());
+    // ... and so is the one the kernel sends when a child ends.
+    Child grandchild = Fork([] {});
+    ExpectCleanExit(grandchild.Wait(), "grandchild");
+  });
+  ExpectCleanExit(c.Wait(), "child that received SIGCHLD with the default disposition");
+}
+
+IPC_CASE(signal, default_action, sigurg_ignored_by_default,
+         .title = "SIGURG with its default disposition is ignored: the process survives it",
+         .statement = "SIGURG P2001 Ign Urgent condition on socket (4.2BSD). ... Ign: Default action is to "
+                      "ignore the signal.",
+         .refs = {"signal(7) Standard signals", "POSIX.1-2017 <signal.h> (SIGURG: I)"},
+         .cls = Conformance::posix) {
+  Child c = Fork([] { EXPECT_THAT(kill(getpid(), SIGURG), SyscallSucceeds()); });
+  ExpectCleanExit(c.Wait(), "child that sent itself SIGURG with the default disposition");
+}
+
+IPC_CASE(signal, default_action, sigstop_stops_process,
+         .title = "SIGSTOP stops the process; waitpid(WUNTRACED) reports it stopped by SIGSTOP",
+         .statement = "SIGSTOP P1990 Stop Stop process. ... WUNTRACED also return if a child has stopped ... "
+                      "WIFSTOPPED(wstatus) returns true if the child process was stopped by delivery of a "
+                      "signal.",
+         .refs = {"signal(7) Standard signals", "wait(2) WUNTRACED WIFSTOPPED WSTOPSIG",
+                  "POSIX.1-2017 waitpid() WUNTRACED"},
+         .cls = Conformance::posix) {
+  Child c = Fork([] { CheckpointWait(0); });
+  c.Signal(SIGSTOP);
+  auto status = c.WaitFor(WUNTRACED, kDefaultWait);
+  ASSERT_TRUE(status.has_value()) << "waitpid(WUNTRACED) reported no state change within 5 s after SIGSTOP";
+  ASSERT_TRUE(WIFSTOPPED(*status) && WSTOPSIG(*status) == SIGSTOP)
+      << "expected the child to be stopped by SIGSTOP, but it " << DescribeWaitStatus(*status);
+  c.Signal(SIGCONT);
+  CheckpointPost(0);
+  ExpectCleanExit(c.Wait(), "child stopped and continued");
+}
+
+IPC_CASE(signal, default_action, sigcont_resumes_stopped_process,
+         .title = "SIGCONT resumes a stopped process; waitpid(WCONTINUED) reports it continued",
+         .statement = "SIGCONT P1990 Cont Continue if stopped. ... WCONTINUED also return if a stopped child "
+                      "has been resumed by delivery of SIGCONT.",
+         .refs = {"signal(7) Standard signals", "wait(2) WCONTINUED WIFCONTINUED",
+                  "POSIX.1-2017 waitpid() WCONTINUED"},
+         .cls = Conformance::posix) {
+  Child c = Fork([] {
+    raise(SIGSTOP);
+    CheckpointPost(1);  // only reached once the process runs again
+    CheckpointWait(2);  // stays alive until its continue has been reported (an exit would be reported instead)
+  });
+  auto stopped = c.WaitFor(WUNTRACED, kDefaultWait);
+  ASSERT_TRUE(stopped.has_value()) << "the child did not stop within 5 s after raising SIGSTOP";
+  ASSERT_TRUE(WIFSTOPPED(*stopped)) << "expected a stopped child, but it " << DescribeWaitStatus(*stopped);
+  EXPECT_EQ(CheckpointValue(1), 0u) << "a stopped process must not run, but it went on past raise(SIGSTOP)";
+  c.Signal(SIGCONT);
+  auto continued = c.WaitFor(WCONTINUED, kDefaultWait);
+  ASSERT_TRUE(continued.has_value()) << "waitpid(WCONTINUED) reported nothing within 5 s after SIGCONT";
+  EXPECT_TRUE(WIFCONTINUED(*continued)) << "expected a continued child, but it " << DescribeWaitStatus(*continued);
+  if (!WIFCONTINUED(*continued)) return;
+  CheckpointWait(1);  // it runs again
+  CheckpointPost(2);
+  ExpectCleanExit(c.Wait(), "child resumed by SIGCONT");
+}
+
+IPC_CASE(signal, default_action, realtime_signal_terminates,
+         .title = "the default action of an unhandled real-time signal terminates the process",
+         .statement = "The default action for an unhandled real-time signal is to terminate the receiving "
+                      "process.",
+         .refs = {"signal(7) Real-time signals", "POSIX.1-2017 <signal.h> (SIGRTMIN-SIGRTMAX: T)"},
+         .cls = Conformance::posix) {
+  Child c = Fork([] {
+    raise(SIGRTMIN);
+    _exit(0);
+  });
+  auto status = ExpectEnds(c, "child that raised SIGRTMIN");
+  if (!status) return;
+  ExpectKilledBy(*status, SIGRTMIN, "child that raised SIGRTMIN");
+}
+
+}  // namespace
