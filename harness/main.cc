@@ -1,4 +1,4 @@
-// ipcconform: the command-line front end (run, list).
+// ipcconform: the command-line front end (run, list, gate, report).
 #include <fcntl.h>
 #include <sched.h>
 #include <unistd.h>
@@ -17,6 +17,7 @@
 #include "harness/fingerprint.h"
 #include "harness/gate/gate.h"
 #include "harness/runner.h"
+#include "reports/report.h"
 
 namespace {
 
@@ -112,6 +113,12 @@ int main(int argc, char** argv) {
   gate_cmd->add_option("--out,-o", gate_out, "Folder whose results.jsonl gets the gate's record");
   gate_cmd->add_flag("--json", gate_json, "Print the whole record as JSON");
 
+  ipcc::ReportOptions report;
+  CLI::App* report_cmd = app.add_subcommand("report", "Rebuild every report from results.jsonl files (merged into one matrix)");
+  report_cmd->add_option("results", report.inputs, "results.jsonl files, or folders holding one")->required();
+  report_cmd->add_option("--out,-o", report.out, "Folder for the reports")->required();
+  report_cmd->add_option("--format", report.formats, "Comma-separated: html, md, ktap, junit, json, bundle")->capture_default_str();
+
   if (argc > 1 && argv[1][0] != '-') {
     const std::string command = argv[1];
     bool known = false;
@@ -166,6 +173,11 @@ int main(int argc, char** argv) {
       }
       if (!gate_out.empty()) WriteGateRecord(gate_out, r.record);
       return r.verdict == ipcc::gate::Verdict::pass ? 0 : r.verdict == ipcc::gate::Verdict::fail ? 1 : 3;
+    }
+    if (*report_cmd) {
+      for (const auto& c : ipcc::Registry::All()) report.statements[c.id] = c.meta.statement;
+      report.tool = {IPCC_VERSION, IPCC_GIT_COMMIT};
+      return ipcc::RunReport(report, std::cout, std::cerr);
     }
     if (*run_cmd) {
       if (timeout_s > 0) run.timeout = std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));

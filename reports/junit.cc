@@ -1,24 +1,115 @@
 #include "reports/junit.h"
 
-#include <cstdio>
-#include <fstream>
-#include <map>
-#include <stdexcept>
+#include <algorithm>
+#include <sstream>
 
 #include <fmt/format.h>
 
+#include "reports/output.h"
+
 namespace ipcc {
+namespace {
+
+using nlohmann::json;
+
+enum class Kind { pass, failure, error, skipped };
+
+Kind KindOf(const json& c) {
+  const std::string o = OutcomeOf(c);
+  const std::string v = VerdictOf(c);
+  if (v == "expected deviation") return Kind::skipped;
+  if (o == "PASS") return Kind::pass;
+  if (o == "FAIL") return Kind::failure;
+  if (IsFailureOutcome(o)) return Kind::error;
+  return v == "regression" ? Kind::failure : Kind::skipped;  // UNSUPPORTED where something else was expected
+}
+
+// "runsc.fifo", or "runsc@1a2b3c4d.fifo" when the target ran on several machines.
+std::string SuitePrefix(const Matrix& m, const Column& col) {
+  const auto same = std::count_if(m.columns.begin(), m.columns.end(), [&](const Column& c) {
+    return !c.cases.empty() && c.target == col.target;
+  });
+  return same > 1 ? col.key : col.target;
+}
+
+void Property(std::ostream& out, const char* name, const std::string& value) {
+  if (!value.empty())
+    out << fmt::format("        <property name=\"{}\" value=\"{}\"/>\n", name, XmlEscape(value));
+}
+
+void WriteCase(std::ostream& out, const std::string& suite, const CaseRow& row, const json& c) {
+  const std::string o = OutcomeOf(c);
+  const std::string v = VerdictOf(c);
+  const std::string message = MessageOf(c);
+  const double seconds = NumberField(c, "duration_ms") / 1000.0;
+  out << fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">\n", XmlEscape(suite),
+                     XmlEscape(row.id), seconds);
+  out << "      <properties>\n";
+  Property(out, "id", row.id);
+  Property(out, "outcome", o);
+  std::string refs;
+  for (const auto& r : row.refs) refs += (refs.empty() ? "" : "; ") + r;
+  Property(out, "citation", refs);
+  Property(out, "verdict", v);
+  Property(out, "expectation", TextField(c, "expected", ""));
+  if (c.contains("expectation") && c["expectation"].is_object()) {
+    Property(out, "expectation.reason", ExpectationReasonOf(c));
+    Property(out, "expectation.where", TextField(c["expectation"], "where", ""));
+  }
+  out << "      </properties>\n";
+  const std::string summary = XmlEscape(message.substr(0, 200));
+  switch (KindOf(c)) {
+    case Kind::pass:
+      break;
+    case Kind::failure:
+      out << fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
+                         o == "FAIL"
+                             ? summary
+                             : XmlEscape(fmt::format("{} (expected {})", o, TextField(c, "expected", "?"))),
+                         XmlEscape(o), XmlEscape(message));
+      break;
+    case Kind::error:
+      out << fmt::format("      <error type=\"{}\" message=\"{}\">{}</error>\n", XmlEscape(o), summary,
+                         XmlEscape(message));
+      break;
+    case Kind::skipped:
+      if (v == "expected deviation") {
+        out << fmt::format("      <skipped message=\"{}\">{}</skipped>\n",
+                           XmlEscape(fmt::format("expected deviation ({}): {}", o, ExpectationReasonOf(c))),
+                           XmlEscape(message));
+      } else {
+        out << fmt::format("      <skipped message=\"{}: {}\"/>\n", XmlEscape(o), XmlEscape(message));
+      }
+      break;
+  }
+  if (c.contains("output") && c["output"].is_string()) {
+    out << fmt::format("      <system-out>{}</system-out>\n", XmlEscape(c["output"].get<std::string>()));
+  }
+  out << "    </testcase>\n";
+}
+
+}  // namespace
 
 std::string XmlEscape(const std::string& text) {
   std::string out;
   out.reserve(text.size());
   for (unsigned char ch : text) {
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // XML 1.0 forbids most control characters even when escaped.
         if (ch < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') {
@@ -31,81 +122,50 @@ std::string XmlEscape(const std::string& text) {
   return out;
 }
 
-void WriteJUnit(const std::vector<RunResults>& runs, std::ostream& out) {
+void WriteJUnit(const Matrix& m, std::ostream& out) {
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ipcconform\">\n";
-  for (const auto& run : runs) {
-    const std::string target = run.header.value("target", "unknown");
-    std::map<std::string, std::vector<const nlohmann::json*>> by_mechanism;
-    for (const auto& c : run.cases) by_mechanism[c.value("mechanism", "unknown")].push_back(&c);
-    for (const auto& [mechanism, cases] : by_mechanism) {
+  for (const auto& col : m.columns) {
+    for (const auto& mechanism : m.Mechanisms()) {
+      std::vector<const CaseRow*> rows;
       int failures = 0;
       int errors = 0;
       int skipped = 0;
       double seconds = 0;
-      for (const auto* c : cases) {
-        const std::string o = (*c)["outcome"];
-        failures += o == "FAIL";
-        errors += o == "ERROR" || o == "TIMEOUT" || o == "CRASH";
-        skipped += o == "SKIP" || o == "UNSUPPORTED";
-        seconds += c->value("duration_ms", 0.0) / 1000.0;
+      for (const auto& row : m.rows) {
+        const json* c = row.mechanism == mechanism ? m.Cell(row, col) : nullptr;
+        if (c == nullptr) continue;
+        rows.push_back(&row);
+        const Kind k = KindOf(*c);
+        failures += k == Kind::failure;
+        errors += k == Kind::error;
+        skipped += k == Kind::skipped;
+        seconds += NumberField(*c, "duration_ms") / 1000.0;
       }
+      if (rows.empty()) continue;
+      const std::string suite = SuitePrefix(m, col) + "." + mechanism;
       out << fmt::format(
-          "  <testsuite name=\"{}.{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3f}\">\n",
-          XmlEscape(target), XmlEscape(mechanism), cases.size(), failures, errors, skipped, seconds);
-      for (const auto* c : cases) {
-        const std::string id = (*c)["id"];
-        const std::string o = (*c)["outcome"];
-        const std::string message = c->value("message", "");
-        out << fmt::format("    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3f}\">\n", XmlEscape(target),
-                           XmlEscape(mechanism), XmlEscape(id), c->value("duration_ms", 0.0) / 1000.0);
-        out << "      <properties>\n";
-        out << fmt::format("        <property name=\"id\" value=\"{}\"/>\n", XmlEscape(id));
-        out << fmt::format("        <property name=\"outcome\" value=\"{}\"/>\n", XmlEscape(o));
-        if (c->contains("refs") && (*c)["refs"].is_array()) {
-          std::string refs;
-          for (const auto& r : (*c)["refs"]) refs += (refs.empty() ? "" : "; ") + r.get<std::string>();
-          out << fmt::format("        <property name=\"citation\" value=\"{}\"/>\n", XmlEscape(refs));
-        }
-        if (c->contains("verdict")) {
-          out << fmt::format("        <property name=\"verdict\" value=\"{}\"/>\n",
-                             XmlEscape(c->value("verdict", "")));
-        }
-        if (c->contains("expected")) {
-          out << fmt::format("        <property name=\"expectation\" value=\"{}\"/>\n",
-                             XmlEscape(c->value("expected", "")));
-        }
-        out << "      </properties>\n";
-        if (o == "FAIL") {
-          out << fmt::format("      <failure message=\"{}\">{}</failure>\n", XmlEscape(message.substr(0, 200)),
-                             XmlEscape(message));
-        } else if (o == "ERROR" || o == "TIMEOUT" || o == "CRASH") {
-          out << fmt::format("      <error type=\"{}\" message=\"{}\">{}</error>\n", o,
-                             XmlEscape(message.substr(0, 200)), XmlEscape(message));
-        } else if (o == "SKIP" || o == "UNSUPPORTED") {
-          out << fmt::format("      <skipped message=\"{}: {}\"/>\n", o, XmlEscape(message));
-        }
-        if (c->contains("output")) {
-          out << fmt::format("      <system-out>{}</system-out>\n", XmlEscape(c->value("output", "")));
-        }
-        out << "    </testcase>\n";
-      }
+          "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" "
+          "time=\"{:.3f}\">\n",
+          XmlEscape(suite), rows.size(), failures, errors, skipped, seconds);
+      out << "    <properties>\n";
+      out << fmt::format("      <property name=\"target\" value=\"{}\"/>\n", XmlEscape(col.label));
+      out << fmt::format("      <property name=\"machine\" value=\"{}\"/>\n", XmlEscape(col.machine));
+      out << "    </properties>\n";
+      for (const auto* row : rows) WriteCase(out, suite, *row, *m.Cell(*row, col));
       out << "  </testsuite>\n";
     }
   }
   out << "</testsuites>\n";
 }
 
+void WriteJUnit(const std::vector<RunResults>& runs, std::ostream& out) {
+  WriteJUnit(BuildMatrix(runs), out);
+}
+
 void WriteJUnitFile(const std::vector<RunResults>& runs, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    if (!out) throw std::runtime_error(fmt::format("{}: cannot write", tmp));
-    WriteJUnit(runs, out);
-    if (!out) throw std::runtime_error(fmt::format("{}: write failed", tmp));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw std::runtime_error(fmt::format("{}: cannot rename into place", path));
-  }
+  std::ostringstream text;
+  WriteJUnit(runs, text);
+  WriteFileAtomically(path, text.str());
 }
 
 }  // namespace ipcc

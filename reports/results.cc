@@ -7,6 +7,39 @@
 
 namespace ipcc {
 
+namespace {
+
+void AddRecord(RunResults& run, nlohmann::json rec, const std::string& where) {
+  const std::string kind = rec.value("record", "");
+  if (kind == "header") {
+    const auto format =
+        rec.contains("format") && rec["format"].is_number() ? rec["format"].get<double>() : 0.0;
+    if (rec.contains("format") && !rec["format"].is_number()) {
+      run.problems.push_back(where + ": the header's format is not a number");
+    } else if (format > kResultsFormat) {
+      run.problems.push_back(fmt::format("{}: results format {} is newer than this ipcconform reads ({})",
+                                         where, format, kResultsFormat));
+    }
+    run.header = std::move(rec);
+  } else if (kind == "case") {
+    if (!rec.contains("id") || !rec["id"].is_string() || !rec.contains("outcome") ||
+        !rec["outcome"].is_string()) {
+      run.problems.push_back(where + ": case record without an id or outcome");
+      return;
+    }
+    run.cases.push_back(std::move(rec));
+  } else if (kind == "end") {
+    run.end = std::move(rec);
+  } else if (kind == "gate") {
+    run.gates.push_back(std::move(rec));
+  } else if (kind.empty()) {
+    run.problems.push_back(where + ": record without a \"record\" kind");
+  }
+  // Other kinds are left to the readers that know them.
+}
+
+}  // namespace
+
 RunResults ReadResults(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error(fmt::format("{}: cannot open the results file", path));
@@ -24,26 +57,12 @@ RunResults ReadResults(const std::string& path) {
       run.problems.push_back(where + ": not a valid JSON record (truncated or corrupted line)");
       continue;
     }
-    const std::string kind = rec.value("record", "");
-    if (kind == "header") {
-      int format = rec.value("format", 0);
-      if (format > kResultsFormat) {
-        run.problems.push_back(fmt::format("{}: results format {} is newer than this ipcconform reads ({})",
-                                           where, format, kResultsFormat));
-      }
-      run.header = std::move(rec);
-    } else if (kind == "case") {
-      if (!rec.contains("id") || !rec["id"].is_string() || !rec.contains("outcome") || !rec["outcome"].is_string()) {
-        run.problems.push_back(where + ": case record without an id or outcome");
-        continue;
-      }
-      run.cases.push_back(std::move(rec));
-    } else if (kind == "end") {
-      run.end = std::move(rec);
-    } else if (kind.empty()) {
-      run.problems.push_back(where + ": record without a \"record\" kind");
+    try {
+      AddRecord(run, std::move(rec), where);
+    } catch (const nlohmann::json::exception& e) {
+      // Valid JSON with a field of the wrong type: the line is damaged, the others still count.
+      run.problems.push_back(fmt::format("{}: malformed record ({})", where, e.what()));
     }
-    // Other kinds (for example gate figures) are kept by the readers that know them.
   }
   if (run.header.empty()) run.problems.push_back(path + ": no header record (environment unknown)");
   if (!run.end) run.problems.push_back(path + ": no end record (the run did not finish)");

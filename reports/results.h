@@ -15,10 +15,11 @@ inline constexpr int kResultsFormat = 1;
 
 struct RunResults {
   std::string path;
-  nlohmann::json header;                // empty object when the file had none
-  std::vector<nlohmann::json> cases;    // "record": "case" lines, in file order
-  std::optional<nlohmann::json> end;    // absent for a run that was killed
-  std::vector<std::string> problems;    // "results.jsonl:17: not valid JSON (...)"
+  nlohmann::json header;              // empty object when the file had none
+  std::vector<nlohmann::json> cases;  // "record": "case" lines, in file order
+  std::optional<nlohmann::json> end;  // absent for a run that was killed
+  std::vector<nlohmann::json> gates;  // "record": "gate" lines (throughput gate figures)
+  std::vector<std::string> problems;  // "results.jsonl:17: not valid JSON (...)"
 };
 
 // Throws std::runtime_error only when the file cannot be opened at all.
