@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "harness/coverage.h"
 #include "harness/names.h"
 #include "harness/state.h"
 
@@ -120,6 +121,7 @@ Child Fork(const std::function<void()>& fn) {
     code = kChildHarnessErrorExit;
   }
   fflush(nullptr);
+  FlushCoverage();
   _exit(code);
 }
 

@@ -426,6 +426,11 @@ int Run(const RunOptions& options) {
     throw UsageError("--isolation namespaces: " + isolation.reason);
   }
   int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (isolation.namespaces && !isolation.private_mounts && jobs > 1) {
+    // One case's fresh /proc could appear in another's view: run them one at a time.
+    if (!options.quiet) fmt::print("note: mount propagation cannot be made private here; running one case at a time\n");
+    jobs = 1;
+  }
   if (!isolation.namespaces && jobs > 1) {
     // Without IPC namespaces, objects a case leaves behind are found by comparing snapshots, which
     // only attributes them correctly when one case runs at a time.
@@ -441,6 +446,7 @@ int Run(const RunOptions& options) {
   header["fingerprint"] = Fingerprint();
   header["isolation"] = {{"namespaces", isolation.namespaces},
                          {"user_namespace", isolation.user_namespace},
+                         {"private_mounts", isolation.private_mounts},
                          {"reason", isolation.reason}};
   header["jobs"] = jobs;
   header["temp_dir"] = temp_base;

@@ -24,6 +24,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "harness/coverage.h"
 #include "harness/leaks.h"
 #include "harness/names.h"
 #include "harness/state.h"
@@ -63,12 +64,13 @@ std::string EnterNamespaces(bool user_namespace) {
 }
 
 // In the new namespace's init: private mount propagation, then fresh /proc, /dev/shm, /dev/mqueue.
-std::string PrivateMounts() {
-  // Some sandboxes (gVisor) have no mount propagation at all and refuse the change with EINVAL;
-  // there the new mounts cannot leak out either.
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 && errno != EINVAL) {
-    return fmt::format("making / private: {}", ErrnoName(errno));
-  }
+// `propagation_private` says whether mounts here are really private to the case.
+std::string PrivateMounts(bool* propagation_private = nullptr) {
+  // Some sandboxes (gVisor) refuse the change with EINVAL. There a case's fresh /proc may show up
+  // in another case's view, so the runner runs such cases one at a time.
+  const bool made_private = mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
+  if (!made_private && errno != EINVAL) return fmt::format("making / private: {}", ErrnoName(errno));
+  if (propagation_private != nullptr) *propagation_private = made_private;
   if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
     return fmt::format("mounting /proc for the new PID namespace: {}", ErrnoName(errno));
   }
@@ -289,6 +291,7 @@ bool WaitUntil(pid_t pid, Clock::time_point deadline, int* status) {
       if (r == case_pid) {
         State().case_status.store(status);
         State().case_ended.store(1);
+        FlushCoverage();
         _exit(0);  // the kernel kills whatever the case left in the namespace
       }
       if (r < 0 && errno == ECHILD) _exit(1);
@@ -334,6 +337,7 @@ bool WaitUntil(pid_t pid, Clock::time_point deadline, int* status) {
     if (n <= 0) break;
     off += static_cast<std::size_t>(n);
   }
+  FlushCoverage();
   _exit(0);
 }
 
@@ -354,6 +358,7 @@ IsolationSupport ProbeIsolation(IsolationMode mode) {
     if (init == 0) _exit(PrivateMounts().empty() ? 0 : 11);
     int st = 0;
     waitpid(init, &st, 0);
+    FlushCoverage();
     _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 12);
   }
   int status = 0;
@@ -375,8 +380,12 @@ StartedCase StartCase(const CaseInfo& info, const SuperviseOptions& options) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return {};
   fflush(nullptr);
+  const pid_t runner = getpid();
   pid_t pid = fork();
   if (pid == 0) {
+    // A runner that dies (even by SIGKILL) takes its supervisors along, and they their trees.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != runner) _exit(1);
     close(fds[0]);
     Supervise(info, options, fds[1]);
   }
@@ -439,9 +448,11 @@ void RunCaseProcess(const CaseInfo& info) {
     Record(kMarkError, fmt::format("the case {} ({}) is not known to the test framework", info.id,
                                    info.gtest_name));
     fflush(nullptr);
+    FlushCoverage();
     _exit(3);
   }
   fflush(nullptr);
+  FlushCoverage();
   _exit(rc == 0 ? 0 : 1);
 }
 

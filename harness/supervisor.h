@@ -27,6 +27,7 @@ enum class IsolationMode { automatic, namespaces, process_group };
 struct IsolationSupport {
   bool namespaces = false;     // unshare(IPC|NS|PID) works here
   bool user_namespace = false; // needed (and works) because we are not root
+  bool private_mounts = true;  // mount propagation could be made private (not so under gVisor)
   std::string reason;          // why namespaces are not used, when they are not
 };
 

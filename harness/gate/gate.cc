@@ -28,6 +28,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/coverage.h"
 #include "harness/fingerprint.h"
 #include "harness/names.h"
 
@@ -223,7 +224,10 @@ void ProducePosixMq(World& w) {
   std::uint32_t seen = 0;
   for (;;) {
     c.command.WaitUntil([&] { return c.slice.load() != seen || c.quit.load() != 0; });
-    if (c.quit.load() != 0) _exit(0);
+    if (c.quit.load() != 0) {
+      FlushCoverage();
+      _exit(0);
+    }
     seen = c.slice.load();
     const std::uint64_t cpu0 = ThreadCpuNs();
     const long sw0 = InvoluntarySwitches();
