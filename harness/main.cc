@@ -110,6 +110,10 @@ int main(int argc, char** argv) {
   gate_cmd->add_option("--min-vs-pipe", gate.thresholds.shm_vs_pipe, "shm >= this x pipe")->capture_default_str();
   gate_cmd->add_option("--min-vs-socketpair", gate.thresholds.shm_vs_socket, "shm >= this x socketpair")->capture_default_str();
   gate_cmd->add_option("--min-vs-sysv-msg", gate.thresholds.shm_vs_sysv_msg, "shm >= this x System V messages")->capture_default_str();
+  std::size_t ring_kib = gate.chunk_bytes * gate.ring_chunks / 1024;
+  std::size_t chunk_kib = gate.chunk_bytes / 1024;
+  gate_cmd->add_option("--ring-kib", ring_kib, "Ring size = memcpy working set, KiB")->check(CLI::Range(64, 1 << 20))->capture_default_str();
+  gate_cmd->add_option("--chunk-kib", chunk_kib, "Transfer unit, KiB")->check(CLI::Range(4, 4096))->capture_default_str();
   gate_cmd->add_option("--out,-o", gate_out, "Folder whose results.jsonl gets the gate's record");
   gate_cmd->add_flag("--json", gate_json, "Print the whole record as JSON");
 
@@ -164,6 +168,8 @@ int main(int argc, char** argv) {
     if (*gate_cmd) {
       // Its own IPC namespace where allowed: even a crash leaves no System V object behind.
       unshare(CLONE_NEWIPC);
+      gate.chunk_bytes = chunk_kib * 1024;
+      gate.ring_chunks = std::max<std::size_t>(2, ring_kib / chunk_kib);
       alarm(300);  // a wedged transport must not hang the caller forever
       ipcc::gate::Result r = ipcc::gate::Run(gate);
       if (gate_json) {

@@ -208,22 +208,32 @@ TEST(Runner, ListJsonCarriesTheMetadataAndHidesSelfTests) {
   EXPECT_THAT(hidden.out, HasSubstr("selftest.empty.passes"));
 }
 
-// The conformance run itself: on the machine the project's tests run on (CI: Debian 12, root),
-// every case passes. Anything else is listed with its message.
+// The conformance run itself: on the machine the project's tests run on (CI: Debian 12, root), every
+// case passes, except those that prove a capability or feature absent here (UNSUPPORTED or SKIP, each
+// with its reason: for example root without CAP_SYS_RESOURCE in a container). Those are listed.
 TEST(Conformance, FullRunPassesHere) {
   const std::string dir = FreshDir("full");
   const auto before = ipcc::TakeIpcSnapshot();
   ToolResult r = RunTool({"run", "--out", dir, "-q"});
   Results res = Load(dir);
   std::string problems;
+  int passed = 0;
   for (const auto& [id, rec] : res.cases) {
-    if (rec["outcome"] != "PASS") {
-      problems += id + ": " + rec["outcome"].get<std::string>() + ": " + rec["message"].get<std::string>() + "\n";
+    const std::string o = rec["outcome"];
+    const std::string message = rec["message"];
+    if (o == "PASS") {
+      ++passed;
+    } else if ((o == "UNSUPPORTED" || o == "SKIP") && !message.empty()) {
+      std::cout << "not run here: " << id << ": " << o << ": " << message.substr(0, 200) << "\n";
+    } else {
+      problems += id + ": " + o + ": " + message + "\n";
     }
   }
   EXPECT_EQ(problems, "");
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_GT(res.cases.size(), 0u);
+  EXPECT_GT(passed, 0);
+  // Almost everything must really run here: a machine where most cases cannot run proves little.
+  EXPECT_GE(passed * 100, static_cast<int>(res.cases.size()) * 90) << passed << " of " << res.cases.size() << " passed";
   EXPECT_THAT(ipcc::NewObjects(before, ipcc::TakeIpcSnapshot()), ::testing::IsEmpty());
   std::filesystem::remove_all(dir);
 }
