@@ -34,8 +34,9 @@ class Child {
   pid_t pid() const { return pid_; }
   bool reaped() const { return status_.has_value(); }
 
-  // Waits (bounded) for the child to end and returns its wait status. An expired wait is a harness
-  // error (the child is killed first).
+  // Waits (bounded) for the child to end and returns its wait status. A child still running at the
+  // deadline is killed and the case FAILs there (what it waited for never happened); use TryWait to
+  // decide otherwise.
   int Wait(milliseconds timeout = kDefaultWait);
   // Like Wait, but returns nullopt when the child is still running at the deadline.
   std::optional<int> TryWait(milliseconds timeout);

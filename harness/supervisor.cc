@@ -148,8 +148,8 @@ class StateListener : public ::testing::EmptyTestEventListener {
     std::string where = r.file_name() != nullptr ? fmt::format("{}:{}: ", r.file_name(), r.line_number()) : "";
     std::string msg = r.message();
     if (msg.find("another process of the case tree failed") != std::string::npos) return;  // already logged
-    if ((State().marks.load() & kMarkError) != 0 && msg.find("C++ exception") != std::string::npos) {
-      return;  // a harness error thrown through the body: recorded as ERROR already
+    if ((State().marks.load() & (kMarkError | kMarkFailed)) != 0 && msg.find("C++ exception") != std::string::npos) {
+      return;  // thrown through the body after recording its ERROR or FAIL: already in the log
     }
     if (r.skipped()) {
       if ((State().marks.load() & kMarkUnsupported) == 0) Record(kMarkSkipped, msg);
@@ -355,7 +355,12 @@ IsolationSupport ProbeIsolation(IsolationMode mode) {
     std::string err = EnterNamespaces(want_user);
     if (!err.empty()) _exit(10);
     pid_t init = fork();
-    if (init == 0) _exit(PrivateMounts().empty() ? 0 : 11);
+    if (init == 0) {
+      bool made_private = false;
+      const bool mounted = PrivateMounts(&made_private).empty();
+      FlushCoverage();
+      _exit(!mounted ? 11 : made_private ? 0 : 20);
+    }
     int st = 0;
     waitpid(init, &st, 0);
     FlushCoverage();
@@ -364,9 +369,10 @@ IsolationSupport ProbeIsolation(IsolationMode mode) {
   int status = 0;
   waitpid(pid, &status, 0);
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code == 0) {
+  if (code == 0 || code == 20) {
     support.namespaces = true;
     support.user_namespace = want_user;
+    support.private_mounts = code == 0;
   } else {
     support.reason = code == 10   ? "the system refuses to create IPC/mount/PID namespaces"
                      : code == 11 ? "namespaces were created but private /proc or /dev/shm could not be mounted"
