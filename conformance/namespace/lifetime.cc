@@ -110,6 +110,7 @@ IPC_CASE(namespace, ipc, ns_handle_keeps_namespace_and_objects,
                   "ipc_namespaces(7)"},
          .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot) {
   IPCC_REQUIRE_IPC_NAMESPACES();
+  IPCC_REQUIRE_IPC_NS_LINKS();
   IPCC_REQUIRE_POSIX_MQ();
   Ready ready;
   Child member = Fork([&] {
@@ -207,6 +208,7 @@ IPC_CASE(namespace, ipc, objects_destroyed_when_last_ns_handle_closed,
                   "ipc_namespaces(7)", "inotify(7) IN_UNMOUNT IN_IGNORED"},
          .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot) {
   IPCC_REQUIRE_IPC_NAMESPACES();
+  IPCC_REQUIRE_IPC_NS_LINKS();
   IPCC_REQUIRE_POSIX_MQ();
   const std::string dir = TempPath("mqueue");
   ASSERT_THAT(mkdir(dir.c_str(), 0700), SyscallSucceeds());
@@ -248,6 +250,7 @@ IPC_CASE(namespace, ipc, setns_joins_namespace_and_sees_its_objects,
          .refs = {"setns(2) CLONE_NEWIPC", "namespaces(7) /proc/pid/ns/ipc", "ipc_namespaces(7)"},
          .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot) {
   IPCC_REQUIRE_IPC_NAMESPACES();
+  IPCC_REQUIRE_IPC_NS_LINKS();
   IPCC_REQUIRE_POSIX_MQ();
   Ready ready;
   Child member = Fork([&] {

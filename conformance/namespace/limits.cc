@@ -37,6 +37,7 @@ IPC_CASE(namespace, ipc, limits_independent,
          .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot) {
   IPCC_REQUIRE_IPC_NAMESPACES();
   IPCC_REQUIRE_SYSCTL(kMsgmnb);
+  IPCC_REQUIRE_SYSCTL_WRITABLE(kMsgmnb);
   const long parent_before = ReadSysctl(kMsgmnb);
   const long child_value = Different(parent_before, 12345);
   ExpectCleanExit(RunInChild([&] {
@@ -59,6 +60,8 @@ IPC_CASE(namespace, ipc, mq_limits_independent,
   IPCC_REQUIRE_IPC_NAMESPACES();
   IPCC_REQUIRE_SYSCTL(kMqMsgMax);
   IPCC_REQUIRE_SYSCTL(kMqQueuesMax);
+  IPCC_REQUIRE_SYSCTL_WRITABLE(kMqMsgMax);
+  IPCC_REQUIRE_SYSCTL_WRITABLE(kMqQueuesMax);
   const long msg_max = ReadSysctl(kMqMsgMax);
   const long queues_max = ReadSysctl(kMqQueuesMax);
   const long child_msg_max = Different(msg_max, 7);
@@ -89,6 +92,9 @@ IPC_CASE(namespace, ipc, new_namespace_starts_with_default_limits,
   if (!InOwnNamespaces()) GTEST_SKIP() << "changes the IPC sysctls of its namespace: needs a namespace of its own";
   IPCC_REQUIRE_SYSCTL(kMsgmnb);
   IPCC_REQUIRE_SYSCTL(kMqMsgMax);
+  IPCC_REQUIRE_SYSCTL_WRITABLE(kMsgmnb);
+  IPCC_REQUIRE_SYSCTL_WRITABLE(kMsgmax);
+  IPCC_REQUIRE_SYSCTL_WRITABLE(kMqMsgMax);
   // The case's own namespace gets non-default values first, so inheriting them would show.
   const long saved_msgmnb = ReadSysctl(kMsgmnb);
   const long saved_msgmax = ReadSysctl(kMsgmax);
@@ -122,6 +128,7 @@ IPC_CASE(namespace, ipc, limits_apply_per_namespace,
          .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot) {
   IPCC_REQUIRE_IPC_NAMESPACES();
   IPCC_REQUIRE_SYSCTL(kMsgmnb);
+  IPCC_REQUIRE_SYSCTL_WRITABLE(kMsgmnb);
   const long parent_msgmnb = ReadSysctl(kMsgmnb);
   const long child_msgmnb = Different(parent_msgmnb, 1234);
   ExpectCleanExit(RunInChild([&] {

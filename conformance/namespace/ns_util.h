@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "conformance/sysctl_util.h"
 #include "harness/harness.h"
 
 namespace ipcc::ns {
@@ -55,6 +56,17 @@ inline bool UnshareIpc(int extra = 0) {
   ADD_FAILURE() << "unshare(CLONE_NEWIPC" << (extra != 0 ? " | ..." : "") << ") failed with " << ErrnoName(errno);
   return false;
 }
+
+// Ends the case as UNSUPPORTED when the system has no /proc/<pid>/ns/ipc links (gVisor): namespace
+// handles, and the links that name a namespace, are proven absent. Other failures are harness errors.
+#define IPCC_REQUIRE_IPC_NS_LINKS()                                                                  \
+  do {                                                                                               \
+    char ipcc_ns_buf_[128];                                                                          \
+    if (readlink("/proc/self/ns/ipc", ipcc_ns_buf_, sizeof ipcc_ns_buf_) < 0) {                     \
+      if (errno == ENOENT) IPCC_UNSUPPORTED("/proc/self/ns/ipc does not exist here (ENOENT): no namespace links or handles"); \
+      ::ipcc::ThrowHarnessError("readlink(/proc/self/ns/ipc): " + ::ipcc::ErrnoName(errno));     \
+    }                                                                                                \
+  } while (0)
 
 // The target of /proc/<pid>/ns/ipc ("ipc:[4026531839]"), pid 0 meaning the calling process.
 inline std::string IpcNsLink(pid_t pid = 0) {
@@ -178,5 +190,19 @@ inline int WriteSysctl(const std::string& path, long value) {
   close(fd);
   return err;
 }
+
+// Ends the case as UNSUPPORTED when the system does not let the case set `path` (it writes the
+// current value back, which changes nothing): missing, read-only, or EIO under gVisor.
+#define IPCC_REQUIRE_SYSCTL_WRITABLE(path)                                                           \
+  do {                                                                                               \
+    const long ipcc_cur_ = ::ipcc::ns::ReadSysctl(path);                                             \
+    const int ipcc_err_ = ipcc_cur_ == LONG_MIN ? ENOENT : ::ipcc::ns::WriteSysctl((path), ipcc_cur_); \
+    if (ipcc_err_ != 0 && ::ipcc::SysctlWriteRefused(ipcc_err_)) {                                   \
+      IPCC_UNSUPPORTED(std::string("cannot set ") + (path) + " here: " + ::ipcc::ErrnoName(ipcc_err_)); \
+    }                                                                                                \
+    if (ipcc_err_ != 0) {                                                                            \
+      ::ipcc::ThrowHarnessError(std::string("writing ") + (path) + ": " + ::ipcc::ErrnoName(ipcc_err_)); \
+    }                                                                                                \
+  } while (0)
 
 }  // namespace ipcc::ns

@@ -22,6 +22,7 @@ IPC_CASE(namespace, ipc, unshare_changes_namespace_link,
          .refs = {"namespaces(7) The /proc/[pid]/ns/ directory", "unshare(2) CLONE_NEWIPC"},
          .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot) {
   IPCC_REQUIRE_IPC_NAMESPACES();
+  IPCC_REQUIRE_IPC_NS_LINKS();
   const std::string parent_link = IpcNsLink();
   struct stat parent_st {};
   ASSERT_THAT(stat("/proc/self/ns/ipc", &parent_st), SyscallSucceeds());
@@ -49,6 +50,7 @@ IPC_CASE(namespace, ipc, unshare_without_cap_sys_admin_fails_eperm,
          .refs = {"unshare(2) CLONE_NEWIPC", "unshare(2) EPERM", "namespaces(7)"},
          .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot) {
   IPCC_REQUIRE_IPC_NAMESPACES();
+  IPCC_REQUIRE_IPC_NS_LINKS();
   IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
   const std::string parent_link = IpcNsLink();
   ExpectCleanExit(RunInChild([&] {
@@ -68,6 +70,7 @@ IPC_CASE(namespace, ipc, setns_without_cap_sys_admin_fails_eperm,
          .refs = {"setns(2) Network, IPC, time, and UTS namespaces", "setns(2) EPERM", "namespaces(7)"},
          .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot) {
   IPCC_REQUIRE_IPC_NAMESPACES();
+  IPCC_REQUIRE_IPC_NS_LINKS();
   IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
   Child member = Fork([&] {
     if (!UnshareIpc()) {

@@ -216,6 +216,7 @@ IPC_CASE(namespace, ipc, forked_child_shares_namespace,
          .refs = {"clone(2) CLONE_NEWIPC", "fork(2)", "ipc_namespaces(7)", "namespaces(7) /proc/pid/ns"},
          .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot) {
   IPCC_REQUIRE_IPC_NAMESPACES();
+  IPCC_REQUIRE_IPC_NS_LINKS();
   ExpectCleanExit(RunInChild([&] {
                     if (!UnshareIpc()) return;
                     const int msq = msgget(kMsgKey, IPC_CREAT | IPC_EXCL | 0600);
@@ -259,6 +260,7 @@ IPC_CASE(namespace, ipc, clone_newipc_creates_child_in_new_namespace,
          .refs = {"clone(2) CLONE_NEWIPC", "ipc_namespaces(7)", "namespaces(7) /proc/pid/ns"},
          .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot) {
   IPCC_REQUIRE_IPC_NAMESPACES();
+  IPCC_REQUIRE_IPC_NS_LINKS();
   const int msq = msgget(kMsgKey, IPC_CREAT | IPC_EXCL | 0600);
   ASSERT_THAT(msq, SyscallSucceeds());
   ScopedCleanup rm([&] { msgctl(msq, IPC_RMID, nullptr); });

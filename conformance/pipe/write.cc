@@ -393,15 +393,31 @@ IPC_CASE(pipe, write, full_pipe_blocking_write_blocks_until_drained,
   EXPECT_EQ(c, 'Z') << "the blocked write's byte follows the drained data";
 }
 
+// Leaves room for fewer than PIPE_BUF bytes, but for more than half of them, in a 64 KiB pipe: 15
+// full pages plus 2000 bytes. On Linux (room counted in pages) and on a system counting bytes alike
+// a PIPE_BUF-byte write cannot go in whole, while a part of it could: a write split in two would show.
+// (Reading a few bytes out of a full pipe would not do: Linux would then have no room at all.)
+std::size_t FillLeavingPartialRoom(int fd) {
+  if (fcntl(fd, F_SETPIPE_SZ, 65536) < 0 || fcntl(fd, F_GETPIPE_SZ) != 65536) {
+    ThrowHarnessError("cannot make a 64 KiB pipe for the partial-room set-up: " + ErrnoName(errno));
+  }
+  static_assert(PIPE_BUF == 4096, "the set-up assumes Linux's PIPE_BUF");
+  const std::string pages(15 * 4096, 'F');
+  const std::string tail(2000, 'F');
+  if (write(fd, pages.data(), pages.size()) != static_cast<ssize_t>(pages.size()) ||
+      write(fd, tail.data(), tail.size()) != static_cast<ssize_t>(tail.size())) {
+    ThrowHarnessError("filling the pipe for the partial-room set-up: " + ErrnoName(errno));
+  }
+  return pages.size() + tail.size();
+}
+
 IPC_CASE(pipe, write, blocking_small_write_not_split_while_blocked,
          .title = "a blocking PIPE_BUF-byte write waits for room for all of it instead of writing part",
          .statement = "O_NONBLOCK disabled, n <= PIPE_BUF: All n bytes are written atomically; write(2) may block "
                       "if there is not room for n bytes to be written immediately.",
          .refs = {"pipe(7) PIPE_BUF", "POSIX.1-2017 write() (PIPE_BUF or fewer bytes)"}) {
   Pipe p = MakePipe();
-  const std::size_t filled = FillPipe(p.w.get());
-  // Make a little room (less than PIPE_BUF bytes).
-  ASSERT_EQ(ReadExactly(p.r.get(), 100).size(), 100u);
+  const std::size_t filled = FillLeavingPartialRoom(p.w.get());
   const std::string data = Pattern(PIPE_BUF, 3);
   Child writer = Fork([&] {
     p.r.reset();
@@ -414,9 +430,9 @@ IPC_CASE(pipe, write, blocking_small_write_not_split_while_blocked,
     IPCC_UNSUPPORTED("ioctl(FIONREAD) on a pipe failed with " + ErrnoName(errno) +
                      "; it is needed to see what a blocked writer has transferred");
   }
-  EXPECT_EQ(static_cast<std::size_t>(buffered), filled - 100)
-      << "while blocked, the PIPE_BUF-byte write must not have put part of its data into the 100 free bytes";
-  EXPECT_EQ(ReadExactly(p.r.get(), filled - 100), std::string(filled - 100, 'F'));
+  EXPECT_EQ(static_cast<std::size_t>(buffered), filled)
+      << "while blocked, the PIPE_BUF-byte write must not have put part of its data into the free room";
+  EXPECT_EQ(ReadExactly(p.r.get(), filled), std::string(filled, 'F'));
   ExpectCleanExit(writer.Wait(), "blocked writer");
   const std::string got = ReadExactly(p.r.get(), PIPE_BUF);
   EXPECT_TRUE(got == data) << "the PIPE_BUF-byte write should follow the earlier data as one contiguous block";
@@ -464,17 +480,15 @@ IPC_CASE(pipe, write, nonblock_small_write_without_room_fails_eagain,
                       "set to EAGAIN.",
          .refs = {"pipe(7) PIPE_BUF", "POSIX.1-2017 write() (O_NONBLOCK set, PIPE_BUF or fewer bytes)"}) {
   Pipe p = MakePipe(O_NONBLOCK);
-  const std::size_t filled = FillPipe(p.w.get());
-  // At most 100 bytes of room: less than the PIPE_BUF bytes about to be written.
-  ASSERT_EQ(ReadExactly(p.r.get(), 100).size(), 100u);
+  const std::size_t filled = FillLeavingPartialRoom(p.w.get());
   const std::string data = Pattern(PIPE_BUF, 5);
   EXPECT_THAT(write(p.w.get(), data.data(), data.size()), SyscallFailsWithErrno(EAGAIN))
       << "a nonblocking write of PIPE_BUF bytes is all-or-nothing";
   // Nothing of it was transferred: exactly the fill bytes remain.
   int err = 0;
-  const std::string rest = ReadExactly(p.r.get(), filled, &err);
+  const std::string rest = ReadExactly(p.r.get(), filled + 1, &err);
   EXPECT_EQ(err, EAGAIN) << "draining the pipe should end with EAGAIN";
-  EXPECT_EQ(rest.size(), filled - 100) << "the failed write must not have transferred any bytes";
+  EXPECT_EQ(rest.size(), filled) << "the failed write must not have transferred any bytes";
   EXPECT_EQ(rest.find_first_not_of('F'), std::string::npos) << "only the fill bytes should be in the pipe";
 }
 

@@ -22,6 +22,7 @@
 
 #include <fmt/format.h>
 
+#include "conformance/sysctl_util.h"
 #include "harness/harness.h"
 
 // The system calls glibc may use for msgsnd()/msgrcv(): the dedicated ones, or the multiplexed ipc()
@@ -191,9 +192,9 @@ inline int CreateKeyedQueue(int mode, key_t* key) {
 #define IPCC_SET_MSG_SYSCTL(name, value)                                                            \
   do {                                                                                              \
     const int ipcc_err_ = ::ipcc::sysv_msg::WriteSysctl((name), (value));                          \
-    if (ipcc_err_ == ENOENT || ipcc_err_ == EACCES || ipcc_err_ == EPERM || ipcc_err_ == EROFS) {  \
-      IPCC_UNSUPPORTED(std::string("this system does not let the case set /proc/sys/kernel/") + (name) + \
-                       " in its own IPC namespace: " + ::ipcc::ErrnoName(ipcc_err_));              \
+    if (::ipcc::SysctlWriteRefused(ipcc_err_)) {                                                    \
+      IPCC_UNSUPPORTED(std::string("cannot set /proc/sys/kernel/") + (name) +                        \
+                       " here (in the case's own IPC namespace): " + ::ipcc::ErrnoName(ipcc_err_)); \
     }                                                                                               \
     if (ipcc_err_ != 0) {                                                                           \
       ::ipcc::ThrowHarnessError(std::string("writing /proc/sys/kernel/") + (name) + ": " +        \

@@ -28,7 +28,7 @@ IPC_CASE(sysv_sem, limits, small_semmsl_makes_semget_fail_einval,
   IPCC_NEW_SEM_SET(probe, IPC_PRIVATE, 1, IPC_CREAT | 0600);  // the mechanism is there
   SemLimits l = CurrentLimitsOrThrow();
   l.semmsl = 4;
-  ScopedCleanup restore = WriteProcSem(l);
+  IPCC_WRITE_PROC_SEM(restore, l);
   const int five = semget(IPC_PRIVATE, 5, IPC_CREAT | 0600);
   SemSet five_guard(five);
   EXPECT_THAT(five, SyscallFailsWithErrno(EINVAL)) << "a set of 5 with SEMMSL 4";
@@ -50,7 +50,7 @@ IPC_CASE(sysv_sem, limits, small_semopm_makes_semop_fail_e2big,
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 4, IPC_CREAT | 0600);
   SemLimits l = CurrentLimitsOrThrow();
   l.semopm = 3;
-  ScopedCleanup restore = WriteProcSem(l);
+  IPCC_WRITE_PROC_SEM(restore, l);
   EXPECT_THAT(Semop(set.id(), {Op(0, 1), Op(1, 1), Op(2, 1), Op(3, 1)}), SyscallFailsWithErrno(E2BIG))
       << "4 operations with SEMOPM 3";
   EXPECT_EQ(GetAll(set.id()), (std::vector<int>{0, 0, 0, 0})) << "values after the refused call";
@@ -71,7 +71,7 @@ IPC_CASE(sysv_sem, limits, semmni_reached_fails_enospc,
   IPCC_NEW_SEM_SET(first, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SemLimits l = CurrentLimitsOrThrow();
   l.semmni = 2;
-  ScopedCleanup restore = WriteProcSem(l);
+  IPCC_WRITE_PROC_SEM(restore, l);
   IPCC_NEW_SEM_SET(second, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   const int third = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SemSet third_guard(third);
@@ -97,7 +97,7 @@ IPC_CASE(sysv_sem, limits, semmns_reached_fails_enospc,
   IPCC_NEW_SEM_SET(three, IPC_PRIVATE, 3, IPC_CREAT | 0600);
   SemLimits l = CurrentLimitsOrThrow();
   l.semmns = 5;
-  ScopedCleanup restore = WriteProcSem(l);
+  IPCC_WRITE_PROC_SEM(restore, l);
   const int another_three = semget(IPC_PRIVATE, 3, IPC_CREAT | 0600);
   SemSet another_guard(another_three);
   EXPECT_THAT(another_three, SyscallFailsWithErrno(ENOSPC)) << "3 more semaphores with 3 in use and SEMMNS 5";

@@ -28,6 +28,7 @@
 
 #include <fmt/format.h>
 
+#include "conformance/sysctl_util.h"
 #include "harness/harness.h"
 
 namespace ipcc::sysv_sem {
@@ -169,24 +170,41 @@ inline std::optional<SemLimits> ReadProcSem() {
   return l;
 }
 
-// Writes the four limits (harness error when refused), and restores what was there when the returned
-// guard ends (the case's IPC namespace is private, but the case tidies up anyway).
-inline ScopedCleanup WriteProcSem(const SemLimits& l) {
-  const auto old = ReadProcSem();
-  if (!old) ThrowHarnessError(fmt::format("set-up: cannot read {}", kProcSem));
-  auto write = [](const SemLimits& v) {
-    std::ofstream out(kProcSem);
-    out << fmt::format("{} {} {} {}\n", v.semmsl, v.semmns, v.semopm, v.semmni);
-    out.flush();
-    return static_cast<bool>(out);
-  };
-  if (!write(l)) ThrowHarnessError(fmt::format("set-up: cannot write {}", kProcSem));
+// Writes the four limits; returns 0 or the errno of the failed open/write.
+inline int TryWriteProcSem(const SemLimits& v) {
+  const int fd = open(kProcSem, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  const std::string text = fmt::format("{} {} {} {}\n", v.semmsl, v.semmns, v.semopm, v.semmni);
+  const ssize_t n = write(fd, text.data(), text.size());
+  const int err = n == static_cast<ssize_t>(text.size()) ? 0 : (n < 0 ? errno : EIO);
+  close(fd);
+  return err;
+}
+
+// Writes the four limits and restores what was there when the scope ends (the case's IPC namespace
+// is private, but the case tidies up anyway). A system that does not let the case set the file
+// (missing, read-only, EIO under gVisor) ends the case UNSUPPORTED; anything else is a harness error.
+#define IPCC_WRITE_PROC_SEM(guard, limits)                                                               \
+  const auto ipcc_old_sem_##guard = ::ipcc::sysv_sem::ReadProcSem();                                     \
+  if (!ipcc_old_sem_##guard) ::ipcc::ThrowHarnessError(fmt::format("set-up: cannot read {}", ::ipcc::sysv_sem::kProcSem)); \
+  if (const int ipcc_err_ = ::ipcc::sysv_sem::TryWriteProcSem(limits); ipcc_err_ != 0) {                \
+    if (::ipcc::SysctlWriteRefused(ipcc_err_)) {                                                         \
+      IPCC_UNSUPPORTED(fmt::format("cannot set {} here: {}", ::ipcc::sysv_sem::kProcSem,                \
+                                   ::ipcc::ErrnoName(ipcc_err_)));                                       \
+    }                                                                                                    \
+    ::ipcc::ThrowHarnessError(fmt::format("set-up: writing {}: {}", ::ipcc::sysv_sem::kProcSem,          \
+                                          ::ipcc::ErrnoName(ipcc_err_)));                                \
+  }                                                                                                      \
+  ::ipcc::ScopedCleanup guard([old = *ipcc_old_sem_##guard] { ::ipcc::sysv_sem::TryWriteProcSem(old); }); \
+  ::ipcc::sysv_sem::CheckProcSem(limits)
+
+// A harness error when /proc/sys/kernel/sem does not read back what was written.
+inline void CheckProcSem(const SemLimits& l) {
   const auto now = ReadProcSem();
   if (!now || now->semmsl != l.semmsl || now->semmns != l.semmns || now->semopm != l.semopm ||
       now->semmni != l.semmni) {
     ThrowHarnessError(fmt::format("set-up: {} did not take the values written", kProcSem));
   }
-  return ScopedCleanup([old, write] { write(*old); });
 }
 
 // A MAP_SHARED anonymous mapping holding a T, shared with forked children; unmapped at scope end.

@@ -75,7 +75,17 @@ IPC_CASE(sysv_sem, semop_undo, exit_adjustment_wakes_waiter,
   CheckpointWait(0);
   Child waiter = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -1)}), SyscallSucceeds()); });
   IPCC_ASSERT_BLOCKED(waiter.pid(), SYS_semop, SYS_semtimedop);
-  holder.Kill();
+  holder.Kill();  // killed and reaped: its exit, and so its undo, is complete
+  // Without the undo the unit never comes back: semval stays 0 with the waiter still queued. Then the
+  // waiter would block for ever, so it is killed and the case fails (rather than timing out in Wait).
+  const int val = GetVal(set.id(), 0);
+  const int ncnt = semctl(set.id(), 0, GETNCNT);
+  if (val == 0 && ncnt == 1) {
+    ADD_FAILURE() << "the holder died but its SEM_UNDO adjustment (+1) was not applied: semval is still 0 and "
+                     "the waiter is still waiting (semncnt 1)";
+    waiter.Kill();
+    return;
+  }
   ExpectCleanExit(waiter.Wait(), "waiter released by the dead holder's undo");
   EXPECT_EQ(GetVal(set.id(), 0), 0) << "the waiter took the unit the holder's undo gave back";
 }

@@ -30,6 +30,7 @@
 
 #include <fmt/format.h>
 
+#include "conformance/sysctl_util.h"
 #include "harness/harness.h"
 
 namespace ipcc::shmtest {
@@ -215,15 +216,33 @@ inline std::optional<unsigned long> ReadProcNumber(const std::string& path) {
 }
 
 // Writes a /proc/sys file; returns "" on success, else the error.
-inline std::string WriteProc(const std::string& path, const std::string& text) {
+// Writes `text` to a /proc file; returns 0 or the errno of the failed open/write.
+inline int WriteProcErrno(const std::string& path, const std::string& text) {
   int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return fmt::format("open {}: {}", path, ErrnoName(errno));
+  if (fd < 0) return errno;
   ssize_t n = write(fd, text.data(), text.size());
-  const int err = errno;
+  const int err = n == static_cast<ssize_t>(text.size()) ? 0 : (n < 0 ? errno : EIO);
   close(fd);
-  if (n != static_cast<ssize_t>(text.size())) return fmt::format("write {}: {}", path, ErrnoName(err));
-  return {};
+  return err;
 }
+
+inline std::string WriteProc(const std::string& path, const std::string& text) {
+  const int err = WriteProcErrno(path, text);
+  return err == 0 ? std::string() : fmt::format("write {}: {}", path, ErrnoName(err));
+}
+
+// Sets an IPC sysctl in the case's own namespace. A system that does not let the case set it (missing,
+// read-only, EIO under gVisor) ends the case UNSUPPORTED; any other failure is a harness error.
+#define IPCC_SET_SHM_SYSCTL(path, text, what)                                                          \
+  do {                                                                                                 \
+    const int ipcc_err_ = ::ipcc::shmtest::WriteProcErrno((path), (text));                            \
+    if (ipcc_err_ != 0 && ::ipcc::SysctlWriteRefused(ipcc_err_)) {                                     \
+      IPCC_UNSUPPORTED(fmt::format("cannot set {} here: {}", (path), ::ipcc::ErrnoName(ipcc_err_)));  \
+    }                                                                                                  \
+    if (ipcc_err_ != 0) {                                                                              \
+      ::ipcc::ThrowHarnessError(fmt::format("{}: write {}: {}", (what), (path), ::ipcc::ErrnoName(ipcc_err_))); \
+    }                                                                                                  \
+  } while (0)
 
 // One line of /proc/sysvipc/shm.
 struct ProcShmEntry {

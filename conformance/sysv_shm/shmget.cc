@@ -157,9 +157,7 @@ IPC_CASE(sysv_shm, shmget, size_above_shmmax_einval,
   auto old = ReadProcNumber(path);
   if (!old) IPCC_UNSUPPORTED(path + " is not readable: SHMMAX cannot be set");
   const std::size_t limit = 4 * PageSize();
-  if (std::string err = WriteProc(path, std::to_string(limit)); !err.empty()) {
-    ThrowHarnessError("lowering SHMMAX: " + err);
-  }
+  IPCC_SET_SHM_SYSCTL(path, std::to_string(limit), "lowering SHMMAX");
   ScopedCleanup restore([&] { WriteProc(path, std::to_string(*old)); });
   int r = -1;
   EXPECT_THAT(r = shmget(IPC_PRIVATE, limit + 1, IPC_CREAT | 0600), SyscallFailsWithErrno(EINVAL))
@@ -185,9 +183,7 @@ IPC_CASE(sysv_shm, shmget, shmmni_exhausted_enospc,
   auto entries = ReadProcSysvipcShm();
   if (!entries) IPCC_UNSUPPORTED("/proc/sysvipc/shm is missing: the number of existing segments is unknown");
   const std::size_t existing = entries->size();
-  if (std::string err = WriteProc(path, std::to_string(existing + 1)); !err.empty()) {
-    ThrowHarnessError("lowering SHMMNI: " + err);
-  }
+  IPCC_SET_SHM_SYSCTL(path, std::to_string(existing + 1), "lowering SHMMNI");
   ScopedCleanup restore([&] { WriteProc(path, std::to_string(*old)); });
   int r = -1;
   EXPECT_THAT(r = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0600), SyscallSucceeds())
