@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -149,6 +150,17 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // CLI::Range lets NaN through (every comparison with it is false): refuse non-finite numbers here.
+  for (const auto& [name, value] : std::vector<std::pair<const char*, double>>{
+           {"--timeout", timeout_s}, {"--slice-ms", gate.slice_ms},
+           {"--min-vs-memcpy", gate.thresholds.shm_vs_memcpy}, {"--min-vs-pipe", gate.thresholds.shm_vs_pipe},
+           {"--min-vs-socketpair", gate.thresholds.shm_vs_socket},
+           {"--min-vs-sysv-msg", gate.thresholds.shm_vs_sysv_msg}}) {
+    if (!std::isfinite(value)) {
+      fmt::print(stderr, "ipcconform: {} must be a finite number\n", name);
+      return 2;
+    }
+  }
   try {
     if (*list_cmd) {
       if (auto problems = ipcc::Registry::Validate(); !problems.empty()) {

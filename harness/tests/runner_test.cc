@@ -180,6 +180,8 @@ TEST(Runner, BadArgumentsGiveOneClearLineAndStatusTwo) {
       {{"run", "-f", "selftest.empty.*", "--target", "moon", "--out", FreshDir("bad3")}, "unknown target 'moon'"},
       {{"run", "-f", "selftest.empty.*", "--expect", "/nonexistent/expectations.txt"}, "expectations.txt"},
       {{"frobnicate"}, "frobnicate"},
+      {{"run", "--timeout", "nan"}, "--timeout must be a finite number"},
+      {{"gate", "--min-vs-pipe", "inf"}, "--min-vs-pipe must be a finite number"},
   };
   for (const auto& call : calls) {
     ToolResult r = RunTool(call.args);
