@@ -523,13 +523,7 @@ int Run(const RunOptions& options) {
         close(r.started.record_fd);
         int status = 0;
         waitpid(r.started.supervisor, &status, 0);
-        json rec = json::parse(r.buffer, nullptr, false);
-        if (rec.is_discarded() || !rec.is_object() || !rec.contains("outcome")) {
-          rec = {{"outcome", "ERROR"},
-                 {"message", fmt::format("the case supervisor sent no record ({})", DescribeWaitStatus(status))},
-                 {"isolation", "unknown"},
-                 {"duration_ms", 0.0}};
-        }
+        const json rec = ParseCaseRecord(r.buffer, r.started.supervisor, status);
         const CaseInfo* info = r.info;
         running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
         finish(info, rec);

@@ -419,12 +419,16 @@ nlohmann::json FinishCase(const StartedCase& started) {
   }
   int status = 0;
   if (started.supervisor > 0) waitpid(started.supervisor, &status, 0);
+  return ParseCaseRecord(text, started.supervisor, status);
+}
+
+nlohmann::json ParseCaseRecord(const std::string& text, pid_t supervisor, int wait_status) {
   auto record = json::parse(text, nullptr, false);
   if (record.is_discarded() || !record.is_object() || !record.contains("outcome")) {
     return {{"outcome", "ERROR"},
-            {"message", started.supervisor < 0 ? std::string("could not start the case supervisor")
-                                               : fmt::format("the case supervisor sent no record ({})",
-                                                             DescribeWaitStatus(status))},
+            {"message", supervisor < 0 ? std::string("could not start the case supervisor")
+                                       : fmt::format("the case supervisor sent no record ({})",
+                                                     DescribeWaitStatus(wait_status))},
             {"isolation", "unknown"},
             {"duration_ms", 0.0}};
   }

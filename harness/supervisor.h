@@ -53,6 +53,10 @@ StartedCase StartCase(const CaseInfo& info, const SuperviseOptions& options);
 // ({"outcome", "message", "isolation", "duration_ms", ...}); an ERROR record when it sent none.
 nlohmann::json FinishCase(const StartedCase& started);
 
+// The record a supervisor wrote (`text`), or an ERROR record naming how it ended (`wait_status`)
+// when it sent none. `supervisor` < 0 means it could not be started.
+nlohmann::json ParseCaseRecord(const std::string& text, pid_t supervisor, int wait_status);
+
 // StartCase + FinishCase.
 nlohmann::json RunCaseIsolated(const CaseInfo& info, const SuperviseOptions& options);
 
