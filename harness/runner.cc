@@ -385,7 +385,7 @@ int Run(const RunOptions& options) {
   auto selected = SelectCases(options.filters, options.mechanisms);
   if (target.kind != "native") {
     if (options.resume) throw UsageError("--resume works with --target native only");
-    return RunOnTarget(options, target);
+    return RunOnTarget(options, target, selected);
   }
 
   // --resume: the records already in the out folder stay; only the cases without one run.

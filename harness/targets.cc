@@ -141,9 +141,9 @@ std::vector<std::string> TargetCommand(const TargetSpec& target, const std::vect
   return cmd;
 }
 
-int RunOnTarget(const RunOptions& options, const TargetSpec& target) {
+int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::vector<const CaseInfo*>& selected) {
   const auto started = Clock::now();
-  RunRecorder recorder(options, target.kind, SelectCases(options.filters, options.mechanisms).size());
+  RunRecorder recorder(options, target.kind, selected.size());
 
   std::vector<std::string> inner = {"run", "--target", "native", "--stream", "--no-expect", "-q", "--out",
                                     fmt::format("/tmp/ipcconform-inner-{}", getpid())};
@@ -159,7 +159,7 @@ int RunOnTarget(const RunOptions& options, const TargetSpec& target) {
 
   // A bound on the whole target run: every selected case's timeout run one after another, plus start-up.
   std::chrono::milliseconds budget(120000);
-  for (const CaseInfo* c : SelectCases(options.filters, options.mechanisms)) {
+  for (const CaseInfo* c : selected) {
     budget += options.timeout.value_or(c->meta.timeout) / 4;
   }
 

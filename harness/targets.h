@@ -32,7 +32,7 @@ TargetSpec ParseTarget(const std::string& name);
 std::vector<std::string> TargetCommand(const TargetSpec& target, const std::vector<std::string>& inner_args,
                                        std::string* scratch_file);
 
-// Runs the selection inside the target; same contract as Run().
-int RunOnTarget(const RunOptions& options, const TargetSpec& target);
+// Runs the selection (as Run() selected it) inside the target; same contract as Run().
+int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::vector<const CaseInfo*>& selected);
 
 }  // namespace ipcc
