@@ -141,8 +141,9 @@ struct World {
   mqd_t mq = static_cast<mqd_t>(-1);
   std::size_t mq_size = 0;
   std::string mq_note;
-  std::vector<char> src;   // producer's private source (ring-size) / memcpy source
-  std::vector<char> dst;   // consumer's private destination (one chunk)
+  std::vector<char> src;      // producer's private source (ring-size) / memcpy source
+  std::vector<char> dst;      // consumer's private destination (one chunk)
+  std::vector<char> ref_dst;  // memcpy reference's destination (ring-size, laid out like the ring)
 };
 
 struct MsgBuf {
@@ -263,6 +264,27 @@ struct SliceFigures {
 
 volatile std::uint64_t g_sink;
 
+// The zero-copy consumer's use of a chunk: every byte is loaded where it lies, 128 bytes per step
+// into eight independent 16-byte accumulators (registers on any 64-bit target), so the loads run
+// at the cache's width rather than at one add's latency per word.
+#if defined(__x86_64__)
+__attribute__((target_clones("avx2", "default")))  // 32-byte loads where the CPU has them
+#endif
+std::uint64_t ReadInPlace(const char* p, std::size_t n) {
+  typedef std::uint64_t Lane __attribute__((vector_size(16)));
+  Lane a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {};
+  std::size_t i = 0;
+  for (; i + 8 * sizeof(Lane) <= n; i += 8 * sizeof(Lane)) {
+    Lane v[8];
+    std::memcpy(v, p + i, sizeof v);
+    a0 ^= v[0], a1 ^= v[1], a2 ^= v[2], a3 ^= v[3], a4 ^= v[4], a5 ^= v[5], a6 ^= v[6], a7 ^= v[7];
+  }
+  const Lane a = a0 ^ a1 ^ a2 ^ a3 ^ a4 ^ a5 ^ a6 ^ a7;
+  std::uint64_t sum = a[0] ^ a[1];
+  for (; i < n; ++i) sum += static_cast<unsigned char>(p[i]);
+  return sum;
+}
+
 // Consumes until the deadline; returns bytes consumed in the timed part.
 std::uint64_t ConsumeRing(World& w, RingHeader* hdr, char* data, bool in_place, Clock::time_point deadline,
                           std::uint64_t& next_stamp, std::string& error) {
@@ -279,8 +301,7 @@ std::uint64_t ConsumeRing(World& w, RingHeader* hdr, char* data, bool in_place, 
     }
     ++next_stamp;
     if (in_place) {
-      const auto* words = reinterpret_cast<const std::uint64_t*>(slot);
-      for (std::size_t i = 0; i < w.chunk / 8; ++i) sum += words[i];
+      sum += ReadInPlace(slot, w.chunk);
     } else {
       std::memcpy(w.dst.data(), slot, w.chunk);
     }
@@ -411,15 +432,16 @@ SliceFigures RunSlice(World& w, int mech, double slice_ms, std::uint64_t& stamp_
   const auto t0 = Clock::now();
   std::uint64_t bytes = 0;
   if (mech == kMemcpy) {
-    // The physical reference: one thread copying the ring-sized working set, chunk by chunk, into
-    // the same private destination the ring's consumer copies into.
+    // The physical reference: one thread doing exactly the producer's copy without the sharing: the
+    // ring-size source into a ring-size destination laid out like the ring, chunk by chunk.
     std::size_t i = 0;
     while (Clock::now() < t0 + length) {
-      std::memcpy(w.dst.data(), w.src.data() + (i % w.ring_chunks) * w.chunk, w.chunk);
+      const std::size_t slot = (i % w.ring_chunks) * w.chunk;
+      std::memcpy(w.ref_dst.data() + slot, w.src.data() + slot, w.chunk);
       ++i;
       bytes += w.chunk;
     }
-    g_sink = static_cast<unsigned char>(w.dst[7]);
+    g_sink = static_cast<unsigned char>(w.ref_dst[7]);
   } else {
     RingHeader* hdr = mech == kShmSysv ? w.sysv_hdr : w.anon_hdr;
     char* data = mech == kShmSysv ? w.sysv_data : w.anon_data;
@@ -499,6 +521,7 @@ std::string BuildWorld(World& w, const Options& o) {
   w.src.assign(w.ring_bytes, 0);
   for (std::size_t i = 0; i < w.src.size(); ++i) w.src[i] = static_cast<char>(i * 131 + 7);
   w.dst.assign(w.chunk, 0);
+  w.ref_dst.assign(w.ring_bytes, 0);
 
   void* ctl = mmap(nullptr, sizeof(Control), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (ctl == MAP_FAILED) return "mmap of the control page: " + ErrnoName(errno);
