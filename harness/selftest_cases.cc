@@ -87,4 +87,22 @@ IPC_CASE(selftest, isolation, reports_namespaces, .title = "the case sees its ow
   EXPECT_EQ(access("/dev/shm/ipcconform-selftest-leak", F_OK), -1) << "private /dev/shm sees a host file";
 }
 
+// Fails on every second run when IPCCONFORM_SELFTEST_FLIP_FILE names a counter file (each run appends
+// one byte to it), passes otherwise: the soak test's unstable case.
+IPC_CASE(selftest, soak, alternates_with_counter_file, .title = "a case whose outcome alternates between runs",
+         .statement = "A case whose outcome differs between runs is reported by `ipcconform soak` as changed.",
+         .refs = {"ipcconform harness"}, .cls = Conformance::implementation_defined, .hidden = true) {
+  const char* path = getenv("IPCCONFORM_SELFTEST_FLIP_FILE");
+  if (path == nullptr) return;
+  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "x", 1), 1);
+  struct stat st {};
+  ASSERT_EQ(fstat(fd, &st), 0);
+  close(fd);
+  EXPECT_EQ(st.st_size % 2, 1) << "run number " << st.st_size << " of this case fails, as it is meant to";
+}
+
+
 }  // namespace
+

@@ -10,6 +10,8 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <mutex>
 #include <thread>
 
@@ -60,6 +62,17 @@ std::string ShellQuote(const std::string& s) {
   }
   return out + "'";
 }
+
+// Removes the uml init script (or any scratch file a target command needed) however the run ends.
+struct ScratchFile {
+  std::string path;
+  explicit ScratchFile(std::string p) : path(std::move(p)) {}
+  ScratchFile(const ScratchFile&) = delete;
+  ScratchFile& operator=(const ScratchFile&) = delete;
+  ~ScratchFile() {
+    if (!path.empty()) unlink(path.c_str());
+  }
+};
 
 }  // namespace
 
@@ -141,28 +154,8 @@ std::vector<std::string> TargetCommand(const TargetSpec& target, const std::vect
   return cmd;
 }
 
-int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::vector<const CaseInfo*>& selected) {
-  const auto started = Clock::now();
-  RunRecorder recorder(options, target.kind, selected.size());
-
-  std::vector<std::string> inner = {"run", "--target", "native", "--stream", "--no-expect", "-q", "--out",
-                                    fmt::format("/tmp/ipcconform-inner-{}", getpid())};
-  for (const auto& f : options.filters) inner.insert(inner.end(), {"-f", f});
-  for (const auto& m : options.mechanisms) inner.insert(inner.end(), {"-m", m});
-  if (options.jobs > 0) inner.insert(inner.end(), {"--jobs", std::to_string(options.jobs)});
-  if (options.timeout) inner.insert(inner.end(), {"--timeout", fmt::format("{:.3f}", options.timeout->count() / 1000.0)});
-  if (options.isolation == IsolationMode::process_group) inner.insert(inner.end(), {"--isolation", "process-group"});
-  if (options.isolation == IsolationMode::namespaces) inner.insert(inner.end(), {"--isolation", "namespaces"});
-
-  std::string scratch;
-  std::vector<std::string> cmd = TargetCommand(target, inner, &scratch);
-
-  // A bound on the whole target run: every selected case's timeout run one after another, plus start-up.
-  std::chrono::milliseconds budget(120000);
-  for (const CaseInfo* c : selected) {
-    budget += options.timeout.value_or(c->meta.timeout) / 4;
-  }
-
+TargetProcess RunTargetCommand(const TargetSpec& target, const std::vector<std::string>& cmd,
+                               std::chrono::milliseconds budget, const std::function<void(const json&)>& on_record) {
   char err_path[] = "/tmp/ipcconform-target-stderr-XXXXXX";
   int err_fd = mkstemp(err_path);
   if (err_fd >= 0) close(err_fd);
@@ -180,25 +173,24 @@ int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::
                  bp::std_out > out, bp::std_err > std::string(err_path), bp::std_in < bp::null, group, ec);
   if (ec) {
     unlink(err_path);
-    if (!scratch.empty()) unlink(scratch.c_str());
     throw UsageError(fmt::format("target {} could not start: {}", target.name, ec.message()));
   }
 
   // The watchdog ends the target when the budget runs out or the user interrupts.
+  TargetProcess result;
   std::mutex mu;
   std::condition_variable cv;
   bool finished = false;
-  std::string killed_why;
   std::thread watchdog([&] {
     std::unique_lock lock(mu);
     const auto deadline = Clock::now() + budget;
     while (!finished) {
       if (g_target_interrupted.load() != 0) {
-        killed_why = "interrupted";
+        result.killed_why = "interrupted";
       } else if (Clock::now() >= deadline) {
-        killed_why = fmt::format("the target ran longer than its budget of {} s", budget.count() / 1000);
+        result.killed_why = fmt::format("the target ran longer than its budget of {} s", budget.count() / 1000);
       }
-      if (!killed_why.empty()) {
+      if (!result.killed_why.empty()) {
         std::error_code ignored;
         group.terminate(ignored);
         return;
@@ -207,8 +199,6 @@ int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::
     }
   });
 
-  bool have_header = false;
-  std::optional<json> inner_end;
   std::deque<std::string> other_lines;
   std::string line;
   while (std::getline(out, line)) {
@@ -224,6 +214,56 @@ int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::
       other_lines.push_back("(unreadable record) " + line);
       continue;
     }
+    on_record(rec);
+  }
+  proc.wait(ec);
+  result.exit_status = proc.exit_code();
+  {
+    std::lock_guard lock(mu);
+    finished = true;
+  }
+  cv.notify_all();
+  watchdog.join();
+  result.interrupted_by = g_target_interrupted.load();
+  result.stderr_tail = ReadSmallFile(err_path);
+  unlink(err_path);
+  if (result.stderr_tail.size() > 3000) result.stderr_tail = "..." + result.stderr_tail.substr(result.stderr_tail.size() - 3000);
+  for (const auto& l : other_lines) result.console += l + "\n";
+  return result;
+}
+
+std::string TargetProcess::Describe(const std::string& what) const {
+  return fmt::format("{} (exit status {}{}){}{}{}", what, exit_status, killed_why.empty() ? "" : "; " + killed_why,
+                     stderr_tail.empty() ? "" : "\n--- its standard error:\n" + stderr_tail,
+                     console.empty() ? "" : "\n--- its other output:\n", console);
+}
+
+int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::vector<const CaseInfo*>& selected) {
+  const auto started = Clock::now();
+  RunRecorder recorder(options, target.kind, selected.size());
+
+  std::vector<std::string> inner = {"run", "--target", "native", "--stream", "--no-expect", "-q", "--out",
+                                    fmt::format("/tmp/ipcconform-inner-{}", getpid())};
+  for (const auto& f : options.filters) inner.insert(inner.end(), {"-f", f});
+  for (const auto& m : options.mechanisms) inner.insert(inner.end(), {"-m", m});
+  if (options.jobs > 0) inner.insert(inner.end(), {"--jobs", std::to_string(options.jobs)});
+  if (options.timeout) inner.insert(inner.end(), {"--timeout", fmt::format("{:.3f}", options.timeout->count() / 1000.0)});
+  if (options.isolation == IsolationMode::process_group) inner.insert(inner.end(), {"--isolation", "process-group"});
+  if (options.isolation == IsolationMode::namespaces) inner.insert(inner.end(), {"--isolation", "namespaces"});
+
+  std::string scratch;
+  std::vector<std::string> cmd = TargetCommand(target, inner, &scratch);
+  ScratchFile scratch_guard{scratch};
+
+  // A bound on the whole target run: every selected case's timeout run one after another, plus start-up.
+  std::chrono::milliseconds budget(120000);
+  for (const CaseInfo* c : selected) {
+    budget += options.timeout.value_or(c->meta.timeout) / 4;
+  }
+
+  bool have_header = false;
+  std::optional<json> inner_end;
+  TargetProcess proc = RunTargetCommand(target, cmd, budget, [&](const json& rec) {
     const std::string kind = rec.value("record", "");
     if (kind == "header") {
       json header = HeaderBase(options, recorder.expectation_file());
@@ -244,46 +284,54 @@ int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::
     } else if (have_header) {
       recorder.WriteOther(rec);
     }
-  }
-  proc.wait(ec);
-  const int exit_code = proc.exit_code();
-  {
-    std::lock_guard lock(mu);
-    finished = true;
-  }
-  cv.notify_all();
-  watchdog.join();
-  if (!scratch.empty()) unlink(scratch.c_str());
-  std::string err_tail = ReadSmallFile(err_path);
-  unlink(err_path);
-  if (err_tail.size() > 3000) err_tail = "..." + err_tail.substr(err_tail.size() - 3000);
-  std::string console;
-  for (const auto& l : other_lines) console += l + "\n";
+  });
 
   if (!have_header) {
     // Nothing came out: no report that could pass for a complete one.
+    std::error_code ec;
     std::filesystem::remove(recorder.results_path(), ec);
-    fmt::print(stderr, "ipcconform: target {} could not start ipcconform (exit status {}{}){}{}{}\n", target.name,
-               exit_code, killed_why.empty() ? "" : "; " + killed_why,
-               err_tail.empty() ? "" : "\n--- its standard error:\n" + err_tail,
-               console.empty() ? "" : "\n--- its other output:\n", console);
+    fmt::print(stderr, "ipcconform: {}\n",
+               proc.Describe(fmt::format("target {} could not start ipcconform", target.name)));
     return 2;
   }
   const double wall_s = std::chrono::duration<double>(Clock::now() - started).count();
-  json extra = {{"target_exit_status", exit_code}};
+  json extra = {{"target_exit_status", proc.exit_status}};
   bool died = !inner_end.has_value();
   if (died) {
     extra["target_error"] = fmt::format("the target ended before the run finished{} (exit status {}){}",
-                                        killed_why.empty() ? "" : ": " + killed_why, exit_code,
-                                        err_tail.empty() ? "" : "; standard error: " + err_tail);
+                                        proc.killed_why.empty() ? "" : ": " + proc.killed_why, proc.exit_status,
+                                        proc.stderr_tail.empty() ? "" : "; standard error: " + proc.stderr_tail);
     fmt::print(stderr, "ipcconform: {}\n", extra["target_error"].get<std::string>());
   } else {
     extra["not_run"] = inner_end->value("not_run", 0);
   }
   const std::size_t not_run = died ? 0 : inner_end->value("not_run", 0);
-  int rc = recorder.Finish(died || g_target_interrupted.load() != 0, g_target_interrupted.load(), not_run, wall_s, extra);
+  int rc = recorder.Finish(died || proc.interrupted_by != 0, proc.interrupted_by, not_run, wall_s, extra);
   if (died && rc == 0) rc = 1;
   return rc;
+}
+
+std::optional<json> RunGateOnTarget(const TargetSpec& target, const std::vector<std::string>& gate_args,
+                                    std::string* error) {
+  std::vector<std::string> inner = {"gate", "--stream"};
+  inner.insert(inner.end(), gate_args.begin(), gate_args.end());
+  std::string scratch;
+  std::vector<std::string> cmd = TargetCommand(target, inner, &scratch);
+  ScratchFile scratch_guard{scratch};
+  std::optional<json> gate_record;
+  // The gate bounds itself (alarm of 300 s inside); start-up of the target comes on top.
+  TargetProcess proc = RunTargetCommand(target, cmd, std::chrono::milliseconds(420000), [&](const json& rec) {
+    if (rec.value("record", "") == "gate") gate_record = rec;
+  });
+  if (!gate_record) {
+    *error = proc.Describe(fmt::format("target {} gave no gate record", target.name));
+    return std::nullopt;
+  }
+  (*gate_record)["target"] = target.name;
+  (*gate_record)["target_kind"] = target.kind;
+  (*gate_record)["target_command"] = cmd;
+  (*gate_record)["host_fingerprint"] = Fingerprint();
+  return gate_record;
 }
 
 }  // namespace ipcc

@@ -8,8 +8,13 @@
 // written inside are invisible outside.
 #pragma once
 
+#include <chrono>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "harness/runner.h"
 
@@ -32,7 +37,30 @@ TargetSpec ParseTarget(const std::string& name);
 std::vector<std::string> TargetCommand(const TargetSpec& target, const std::vector<std::string>& inner_args,
                                        std::string* scratch_file);
 
+// How a target's command ended.
+struct TargetProcess {
+  int exit_status = -1;
+  int interrupted_by = 0;   // SIGINT/SIGTERM received by this process while the target ran
+  std::string killed_why;   // why the target was ended early ("" when it ended by itself)
+  std::string stderr_tail;  // the end of its standard error
+  std::string console;      // its last lines of output that were not records
+  // "WHAT (exit status N; why)" followed by the standard error and other output, for an error message.
+  std::string Describe(const std::string& what) const;
+};
+
+// Runs `cmd` (from TargetCommand) with its standard output read line by line; every line holding
+// kStreamMarker goes to on_record as a JSON object. The whole process group is ended when the budget
+// runs out or SIGINT/SIGTERM arrives. Throws UsageError when the command cannot start.
+TargetProcess RunTargetCommand(const TargetSpec& target, const std::vector<std::string>& cmd,
+                               std::chrono::milliseconds budget,
+                               const std::function<void(const nlohmann::json&)>& on_record);
+
 // Runs the selection (as Run() selected it) inside the target; same contract as Run().
 int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::vector<const CaseInfo*>& selected);
+
+// Runs `ipcconform gate --stream GATE_ARGS` inside the target and returns its gate record, with the
+// target's name added; nullopt with *error saying what happened when no record came out.
+std::optional<nlohmann::json> RunGateOnTarget(const TargetSpec& target, const std::vector<std::string>& gate_args,
+                                              std::string* error);
 
 }  // namespace ipcc

@@ -15,86 +15,14 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/leaks.h"
+#include "harness/tests/tool_util.h"
 
 namespace {
 
 namespace bp = boost::process;
 using ::testing::HasSubstr;
 using nlohmann::json;
-
-struct ToolResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Every process a tool run starts carries this in its environment, so leftovers are found exactly.
-const std::string kTag = "IPCCONFORM_TEST_TAG=" + std::to_string(getpid());
-
-ToolResult RunTool(const std::vector<std::string>& args) {
-  bp::ipstream out;
-  bp::ipstream err;
-  auto env = boost::this_process::environment();
-  env["IPCCONFORM_TEST_TAG"] = std::to_string(getpid());
-  bp::child c(std::string(IPCC_BIN_DIR) + "/ipcconform", bp::args = args, bp::std_out > out, bp::std_err > err, env);
-  ToolResult r;
-  std::string line;
-  // Read stderr after stdout; the outputs here are small enough not to fill a pipe.
-  while (std::getline(out, line)) r.out += line + "\n";
-  while (std::getline(err, line)) r.err += line + "\n";
-  c.wait();
-  r.exit_code = c.exit_code();
-  return r;
-}
-
-struct Results {
-  json header;
-  std::map<std::string, json> cases;
-  json end;
-};
-
-Results Load(const std::string& dir) {
-  Results r;
-  std::ifstream in(dir + "/results.jsonl");
-  std::string line;
-  while (std::getline(in, line)) {
-    json rec = json::parse(line);
-    if (rec["record"] == "header") r.header = rec;
-    if (rec["record"] == "case") r.cases[rec["id"]] = rec;
-    if (rec["record"] == "end") r.end = rec;
-  }
-  return r;
-}
-
-std::string FreshDir(const std::string& name) {
-  std::string dir = ::testing::TempDir() + "ipcconform-runner-test-" + name + "-" + std::to_string(getpid());
-  std::filesystem::remove_all(dir);
-  return dir;
-}
-
-// Processes started by this test's tool runs that are still there.
-int StrayProcesses() {
-  int count = 0;
-  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
-    std::string name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos || std::stoi(name) == getpid()) continue;
-    std::ifstream in(e.path() / "environ");
-    std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (env.find(kTag + '\0') != std::string::npos || (env.size() >= kTag.size() && env.rfind(kTag) == env.size() - kTag.size())) {
-      ++count;
-    }
-  }
-  return count;
-}
-
-// Stray processes die asynchronously (parent-death signals): allow them a bounded moment.
-int StrayProcessesAfterSettling() {
-  for (int i = 0; i < 200; ++i) {
-    if (StrayProcesses() == 0) return 0;
-    usleep(10000);
-  }
-  return StrayProcesses();
-}
+using namespace ipcc::testutil;
 
 class RunnerSelfTest : public ::testing::TestWithParam<std::string> {};
 
@@ -180,8 +108,13 @@ TEST(Runner, BadArgumentsGiveOneClearLineAndStatusTwo) {
       {{"run", "-f", "selftest.empty.*", "--target", "moon", "--out", FreshDir("bad3")}, "unknown target 'moon'"},
       {{"run", "-f", "selftest.empty.*", "--expect", "/nonexistent/expectations.txt"}, "expectations.txt"},
       {{"frobnicate"}, "frobnicate"},
-      {{"run", "--timeout", "nan"}, "--timeout must be a finite number"},
-      {{"gate", "--min-vs-pipe", "inf"}, "--min-vs-pipe must be a finite number"},
+      {{"run", "--timeout", "nan"}, "--timeout: nan is not a finite number"},
+      {{"gate", "--min-vs-pipe", "inf"}, "--min-vs-pipe: inf is not a finite number"},
+      {{"gate", "--target", "moon"}, "unknown target 'moon'"},
+      {{"gate", "--target", "chroot:/nonexistent", "--rounds", "3"}, "make-chroot.sh"},
+      {{"soak", "--runs", "1"}, "--runs"},
+      {{"soak", "-f", "nothing.matches.*", "--out", FreshDir("bad4")}, "matches no case"},
+      {{"soak", "--load-args", "--cpu 1", "--load", "-f", "selftest.empty.*", "--out", "/proc/version/sub"}, "cannot write"},
   };
   for (const auto& call : calls) {
     ToolResult r = RunTool(call.args);
