@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, whatever the build, the tests or the targets need and is missing.
 # Usage: ci/deps.sh [build|targets|all]   (default: build)
+# build: what the build and the project's tests need (the tests run a bwrap target and a soak under
+# stress-ng); targets: the tools of every target (tests of runsc and uml run when they are installed).
 set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ git pkg-config libgtest-dev libgmock-dev googletest
             libboost-dev libboost-filesystem-dev nlohmann-json3-dev libcli11-dev libfmt-dev
-            libbenchmark-dev lcov chromium python3 python3-yaml)
+            libbenchmark-dev lcov chromium python3 python3-yaml bubblewrap stress-ng)
 target_pkgs=(runsc user-mode-linux bubblewrap debootstrap stress-ng)
 
 want=("${build_pkgs[@]}")
