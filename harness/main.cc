@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 
@@ -119,6 +120,10 @@ int Gate(ipcc::Cli& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A case state a caller left in the environment (a test program, a case that runs this tool) is
+  // not this run's: every case gets its own. Inside a sandbox the descriptor number may even name
+  // another file.
+  unsetenv("IPCCONFORM_STATE_FD");
   ipcc::Cli c;
   ipcc::BuildCli(c, std::string(IPCC_VERSION) + " (" + IPCC_GIT_COMMIT + ")");
   if (int status = ipcc::ParseCli(c, argc, argv, std::cout, std::cerr); status >= 0) return status;

@@ -13,6 +13,7 @@
 #include <ctime>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -166,10 +167,39 @@ std::string UnmetNeeds(const CaseInfo& c, const IsolationSupport& isolation) {
   return {};
 }
 
+// Before --resume continues a run that was killed: the killed runner must really be gone, and what it
+// could not clean up (processes of its cases, its temporary folder) is removed now and said.
+void CleanUpAfterKilledRun(const std::string& results_path, bool quiet) {
+  std::ifstream in(results_path);
+  std::string line;
+  while (std::getline(in, line)) {
+    json rec = json::parse(line, nullptr, false);
+    if (!rec.is_object()) continue;
+    const std::string kind = rec.value("record", "");
+    if (kind != "header" && kind != "resume") continue;
+    const std::string run_id = rec.value("run_id", "");
+    const std::string temp_dir = rec.value("temp_dir", "");
+    if (run_id.empty()) continue;
+    const pid_t runner = static_cast<pid_t>(std::strtol(run_id.c_str(), nullptr, 10));
+    if (runner > 0 && runner != getpid() && kill(runner, 0) == 0 &&
+        ReadSmallFile("/proc/" + std::to_string(runner) + "/cmdline").find("ipcconform") != std::string::npos) {
+      throw UsageError(fmt::format("--resume: the run that writes {} is still going (process {})", results_path, runner));
+    }
+    std::vector<std::string> left = FindRunLeaks(run_id, temp_dir);  // ends the processes it finds
+    if (temp_dir.rfind("/tmp/ipcconform-run-", 0) == 0) {
+      std::error_code ec;
+      std::filesystem::remove_all(temp_dir, ec);
+    }
+    if (!quiet) {
+      for (const auto& what : left) fmt::print("resume: cleaned up after the killed run: {}\n", what);
+    }
+  }
+}
+
 }  // namespace
 
-std::string DefaultExpectationFile(const std::string& target_kind) {
-  std::string path = std::string(IPCC_SOURCE_DIR) + "/fixtures/expectations/" + target_kind + ".txt";
+std::string DefaultExpectationFile(const std::string& name) {
+  std::string path = std::string(IPCC_SOURCE_DIR) + "/fixtures/expectations/" + name + ".txt";
   return access(path.c_str(), R_OK) == 0 ? path : std::string();
 }
 
@@ -268,11 +298,11 @@ struct RunRecorder::Impl {
   Progress progress;
 };
 
-RunRecorder::RunRecorder(const RunOptions& options, const std::string& target_kind, std::size_t total,
+RunRecorder::RunRecorder(const RunOptions& options, const std::string& expectation_name, std::size_t total,
                          const std::vector<json>* previous) {
   std::vector<Expectation> expectations;
   expect_path_ = options.no_expect ? std::string() : options.expect;
-  if (expect_path_.empty() && !options.no_expect) expect_path_ = DefaultExpectationFile(target_kind);
+  if (expect_path_.empty() && !options.no_expect) expect_path_ = DefaultExpectationFile(expectation_name);
   if (!expect_path_.empty()) {
     try {
       expectations = LoadExpectations(expect_path_);
@@ -370,7 +400,7 @@ int RunRecorder::Finish(bool interrupted, int signal_number, std::size_t not_run
     fmt::print(stderr, "ipcconform: writing reports: {}\n", report_error);
     return 1;
   }
-  if (interrupted) return 128 + signal_number;
+  if (interrupted && signal_number > 0) return 128 + signal_number;
   if (m.failing_verdicts > 0 || m.counts["ERROR"] > 0) return 1;
   if (m.options.strict && !stale.empty()) return 1;
   return 0;
@@ -397,6 +427,7 @@ int Run(const RunOptions& options) {
     for (const auto& p : before.problems) {
       if (p.find("no end record") == std::string::npos) fmt::print(stderr, "ipcconform: --resume: {}\n", p);
     }
+    CleanUpAfterKilledRun(path, options.quiet);
     std::set<std::string> done;
     for (const auto& rec : before.cases) {
       done.insert(rec["id"].get<std::string>());
@@ -408,6 +439,11 @@ int Run(const RunOptions& options) {
     }
   }
 
+  // Refused before the out folder is touched: a run that cannot start keeps the previous results.
+  IsolationSupport isolation = ProbeIsolation(options.isolation);
+  if (options.isolation == IsolationMode::namespaces && !isolation.namespaces) {
+    throw UsageError("--isolation namespaces: " + isolation.reason);
+  }
   RunRecorder recorder(options, target.kind, selected.size(), options.resume ? &previous : nullptr);
   // Every process of this run carries the run id, so the leak check finds exactly ours.
   const std::string run_id = fmt::format("{}-{}", getpid(), std::time(nullptr));
@@ -420,10 +456,6 @@ int Run(const RunOptions& options) {
     } catch (const HarnessError&) {
       // Cases that need the fixture program report the problem themselves.
     }
-  }
-  IsolationSupport isolation = ProbeIsolation(options.isolation);
-  if (options.isolation == IsolationMode::namespaces && !isolation.namespaces) {
-    throw UsageError("--isolation namespaces: " + isolation.reason);
   }
   int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (isolation.namespaces && !isolation.private_mounts && jobs > 1) {

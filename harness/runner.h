@@ -50,8 +50,10 @@ std::vector<std::string> FindRunLeaks(const std::string& run_id, const std::stri
 // True for the outcomes that make a run fail when nothing is expected of the target.
 bool IsBadOutcome(const std::string& outcome);
 
-// The expectation file used when none is named: fixtures/expectations/<kind>.txt, if it exists.
-std::string DefaultExpectationFile(const std::string& target_kind);
+// The expectation file used when none is named: fixtures/expectations/<name>.txt, if it exists. The
+// name is the target's kind, and chroot-<folder name> for chroot:DIR (chroot:/srv/bullseye reads
+// chroot-bullseye.txt).
+std::string DefaultExpectationFile(const std::string& name);
 
 // Everything a run writes: results.jsonl (streamed, a line per record as it comes), verdicts against
 // the expectations, progress, the end record, JUnit and the summary. Native runs and target runs
@@ -60,7 +62,8 @@ class RunRecorder {
  public:
   // Loads the expectations and opens the out folder; throws UsageError for either problem. With
   // `previous` (a resumed run) the file is appended to and those records count in the totals.
-  RunRecorder(const RunOptions& options, const std::string& target_kind, std::size_t total,
+  // `expectation_name` picks the default expectation file: fixtures/expectations/<name>.txt.
+  RunRecorder(const RunOptions& options, const std::string& expectation_name, std::size_t total,
               const std::vector<nlohmann::json>* previous = nullptr);
   ~RunRecorder();
   RunRecorder(const RunRecorder&) = delete;

@@ -76,6 +76,13 @@ struct ScratchFile {
 
 }  // namespace
 
+std::string ExpectationName(const TargetSpec& target) {
+  if (target.kind != "chroot") return target.kind;
+  std::filesystem::path dir = std::filesystem::path(target.arg).lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();  // "DIR/"
+  return "chroot-" + dir.filename().string();
+}
+
 TargetSpec ParseTarget(const std::string& name) {
   TargetSpec t;
   t.name = name;
@@ -191,8 +198,13 @@ TargetProcess RunTargetCommand(const TargetSpec& target, const std::vector<std::
         result.killed_why = fmt::format("the target ran longer than its budget of {} s", budget.count() / 1000);
       }
       if (!result.killed_why.empty()) {
-        std::error_code ignored;
-        group.terminate(ignored);
+        // SIGTERM first: a runner inside ends its cases and removes its temporary folder; whatever
+        // is still there after the grace period is killed.
+        kill(-group.native_handle(), SIGTERM);
+        if (!cv.wait_for(lock, std::chrono::seconds(5), [&] { return finished; })) {
+          std::error_code ignored;
+          group.terminate(ignored);
+        }
         return;
       }
       cv.wait_for(lock, std::chrono::milliseconds(100));
@@ -240,10 +252,8 @@ std::string TargetProcess::Describe(const std::string& what) const {
 
 int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::vector<const CaseInfo*>& selected) {
   const auto started = Clock::now();
-  RunRecorder recorder(options, target.kind, selected.size());
-
-  std::vector<std::string> inner = {"run", "--target", "native", "--stream", "--no-expect", "-q", "--out",
-                                    fmt::format("/tmp/ipcconform-inner-{}", getpid())};
+  const std::string inner_out = fmt::format("/tmp/ipcconform-inner-{}", getpid());
+  std::vector<std::string> inner = {"run", "--target", "native", "--stream", "--no-expect", "-q", "--out", inner_out};
   for (const auto& f : options.filters) inner.insert(inner.end(), {"-f", f});
   for (const auto& m : options.mechanisms) inner.insert(inner.end(), {"-m", m});
   if (options.jobs > 0) inner.insert(inner.end(), {"--jobs", std::to_string(options.jobs)});
@@ -252,8 +262,10 @@ int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::
   if (options.isolation == IsolationMode::namespaces) inner.insert(inner.end(), {"--isolation", "namespaces"});
 
   std::string scratch;
-  std::vector<std::string> cmd = TargetCommand(target, inner, &scratch);
+  std::vector<std::string> cmd = TargetCommand(target, inner, &scratch);  // refuses a missing tool
   ScratchFile scratch_guard{scratch};
+  // Only now the out folder is opened: a target that cannot be used keeps the previous results.
+  RunRecorder recorder(options, ExpectationName(target), selected.size());
 
   // A bound on the whole target run: every selected case's timeout run one after another, plus start-up.
   std::chrono::milliseconds budget(120000);
@@ -262,6 +274,7 @@ int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::
   }
 
   bool have_header = false;
+  std::size_t recorded = 0;
   std::optional<json> inner_end;
   TargetProcess proc = RunTargetCommand(target, cmd, budget, [&](const json& rec) {
     const std::string kind = rec.value("record", "");
@@ -279,12 +292,16 @@ int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::
       have_header = true;
     } else if (kind == "case" && have_header) {
       recorder.AddCase(rec, 0);
+      ++recorded;
     } else if (kind == "end") {
       inner_end = rec;
     } else if (have_header) {
       recorder.WriteOther(rec);
     }
   });
+  // A target that shares the host's /tmp (wrap:) leaves the inner runner's folder there.
+  std::error_code ignored;
+  std::filesystem::remove_all(inner_out, ignored);
 
   if (!have_header) {
     // Nothing came out: no report that could pass for a complete one.
@@ -303,9 +320,9 @@ int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::
                                         proc.stderr_tail.empty() ? "" : "; standard error: " + proc.stderr_tail);
     fmt::print(stderr, "ipcconform: {}\n", extra["target_error"].get<std::string>());
   } else {
-    extra["not_run"] = inner_end->value("not_run", 0);
   }
-  const std::size_t not_run = died ? 0 : inner_end->value("not_run", 0);
+  const std::size_t not_run =
+      died ? (selected.size() > recorded ? selected.size() - recorded : 0) : inner_end->value("not_run", 0);
   int rc = recorder.Finish(died || proc.interrupted_by != 0, proc.interrupted_by, not_run, wall_s, extra);
   if (died && rc == 0) rc = 1;
   return rc;

@@ -31,6 +31,10 @@ struct TargetSpec {
 // Parses --target; throws UsageError for an unknown kind or a missing argument.
 TargetSpec ParseTarget(const std::string& name);
 
+// The name of the target's default expectation file (fixtures/expectations/<name>.txt): the kind, and
+// chroot-<folder name> for chroot:DIR.
+std::string ExpectationName(const TargetSpec& target);
+
 // The command line that runs `inner_args` (arguments of `ipcconform`) inside the target, and the path of
 // the ipcconform binary as the target sees it. Throws UsageError when the target cannot be used here
 // (tool not installed, chroot without ipcconform), with what to do.

@@ -198,7 +198,7 @@ TEST(Runner, UnprivilegedRunReportsUnsupportedNeverErrors) {
   std::filesystem::create_directories(dir);
   std::filesystem::permissions(dir, std::filesystem::perms::all);
   bp::ipstream out;
-  auto env = boost::this_process::environment();
+  bp::environment env = boost::this_process::environment();
   env["IPCCONFORM_TEST_TAG"] = std::to_string(getpid());
   bp::child c(setpriv, bp::args = {"--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
                                    std::string(IPCC_BIN_DIR) + "/ipcconform", "run", "-q", "--out", dir},
@@ -237,7 +237,7 @@ TEST(Runner, UnprivilegedRunReportsUnsupportedNeverErrors) {
 TEST(Runner, KilledRunKeepsRecordsAndResumeFinishesIt) {
   const std::string dir = FreshDir("resume");
   {
-    auto env = boost::this_process::environment();
+    bp::environment env = boost::this_process::environment();
     env["IPCCONFORM_TEST_TAG"] = std::to_string(getpid());
     bp::ipstream out;
     // The hanging self-test holds the run long enough to kill it in the middle.
@@ -255,6 +255,8 @@ TEST(Runner, KilledRunKeepsRecordsAndResumeFinishesIt) {
   Results killed = Load(dir);
   ASSERT_EQ(killed.cases.count("selftest.empty.passes"), 1u);
   EXPECT_TRUE(killed.end.is_null()) << "a run killed with SIGKILL cannot have written its end";
+  const std::string killed_temp = killed.header.value("temp_dir", "");
+  EXPECT_TRUE(std::filesystem::exists(killed_temp)) << "the killed runner could not remove " << killed_temp;
   ToolResult r = RunTool({"run", "--resume", "-q", "-f", "selftest.empty.*", "-f", "selftest.timeout.*", "-f",
                           "selftest.unsupported.*", "--out", dir});
   Results resumed = Load(dir);
@@ -263,6 +265,7 @@ TEST(Runner, KilledRunKeepsRecordsAndResumeFinishesIt) {
   EXPECT_EQ(resumed.end["counts"]["PASS"], 1);
   EXPECT_EQ(resumed.end["counts"]["TIMEOUT"], 1);
   EXPECT_EQ(r.exit_code, 1);  // the TIMEOUT fails the run
+  EXPECT_FALSE(std::filesystem::exists(killed_temp)) << "--resume removes what the killed run left: " << killed_temp;
   // The SIGKILLed runner could not clean up: its supervisors die with it (parent-death signal).
   EXPECT_EQ(StrayProcessesAfterSettling(), 0);
   std::filesystem::remove_all(dir);
@@ -272,7 +275,7 @@ TEST(Runner, KilledRunKeepsRecordsAndResumeFinishesIt) {
 TEST(Runner, InterruptedRunLeavesNothingBehind) {
   for (int sig : {SIGINT, SIGTERM}) {
     const std::string dir = FreshDir("interrupt" + std::to_string(sig));
-    auto env = boost::this_process::environment();
+    bp::environment env = boost::this_process::environment();
     env["IPCCONFORM_TEST_TAG"] = std::to_string(getpid());
     bp::ipstream out;
     bp::child c(std::string(IPCC_BIN_DIR) + "/ipcconform",

@@ -31,7 +31,7 @@ inline ToolResult RunTool(const std::vector<std::string>& args,
                           const std::map<std::string, std::string>& extra_env = {}) {
   bp::ipstream out;
   bp::ipstream err;
-  auto env = boost::this_process::environment();
+  bp::environment env = boost::this_process::environment();  // a copy: this process's own stays as it is
   env["IPCCONFORM_TEST_TAG"] = std::to_string(getpid());
   for (const auto& [k, v] : extra_env) env[k] = v;
   bp::child c(std::string(IPCC_BIN_DIR) + "/ipcconform", bp::args = args, bp::std_out > out, bp::std_err > err, env);
