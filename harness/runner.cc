@@ -113,6 +113,7 @@ class Progress {
     } else {
       fmt::print("{:<11} {} ({:.1f} ms)\n", outcome, rec["id"].get<std::string>(),
                  rec["duration_ms"].get<double>());
+      std::fflush(stdout);  // a log (CI, a pipe) shows each case as it ends, not at the end of the run
     }
   }
   void End() {
