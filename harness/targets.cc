@@ -76,6 +76,26 @@ struct ScratchFile {
 
 }  // namespace
 
+std::string FolderToKeepVisible(const std::string& self) {
+  namespace fs = std::filesystem;
+  const fs::path bin = fs::path(self).parent_path();
+  for (const char* masked_dir : {"/tmp", "/dev/shm"}) {
+    const fs::path masked(masked_dir);
+    auto below = [&](const fs::path& p) {
+      const auto rel = p.lexically_relative(masked);
+      return !rel.empty() && rel != "." && *rel.begin() != "..";
+    };
+    if (!below(bin)) continue;
+    return below(bin.parent_path()) ? bin.parent_path().string() : bin.string();
+  }
+  if (bin == "/tmp" || bin == "/dev/shm") {
+    throw UsageError(fmt::format("{} lies directly in {}, which the target replaces with an empty folder: "
+                                 "build or install ipcconform in a folder of its own",
+                                 self, bin.string()));
+  }
+  return "";
+}
+
 std::string ExpectationName(const TargetSpec& target) {
   if (target.kind != "chroot") return target.kind;
   std::filesystem::path dir = std::filesystem::path(target.arg).lexically_normal();
@@ -110,9 +130,13 @@ std::vector<std::string> TargetCommand(const TargetSpec& target, const std::vect
     cmd = {FindTool("runsc", "runsc"), "--network=none", "do", SelfPath()};
   } else if (target.kind == "bwrap") {
     // Its own IPC and PID namespaces, as a sandbox would use it; the host filesystem is visible.
+    const std::string self = SelfPath();
     cmd = {FindTool("bwrap", "bubblewrap"), "--dev-bind", "/", "/", "--unshare-ipc", "--unshare-pid",
-           "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm", "--die-with-parent", "--new-session",
-           SelfPath()};
+           "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"};
+    if (const std::string keep = FolderToKeepVisible(self); !keep.empty()) {
+      cmd.insert(cmd.end(), {"--bind", keep, keep});
+    }
+    cmd.insert(cmd.end(), {"--die-with-parent", "--new-session", self});
   } else if (target.kind == "chroot") {
     const std::string dir = std::filesystem::absolute(target.arg).lexically_normal().string();
     if (access((dir + kChrootBinary).c_str(), X_OK) != 0) {
@@ -129,6 +153,8 @@ std::vector<std::string> TargetCommand(const TargetSpec& target, const std::vect
     // One boot runs the whole selection: the kernel starts a script (on the host filesystem, which is
     // the guest's root through hostfs) that mounts what the cases need, runs ipcconform with its
     // records on the console, and powers the machine off.
+    const std::string self = SelfPath();
+    const std::string keep = FolderToKeepVisible(self);
     char path[] = "/tmp/ipcconform-uml-init-XXXXXX";
     int fd = mkstemp(path);
     if (fd < 0) throw UsageError(fmt::format("mkstemp: {}", ErrnoName(errno)));
@@ -142,9 +168,14 @@ std::vector<std::string> TargetCommand(const TargetSpec& target, const std::vect
               "mount -t tmpfs tmp /tmp\n"
               "mkdir -p /dev/shm /dev/mqueue 2>/dev/null\n"
               "mount -t tmpfs shm /dev/shm\n"
-              "mount -t mqueue mqueue /dev/mqueue 2>/dev/null\n"
-              "cd /tmp\n"
-           << ShellQuote(SelfPath()) << line << "\n"
+              "mount -t mqueue mqueue /dev/mqueue 2>/dev/null\n";
+    if (!keep.empty()) {
+      // The host folder holding ipcconform, mounted back through hostfs below the fresh tmpfs.
+      script << "mkdir -p " << ShellQuote(keep) << "\nmount -t hostfs hostfs " << ShellQuote(keep) << " -o "
+             << ShellQuote(keep) << "\n";
+    }
+    script << "cd /tmp\n"
+           << ShellQuote(self) << line << "\n"
            << "echo \"@ipcconform-exit $?\"\n"
               "poweroff -f >/dev/null 2>&1 || halt -f\n";
     script.close();

@@ -35,6 +35,13 @@ TargetSpec ParseTarget(const std::string& name);
 // chroot-<folder name> for chroot:DIR.
 std::string ExpectationName(const TargetSpec& target);
 
+// bwrap and the user-mode kernel replace /tmp and /dev/shm with empty folders; ipcconform at `self`
+// below one of them would vanish inside the target. Returns the folder to mount back at the same path:
+// the install prefix (the parent of bin/, which also keeps a coverage build's counters reachable), bin/
+// when the prefix is the replaced folder itself, "" when nothing is hidden. Throws UsageError when the
+// binary lies directly in a replaced folder.
+std::string FolderToKeepVisible(const std::string& self);
+
 // The command line that runs `inner_args` (arguments of `ipcconform`) inside the target, and the path of
 // the ipcconform binary as the target sees it. Throws UsageError when the target cannot be used here
 // (tool not installed, chroot without ipcconform), with what to do.

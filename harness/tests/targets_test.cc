@@ -88,6 +88,16 @@ TEST(ParseTarget, MissingOrSurplusArgumentsAreRefused) {
   EXPECT_THAT(UsageErrorOf([] { ipcc::ParseTarget("qemu"); }), HasSubstr("unknown target 'qemu' (available:"));
 }
 
+TEST(TargetCommand, ABuildBelowAFolderTheTargetReplacesIsMountedBack) {
+  EXPECT_EQ(ipcc::FolderToKeepVisible("/tmp/clone/build/bin/ipcconform"), "/tmp/clone/build");
+  EXPECT_EQ(ipcc::FolderToKeepVisible("/tmp/bin/ipcconform"), "/tmp/bin");
+  EXPECT_EQ(ipcc::FolderToKeepVisible("/dev/shm/x/bin/ipcconform"), "/dev/shm/x");
+  EXPECT_EQ(ipcc::FolderToKeepVisible("/work/build/bin/ipcconform"), "");
+  EXPECT_EQ(ipcc::FolderToKeepVisible("/tmpx/build/bin/ipcconform"), "");
+  EXPECT_THAT(UsageErrorOf([] { ipcc::FolderToKeepVisible("/tmp/ipcconform"); }),
+              HasSubstr("/tmp/ipcconform lies directly in /tmp"));
+}
+
 TEST(TargetCommand, NativeHasNoCommand) {
   EXPECT_THAT(UsageErrorOf([] {
                 std::string scratch;
