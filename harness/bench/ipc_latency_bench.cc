@@ -11,13 +11,10 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
-#include <sys/prctl.h>
 #include <sys/sem.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -28,230 +25,36 @@
 #include <cstdlib>
 #include <functional>
 #include <new>
-#include <optional>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 
+#include "harness/bench/bench_support.h"
 #include "harness/fd.h"
 #include "harness/names.h"
 
 namespace {
 
-using ipcc::ErrnoName;
 using ipcc::ScopedCleanup;
 using ipcc::UniqueFd;
 
-constexpr int kPeerSetupExit = 120;
-constexpr int kPeerIoExit = 121;
+using ipcc::bench::Failed;
+using ipcc::bench::InstallSignalHandlers;
+using ipcc::bench::kPeerIoExit;
+using ipcc::bench::kPeerSetupExit;
+using ipcc::bench::Peer;
+using ipcc::bench::RunPlaced;
+using ipcc::bench::SysvObject;
 
-// ---- Where the two processes run ----
-
-// Unpinned, a 2-vCPU VM gives bimodal figures: the scheduler sometimes keeps both processes on one
-// CPU (a context switch per hand-over) and sometimes spreads them over two (a cross-CPU wake-up, dear
-// on a VM whose other vCPU idles). So every run pins them, and says where: the benchmark process on
-// the first CPU of its affinity mask, the peer on the same CPU or on the second one.
-class Placement {
- public:
-  explicit Placement(int cpus) {
-    CPU_ZERO(&saved_);
-    if (sched_getaffinity(0, sizeof saved_, &saved_) != 0) {
-      why_not_ = "sched_getaffinity: " + ErrnoName(errno);
-      return;
-    }
-    std::vector<int> usable;
-    for (int cpu = 0; cpu < CPU_SETSIZE && usable.size() < 2; ++cpu) {
-      if (CPU_ISSET(cpu, &saved_)) usable.push_back(cpu);
-    }
-    if (static_cast<int>(usable.size()) < cpus) {
-      why_not_ = "needs " + std::to_string(cpus) + " CPUs in the affinity mask, which has " +
-                 std::to_string(usable.size());
-      return;
-    }
-    mine_ = usable[0];
-    peer_ = usable[static_cast<size_t>(cpus - 1)];
-    if (!Pin(mine_)) {
-      why_not_ = "sched_setaffinity: " + ErrnoName(errno);
-      return;
-    }
-    pinned_ = true;
-  }
-  Placement(const Placement&) = delete;
-  Placement& operator=(const Placement&) = delete;
-  ~Placement() {
-    if (pinned_) sched_setaffinity(0, sizeof saved_, &saved_);
-  }
-
-  bool ok() const { return pinned_; }
-  const std::string& why_not() const { return why_not_; }
-  int peer_cpu() const { return peer_; }
-  std::string Describe() const {
-    return mine_ == peer_ ? "both on CPU " + std::to_string(mine_)
-                          : "CPUs " + std::to_string(mine_) + " and " + std::to_string(peer_);
-  }
-  static bool Pin(int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return sched_setaffinity(0, sizeof set, &set) == 0;
-  }
-
- private:
-  cpu_set_t saved_;
-  int mine_ = -1;
-  int peer_ = -1;
-  bool pinned_ = false;
-  std::string why_not_;
-};
-
-// The CPU the current run's peer goes to (set by RunPlaced for the length of a run).
-int g_peer_cpu = -1;
-
-// ---- Process and object ownership (the same helpers as ipc_throughput_bench.cc) ----
-
-// A forked partner for one benchmark run, on the run's peer CPU. It dies with the benchmark process
-// (PR_SET_PDEATHSIG) and is killed and reaped when the object goes, so no run leaves a process
-// behind, even on error paths.
-class Peer {
- public:
-  explicit Peer(const std::function<int()>& body) {
-    std::fflush(nullptr);
-    const pid_t parent = getpid();
-    pid_ = fork();
-    fork_error_ = errno;
-    if (pid_ == 0) {
-      if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(kPeerSetupExit);
-      if (g_peer_cpu >= 0 && !Placement::Pin(g_peer_cpu)) _exit(kPeerSetupExit);
-      _exit(body());
-    }
-  }
-  Peer(const Peer&) = delete;
-  Peer& operator=(const Peer&) = delete;
-  ~Peer() { Stop(); }
-
-  bool started() const { return pid_ > 0; }
-  // Why it did not start: fork's errno.
-  int fork_error() const { return fork_error_; }
-  pid_t pid() const { return pid_; }
-  // How the peer ended ("exited with status 121"), or "" if it still runs after `grace` (a peer that
-  // is closing its descriptors on the way out is not yet a zombie).
-  std::string Ended(std::chrono::milliseconds grace = std::chrono::milliseconds(0)) {
-    const auto deadline = std::chrono::steady_clock::now() + grace;
-    for (;;) {
-      int status = 0;
-      if (pid_ > 0 && !status_ && waitpid(pid_, &status, WNOHANG) == pid_) status_ = status;
-      if (status_ || pid_ <= 0 || std::chrono::steady_clock::now() >= deadline) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return status_ ? ipcc::DescribeWaitStatus(*status_) : "";
-  }
-  void Stop() {
-    if (pid_ <= 0) return;
-    if (!status_) {
-      kill(pid_, SIGKILL);
-      int status = 0;
-      while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-      }
-      status_ = status;
-    }
-    const itimerval off{};
-    setitimer(ITIMER_REAL, &off, nullptr);  // armed by OnSigchld; the next run starts quiet
-  }
-
- private:
-  pid_t pid_ = -1;
-  int fork_error_ = 0;
-  std::optional<int> status_;
-};
-
-// System V queues and semaphore sets vanish for everyone at IPC_RMID, so unlike a mapping or an
-// unlinked name they cannot be removed right after creation. The one in use is remembered here, and a
-// fatal-signal handler removes it too: an interrupted run (Ctrl-C) leaves nothing behind.
-volatile sig_atomic_t g_sysv_id = -1;
-volatile sig_atomic_t g_sysv_is_sem = 0;
-
-void RemoveSysv(int id, bool is_sem) {
-  if (is_sem) {
-    semctl(id, 0, IPC_RMID);
-  } else {
-    msgctl(id, IPC_RMID, nullptr);
-  }
-}
-
-extern "C" void RemoveSysvAndDie(int sig) {
-  if (g_sysv_id >= 0) RemoveSysv(g_sysv_id, g_sysv_is_sem != 0);
-  signal(sig, SIG_DFL);
-  raise(sig);
-}
-
-class SysvObject {
- public:
-  SysvObject(int id, bool is_sem) : id_(id), is_sem_(is_sem) {
-    if (id_ < 0) return;
-    g_sysv_is_sem = is_sem ? 1 : 0;
-    g_sysv_id = id;
-  }
-  SysvObject(const SysvObject&) = delete;
-  SysvObject& operator=(const SysvObject&) = delete;
-  ~SysvObject() {
-    if (id_ < 0) return;
-    // Removed before it is forgotten: a signal in between removes a stale id (EINVAL: ids carry a
-    // sequence number), never leaves the object behind.
-    RemoveSysv(id_, is_sem_);
-    g_sysv_id = -1;
-  }
-  int id() const { return id_; }
-
- private:
-  int id_;
-  bool is_sem_;
-};
-
-// A peer that dies must not leave the benchmark blocked for ever (a System V call, a futex wait, a
-// full queue). Its SIGCHLD arms a 10 ms repeating SIGALRM; both handlers are installed without
-// SA_RESTART, so every blocking call from then on fails with EINTR, and the EINTR path finds the peer
-// gone. (SIGCHLD alone could arrive just before the call that then blocks.) Peer::Stop disarms it.
-extern "C" void OnSigchld(int) {
-  const int saved_errno = errno;
-  const itimerval every_10ms{{0, 10000}, {0, 10000}};
-  setitimer(ITIMER_REAL, &every_10ms, nullptr);
-  errno = saved_errno;
-}
-extern "C" void OnSigalrm(int) {}
-
-void InstallSignalHandlers() {
-  struct sigaction sa {};
-  sigemptyset(&sa.sa_mask);
-  sa.sa_handler = OnSigchld;
-  sa.sa_flags = SA_NOCLDSTOP;
-  sigaction(SIGCHLD, &sa, nullptr);
-  sa.sa_handler = OnSigalrm;
-  sa.sa_flags = 0;
-  sigaction(SIGALRM, &sa, nullptr);
-  sa.sa_handler = RemoveSysvAndDie;
-  sa.sa_flags = 0;
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaction(sig, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);  // a dead peer shows as EPIPE, not as the death of the benchmark
-}
-
-std::string Failed(const char* call, long result, int err) {
-  if (result < 0) return std::string(call) + ": " + ErrnoName(err);
-  return std::string(call) + " returned " + std::to_string(result);
-}
-
-// The mechanism exists but the run did not work: "broken:" is what the ctest smoke test looks for.
 void Broken(benchmark::State& state, Peer& peer, const std::string& what) {
-  const std::string ended = peer.Ended(std::chrono::milliseconds(100));
-  const std::string message = "broken: " + what + (ended.empty() ? "" : " (the echo peer " + ended + ")");
-  state.SkipWithError(message.c_str());
+  ipcc::bench::Broken(state, peer, what, "echo peer");
 }
 
 // The mechanism cannot be set up here (ENOSYS, a limit): a skip that names the cause.
 void Unavailable(benchmark::State& state, const char* call, int err) {
-  state.SkipWithError((std::string(call) + ": " + ErrnoName(err)).c_str());
+  ipcc::bench::Unavailable(state, Failed(call, -1, err));
 }
 
 // ---- Byte streams and datagrams: pipe, FIFO, socketpair ----
@@ -613,32 +416,6 @@ void BM_SignalRt(benchmark::State& state) {
     }
   }
   peer.Stop();
-}
-
-// libbenchmark 1.7.1 crashes computing the aggregates of a benchmark whose first repetition failed
-// and a later one did not (google/benchmark#1406, fixed after 1.8). So once a benchmark has failed,
-// its further repetitions fail too, saying why.
-// Runs one benchmark run with its two processes placed on `cpus` CPUs (1 or 2).
-void RunPlaced(benchmark::State& state, const std::string& key, int cpus,
-               const std::function<void(benchmark::State&)>& run) {
-  static std::set<std::string> failed;
-  if (failed.count(key) != 0) {
-    state.SkipWithError("an earlier repetition of this benchmark failed (see above)");
-    return;
-  }
-  Placement where(cpus);
-  if (!where.ok()) {
-    state.SkipWithError(where.why_not().c_str());
-    return;
-  }
-  g_peer_cpu = where.peer_cpu();
-  run(state);
-  g_peer_cpu = -1;
-  if (state.error_occurred()) {
-    failed.insert(key);
-  } else {
-    state.SetLabel(where.Describe());
-  }
 }
 
 void RegisterAll() {
