@@ -1,17 +1,21 @@
 #include "harness/targets.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <optional>
+#include <set>
 #include <mutex>
 #include <thread>
 
@@ -73,6 +77,54 @@ struct ScratchFile {
     if (!path.empty()) unlink(path.c_str());
   }
 };
+
+// The processes whose parent is this process, read from /proc (orphans adopted as a subreaper
+// included, whichever thread adopted them).
+std::set<pid_t> ChildrenOfThisProcess() {
+  std::set<pid_t> kids;
+  const pid_t self = getpid();
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = ReadSmallFile(entry.path().string() + "/stat");
+    // pid (comm) state ppid ...: comm may hold spaces and parentheses, so parse after the last ')'.
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == self) {
+      kids.insert(static_cast<pid_t>(std::stoi(name)));
+    }
+  }
+  return kids;
+}
+
+// Ends what a target left running after its command ended: bwrap's and runsc's helper processes end a
+// moment after it and were adopted by this process (a child subreaper while the target ran). Each is
+// given `grace` to end by itself, then killed; all are reaped, their own children too. `before` are
+// children this process had already. Returns how many had to be killed.
+int EndTargetLeftovers(const std::set<pid_t>& before, std::chrono::milliseconds grace) {
+  const auto deadline = Clock::now() + grace;
+  int killed = 0;
+  for (;;) {
+    bool alive = false;
+    for (pid_t pid : ChildrenOfThisProcess()) {
+      if (before.count(pid) != 0) continue;
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) != 0) continue;  // reaped now (or not ours to wait for)
+      alive = true;
+      if (Clock::now() >= deadline) {
+        kill(pid, SIGKILL);
+        ++killed;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+      }
+    }
+    if (!alive) return killed;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
 
 }  // namespace
 
@@ -203,6 +255,13 @@ TargetProcess RunTargetCommand(const TargetSpec& target, const std::vector<std::
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 
+  // Processes the target leaves behind come to this process rather than to init, to be ended and
+  // reaped before the run reports (EndTargetLeftovers).
+  int was_subreaper = 0;
+  prctl(PR_GET_CHILD_SUBREAPER, &was_subreaper);
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  const std::set<pid_t> children_before = ChildrenOfThisProcess();
+
   bp::ipstream out;
   bp::group group;
   std::error_code ec;
@@ -211,6 +270,7 @@ TargetProcess RunTargetCommand(const TargetSpec& target, const std::vector<std::
                  bp::std_out > out, bp::std_err > std::string(err_path), bp::std_in < bp::null, group, ec);
   if (ec) {
     unlink(err_path);
+    prctl(PR_SET_CHILD_SUBREAPER, was_subreaper);
     throw UsageError(fmt::format("target {} could not start: {}", target.name, ec.message()));
   }
 
@@ -261,6 +321,8 @@ TargetProcess RunTargetCommand(const TargetSpec& target, const std::vector<std::
   }
   proc.wait(ec);
   result.exit_status = proc.exit_code();
+  result.leftovers_killed = EndTargetLeftovers(children_before, std::chrono::seconds(5));
+  prctl(PR_SET_CHILD_SUBREAPER, was_subreaper);
   {
     std::lock_guard lock(mu);
     finished = true;
@@ -350,8 +412,8 @@ int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::
                                         proc.killed_why.empty() ? "" : ": " + proc.killed_why, proc.exit_status,
                                         proc.stderr_tail.empty() ? "" : "; standard error: " + proc.stderr_tail);
     fmt::print(stderr, "ipcconform: {}\n", extra["target_error"].get<std::string>());
-  } else {
   }
+  if (proc.leftovers_killed > 0) extra["target_leftovers_killed"] = proc.leftovers_killed;
   const std::size_t not_run =
       died ? (selected.size() > recorded ? selected.size() - recorded : 0) : inner_end->value("not_run", 0);
   int rc = recorder.Finish(died || proc.interrupted_by != 0, proc.interrupted_by, not_run, wall_s, extra);

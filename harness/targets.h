@@ -55,6 +55,7 @@ struct TargetProcess {
   std::string killed_why;   // why the target was ended early ("" when it ended by itself)
   std::string stderr_tail;  // the end of its standard error
   std::string console;      // its last lines of output that were not records
+  int leftovers_killed = 0;  // its processes still alive 5 s after its command ended, then killed
   // "WHAT (exit status N; why)" followed by the standard error and other output, for an error message.
   std::string Describe(const std::string& what) const;
 };

@@ -1,6 +1,7 @@
 // Targets: parsing --target, the command that enters each target, running that command, and whole runs
 // inside bubblewrap, a command prefix, gVisor and user-mode Linux as users start them.
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -235,6 +236,43 @@ TEST_F(RunTargetCommandTest, ATargetOverItsBudgetIsEndedWithEverythingItStarted)
   EXPECT_THAT(p.Describe("target t"), StartsWith("target t (exit status "));
   EXPECT_THAT(p.Describe("target t"), HasSubstr("; the target ran longer than its budget of 1 s)"));
   EXPECT_EQ(StrayProcessesAfterSettling(), 0);
+}
+
+// Processes whose parent is this test process, zombies included.
+int ChildrenOfThisTest() {
+  int count = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = ReadWhole(e.path().string() + "/stat");
+    const auto close = stat.rfind(')');
+    char state = 0;
+    int ppid = 0;
+    if (close != std::string::npos && std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2 &&
+        ppid == getpid()) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+TEST_F(RunTargetCommandTest, WhatTheTargetLeavesRunningIsEndedAndReaped) {
+  // Two processes in sessions of their own (out of reach of the target's process group, as bwrap's
+  // and runsc's helpers are) outlive the command: one ends by itself within the grace, one does not.
+  ASSERT_EQ(ChildrenOfThisTest(), 0);
+  ipcc::TargetProcess p = ipcc::RunTargetCommand(
+      ipcc::ParseTarget("wrap:sh"),
+      {"/usr/bin/env", kTag, "/bin/sh", "-c",
+       "setsid sleep 60 >/dev/null 2>&1 & setsid sleep 0.3 >/dev/null 2>&1 & echo started"},
+      std::chrono::seconds(30), [](const json&) {});
+  EXPECT_EQ(p.exit_status, 0);
+  EXPECT_EQ(p.console, "started\n");
+  EXPECT_EQ(p.leftovers_killed, 1) << "the 60 s sleep is killed after the grace, the 0.3 s one ends by itself";
+  EXPECT_EQ(StrayProcesses(), 0) << "nothing of the target runs on";
+  EXPECT_EQ(ChildrenOfThisTest(), 0) << "and nothing is left unreaped";
+  int subreaper = -1;
+  prctl(PR_GET_CHILD_SUBREAPER, &subreaper);
+  EXPECT_EQ(subreaper, 0) << "the caller's subreaper setting is put back";
 }
 
 TEST_F(RunTargetCommandTest, ACommandThatCannotStartIsAUsageError) {
