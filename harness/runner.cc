@@ -363,9 +363,18 @@ void RunRecorder::AddCase(json full, std::size_t running) {
 int RunRecorder::Finish(bool interrupted, int signal_number, std::size_t not_run, double wall_s, const json& extra) {
   Impl& m = *impl_;
   m.progress.End();
-  // Stale entries are judged over this selection: a partial selection can make entries look stale.
-  std::vector<std::string> stale =
-      m.expectations.empty() ? std::vector<std::string>{} : StaleExpectations(m.expectations, records_);
+  // Stale entries are judged over what ran: an entry for cases that were not selected (or not reached)
+  // is not stale; one that matches no case of this build is.
+  std::vector<std::string> stale;
+  if (!m.expectations.empty()) {
+    std::set<std::string> ran;
+    for (const auto& rec : records_) ran.insert(rec.value("id", ""));
+    std::vector<std::string> unrun;
+    for (const auto& c : Registry::All()) {
+      if (ran.count(c.id) == 0) unrun.push_back(c.id);
+    }
+    stale = StaleExpectations(m.expectations, records_, unrun);
+  }
   json end = {{"record", "end"},
               {"finished", NowIso()},
               {"wall_ms", std::round(wall_s * 1e6) / 1e3},

@@ -52,9 +52,12 @@ struct CaseVerdict {
 CaseVerdict Judge(const std::vector<Expectation>& expectations, const std::string& id, const std::string& outcome);
 
 // Entries that are stale after a run: they matched no case that ran, or every case they matched
-// came out otherwise than they say. One line each, with file:line and why.
+// came out otherwise than they say. One line each, with file:line and why. `not_run_ids` are the
+// cases known to the build that this run did not run (not selected, interrupted): an entry that
+// applies to one of them is not stale for matching nothing that ran.
 std::vector<std::string> StaleExpectations(const std::vector<Expectation>& expectations,
-                                           const std::vector<nlohmann::json>& case_records);
+                                           const std::vector<nlohmann::json>& case_records,
+                                           const std::vector<std::string>& not_run_ids = {});
 
 // True when a verdict makes a run fail (regressions always; unexpected passes only when strict).
 bool VerdictFails(Verdict v, bool strict);

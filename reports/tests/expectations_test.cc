@@ -90,4 +90,19 @@ TEST(Expectations, StaleEntriesAreNamed) {
   EXPECT_THAT(StaleExpectations({}, records), IsEmpty());
 }
 
+TEST(Expectations, AnEntryForCasesThatDidNotRunIsNotStale) {
+  auto e = ParseExpectations(
+      "posix_mq.* FAIL # a\n"
+      "posix_mq.mq_send.x FAIL # b\n"
+      "fifo.open.gone FAIL # c\n",
+      "t.txt");
+  std::vector<nlohmann::json> records = {{{"id", "pipe.read.a"}, {"outcome", "PASS"}}};
+  // posix_mq.mq_send.x was not run: the more specific entry b applies to it, and entry a to nothing.
+  auto stale = StaleExpectations(e, records, {"posix_mq.mq_send.x", "pipe.read.b"});
+  ASSERT_THAT(stale, SizeIs(2));
+  EXPECT_THAT(stale[0], HasSubstr("t.txt:1: 'posix_mq.*' matched no case"));
+  EXPECT_THAT(stale[1], HasSubstr("t.txt:3: 'fifo.open.gone' matched no case"));
+  EXPECT_THAT(StaleExpectations(e, records, {"posix_mq.mq_send.x", "posix_mq.mq_open.y", "fifo.open.gone"}), IsEmpty());
+}
+
 }  // namespace
