@@ -21,6 +21,10 @@ inline constexpr int kChildFailedExit = 101;
 // Exit status a child uses when the harness broke in it.
 inline constexpr int kChildHarnessErrorExit = 102;
 
+// The processes whose parent is `parent`, read from /proc/*/stat: orphans adopted by a subreaper
+// included, whichever of its threads adopted them, and zombies.
+std::vector<pid_t> ChildrenOf(pid_t parent);
+
 class Child {
  public:
   Child() = default;

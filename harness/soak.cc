@@ -19,6 +19,7 @@
 
 #include "harness/coverage.h"
 #include "harness/names.h"
+#include "harness/targets.h"
 #include "reports/results.h"
 
 namespace ipcc {
@@ -87,13 +88,6 @@ void StopLoad(pid_t pid) {
   }
   kill(-pid, SIGKILL);
   WaitStatus(pid);
-}
-
-std::string SelfPath() {
-  std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) throw UsageError("cannot resolve /proc/self/exe to start the runs");
-  return self.string();
 }
 
 struct RunSummary {

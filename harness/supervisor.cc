@@ -1,6 +1,5 @@
 #include "harness/supervisor.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -24,6 +23,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "harness/child.h"
 #include "harness/coverage.h"
 #include "harness/leaks.h"
 #include "harness/names.h"
@@ -115,23 +115,10 @@ std::string ReadTail(int fd) {
 void KillDescendants() {
   for (int round = 0; round < 1000; ++round) {
     bool any = false;
-    DIR* proc = opendir("/proc");
-    if (proc == nullptr) break;
-    while (const dirent* e = readdir(proc)) {
-      pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
-      if (pid <= 0) continue;
-      std::ifstream in(fmt::format("/proc/{}/stat", pid));
-      std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      auto close_paren = stat.rfind(')');
-      if (close_paren == std::string::npos) continue;
-      char state = 0;
-      int ppid = 0;
-      if (std::sscanf(stat.c_str() + close_paren + 1, " %c %d", &state, &ppid) == 2 && ppid == getpid()) {
-        kill(pid, SIGKILL);
-        any = true;
-      }
+    for (pid_t pid : ChildrenOf(getpid())) {
+      kill(pid, SIGKILL);
+      any = true;
     }
-    closedir(proc);
     int status = 0;
     while (waitpid(-1, &status, WNOHANG | __WALL) > 0) any = true;
     if (!any) {

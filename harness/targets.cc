@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "harness/case.h"
+#include "harness/child.h"
 #include "harness/fingerprint.h"
 #include "harness/names.h"
 
@@ -38,13 +39,6 @@ constexpr const char* kChrootBinary = "/opt/ipcconform/build/bin/ipcconform";
 
 std::atomic<int> g_target_interrupted{0};
 void OnTargetInterrupt(int sig) { g_target_interrupted.store(sig); }
-
-std::string SelfPath() {
-  std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) throw UsageError("cannot resolve /proc/self/exe to run ipcconform inside the target");
-  return self.string();
-}
 
 std::string FindTool(const std::string& tool, const std::string& package) {
   std::string path = bp::search_path(tool).string();
@@ -78,28 +72,6 @@ struct ScratchFile {
   }
 };
 
-// The processes whose parent is this process, read from /proc (orphans adopted as a subreaper
-// included, whichever thread adopted them).
-std::set<pid_t> ChildrenOfThisProcess() {
-  std::set<pid_t> kids;
-  const pid_t self = getpid();
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string stat = ReadSmallFile(entry.path().string() + "/stat");
-    // pid (comm) state ppid ...: comm may hold spaces and parentheses, so parse after the last ')'.
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    char state = 0;
-    int ppid = 0;
-    if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == self) {
-      kids.insert(static_cast<pid_t>(std::stoi(name)));
-    }
-  }
-  return kids;
-}
-
 // Ends what a target left running after its command ended: bwrap's and runsc's helper processes end a
 // moment after it and were adopted by this process (a child subreaper while the target ran). Each is
 // given `grace` to end by itself, then killed; all are reaped, their own children too. `before` are
@@ -109,7 +81,7 @@ int EndTargetLeftovers(const std::set<pid_t>& before, std::chrono::milliseconds 
   int killed = 0;
   for (;;) {
     bool alive = false;
-    for (pid_t pid : ChildrenOfThisProcess()) {
+    for (pid_t pid : ChildrenOf(getpid())) {
       if (before.count(pid) != 0) continue;
       int status = 0;
       if (waitpid(pid, &status, WNOHANG) != 0) continue;  // reaped now (or not ours to wait for)
@@ -127,6 +99,13 @@ int EndTargetLeftovers(const std::set<pid_t>& before, std::chrono::milliseconds 
 }
 
 }  // namespace
+
+std::string SelfPath() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) throw UsageError("cannot resolve /proc/self/exe: ipcconform cannot start itself again");
+  return self.string();
+}
 
 std::string FolderToKeepVisible(const std::string& self) {
   namespace fs = std::filesystem;
@@ -260,7 +239,8 @@ TargetProcess RunTargetCommand(const TargetSpec& target, const std::vector<std::
   int was_subreaper = 0;
   prctl(PR_GET_CHILD_SUBREAPER, &was_subreaper);
   prctl(PR_SET_CHILD_SUBREAPER, 1);
-  const std::set<pid_t> children_before = ChildrenOfThisProcess();
+  const std::vector<pid_t> children = ChildrenOf(getpid());
+  const std::set<pid_t> children_before(children.begin(), children.end());
 
   bp::ipstream out;
   bp::group group;

@@ -35,6 +35,10 @@ TargetSpec ParseTarget(const std::string& name);
 // chroot-<folder name> for chroot:DIR.
 std::string ExpectationName(const TargetSpec& target);
 
+// This ipcconform binary's path, to start it again (inside a target, for each soak run). Throws
+// UsageError when /proc/self/exe cannot be read.
+std::string SelfPath();
+
 // bwrap and the user-mode kernel replace /tmp and /dev/shm with empty folders; ipcconform at `self`
 // below one of them would vanish inside the target. Returns the folder to mount back at the same path:
 // the install prefix (the parent of bin/, which also keeps a coverage build's counters reachable), bin/

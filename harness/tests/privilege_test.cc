@@ -19,24 +19,17 @@
 #include "harness/child.h"
 #include "harness/privilege.h"
 #include "harness/state.h"
+#include "harness/tests/tool_util.h"
 
 namespace {
 
 using namespace ipcc;
+using ipcc::testutil::DropEffectiveCapabilities;
 using ::testing::HasSubstr;
 
 Identity Nobody() {
   const passwd* pw = getpwnam("nobody");
   return pw != nullptr && pw->pw_uid != 0 ? Identity{pw->pw_uid, pw->pw_gid} : Identity{65534, 65534};
-}
-
-// Removes capabilities from this process's effective set (as a sandbox that withholds them would).
-bool DropEffectiveCapabilities(std::initializer_list<int> caps) {
-  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[2] = {};
-  if (syscall(SYS_capget, &header, data) != 0) return false;
-  for (int cap : caps) data[cap / 32].effective &= ~(1u << (cap % 32));
-  return syscall(SYS_capset, &header, data) == 0;
 }
 
 // In a test body: the identity, or the case ends UNSUPPORTED (the macro cases use).

@@ -27,14 +27,7 @@ namespace {
 using namespace ipcc;
 using nlohmann::json;
 using std::chrono::milliseconds;
-
-bool DropEffectiveCapabilities(std::initializer_list<int> caps) {
-  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[2] = {};
-  if (syscall(SYS_capget, &header, data) != 0) return false;
-  for (int cap : caps) data[cap / 32].effective &= ~(1u << (cap % 32));
-  return syscall(SYS_capset, &header, data) == 0;
-}
+using ipcc::testutil::DropEffectiveCapabilities;
 
 class SupervisorTest : public ::testing::Test {
  protected:

@@ -13,6 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "harness/child.h"
 #include "harness/leaks.h"
 #include "harness/targets.h"
 #include "harness/tests/tool_util.h"
@@ -238,28 +239,10 @@ TEST_F(RunTargetCommandTest, ATargetOverItsBudgetIsEndedWithEverythingItStarted)
   EXPECT_EQ(StrayProcessesAfterSettling(), 0);
 }
 
-// Processes whose parent is this test process, zombies included.
-int ChildrenOfThisTest() {
-  int count = 0;
-  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string stat = ReadWhole(e.path().string() + "/stat");
-    const auto close = stat.rfind(')');
-    char state = 0;
-    int ppid = 0;
-    if (close != std::string::npos && std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2 &&
-        ppid == getpid()) {
-      ++count;
-    }
-  }
-  return count;
-}
-
 TEST_F(RunTargetCommandTest, WhatTheTargetLeavesRunningIsEndedAndReaped) {
   // Two processes in sessions of their own (out of reach of the target's process group, as bwrap's
   // and runsc's helpers are) outlive the command: one ends by itself within the grace, one does not.
-  ASSERT_EQ(ChildrenOfThisTest(), 0);
+  ASSERT_THAT(ipcc::ChildrenOf(getpid()), ::testing::IsEmpty());
   ipcc::TargetProcess p = ipcc::RunTargetCommand(
       ipcc::ParseTarget("wrap:sh"),
       {"/usr/bin/env", kTag, "/bin/sh", "-c",
@@ -269,7 +252,7 @@ TEST_F(RunTargetCommandTest, WhatTheTargetLeavesRunningIsEndedAndReaped) {
   EXPECT_EQ(p.console, "started\n");
   EXPECT_EQ(p.leftovers_killed, 1) << "the 60 s sleep is killed after the grace, the 0.3 s one ends by itself";
   EXPECT_EQ(StrayProcesses(), 0) << "nothing of the target runs on";
-  EXPECT_EQ(ChildrenOfThisTest(), 0) << "and nothing is left unreaped";
+  EXPECT_THAT(ipcc::ChildrenOf(getpid()), ::testing::IsEmpty()) << "and nothing is left unreaped";
   int subreaper = -1;
   prctl(PR_GET_CHILD_SUBREAPER, &subreaper);
   EXPECT_EQ(subreaper, 0) << "the caller's subreaper setting is put back";

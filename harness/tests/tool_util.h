@@ -1,9 +1,12 @@
 // Driving ipcconform as a program from the tests: run it, read its results, find what it left behind.
 #pragma once
 
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <initializer_list>
 #include <fstream>
 #include <map>
 #include <string>
@@ -92,6 +95,15 @@ inline int StrayProcessesAfterSettling() {
     usleep(10000);
   }
   return StrayProcesses();
+}
+
+// Removes capabilities from this process's effective set (as a sandbox that withholds them would).
+inline bool DropEffectiveCapabilities(std::initializer_list<int> caps) {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &header, data) != 0) return false;
+  for (int cap : caps) data[cap / 32].effective &= ~(1u << (cap % 32));
+  return syscall(SYS_capset, &header, data) == 0;
 }
 
 }  // namespace ipcc::testutil
