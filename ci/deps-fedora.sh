@@ -3,7 +3,7 @@
 # counterpart of `ci/deps.sh build` for Fedora (containers, ci/github/Containerfile.fedora).
 set -euo pipefail
 
-pkgs=(cmake ninja-build gcc-c++ git pkgconf-pkg-config gtest-devel gmock-devel boost-devel json-devel
+pkgs=(cmake ninja-build gcc-c++ git pkgconf-pkg-config gtest-devel gmock-devel boost-devel zlib-devel json-devel
       cli11-devel fmt-devel google-benchmark-devel lcov)
 
 missing=()

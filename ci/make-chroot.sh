@@ -15,7 +15,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "ci/make-chroot.sh: needs root (debootstrap, chroot)" >&2; exit 1; }
 command -v debootstrap >/dev/null || bash "$src/ci/deps.sh" targets
 
-pkgs=cmake,ninja-build,g++,make,libgtest-dev,libgmock-dev,googletest,libboost-dev,libboost-filesystem-dev,nlohmann-json3-dev,libfmt-dev,ca-certificates
+pkgs=cmake,ninja-build,g++,make,libgtest-dev,libgmock-dev,googletest,libboost-dev,libboost-filesystem-dev,nlohmann-json3-dev,libfmt-dev,zlib1g-dev,ca-certificates
 if [ ! -x "$dir/usr/bin/cmake" ]; then
   mkdir -p "$dir"
   debootstrap --variant=minbase --include="$pkgs" "$suite" "$dir" "$mirror"

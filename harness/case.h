@@ -21,27 +21,24 @@
 
 #include <gtest/gtest.h>
 
+#include "harness/needs.h"
+#include "harness/records.h"
+
 namespace ipcc {
 
 // Where the documented behaviour comes from: required by POSIX, an XSI/option feature of POSIX,
 // Linux-specific, or implementation-defined (reported as observed behaviour).
 enum class Conformance { posix, xsi, linux_specific, implementation_defined };
 
-// What a case needs from the system; unmet needs make the case SKIP (or UNSUPPORTED) with the reason.
-enum Need : unsigned {
-  kNeedNothing = 0,
-  kNeedRoot = 1u << 0,          // real root in the initial user namespace
-  kNeedSecondUid = 1u << 1,     // an unprivileged identity to drop to (permission cases)
-  kNeedIpcNamespace = 1u << 2,  // the case's own IPC namespace (sysctl limits, /proc/sysvipc)
-  kNeedNamespaces = 1u << 3,    // may create further namespaces itself (unshare/clone)
-};
+// May create further namespaces itself (unshare/clone): IPC namespaces must exist on this kernel.
+inline constexpr Need kNeedNamespaces = need::Feature("ipc_namespace");
 
 struct CaseMeta {
   std::string title;                  // one line
   std::string statement;              // the documented sentence the case checks
   std::vector<std::string> refs;      // "fifo(7)", "open(2) O_NONBLOCK", "POSIX.1-2017 write()"
   Conformance cls = Conformance::posix;
-  unsigned needs = kNeedNothing;
+  Needs needs;                        // harness/needs.h: checked by the runner, SKIP/UNSUPPORTED when unmet
   std::chrono::milliseconds timeout = std::chrono::seconds(10);
   bool hidden = false;                // self-test cases: not in the catalogue, run only when named
   std::string raw_syscalls;           // system calls made without a C library wrapper, and why
@@ -67,6 +64,8 @@ class Registry {
   // Every case, in id order, including hidden ones.
   static const std::vector<CaseInfo>& All();
   static const CaseInfo* Find(std::string_view id);
+  // The case a GoogleTest test is (suite.name), or nullptr.
+  static const CaseInfo* FindByTestName(std::string_view gtest_name);
   // One line per problem; empty when the catalogue is sound.
   static std::vector<std::string> Validate();
 
@@ -76,7 +75,8 @@ class Registry {
 };
 
 std::string_view ConformanceName(Conformance cls);
-std::vector<std::string> NeedNames(unsigned needs);
+// The feature (harness/environment.h) every case of a mechanism family needs, or nullptr.
+const char* MechanismFeature(std::string_view mechanism);
 
 // Base of every case: after the body, failures that other processes of the case tree recorded are
 // turned into a failure of this test, so a case fails when any of its processes fails.

@@ -38,7 +38,7 @@ json CatalogueJson(bool include_hidden) {
                      {"statement", c.meta.statement},
                      {"refs", c.meta.refs},
                      {"class", ipcc::ConformanceName(c.meta.cls)},
-                     {"needs", ipcc::NeedNames(c.meta.needs)},
+                     {"needs", c.meta.needs.Texts()},
                      {"timeout_ms", c.meta.timeout.count()},
                      {"raw_syscalls", c.meta.raw_syscalls},
                      {"source", fmt::format("{}:{}", c.file, c.line)}});

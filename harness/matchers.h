@@ -26,6 +26,17 @@ bool SyscallFailed(T value) {
   }
 }
 
+[[noreturn]] void ThrowSetupFailure(const char* call, int err, const char* file, int line);
+
+// The one set-up rule (docs/verdicts.md): a call that only prepares the case and fails is a harness
+// ERROR, never a FAIL. Returns the call's value when it succeeded.
+//   const int fd = IPCC_SETUP(open(path.c_str(), O_RDONLY));
+template <typename T>
+T SetupOrThrow(T value, const char* call, const char* file, int line) {
+  if (SyscallFailed(value)) ThrowSetupFailure(call, errno, file, line);
+  return value;
+}
+
 MATCHER(SyscallSucceeds, "succeeds") {
   const int err = errno;
   if (!::ipcc::SyscallFailed(arg)) return true;
@@ -77,3 +88,5 @@ MATCHER_P(ReturnsErrno, expected, "returns " + ::ipcc::ErrnoName(expected)) {
 }
 
 }  // namespace ipcc
+
+#define IPCC_SETUP(call) ::ipcc::SetupOrThrow((call), #call, __FILE__, __LINE__)

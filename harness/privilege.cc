@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/environment.h"
 #include "harness/names.h"
 #include "harness/state.h"
 
@@ -65,6 +66,14 @@ std::optional<Identity> UnprivilegedIdentity(std::string* why_not) {
                             who.uid, who.gid));
   }
   return who;
+}
+
+Identity SecondIdentity() {
+  RequireDeclared(kNeedSecondUid, "drops to an unprivileged identity");
+  std::string why;
+  auto who = UnprivilegedIdentity(&why);
+  if (!who) ThrowHarnessError("set-up: the declared second identity is not there after all: " + why);
+  return *who;
 }
 
 void DropPrivileges(const Identity& who) {

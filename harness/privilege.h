@@ -25,11 +25,11 @@ std::optional<Identity> UnprivilegedIdentity(std::string* why_not = nullptr);
 // A harness error when the kernel refuses.
 void DropPrivileges(const Identity& who);
 
+// In a case body: the identity to drop to. The case must declare kNeedSecondUid (the runner then
+// starts it only where there is one); an undeclared use, or none found after all, is a harness ERROR.
+Identity SecondIdentity();
+
 }  // namespace ipcc
 
-// In a test body: the identity to drop to, or UNSUPPORTED with the reason.
-#define IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(var)                         \
-  std::string ipcc_why_##var;                                           \
-  const auto ipcc_opt_##var = ::ipcc::UnprivilegedIdentity(&ipcc_why_##var); \
-  if (!ipcc_opt_##var) IPCC_UNSUPPORTED(ipcc_why_##var);                \
-  const ::ipcc::Identity var = *ipcc_opt_##var
+// Transitional spelling of SecondIdentity().
+#define IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(var) const ::ipcc::Identity var = ::ipcc::SecondIdentity()

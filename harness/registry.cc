@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "harness/case.h"
+#include "harness/environment.h"
 #include "harness/state.h"
 
 namespace ipcc {
@@ -23,6 +24,18 @@ Store& TheStore() {
 }
 
 }  // namespace
+
+const char* MechanismFeature(std::string_view mechanism) {
+  static constexpr std::pair<std::string_view, const char*> kFamilies[] = {
+      {"sysv_msg", "sysv_msg"},   {"sysv_sem", "sysv_sem"},       {"sysv_shm", "sysv_shm"},
+      {"posix_mq", "posix_mq"},   {"posix_shm", "posix_shm"},     {"unix_socket", "unix_socket"},
+      {"namespace", "ipc_namespace"},
+  };
+  for (const auto& [family, feature] : kFamilies) {
+    if (family == mechanism) return feature;
+  }
+  return nullptr;
+}
 
 std::vector<std::string> Registry::Check(const CaseInfo& info) {
   static const std::regex kPart("[a-z][a-z0-9_]*");
@@ -41,6 +54,7 @@ std::vector<std::string> Registry::Check(const CaseInfo& info) {
     problems.push_back(where + ": has no reference (man page section or POSIX clause)");
   }
   if (info.meta.timeout.count() <= 0) problems.push_back(where + ": timeout must be positive");
+  for (const auto& p : NeedProblems(info.meta.needs)) problems.push_back(where + ": " + p);
   return problems;
 }
 
@@ -53,6 +67,12 @@ bool Registry::Add(std::string_view mechanism, std::string_view interface, std::
   info.interface = interface;
   info.gtest_name = fmt::format("{}_{}.{}", mechanism, interface, behaviour);
   info.meta = std::move(meta);
+  // A whole family needs its mechanism: where the runner's probe finds it absent, every case of the
+  // family is UNSUPPORTED with that evidence (docs/verdicts.md).
+  if (const char* feature = MechanismFeature(mechanism); feature != nullptr &&
+                                                         !info.meta.needs.Has(NeedKind::kFeature, feature)) {
+    info.meta.needs = Needs(need::Feature(feature)) | info.meta.needs;
+  }
   info.file = file;
   info.line = line;
   store.cases.push_back(std::move(info));
@@ -103,17 +123,27 @@ std::string_view ConformanceName(Conformance cls) {
   return "unknown";
 }
 
-std::vector<std::string> NeedNames(unsigned needs) {
-  std::vector<std::string> names;
-  if (needs & kNeedRoot) names.emplace_back("root");
-  if (needs & kNeedSecondUid) names.emplace_back("second-uid");
-  if (needs & kNeedIpcNamespace) names.emplace_back("ipc-namespace");
-  if (needs & kNeedNamespaces) names.emplace_back("namespaces");
-  return names;
+const CaseInfo* Registry::FindByTestName(std::string_view gtest_name) {
+  for (const auto& c : All()) {
+    if (c.gtest_name == gtest_name) return &c;
+  }
+  return nullptr;
 }
 
 void CaseTest::SetUp() {
-  // The state is reset by the listener at test start; nothing else to prepare.
+  // The state is reset by the listener at test start. What is left to do before the body: know which
+  // case runs (so undeclared needs can be refused) and judge the needs only the case's own
+  // namespaces can answer.
+  const ::testing::TestInfo* t = ::testing::UnitTest::GetInstance()->current_test_info();
+  const CaseInfo* info = t == nullptr ? nullptr
+                                      : Registry::FindByTestName(std::string(t->test_suite_name()) + "." + t->name());
+  SetCurrentCase(info);
+  if (info == nullptr) return;
+  if (auto unmet = CheckNeedsInCase(info->meta.needs)) {
+    Record(unmet->outcome == Outcome::kUnsupported ? kMarkUnsupported : kMarkSkipped,
+           fmt::format("[{}] {}", unmet->need, unmet->reason));
+    GTEST_SKIP() << unmet->reason;
+  }
 }
 
 void CaseTest::TearDown() {

@@ -1,5 +1,8 @@
 #include "harness/runner.h"
 
+#include "harness/environment.h"
+#include "harness/records.h"
+
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <fnmatch.h>
@@ -130,7 +133,7 @@ void PrintSummary(const std::vector<json>& records, const std::map<std::string, 
                   const std::string& out, bool interrupted) {
   std::vector<const json*> bad;
   for (const auto& r : records) {
-    if (IsBadOutcome(r["outcome"]) && r.value("verdict", "") != "expected deviation") bad.push_back(&r);
+    if (IsBadOutcome(r["outcome"].get<std::string>()) && r.value("verdict", "") != "expected deviation") bad.push_back(&r);
   }
   if (!bad.empty()) {
     fmt::print("\nProblems ({}):\n", bad.size());
@@ -154,18 +157,6 @@ void PrintSummary(const std::vector<json>& records, const std::map<std::string, 
   fmt::print("\n{}{} cases: {} in {:.1f} s\n", interrupted ? "INTERRUPTED after " : "", records.size(),
              line.empty() ? "none run" : line, wall_s);
   fmt::print("Reports: {}/results.jsonl, {}/junit.xml\n", out, out);
-}
-
-// Why a case cannot run here, or "" when it can.
-std::string UnmetNeeds(const CaseInfo& c, const IsolationSupport& isolation) {
-  if ((c.meta.needs & kNeedRoot) && (geteuid() != 0 || !HasCapability(CAP_SYS_ADMIN))) {
-    return geteuid() != 0 ? "needs root (running as uid " + std::to_string(geteuid()) + ")"
-                          : std::string("needs root's capabilities, which this sandbox dropped");
-  }
-  if ((c.meta.needs & (kNeedIpcNamespace | kNeedNamespaces)) && !isolation.namespaces) {
-    return "needs its own IPC namespace, which this system refuses (" + isolation.reason + ")";
-  }
-  return {};
 }
 
 // Before --resume continues a run that was killed: the killed runner must really be gone, and what it
@@ -233,7 +224,8 @@ std::vector<std::string> FindRunLeaks(const std::string& run_id, const std::stri
 }
 
 bool IsBadOutcome(const std::string& outcome) {
-  return outcome == "FAIL" || outcome == "ERROR" || outcome == "TIMEOUT" || outcome == "CRASH";
+  const auto o = ParseOutcome(outcome);
+  return !o || IsBadOutcome(*o);
 }
 
 std::vector<const CaseInfo*> SelectCases(const std::vector<std::string>& filters,
@@ -454,6 +446,8 @@ int Run(const RunOptions& options) {
   if (options.isolation == IsolationMode::namespaces && !isolation.namespaces) {
     throw UsageError("--isolation namespaces: " + isolation.reason);
   }
+  // The needs of every case are judged against one probe of this system, recorded in the header.
+  const Environment env = ProbeEnvironment(isolation);
   RunRecorder recorder(options, target.kind, selected.size(), options.resume ? &previous : nullptr);
   // Every process of this run carries the run id, so the leak check finds exactly ours.
   const std::string run_id = fmt::format("{}-{}", getpid(), std::time(nullptr));
@@ -490,6 +484,12 @@ int Run(const RunOptions& options) {
                          {"user_namespace", isolation.user_namespace},
                          {"private_mounts", isolation.private_mounts},
                          {"reason", isolation.reason}};
+  {
+    json probed = EnvironmentJson(env);
+    header[field::kFeatures] = probed["features"];
+    probed.erase("features");
+    header["needs_environment"] = probed;
+  }
   header["jobs"] = jobs;
   header["temp_dir"] = temp_base;
   header["selection"]["cases"] = selected.size();
@@ -515,6 +515,7 @@ int Run(const RunOptions& options) {
                  {"title", info->meta.title},
                  {"class", ConformanceName(info->meta.cls)},
                  {"refs", info->meta.refs}};
+    if (!info->meta.needs.empty()) full[field::kNeeds] = info->meta.needs.Texts();
     full.update(rec);
     recorder.AddCase(full, running.size());
   };
@@ -523,8 +524,12 @@ int Run(const RunOptions& options) {
     while (!queue.empty() && static_cast<int>(running.size()) < jobs) {
       const CaseInfo* info = queue.front();
       queue.pop_front();
-      if (std::string why = UnmetNeeds(*info, isolation); !why.empty()) {
-        finish(info, {{"outcome", "UNSUPPORTED"}, {"message", why}, {"isolation", "none"}, {"duration_ms", 0.0}});
+      if (auto unmet = CheckNeeds(info->meta.needs, env)) {
+        finish(info, {{field::kOutcome, OutcomeName(unmet->outcome)},
+                      {field::kMessage, unmet->reason},
+                      {field::kUnmet, unmet->need},
+                      {field::kIsolation, "none"},
+                      {field::kDurationMs, 0.0}});
         continue;
       }
       SuperviseOptions so;

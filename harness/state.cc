@@ -195,4 +195,8 @@ std::string TempPath(std::string_view stem) {
   return fmt::format("{}/{}.{}.{}", TempDir(), stem, getpid(), counter.fetch_add(1));
 }
 
+void ThrowSetupFailure(const char* call, int err, const char* file, int line) {
+  ThrowHarnessError(fmt::format("set-up: {} failed with {} ({}:{})", call, ErrnoName(err), file, line));
+}
+
 }  // namespace ipcc

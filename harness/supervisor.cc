@@ -139,7 +139,12 @@ class StateListener : public ::testing::EmptyTestEventListener {
       return;  // thrown through the body after recording its ERROR or FAIL: already in the log
     }
     if (r.skipped()) {
-      if ((State().marks.load() & kMarkUnsupported) == 0) Record(kMarkSkipped, msg);
+      // Only the harness skips (an unmet need, recorded before the skip): a case body that skips
+      // itself hides a verdict, so it is an ERROR that says to declare the need instead.
+      if ((State().marks.load() & (kMarkUnsupported | kMarkSkipped)) == 0) {
+        Record(kMarkError, where + "the case skipped itself from its body (" + msg +
+                               "); a case declares what it needs in .needs (docs/verdicts.md)");
+      }
     } else if (r.failed()) {
       Record(kMarkFailed, where + msg);
     }
