@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <regex>
 
@@ -139,7 +140,14 @@ void CaseTest::SetUp() {
                                       : Registry::FindByTestName(std::string(t->test_suite_name()) + "." + t->name());
   SetCurrentCase(info);
   if (info == nullptr) return;
-  if (auto unmet = CheckNeedsInCase(info->meta.needs)) {
+  std::optional<Unmet> unmet;
+  if (std::getenv("IPCCONFORM_IN_CASE") == nullptr) {
+    // Run by hand (plain GoogleTest, no runner): the runner's checks are made here, once per process.
+    static const Environment env = ProbeEnvironment(IsolationSupport{});
+    unmet = CheckNeeds(info->meta.needs, env);
+  }
+  if (!unmet) unmet = CheckNeedsInCase(info->meta.needs);
+  if (unmet) {
     Record(unmet->outcome == Outcome::kUnsupported ? kMarkUnsupported : kMarkSkipped,
            fmt::format("[{}] {}", unmet->need, unmet->reason));
     GTEST_SKIP() << unmet->reason;

@@ -68,10 +68,81 @@ IPC_CASE(selftest, checkpoint, expired_wait_is_error, .title = "an expired check
   CheckpointWait(3, 1, milliseconds(50));
 }
 
-IPC_CASE(selftest, unsupported, is_not_pass, .title = "UNSUPPORTED is reported as such",
-         .statement = "A case that proves its feature absent is UNSUPPORTED with the reason.",
-         .refs = {"ipcconform harness"}, .cls = Conformance::implementation_defined, .hidden = true) {
-  IPCC_UNSUPPORTED("selftest: the feature is absent");
+// Unmet needs (docs/verdicts.md): the runner decides before the case starts, so none of these bodies
+// may run; each fails if it does.
+#define IPCC_SELFTEST_NEED(interface, behaviour, statement_text, need_expr)                                \
+  IPC_CASE(selftest, interface, behaviour, .title = statement_text, .statement = statement_text,          \
+           .refs = {"docs/verdicts.md"}, .cls = Conformance::implementation_defined, .needs = need_expr,  \
+           .hidden = true) {                                                                               \
+    ADD_FAILURE() << "the body ran although its need is unmet here";                                       \
+  }
+IPCC_SELFTEST_NEED(unsupported, is_not_pass, "A case whose feature the runner's probe finds absent is UNSUPPORTED.",
+                   need::Feature("selftest_never"))
+IPCC_SELFTEST_NEED(needs, newer_kernel_is_unsupported,
+                   "A case documented since a kernel newer than this one is UNSUPPORTED.", need::MinKernel(999, 0))
+IPCC_SELFTEST_NEED(needs, config_option_unset_is_unsupported,
+                   "A case needing a kernel option the readable configuration lacks is UNSUPPORTED.",
+                   need::KernelConfig("CONFIG_IPCC_SELFTEST_NEVER"))
+IPCC_SELFTEST_NEED(needs, too_few_cpus_is_skip, "A case needing more CPUs than this process may use is SKIP.",
+                   need::Cpus(100000))
+IPCC_SELFTEST_NEED(needs, read_only_sysctl_is_skip, "A case that must set a read-only sysctl is SKIP.",
+                   need::WritableSysctl("/proc/sys/kernel/osrelease"))
+IPCC_SELFTEST_NEED(needs, missing_sysctl_is_skip, "A case that must set a sysctl this system lacks is SKIP.",
+                   need::WritableSysctl("/proc/sys/kernel/ipcconform_selftest_missing"))
+#undef IPCC_SELFTEST_NEED
+
+// Needs that are met natively as root (PASS) and unmet in the test's other environments (SKIP).
+IPC_CASE(selftest, needs, capability_met_runs, .title = "a case needing CAP_SYS_BOOT runs where it is held",
+         .statement = "A case needing a capability runs where the runner holds it and is SKIP where it does not.",
+         .refs = {"docs/verdicts.md"}, .cls = Conformance::implementation_defined,
+         .needs = IPCC_NEED_CAPABILITY(CAP_SYS_BOOT), .hidden = true) {}
+
+IPC_CASE(selftest, needs, root_met_runs, .title = "a case needing root runs as root with its capabilities",
+         .statement = "A case declaring kNeedRoot runs as root with CAP_SYS_ADMIN and is SKIP elsewhere.",
+         .refs = {"docs/verdicts.md"}, .cls = Conformance::implementation_defined, .needs = kNeedRoot,
+         .hidden = true) {
+  EXPECT_EQ(geteuid(), 0u);
+}
+
+IPC_CASE(selftest, needs, second_identity_met_runs, .title = "a case needing a second identity gets one",
+         .statement = "A case declaring kNeedSecondUid runs where one exists and SecondIdentity() gives it.",
+         .refs = {"docs/verdicts.md"}, .cls = Conformance::implementation_defined, .needs = kNeedSecondUid,
+         .hidden = true) {
+  EXPECT_NE(SecondIdentity().uid, 0u);
+}
+
+IPC_CASE(selftest, needs, own_ipc_namespace_met_runs, .title = "a case needing its own IPC namespace has one",
+         .statement = "A case declaring kNeedIpcNamespace runs only in IPC namespaces of its own.",
+         .refs = {"docs/verdicts.md"}, .cls = Conformance::implementation_defined, .needs = kNeedIpcNamespace,
+         .hidden = true) {
+  EXPECT_TRUE(InOwnNamespaces());
+}
+
+IPC_CASE(selftest, needs, config_option_set_runs, .title = "a case needing a kernel option that is set runs",
+         .statement = "A case needing a kernel option runs where the configuration has it (or cannot be read).",
+         .refs = {"docs/verdicts.md"}, .cls = Conformance::implementation_defined,
+         .needs = need::KernelConfig("CONFIG_IPCC_SELFTEST_PRESENT"), .hidden = true) {}
+
+// What a case may not do: skip itself, or use what it did not declare. Each is an ERROR.
+IPC_CASE(selftest, needs, body_skip_is_error, .title = "a body that skips itself is ERROR",
+         .statement = "Only the harness skips; a case body that calls GTEST_SKIP() is an ERROR.",
+         .refs = {"docs/verdicts.md"}, .cls = Conformance::implementation_defined, .hidden = true) {
+  GTEST_SKIP() << "selftest: skipping from the body";
+}
+
+IPC_CASE(selftest, needs, undeclared_identity_is_error, .title = "an undeclared second identity is ERROR",
+         .statement = "A case that drops to another identity without declaring kNeedSecondUid is an ERROR.",
+         .refs = {"docs/verdicts.md"}, .cls = Conformance::implementation_defined, .hidden = true) {
+  (void)SecondIdentity();
+  ADD_FAILURE() << "SecondIdentity() returned although undeclared";
+}
+
+IPC_CASE(selftest, needs, undeclared_sysctl_write_is_error, .title = "an undeclared sysctl write is ERROR",
+         .statement = "A case that writes a sysctl it did not declare with need::WritableSysctl is an ERROR.",
+         .refs = {"docs/verdicts.md"}, .cls = Conformance::implementation_defined, .needs = kNeedIpcNamespace,
+         .hidden = true) {
+  (void)TryWriteSysctl("/proc/sys/kernel/msgmax", "8192");
+  ADD_FAILURE() << "TryWriteSysctl returned although undeclared";
 }
 
 IPC_CASE(selftest, empty, passes, .title = "an empty case passes",
@@ -80,8 +151,8 @@ IPC_CASE(selftest, empty, passes, .title = "an empty case passes",
 
 IPC_CASE(selftest, isolation, reports_namespaces, .title = "the case sees its own PID namespace",
          .statement = "Under namespace isolation the case process is pid 2 of a fresh PID namespace.",
-         .refs = {"ipcconform harness"}, .cls = Conformance::implementation_defined, .hidden = true) {
-  if (!InOwnNamespaces()) IPCC_UNSUPPORTED("the case runs without namespaces of its own here");
+         .refs = {"ipcconform harness"}, .cls = Conformance::implementation_defined, .needs = kNeedIpcNamespace,
+         .hidden = true) {
   RecordProperty("pid", getpid());
   EXPECT_EQ(getpid(), 2) << "expected the case process to be pid 2 of its namespace";
   EXPECT_EQ(access("/dev/shm/ipcconform-selftest-leak", F_OK), -1) << "private /dev/shm sees a host file";

@@ -27,6 +27,7 @@
 #include "harness/coverage.h"
 #include "harness/leaks.h"
 #include "harness/names.h"
+#include "harness/records.h"
 #include "harness/state.h"
 
 namespace ipcc {
@@ -155,7 +156,7 @@ class StateListener : public ::testing::EmptyTestEventListener {
 };
 
 struct Classified {
-  std::string outcome;
+  Outcome outcome;
   std::string message;
 };
 
@@ -168,36 +169,36 @@ Classified Classify(bool timed_out, std::chrono::milliseconds timeout, std::opti
     if (log.empty()) return head;
     return head.empty() ? log : head + "\n" + log;
   };
-  if (!setup_error.empty()) return {"ERROR", with_log("isolation set-up failed: " + setup_error)};
+  if (!setup_error.empty()) return {Outcome::kError, with_log("isolation set-up failed: " + setup_error)};
   // What went wrong first decides: a failed expectation that later leaves the tree hanging or a
   // bounded wait expiring is still a FAIL; a harness error that comes first is an ERROR.
   const std::uint32_t first = s.first_bad.load();
   if (first == kMarkFailed) {
-    return {"FAIL", with_log(timed_out ? fmt::format("(the case then did not finish within {} ms)", timeout.count())
+    return {Outcome::kFail, with_log(timed_out ? fmt::format("(the case then did not finish within {} ms)", timeout.count())
                                        : std::string())};
   }
   if (timed_out) {
-    return {"TIMEOUT", with_log(fmt::format("the case did not finish within {} ms; its process tree was killed",
+    return {Outcome::kTimeout, with_log(fmt::format("the case did not finish within {} ms; its process tree was killed",
                                             timeout.count()))};
   }
-  if (first == kMarkCrashed) return {"CRASH", with_log("")};
-  if (marks & kMarkError) return {"ERROR", with_log("")};
-  if (marks & kMarkCrashed) return {"CRASH", with_log("")};
-  if (marks & kMarkFailed) return {"FAIL", with_log("")};
+  if (first == kMarkCrashed) return {Outcome::kCrash, with_log("")};
+  if (marks & kMarkError) return {Outcome::kError, with_log("")};
+  if (marks & kMarkCrashed) return {Outcome::kCrash, with_log("")};
+  if (marks & kMarkFailed) return {Outcome::kFail, with_log("")};
   if (!case_status) {
-    return {"ERROR", with_log(fmt::format("the case process's status was not reported (its parent {})",
+    return {Outcome::kError, with_log(fmt::format("the case process's status was not reported (its parent {})",
                                           DescribeWaitStatus(top_status)))};
   }
   if (WIFSIGNALED(*case_status)) {
-    return {"CRASH", with_log(fmt::format("the case process was {}", DescribeWaitStatus(*case_status)))};
+    return {Outcome::kCrash, with_log(fmt::format("the case process was {}", DescribeWaitStatus(*case_status)))};
   }
   if (!(marks & kMarkFinished)) {
-    return {"CRASH", with_log(fmt::format("the case process {} before the case finished",
+    return {Outcome::kCrash, with_log(fmt::format("the case process {} before the case finished",
                                           DescribeWaitStatus(*case_status)))};
   }
-  if (marks & kMarkUnsupported) return {"UNSUPPORTED", log};
-  if (marks & kMarkSkipped) return {"SKIP", log};
-  return {"PASS", ""};
+  if (marks & kMarkUnsupported) return {Outcome::kUnsupported, log};
+  if (marks & kMarkSkipped) return {Outcome::kSkip, log};
+  return {Outcome::kPass, ""};
 }
 
 // Waits for `pid` until the deadline; true when it ended (status stored), false on expiry.
@@ -313,12 +314,12 @@ bool WaitUntil(pid_t pid, Clock::time_point deadline, int* status) {
   const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started);
 
   Classified c = Classify(!ended && top > 0, options.timeout, case_status, setup_error, status);
-  json record = {{"outcome", c.outcome},
-                 {"message", c.message},
-                 {"isolation", isolation},
-                 {"duration_ms", std::round(elapsed.count() * 1000.0) / 1000.0}};
+  json record = {{field::kOutcome, OutcomeName(c.outcome)},
+                 {field::kMessage, c.message},
+                 {field::kIsolation, isolation},
+                 {field::kDurationMs, std::round(elapsed.count() * 1000.0) / 1000.0}};
   if (!cleaned.empty()) record["cleaned_up"] = cleaned;
-  if (c.outcome != "PASS" && c.outcome != "SKIP" && c.outcome != "UNSUPPORTED") {
+  if (c.outcome != Outcome::kPass && c.outcome != Outcome::kSkip && c.outcome != Outcome::kUnsupported) {
     std::string tail = ReadTail(output_fd);
     if (!tail.empty()) record["output"] = tail;
   }
@@ -416,8 +417,9 @@ nlohmann::json FinishCase(const StartedCase& started) {
 
 nlohmann::json ParseCaseRecord(const std::string& text, pid_t supervisor, int wait_status) {
   auto record = json::parse(text, nullptr, false);
-  if (record.is_discarded() || !record.is_object() || !record.contains("outcome")) {
-    return {{"outcome", "ERROR"},
+  if (record.is_discarded() || !record.is_object() || !record.contains(field::kOutcome) ||
+      !record[field::kOutcome].is_string() || !ParseOutcome(record[field::kOutcome].get<std::string>())) {
+    return {{field::kOutcome, OutcomeName(Outcome::kError)},
             {"message", supervisor < 0 ? std::string("could not start the case supervisor")
                                        : fmt::format("the case supervisor sent no record ({})",
                                                      DescribeWaitStatus(wait_status))},

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "harness/records.h"
+
 namespace ipcc {
 
 namespace {
@@ -25,6 +27,12 @@ void AddRecord(RunResults& run, nlohmann::json rec, const std::string& where) {
     if (!rec.contains("id") || !rec["id"].is_string() || !rec.contains("outcome") ||
         !rec["outcome"].is_string()) {
       run.problems.push_back(where + ": case record without an id or outcome");
+      return;
+    }
+    if (!ParseOutcome(rec["outcome"].get<std::string>())) {
+      run.problems.push_back(fmt::format("{}: case {} has the unknown outcome '{}' (known: PASS, FAIL, UNSUPPORTED, "
+                                         "SKIP, ERROR, TIMEOUT, CRASH); the record is refused",
+                                         where, rec["id"].get<std::string>(), rec["outcome"].get<std::string>()));
       return;
     }
     run.cases.push_back(std::move(rec));

@@ -32,10 +32,12 @@ Identity Nobody() {
   return pw != nullptr && pw->pw_uid != 0 ? Identity{pw->pw_uid, pw->pw_gid} : Identity{65534, 65534};
 }
 
-// In a test body: the identity, or the case ends UNSUPPORTED (the macro cases use).
+// What a case body gets from SecondIdentity(): the identity, or a harness error with the reason.
 void RequireSecondIdentity(Identity* got) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(who);
-  *got = who;
+  try {
+    *got = SecondIdentity();
+  } catch (const HarnessError&) {
+  }
 }
 
 class PrivilegeTest : public ::testing::Test {
@@ -102,16 +104,17 @@ TEST_F(PrivilegeTest, RootWithoutSetuidHasNoSecondIdentity) {
   });
 }
 
-TEST_F(PrivilegeTest, TheCaseMacroEndsTheCaseUnsupportedWithTheReason) {
+TEST_F(PrivilegeTest, ADeclaredIdentityThatIsNotThereIsAHarnessErrorWithTheReason) {
   InChild([] {
     ResetState();  // this child is the case process
     ASSERT_TRUE(DropEffectiveCapabilities({CAP_SETUID, CAP_SETGID}));
     Identity got{12345, 12345};
     RequireSecondIdentity(&got);
     EXPECT_EQ(got.uid, 12345u) << "the body does not go on";
-    EXPECT_NE(State().marks.load() & kMarkUnsupported, 0u);
+    EXPECT_NE(State().marks.load() & kMarkError, 0u);
     EXPECT_EQ(LogText(),
-              "[UNSUPPORTED] no second identity: root here lacks CAP_SETUID/CAP_SETGID (capabilities were dropped)");
+              "[ERROR] set-up: the declared second identity is not there after all: no second identity: root "
+              "here lacks CAP_SETUID/CAP_SETGID (capabilities were dropped)");
   });
 }
 

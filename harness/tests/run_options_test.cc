@@ -148,7 +148,7 @@ TEST(RunSelection, FiltersAndMechanismsThatShareNoCaseAreRefused) {
 
 // Without namespaces (asked for here), a case that needs its own IPC namespace is not run, and the
 // cases run one at a time.
-TEST(RunNeeds, ACaseNeedingAnIpcNamespaceIsUnsupportedWithoutNamespaces) {
+TEST(RunNeeds, ACaseNeedingAnIpcNamespaceIsSkippedWithoutNamespaces) {
   const std::string dir = FreshDir("needs-ns");
   ToolResult r = RunTool({"run", "-j", "2", "--isolation", "process-group", "-f",
                           "posix_mq.limits.default_attributes_from_proc", "-f", "selftest.empty.*", "--out", dir});
@@ -157,15 +157,16 @@ TEST(RunNeeds, ACaseNeedingAnIpcNamespaceIsUnsupportedWithoutNamespaces) {
   Results res = Load(dir);
   EXPECT_EQ(res.header["jobs"], 1);
   const json& c = res.cases["posix_mq.limits.default_attributes_from_proc"];
-  EXPECT_EQ(c["outcome"], "UNSUPPORTED");
-  EXPECT_EQ(c["message"], "needs its own IPC namespace, which this system refuses (process-group isolation requested)");
+  EXPECT_EQ(c["outcome"], "SKIP");
+  EXPECT_EQ(c["unmet"], "own-ipc-namespace");
+  EXPECT_EQ(c["message"], "needs its own IPC namespace, which this environment refuses (process-group isolation requested)");
   EXPECT_EQ(c["isolation"], "none") << "it never started";
   EXPECT_EQ(res.cases["selftest.empty.passes"]["isolation"], "process-group");
   std::filesystem::remove_all(dir);
 }
 
 // Root in a container that withholds CAP_SYS_ADMIN (made here with setpriv): no namespaces, the
-// reason in the header, cases that need root's capabilities UNSUPPORTED, the others run.
+// reason in the header, cases that need root's capabilities or their own namespaces SKIP, the others run.
 TEST(RunNeeds, RootWithoutCapSysAdminRunsWithoutNamespacesAndSaysWhy) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root, to start a run as root without CAP_SYS_ADMIN";
   const std::string setpriv = bp::search_path("setpriv").string();
@@ -188,7 +189,7 @@ TEST(RunNeeds, RootWithoutCapSysAdminRunsWithoutNamespacesAndSaysWhy) {
   std::string out;
   std::string err;
   const int rc = run({"run", "-j", "2", "-f", "selftest.empty.*", "-f", "selftest.isolation.*", "-f",
-                      "pipe.fcntl.setpipe_sz_privileged_may_exceed_max", "--out", dir},
+                      "selftest.needs.root_met_runs", "--out", dir},
                      &out, &err);
   EXPECT_EQ(rc, 0) << out << err;
   const std::string reason = "the system refuses to create IPC/mount/PID namespaces";
@@ -198,10 +199,10 @@ TEST(RunNeeds, RootWithoutCapSysAdminRunsWithoutNamespacesAndSaysWhy) {
   EXPECT_EQ(res.header["isolation"]["namespaces"], false);
   EXPECT_EQ(res.header["isolation"]["reason"], reason);
   EXPECT_EQ(res.cases["selftest.empty.passes"]["outcome"], "PASS");
-  EXPECT_EQ(res.cases["selftest.isolation.reports_namespaces"]["outcome"], "UNSUPPORTED");
-  const json& root_case = res.cases["pipe.fcntl.setpipe_sz_privileged_may_exceed_max"];
-  EXPECT_EQ(root_case["outcome"], "UNSUPPORTED");
-  EXPECT_EQ(root_case["message"], "needs root's capabilities, which this sandbox dropped");
+  EXPECT_EQ(res.cases["selftest.isolation.reports_namespaces"]["outcome"], "SKIP");
+  const json& root_case = res.cases["selftest.needs.root_met_runs"];
+  EXPECT_EQ(root_case["outcome"], "SKIP");
+  EXPECT_EQ(root_case["message"], "needs root's capabilities (CAP_SYS_ADMIN), which this environment withholds");
 
   std::string out2;
   std::string err2;

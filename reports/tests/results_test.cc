@@ -53,6 +53,17 @@ TEST(Results, ANewerFormatIsNamed) {
   unlink(path.c_str());
 }
 
+TEST(Results, AnUnknownOutcomeIsRefusedWithItsLine) {
+  auto path = WriteTemp(std::string(kHeader) + "\n" + kCase1 + "\n" +
+                        R"({"record":"case","id":"pipe.read.c","mechanism":"pipe","outcome":"MAYBE","message":""})" +
+                        "\n" + kEnd + "\n");
+  RunResults r = ReadResults(path);
+  EXPECT_THAT(r.cases, SizeIs(1)) << "the record with the unknown outcome is not kept";
+  ASSERT_THAT(r.problems, SizeIs(1));
+  EXPECT_THAT(r.problems[0], HasSubstr(path + ":3: case pipe.read.c has the unknown outcome 'MAYBE'"));
+  unlink(path.c_str());
+}
+
 TEST(Results, AMissingFileIsAnError) {
   EXPECT_THROW(ReadResults("/nonexistent/results.jsonl"), std::runtime_error);
 }
