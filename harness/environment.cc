@@ -438,7 +438,8 @@ std::optional<Unmet> CheckNeedsInCase(const Needs& needs) {
                    fmt::format("sets {}, which only a case in its own IPC namespace may do (it would change the "
                                "host's limit)", n.name)};
     }
-    // Writing the current value back proves the file writable without changing anything.
+    // Writing the current value back (in the case's own IPC namespace) proves the file writable
+    // without changing anything.
     std::string value;
     int err = 0;
     if (const int rfd = open(n.name, O_RDONLY | O_CLOEXEC); rfd >= 0) {
@@ -450,7 +451,11 @@ std::optional<Unmet> CheckNeedsInCase(const Needs& needs) {
     } else {
       err = errno;
     }
-    if (err == 0) {
+    if (err == 0 && !IsIpcNamespacedSysctl(n.name)) {
+      // A global setting: writing it back could undo what a case running beside this one set, so
+      // the permission is asked instead (root's access to /proc/sys follows the file's mode).
+      if (access(n.name, W_OK) != 0) err = errno;
+    } else if (err == 0) {
       const int fd = open(n.name, O_WRONLY | O_CLOEXEC);
       err = fd < 0 ? errno : 0;
       if (fd >= 0) {

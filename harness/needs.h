@@ -10,6 +10,8 @@
 // identity, a sysctl write) is an ERROR, so the declarations stay complete.
 #pragma once
 
+#include <linux/capability.h>
+
 #include <initializer_list>
 #include <string>
 #include <string_view>

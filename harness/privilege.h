@@ -30,6 +30,3 @@ void DropPrivileges(const Identity& who);
 Identity SecondIdentity();
 
 }  // namespace ipcc
-
-// Transitional spelling of SecondIdentity().
-#define IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(var) const ::ipcc::Identity var = ::ipcc::SecondIdentity()

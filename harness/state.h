@@ -18,8 +18,8 @@ namespace ipcc {
 enum Mark : std::uint32_t {
   kMarkFailed = 1u << 0,       // an expectation failed in some process
   kMarkError = 1u << 1,        // the harness broke (set-up, checkpoint expired): no verdict
-  kMarkUnsupported = 1u << 2,  // the feature is proven absent
-  kMarkSkipped = 1u << 3,      // not run: unmet requirement
+  kMarkUnsupported = 1u << 2,  // an unmet need the harness judged UNSUPPORTED (a hand run; docs/verdicts.md)
+  kMarkSkipped = 1u << 3,      // not run: an unmet need, recorded by the harness before the body
   kMarkCrashed = 1u << 4,      // a process of the tree died unexpectedly
   kMarkFinished = 1u << 5,     // the case body returned in the case process
 };
@@ -78,11 +78,3 @@ std::string TempDir();
 std::string TempPath(std::string_view stem);
 
 }  // namespace ipcc
-
-// Ends the current test body as UNSUPPORTED: the mechanism or feature is proven absent.
-#define IPCC_UNSUPPORTED(reason)                          \
-  do {                                                    \
-    const std::string ipcc_reason_ = (reason);            \
-    ::ipcc::Record(::ipcc::kMarkUnsupported, ipcc_reason_); \
-    GTEST_SKIP() << ipcc_reason_;                         \
-  } while (0)

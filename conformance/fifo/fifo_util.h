@@ -2,12 +2,16 @@
 #pragma once
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <string>
 
 #include "harness/harness.h"
@@ -25,10 +29,48 @@ namespace ipcc::fifo_cases {
 // A fresh path in the case's private folder (nothing exists there yet).
 inline std::string FifoPath() { return TempPath("fifo"); }
 
-// Reads until `n` bytes arrived or end-of-file/an error; what was read.
+inline void InterruptOnly(int) {}
+
+// A blocking open(2) of a FIFO by the case process itself, whose completion depends on the rendezvous
+// under test (the other end's process is already waiting or about to open). Bounded: a timer signal
+// (no SA_RESTART) interrupts an open still blocked after `bound`, which then fails with ETIMEDOUT, so
+// the caller's assertion FAILs instead of the case hanging until its timeout.
+inline int OpenWithin(const std::string& path, int flags, std::chrono::milliseconds bound = kDefaultWait) {
+  struct sigaction sa {}, old {};
+  sa.sa_handler = InterruptOnly;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(SIGALRM, &sa, &old) != 0) ThrowHarnessError("sigaction(SIGALRM): " + ErrnoName(errno));
+  // The interval re-arms it, should the first expiry come before the call is in the kernel.
+  const long us = static_cast<long>(bound.count()) * 1000;
+  itimerval timer{{0, 200000}, {us / 1000000, us % 1000000}};
+  if (setitimer(ITIMER_REAL, &timer, nullptr) != 0) ThrowHarnessError("setitimer: " + ErrnoName(errno));
+  int fd = open(path.c_str(), flags);
+  int err = errno;
+  const itimerval off{};
+  setitimer(ITIMER_REAL, &off, nullptr);
+  sigaction(SIGALRM, &old, nullptr);
+  if (fd < 0 && err == EINTR) err = ETIMEDOUT;  // still blocked when the bound expired
+  errno = err;
+  return fd;
+}
+
+// Waits, bounded, until fd has data or end-of-file; false when nothing came within the bound.
+inline bool ReadableWithin(int fd, std::chrono::milliseconds bound = kDefaultWait) {
+  pollfd p{fd, POLLIN, 0};
+  for (;;) {
+    const int r = poll(&p, 1, static_cast<int>(bound.count()));
+    if (r > 0) return true;
+    if (r == 0) return false;
+    if (errno != EINTR) ThrowHarnessError("poll: " + ErrnoName(errno));
+  }
+}
+
+// Reads until `n` bytes arrived, end-of-file, an error, or 5 s without data (bounded: the caller's
+// comparison reports what did arrive); what was read.
 inline std::string ReadUpTo(int fd, std::size_t n) {
   std::string got;
   while (got.size() < n) {
+    if (!ReadableWithin(fd)) break;
     char buf[4096];
     const std::size_t want = std::min(sizeof buf, n - got.size());
     const ssize_t r = read(fd, buf, want);
@@ -39,10 +81,11 @@ inline std::string ReadUpTo(int fd, std::size_t n) {
   return got;
 }
 
-// Reads until end-of-file (or an error).
+// Reads until end-of-file, an error, or 5 s without data (bounded, as ReadUpTo).
 inline std::string ReadToEof(int fd) {
   std::string got;
   for (;;) {
+    if (!ReadableWithin(fd)) break;
     char buf[4096];
     const ssize_t r = read(fd, buf, sizeof buf);
     if (r < 0 && errno == EINTR) continue;

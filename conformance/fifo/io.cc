@@ -33,7 +33,7 @@ IPC_CASE(fifo, io, data_flows_case_to_unrelated_reader,
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   Child reader = SpawnFixture("fifo", {path, "open:rdonly", "read:first second third", "eof"});
   {
-    UniqueFd w(open(path.c_str(), O_WRONLY));
+    UniqueFd w(OpenWithin(path, O_WRONLY));
     ASSERT_THAT(w.get(), SyscallSucceeds());
     ASSERT_THAT(write(w.get(), "first ", 6), SyscallSucceedsWithValue(6));
     ASSERT_THAT(write(w.get(), "second ", 7), SyscallSucceedsWithValue(7));
@@ -52,7 +52,7 @@ IPC_CASE(fifo, io, data_flows_unrelated_writer_to_case,
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   Child writer = SpawnFixture("fifo", {path, "open:wronly", "write:alpha ", "write:beta ", "write:gamma"});
-  UniqueFd r(open(path.c_str(), O_RDONLY));
+  UniqueFd r(OpenWithin(path, O_RDONLY));
   ASSERT_THAT(r.get(), SyscallSucceeds());
   EXPECT_EQ(ReadToEof(r.get()), "alpha beta gamma") << "expected the writer's bytes in order, then end-of-file";
   ExpectCleanExit(writer.Wait(), "exec'd writer");
@@ -308,7 +308,7 @@ IPC_CASE(fifo, io, write_after_readers_close_fails_epipe,
   // Two readers, an exec'd one and the case itself; both close before the write.
   Child reader = SpawnFixture("fifo", {path, "open:rdonly"});
   {
-    UniqueFd r(open(path.c_str(), O_RDONLY));
+    UniqueFd r(OpenWithin(path, O_RDONLY));
     ASSERT_THAT(r.get(), SyscallSucceeds());
   }
   ExpectCleanExit(reader.Wait(), "exec'd reader (opens, then exits)");

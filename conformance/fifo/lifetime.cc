@@ -31,7 +31,7 @@ IPC_CASE(fifo, lifetime, node_outlives_creating_process,
   EXPECT_TRUE(S_ISFIFO(st.st_mode)) << "expected the node to still be a FIFO, saw a " << FileTypeName(st.st_mode);
   // Other processes can still meet through it.
   Child writer = SpawnFixture("fifo", {path, "open:wronly", "write:still works"});
-  UniqueFd r(open(path.c_str(), O_RDONLY));
+  UniqueFd r(OpenWithin(path, O_RDONLY));
   ASSERT_THAT(r.get(), SyscallSucceeds());
   EXPECT_EQ(ReadToEof(r.get()), "still works") << "expected data through the FIFO after its creator exited";
   ExpectCleanExit(writer.Wait(), "exec'd writer");

@@ -27,7 +27,7 @@ IPC_CASE(fifo, open, rdonly_blocks_until_writer,
   CheckpointWait(0);
   IPCC_ASSERT_BLOCKED(reader.pid(), SYS_openat, IPCC_FIFO_SYS_OPEN);
   {
-    UniqueFd w(open(path.c_str(), O_WRONLY));
+    UniqueFd w(OpenWithin(path, O_WRONLY));
     ASSERT_THAT(w.get(), SyscallSucceeds()) << "opening the write end while a reader waits";
     ASSERT_THAT(write(w.get(), "ping", 4), SyscallSucceedsWithValue(4));
   }
@@ -46,7 +46,7 @@ IPC_CASE(fifo, open, wronly_blocks_until_reader,
   Child writer = SpawnFixture("fifo", {path, "post:0", "open:wronly", "write:pong"});
   CheckpointWait(0);
   IPCC_ASSERT_BLOCKED(writer.pid(), SYS_openat, IPCC_FIFO_SYS_OPEN);
-  UniqueFd r(open(path.c_str(), O_RDONLY));
+  UniqueFd r(OpenWithin(path, O_RDONLY));
   ASSERT_THAT(r.get(), SyscallSucceeds()) << "opening the read end while a writer waits";
   ExpectCleanExit(writer.Wait(), "fixture blocked in O_WRONLY open (released by the reader)");
   EXPECT_EQ(ReadToEof(r.get()), "pong") << "expected the released writer's data, then end-of-file";

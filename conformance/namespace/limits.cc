@@ -25,28 +25,39 @@ constexpr const char* kDistinct =
 // A value for `current` that differs from it (and from the documented defaults).
 long Different(long current, long candidate) { return current == candidate ? candidate + 1 : candidate; }
 
-#define IPCC_REQUIRE_SYSCTL(path)                                                       \
-  do {                                                                                  \
-    if (ReadSysctl(path) == LONG_MIN) IPCC_UNSUPPORTED(std::string(path) + " cannot be read"); \
-  } while (0)
+// Expects the documented sysctl file `path` to hold `expected`; a file that cannot be read is a
+// deviation too (proc(5), mq_overview(7) document them), reported with the errno.
+void ExpectLimit(const char* path, long expected, const std::string& what) {
+  const auto text = ReadSysctl(path);
+  if (!text) {
+    ADD_FAILURE() << path << " cannot be read (" << ErrnoName(errno) << "): " << what;
+    return;
+  }
+  EXPECT_EQ(*text, std::to_string(expected)) << path << ": " << what;
+}
+
+// Sets `path` in a new namespace, the write being part of what the case checks: a refusal FAILs.
+void ExpectWrite(const char* path, long value) {
+  const int err = TryWriteSysctl(path, std::to_string(value));
+  EXPECT_EQ(err, 0) << "writing " << value << " to " << path << " in the new IPC namespace failed with "
+                    << ErrnoName(err);
+}
 
 IPC_CASE(namespace, ipc, limits_independent,
          .title = "writing /proc/sys/kernel/msgmnb in a new IPC namespace leaves the parent namespace's value alone",
          .statement = kDistinct,
          .refs = {"ipc_namespaces(7)", "proc(5) /proc/sys/kernel/msgmnb"},
-         .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot) {
-  IPCC_REQUIRE_IPC_NAMESPACES();
-  IPCC_REQUIRE_SYSCTL(kMsgmnb);
-  IPCC_REQUIRE_SYSCTL_WRITABLE(kMsgmnb);
-  const long parent_before = ReadSysctl(kMsgmnb);
+         .cls = Conformance::linux_specific,
+         .needs = kNeedRoot | need::Feature("sysv_msg") | need::WritableSysctl(kMsgmnb)) {
+  const long parent_before = ReadSysctlNumber(kMsgmnb);
   const long child_value = Different(parent_before, 12345);
   ExpectCleanExit(RunInChild([&] {
-                    if (!UnshareIpc()) return;
-                    ASSERT_EQ(WriteSysctl(kMsgmnb, child_value), 0) << "writing msgmnb in the new namespace";
-                    EXPECT_EQ(ReadSysctl(kMsgmnb), child_value) << "the new namespace reads back its own value";
+                    UnshareIpc();
+                    ExpectWrite(kMsgmnb, child_value);
+                    ExpectLimit(kMsgmnb, child_value, "the new namespace reads back its own value");
                   }),
                   "child setting msgmnb in a new IPC namespace");
-  EXPECT_EQ(ReadSysctl(kMsgmnb), parent_before)
+  EXPECT_EQ(ReadSysctlNumber(kMsgmnb), parent_before)
       << "the parent namespace's msgmnb must be unchanged by the write in the child's namespace (the child "
          "wrote "
       << child_value << ")";
@@ -56,27 +67,23 @@ IPC_CASE(namespace, ipc, mq_limits_independent,
          .title = "writing /proc/sys/fs/mqueue/* in a new IPC namespace leaves the parent namespace's values alone",
          .statement = kDistinct,
          .refs = {"ipc_namespaces(7)", "mq_overview(7) /proc interfaces"},
-         .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot) {
-  IPCC_REQUIRE_IPC_NAMESPACES();
-  IPCC_REQUIRE_SYSCTL(kMqMsgMax);
-  IPCC_REQUIRE_SYSCTL(kMqQueuesMax);
-  IPCC_REQUIRE_SYSCTL_WRITABLE(kMqMsgMax);
-  IPCC_REQUIRE_SYSCTL_WRITABLE(kMqQueuesMax);
-  const long msg_max = ReadSysctl(kMqMsgMax);
-  const long queues_max = ReadSysctl(kMqQueuesMax);
+         .cls = Conformance::linux_specific,
+         .needs = kNeedRoot | need::Feature("posix_mq") | need::WritableSysctl(kMqMsgMax) |
+                  need::WritableSysctl(kMqQueuesMax)) {
+  const long msg_max = ReadSysctlNumber(kMqMsgMax);
+  const long queues_max = ReadSysctlNumber(kMqQueuesMax);
   const long child_msg_max = Different(msg_max, 7);
   const long child_queues_max = Different(queues_max, 33);
   ExpectCleanExit(RunInChild([&] {
-                    if (!UnshareIpc()) return;
-                    ASSERT_EQ(WriteSysctl(kMqMsgMax, child_msg_max), 0) << "writing msg_max in the new namespace";
-                    ASSERT_EQ(WriteSysctl(kMqQueuesMax, child_queues_max), 0)
-                        << "writing queues_max in the new namespace";
-                    EXPECT_EQ(ReadSysctl(kMqMsgMax), child_msg_max);
-                    EXPECT_EQ(ReadSysctl(kMqQueuesMax), child_queues_max);
+                    UnshareIpc();
+                    ExpectWrite(kMqMsgMax, child_msg_max);
+                    ExpectWrite(kMqQueuesMax, child_queues_max);
+                    ExpectLimit(kMqMsgMax, child_msg_max, "the new namespace reads back its own value");
+                    ExpectLimit(kMqQueuesMax, child_queues_max, "the new namespace reads back its own value");
                   }),
                   "child setting mqueue limits in a new IPC namespace");
-  EXPECT_EQ(ReadSysctl(kMqMsgMax), msg_max) << "the parent namespace's msg_max must be unchanged";
-  EXPECT_EQ(ReadSysctl(kMqQueuesMax), queues_max) << "the parent namespace's queues_max must be unchanged";
+  EXPECT_EQ(ReadSysctlNumber(kMqMsgMax), msg_max) << "the parent namespace's msg_max must be unchanged";
+  EXPECT_EQ(ReadSysctlNumber(kMqQueuesMax), queues_max) << "the parent namespace's queues_max must be unchanged";
 }
 
 IPC_CASE(namespace, ipc, new_namespace_starts_with_default_limits,
@@ -87,34 +94,20 @@ IPC_CASE(namespace, ipc, new_namespace_starts_with_default_limits,
                       "is 8192 bytes. ... The default value for queues_max is 256. [ipc_namespaces(7):] The "
                       "following /proc interfaces are distinct in each IPC namespace",
          .refs = {"ipc_namespaces(7)", "msgop(2) MSGMAX MSGMNB", "mq_overview(7) /proc interfaces"},
-         .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot | kNeedIpcNamespace) {
-  IPCC_REQUIRE_IPC_NAMESPACES();
-  if (!InOwnNamespaces()) GTEST_SKIP() << "changes the IPC sysctls of its namespace: needs a namespace of its own";
-  IPCC_REQUIRE_SYSCTL(kMsgmnb);
-  IPCC_REQUIRE_SYSCTL(kMqMsgMax);
-  IPCC_REQUIRE_SYSCTL_WRITABLE(kMsgmnb);
-  IPCC_REQUIRE_SYSCTL_WRITABLE(kMsgmax);
-  IPCC_REQUIRE_SYSCTL_WRITABLE(kMqMsgMax);
+         .cls = Conformance::linux_specific,
+         .needs = kNeedRoot | kNeedIpcNamespace | need::Feature("sysv_msg") | need::Feature("posix_mq") |
+                  need::WritableSysctl(kMsgmnb) | need::WritableSysctl(kMsgmax) | need::WritableSysctl(kMqMsgMax)) {
   // The case's own namespace gets non-default values first, so inheriting them would show.
-  const long saved_msgmnb = ReadSysctl(kMsgmnb);
-  const long saved_msgmax = ReadSysctl(kMsgmax);
-  const long saved_mq_msg_max = ReadSysctl(kMqMsgMax);
-  ScopedCleanup restore([&] {
-    WriteSysctl(kMsgmnb, saved_msgmnb);
-    WriteSysctl(kMsgmax, saved_msgmax);
-    WriteSysctl(kMqMsgMax, saved_mq_msg_max);
-  });
-  ASSERT_EQ(WriteSysctl(kMsgmnb, 20000), 0) << "setting msgmnb in the case's own namespace";
-  ASSERT_EQ(WriteSysctl(kMsgmax, 4000), 0) << "setting msgmax in the case's own namespace";
-  ASSERT_EQ(WriteSysctl(kMqMsgMax, 20), 0) << "setting fs/mqueue/msg_max in the case's own namespace";
+  ScopedSysctl msgmnb(kMsgmnb, 20000);
+  ScopedSysctl msgmax(kMsgmax, 4000);
+  ScopedSysctl mq_msg_max(kMqMsgMax, 20);
   ExpectCleanExit(RunInChild([&] {
-                    if (!UnshareIpc()) return;
-                    EXPECT_EQ(ReadSysctl(kMsgmnb), 16384) << "msgmnb of a new namespace (the creator's is 20000)";
-                    EXPECT_EQ(ReadSysctl(kMsgmax), 8192) << "msgmax of a new namespace (the creator's is 4000)";
-                    EXPECT_EQ(ReadSysctl(kMqMsgMax), 10) << "fs/mqueue/msg_max of a new namespace (the creator's "
-                                                            "is 20)";
-                    EXPECT_EQ(ReadSysctl(kMqMsgsizeMax), 8192) << "fs/mqueue/msgsize_max of a new namespace";
-                    EXPECT_EQ(ReadSysctl(kMqQueuesMax), 256) << "fs/mqueue/queues_max of a new namespace";
+                    UnshareIpc();
+                    ExpectLimit(kMsgmnb, 16384, "msgmnb of a new namespace (the creator's is 20000)");
+                    ExpectLimit(kMsgmax, 8192, "msgmax of a new namespace (the creator's is 4000)");
+                    ExpectLimit(kMqMsgMax, 10, "fs/mqueue/msg_max of a new namespace (the creator's is 20)");
+                    ExpectLimit(kMqMsgsizeMax, 8192, "fs/mqueue/msgsize_max of a new namespace");
+                    ExpectLimit(kMqQueuesMax, 256, "fs/mqueue/queues_max of a new namespace");
                   }),
                   "child reading the limits of a new IPC namespace");
 }
@@ -125,17 +118,14 @@ IPC_CASE(namespace, ipc, limits_apply_per_namespace,
                       "msg_qbytes setting for subsequently created message queues. [ipc_namespaces(7):] The "
                       "following /proc interfaces are distinct in each IPC namespace",
          .refs = {"ipc_namespaces(7)", "proc(5) /proc/sys/kernel/msgmnb", "msgget(2) msg_qbytes", "msgctl(2) IPC_STAT"},
-         .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot) {
-  IPCC_REQUIRE_IPC_NAMESPACES();
-  IPCC_REQUIRE_SYSCTL(kMsgmnb);
-  IPCC_REQUIRE_SYSCTL_WRITABLE(kMsgmnb);
-  const long parent_msgmnb = ReadSysctl(kMsgmnb);
+         .cls = Conformance::linux_specific,
+         .needs = kNeedRoot | need::Feature("sysv_msg") | need::WritableSysctl(kMsgmnb)) {
+  const long parent_msgmnb = ReadSysctlNumber(kMsgmnb);
   const long child_msgmnb = Different(parent_msgmnb, 1234);
   ExpectCleanExit(RunInChild([&] {
-                    if (!UnshareIpc()) return;
-                    ASSERT_EQ(WriteSysctl(kMsgmnb, child_msgmnb), 0);
-                    const int msq = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
-                    ASSERT_THAT(msq, SyscallSucceeds());
+                    UnshareIpc();
+                    WriteSysctl(kMsgmnb, child_msgmnb);  // set-up here: the statement is about its effect
+                    const int msq = IPCC_SETUP(msgget(IPC_PRIVATE, IPC_CREAT | 0600));
                     msqid_ds ds{};
                     EXPECT_THAT(msgctl(msq, IPC_STAT, &ds), SyscallSucceeds());
                     EXPECT_EQ(static_cast<long>(ds.msg_qbytes), child_msgmnb)
@@ -143,8 +133,7 @@ IPC_CASE(namespace, ipc, limits_apply_per_namespace,
                     msgctl(msq, IPC_RMID, nullptr);
                   }),
                   "child creating a queue under its own msgmnb");
-  const int msq = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
-  ASSERT_THAT(msq, SyscallSucceeds());
+  const int msq = IPCC_SETUP(msgget(IPC_PRIVATE, IPC_CREAT | 0600));
   ScopedCleanup rm([&] { msgctl(msq, IPC_RMID, nullptr); });
   msqid_ds ds{};
   ASSERT_THAT(msgctl(msq, IPC_STAT, &ds), SyscallSucceeds());

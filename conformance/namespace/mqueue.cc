@@ -48,15 +48,19 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+// Mounts the calling process's IPC namespace's mqueue filesystem at `dir` (mq_overview(7)).
+int MountMqueue(const std::string& dir) {
+  return mount("mqueue", dir.c_str(), "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+}
+
 IPC_CASE(namespace, ipc, posix_mq_invisible_across_namespaces,
          .title = "a POSIX message queue is not found by name from another IPC namespace",
          .statement = kOwnFilesystem,
          .refs = {"ipc_namespaces(7)", "mq_overview(7) IPC namespaces", "mq_open(3) ENOENT", "mq_unlink(3) ENOENT"},
-         .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot) {
-  IPCC_REQUIRE_IPC_NAMESPACES();
-  IPCC_REQUIRE_POSIX_MQ();
+         .cls = Conformance::linux_specific,
+         .needs = kNeedRoot | need::Feature("posix_mq")) {
   Queue q;
-  ASSERT_EQ(CreateQueue(q, kQueueName), 0) << "mq_open(O_CREAT | O_EXCL) in the case's namespace";
+  CreateQueueOrThrow(q, kQueueName);
   ExpectCleanExit(RunInChild([&] {
                     mqd_t mq = mq_open(kQueueName, O_RDONLY);
                     EXPECT_THAT(mq, SyscallSucceeds()) << "a child in the same namespace opens the queue by name";
@@ -64,7 +68,7 @@ IPC_CASE(namespace, ipc, posix_mq_invisible_across_namespaces,
                   }),
                   "child in the same IPC namespace");
   ExpectCleanExit(RunInChild([&] {
-                    if (!UnshareIpc()) return;
+                    UnshareIpc();
                     EXPECT_THAT(mq_open(kQueueName, O_RDONLY), SyscallFailsWithErrno(ENOENT))
                         << "mq_open without O_CREAT of the parent namespace's queue name";
                     EXPECT_THAT(mq_unlink(kQueueName), SyscallFailsWithErrno(ENOENT))
@@ -80,24 +84,26 @@ IPC_CASE(namespace, ipc, same_mq_name_two_queues,
          .title = "the same POSIX message queue name names two distinct queues in two IPC namespaces",
          .statement = kOwnFilesystem,
          .refs = {"ipc_namespaces(7)", "mq_open(3) O_CREAT | O_EXCL", "mq_send(3)", "mq_receive(3)"},
-         .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot) {
-  IPCC_REQUIRE_IPC_NAMESPACES();
-  IPCC_REQUIRE_POSIX_MQ();
+         .cls = Conformance::linux_specific,
+         .needs = kNeedRoot | need::Feature("posix_mq")) {
   Queue q;
-  ASSERT_EQ(CreateQueue(q, kQueueName), 0) << "mq_open(O_CREAT | O_EXCL) in the case's namespace";
+  CreateQueueOrThrow(q, kQueueName);
   ASSERT_THAT(mq_send(q.mq, "from-parent", 11, 0), SyscallSucceeds());
   ExpectCleanExit(RunInChild([&] {
-                    if (!UnshareIpc()) return;
+                    UnshareIpc();
                     Queue mine;
-                    ASSERT_EQ(CreateQueue(mine, kQueueName), 0)
-                        << "the name is free in the new namespace, so an exclusive create must succeed";
+                    const int err = CreateQueue(mine, kQueueName);
+                    ASSERT_EQ(err, 0) << "mq_open(O_CREAT | O_EXCL) failed with " << ErrnoName(err)
+                                      << ": the name is free in the new namespace, so an exclusive create must "
+                                         "succeed";
                     mq_attr attr{};
                     ASSERT_THAT(mq_getattr(mine.mq, &attr), SyscallSucceeds());
                     EXPECT_EQ(attr.mq_curmsgs, 0) << "the new namespace's queue is new and empty, not the "
                                                      "parent's (which holds one message)";
                     ASSERT_THAT(mq_send(mine.mq, "from-child", 10, 0), SyscallSucceeds());
                     char buf[64] = {};
-                    EXPECT_THAT(mq_receive(mine.mq, buf, sizeof buf, nullptr), SyscallSucceedsWithValue(10));
+                    EXPECT_THAT(ReceiveWithin(mine.mq, buf, sizeof buf), SyscallSucceedsWithValue(10))
+                        << "receiving the message just sent to the new namespace's queue (bounded)";
                     EXPECT_STREQ(buf, "from-child");
                   }),
                   "child creating the same name in a new IPC namespace");
@@ -105,7 +111,8 @@ IPC_CASE(namespace, ipc, same_mq_name_two_queues,
   ASSERT_THAT(mq_getattr(q.mq, &attr), SyscallSucceeds());
   EXPECT_EQ(attr.mq_curmsgs, 1) << "the parent's queue keeps exactly its own message";
   char buf[64] = {};
-  EXPECT_THAT(mq_receive(q.mq, buf, sizeof buf, nullptr), SyscallSucceedsWithValue(11));
+  EXPECT_THAT(ReceiveWithin(q.mq, buf, sizeof buf), SyscallSucceedsWithValue(11))
+      << "receiving the parent's own message (bounded)";
   EXPECT_STREQ(buf, "from-parent");
 }
 
@@ -117,38 +124,23 @@ IPC_CASE(namespace, ipc, mqueue_mount_lists_own_namespace_queues,
                       "used for files",
          .refs = {"ipc_namespaces(7)", "mq_overview(7) Mounting the message queue filesystem", "mount(2)",
                   "unshare(2) CLONE_NEWNS"},
-         .cls = Conformance::linux_specific, .needs = kNeedNamespaces | kNeedRoot) {
-  IPCC_REQUIRE_IPC_NAMESPACES();
-  IPCC_REQUIRE_POSIX_MQ();
+         .cls = Conformance::linux_specific,
+         .needs = kNeedRoot | need::Feature("posix_mq")) {
   const std::string parent_dir = TempPath("mqueue-parent");
   const std::string child_dir = TempPath("mqueue-child");
-  ASSERT_THAT(mkdir(parent_dir.c_str(), 0700), SyscallSucceeds());
-  ASSERT_THAT(mkdir(child_dir.c_str(), 0700), SyscallSucceeds());
-  // The case runs in a mount namespace of its own; the mount is still undone at the end.
-  if (mount("mqueue", parent_dir.c_str(), "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
-    const int err = errno;
-    if (err == ENODEV) IPCC_UNSUPPORTED("mount -t mqueue fails with ENODEV: no mqueue filesystem");
-    ThrowHarnessError("mounting an mqueue filesystem: " + ErrnoName(err));
-  }
-  ScopedCleanup unmount([&] { umount2(parent_dir.c_str(), MNT_DETACH); });
+  IPCC_SETUP(mkdir(parent_dir.c_str(), 0700));
+  IPCC_SETUP(mkdir(child_dir.c_str(), 0700));
   const std::string parent_queue = "/ipcconform-ns-parent";
   const std::string child_queue = "/ipcconform-ns-child";
   Queue q;
-  ASSERT_EQ(CreateQueue(q, parent_queue), 0);
-  EXPECT_TRUE(Contains(ListDir(parent_dir), parent_queue.substr(1)))
-      << "the case's own mqueue mount must list its queue: " << Join(ListDir(parent_dir));
+  CreateQueueOrThrow(q, parent_queue);
 
   Child child = Fork([&] {
-    // A new mount namespace too, so the child's mount stays its own.
-    if (!UnshareIpc(CLONE_NEWNS)) {
-      CheckpointPost(0);
-      return;
-    }
+    // New IPC and (private) mount namespaces, so the child's mount stays its own.
+    UnshareIpc(CLONE_NEWNS);
     Queue mine;
-    EXPECT_EQ(CreateQueue(mine, child_queue), 0) << "mq_open(O_CREAT) in the new namespace";
-    EXPECT_THAT(mount("mqueue", child_dir.c_str(), "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
-                SyscallSucceeds())
-        << "mounting the new IPC namespace's mqueue filesystem";
+    CreateQueueOrThrow(mine, child_queue);
+    EXPECT_THAT(MountMqueue(child_dir), SyscallSucceeds()) << "mounting the new IPC namespace's mqueue filesystem";
     const auto names = ListDir(child_dir);
     EXPECT_TRUE(Contains(names, child_queue.substr(1)))
         << "the new namespace's mqueue filesystem must list the queue created there: " << Join(names);
@@ -158,10 +150,21 @@ IPC_CASE(namespace, ipc, mqueue_mount_lists_own_namespace_queues,
     CheckpointWait(1);  // keep the namespace (and its queue) alive while the parent looks
   });
   CheckpointWait(0);
-  const auto names = ListDir(parent_dir);
-  EXPECT_FALSE(Contains(names, child_queue.substr(1)))
-      << "the case's mqueue filesystem must not list a queue created in another namespace: " << Join(names);
-  EXPECT_TRUE(Contains(names, parent_queue.substr(1))) << Join(names);
+  // The case's own namespace is looked at from a child in the same IPC namespace with a private mount
+  // namespace of its own: the mount never touches the case's (or the host's) mount table.
+  ExpectCleanExit(RunInChild([&] {
+                    IPCC_SETUP(unshare(CLONE_NEWNS));
+                    IPCC_SETUP(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr));
+                    EXPECT_THAT(MountMqueue(parent_dir), SyscallSucceeds())
+                        << "mounting the case's own mqueue filesystem (mq_overview(7))";
+                    const auto names = ListDir(parent_dir);
+                    EXPECT_TRUE(Contains(names, parent_queue.substr(1)))
+                        << "the case's own mqueue mount must list its queue: " << Join(names);
+                    EXPECT_FALSE(Contains(names, child_queue.substr(1)))
+                        << "the case's mqueue filesystem must not list a queue created in another namespace: "
+                        << Join(names);
+                  }),
+                  "child looking at the case's mqueue filesystem");
   CheckpointPost(1);
   ExpectCleanExit(child.Wait(), "child in new IPC and mount namespaces");
 }

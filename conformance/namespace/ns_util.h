@@ -1,88 +1,84 @@
 // Helpers shared by the IPC-namespace case files: entering namespaces, reading namespace links,
-// System V and POSIX objects with RAII, /proc/sysvipc and sysctl files.
+// System V and POSIX objects with RAII, /proc/sysvipc.
+//
+// What the cases need is declared in their .needs (docs/verdicts.md): every namespace.* case needs the
+// ipc_namespace feature (added by the registry), those that create namespaces kNeedRoot, and those
+// that use POSIX message queues or System V objects the feature of that mechanism.
 #pragma once
 
 #include <fcntl.h>
 #include <mqueue.h>
 #include <sched.h>
 #include <sys/ipc.h>
+#include <sys/mount.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <climits>
+#include <ctime>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "conformance/sysctl_util.h"
 #include "harness/harness.h"
 
 namespace ipcc::ns {
 
-// Keys and names of the objects the cases create. Every case runs in IPC namespaces of its own, so
-// fixed values cannot meet another case's objects.
+// Keys and names of the objects the cases create. A case runs in IPC namespaces of its own, or (process-
+// group isolation) alone and removing what it made, so fixed values do not meet another case's objects.
 inline constexpr key_t kMsgKey = 0x4e530001;
 inline constexpr key_t kSemKey = 0x4e530002;
 inline constexpr key_t kShmKey = 0x4e530003;
 inline constexpr const char* kQueueName = "/ipcconform-ns-queue";
 
-// Why a child of this process cannot unshare its IPC namespace, or "" when it can.
-inline std::string IpcNamespaceUnavailable() {
-  Child probe = Fork([] { _exit(unshare(CLONE_NEWIPC) == 0 ? 0 : errno); });
-  const int status = probe.Wait();
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-  if (WIFEXITED(status)) {
-    return "unshare(CLONE_NEWIPC) fails with " + ErrnoName(WEXITSTATUS(status)) +
-           " for a root child: IPC namespaces are not available here";
+// In a child: moves it into a new IPC namespace (plus `extra` CLONE_NEW* flags), as set-up: the runner's
+// probe found IPC namespaces usable by root, so a refusal here is a harness ERROR. A new mount
+// namespace is made private at once, so that the child's mounts never propagate back to the case's
+// (or, under process-group isolation, the host's) mount namespace.
+inline void UnshareIpc(int extra = 0) {
+  if (unshare(CLONE_NEWIPC | extra) != 0) {
+    ThrowHarnessError(std::string("set-up: unshare(CLONE_NEWIPC") + (extra != 0 ? " | ..." : "") + ") failed with " +
+                      ErrnoName(errno));
   }
-  ThrowHarnessError("IPC namespace probe child " + DescribeWaitStatus(status));
+  if ((extra & CLONE_NEWNS) != 0) IPCC_SETUP(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr));
 }
 
-// Ends the case as UNSUPPORTED when IPC namespaces cannot be created.
-#define IPCC_REQUIRE_IPC_NAMESPACES()                                        \
-  do {                                                                       \
-    const std::string ipcc_ns_why_ = ::ipcc::ns::IpcNamespaceUnavailable(); \
-    if (!ipcc_ns_why_.empty()) IPCC_UNSUPPORTED(ipcc_ns_why_);               \
-  } while (0)
-
-// In a child: moves it into a new IPC namespace (plus `extra` CLONE_NEW* flags). Records a failure
-// and returns false when the kernel refuses (the probe above said it would not).
-inline bool UnshareIpc(int extra = 0) {
-  if (unshare(CLONE_NEWIPC | extra) == 0) return true;
-  ADD_FAILURE() << "unshare(CLONE_NEWIPC" << (extra != 0 ? " | ..." : "") << ") failed with " << ErrnoName(errno);
-  return false;
+// namespaces(7) documents /proc/<pid>/ns/ipc since Linux 3.0. The cases whose statement is about the
+// link (its identity, the handle it opens, setns through it) use these helpers: a link that is missing
+// (gVisor has none) or unreadable is a deviation, recorded as a failure. Cases that merely need to tell
+// namespaces apart look at the objects each one holds instead.
+inline std::string IpcNsPath(pid_t pid) {
+  return pid == 0 ? "/proc/self/ns/ipc" : "/proc/" + std::to_string(pid) + "/ns/ipc";
 }
 
-// Ends the case as UNSUPPORTED when the system has no /proc/<pid>/ns/ipc links (gVisor): namespace
-// handles, and the links that name a namespace, are proven absent. Other failures are harness errors.
-#define IPCC_REQUIRE_IPC_NS_LINKS()                                                                  \
-  do {                                                                                               \
-    char ipcc_ns_buf_[128];                                                                          \
-    if (readlink("/proc/self/ns/ipc", ipcc_ns_buf_, sizeof ipcc_ns_buf_) < 0) {                     \
-      if (errno == ENOENT) IPCC_UNSUPPORTED("/proc/self/ns/ipc does not exist here (ENOENT): no namespace links or handles"); \
-      ::ipcc::ThrowHarnessError("readlink(/proc/self/ns/ipc): " + ::ipcc::ErrnoName(errno));     \
-    }                                                                                                \
-  } while (0)
-
-// The target of /proc/<pid>/ns/ipc ("ipc:[4026531839]"), pid 0 meaning the calling process.
-inline std::string IpcNsLink(pid_t pid = 0) {
-  const std::string path = pid == 0 ? "/proc/self/ns/ipc" : "/proc/" + std::to_string(pid) + "/ns/ipc";
+// The target of /proc/<pid>/ns/ipc ("ipc:[4026531839]"), pid 0 meaning the calling process; nullopt,
+// with a failure recorded, when it cannot be read.
+inline std::optional<std::string> IpcNsLink(pid_t pid = 0) {
+  const std::string path = IpcNsPath(pid);
   char buf[128] = {};
-  ssize_t n = readlink(path.c_str(), buf, sizeof buf - 1);
-  if (n < 0) ThrowHarnessError("readlink(" + path + "): " + ErrnoName(errno));
+  const ssize_t n = readlink(path.c_str(), buf, sizeof buf - 1);
+  if (n < 0) {
+    ADD_FAILURE() << "readlink(" << path << ") failed with " << ErrnoName(errno)
+                  << ": namespaces(7) documents this link since Linux 3.0";
+    return std::nullopt;
+  }
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
-// Opens /proc/<pid>/ns/ipc: a handle that keeps the namespace alive and can be passed to setns.
+// Opens /proc/<pid>/ns/ipc: a handle that keeps the namespace alive and can be passed to setns. An
+// invalid descriptor, with a failure recorded, when it cannot be opened.
 inline UniqueFd OpenIpcNs(pid_t pid) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/ns/ipc";
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) ThrowHarnessError("open(" + path + "): " + ErrnoName(errno));
-  return UniqueFd(fd);
+  const std::string path = IpcNsPath(pid);
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    ADD_FAILURE() << "open(" << path << ", O_RDONLY) failed with " << ErrnoName(errno)
+                  << ": namespaces(7) documents this file, a handle for the namespace, since Linux 3.0";
+  }
+  return fd;
 }
 
 // System V objects of the current IPC namespace, removed when the owner goes out of scope (in the
@@ -151,7 +147,8 @@ inline mq_attr SmallQueueAttr() {
   return attr;
 }
 
-// Creates `name` exclusively (small attributes). Returns the errno on failure, 0 on success.
+// Creates `name` exclusively (small attributes). Returns the errno on failure, 0 on success: for the
+// cases whose statement is about that creation.
 inline int CreateQueue(Queue& q, const std::string& name) {
   mq_attr attr = SmallQueueAttr();
   q.name = name;
@@ -161,48 +158,25 @@ inline int CreateQueue(Queue& q, const std::string& name) {
   return 0;
 }
 
-// Ends the case as UNSUPPORTED when POSIX message queues are absent (ENOSYS).
-#define IPCC_REQUIRE_POSIX_MQ()                                                                 \
-  do {                                                                                          \
-    mqd_t ipcc_mq_ = mq_open("/ipcconform-ns-probe", O_RDONLY);                                 \
-    if (ipcc_mq_ == static_cast<mqd_t>(-1) && errno == ENOSYS) {                                \
-      IPCC_UNSUPPORTED("mq_open fails with ENOSYS: POSIX message queues are not available");    \
-    }                                                                                           \
-    if (ipcc_mq_ != static_cast<mqd_t>(-1)) mq_close(ipcc_mq_);                                 \
-  } while (0)
-
-// Integer sysctl files (/proc/sys/kernel/msgmnb, /proc/sys/fs/mqueue/msg_max, ...): the value, or
-// LONG_MIN when the file cannot be read.
-inline long ReadSysctl(const std::string& path) {
-  std::ifstream in(path);
-  long value = LONG_MIN;
-  if (!(in >> value)) return LONG_MIN;
-  return value;
+// The same as set-up: a failure is a harness ERROR.
+inline void CreateQueueOrThrow(Queue& q, const std::string& name) {
+  if (const int err = CreateQueue(q, name); err != 0) {
+    ThrowHarnessError("set-up: mq_open(" + name + ", O_CREAT | O_EXCL) failed with " + ErrnoName(err));
+  }
 }
 
-// Writes a value; returns 0 or the errno of the failed open/write.
-inline int WriteSysctl(const std::string& path, long value) {
-  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  const std::string text = std::to_string(value) + "\n";
-  const ssize_t n = write(fd, text.data(), text.size());
-  const int err = n == static_cast<ssize_t>(text.size()) ? 0 : (n < 0 ? errno : EIO);
-  close(fd);
-  return err;
+// mq_receive bounded by `timeout_ms` (mq_timedreceive): a message that was reported sent but never
+// arrives ends the wait with ETIMEDOUT instead of hanging the case.
+inline ssize_t ReceiveWithin(mqd_t mq, char* buf, std::size_t len, int timeout_ms = 2000) {
+  timespec deadline{};
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += timeout_ms / 1000;
+  deadline.tv_nsec += static_cast<long>(timeout_ms % 1000) * 1000000L;
+  if (deadline.tv_nsec >= 1000000000L) {
+    deadline.tv_sec += 1;
+    deadline.tv_nsec -= 1000000000L;
+  }
+  return mq_timedreceive(mq, buf, len, nullptr, &deadline);
 }
-
-// Ends the case as UNSUPPORTED when the system does not let the case set `path` (it writes the
-// current value back, which changes nothing): missing, read-only, or EIO under gVisor.
-#define IPCC_REQUIRE_SYSCTL_WRITABLE(path)                                                           \
-  do {                                                                                               \
-    const long ipcc_cur_ = ::ipcc::ns::ReadSysctl(path);                                             \
-    const int ipcc_err_ = ipcc_cur_ == LONG_MIN ? ENOENT : ::ipcc::ns::WriteSysctl((path), ipcc_cur_); \
-    if (ipcc_err_ != 0 && ::ipcc::SysctlWriteRefused(ipcc_err_)) {                                   \
-      IPCC_UNSUPPORTED(std::string("cannot set ") + (path) + " here: " + ::ipcc::ErrnoName(ipcc_err_)); \
-    }                                                                                                \
-    if (ipcc_err_ != 0) {                                                                            \
-      ::ipcc::ThrowHarnessError(std::string("writing ") + (path) + ": " + ::ipcc::ErrnoName(ipcc_err_)); \
-    }                                                                                                \
-  } while (0)
 
 }  // namespace ipcc::ns

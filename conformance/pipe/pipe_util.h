@@ -3,12 +3,13 @@
 #pragma once
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
-#include <fstream>
 #include <optional>
 #include <string>
 
@@ -89,13 +90,31 @@ inline std::size_t MeasuredCapacity() {
   return FillPipe(p.w.get());
 }
 
-// Reads exactly n bytes (looping over short reads); stops early only at end-of-file. A read error is
-// a harness error unless the caller asked for it to be reported (err != nullptr).
+// For a blocking descriptor: waits, bounded, until a read would not block. False when nothing arrived
+// within the bound: the writer the caller waits for never delivered (a deviation the caller's own
+// comparison of what was read then reports), so the read loops stop instead of hanging the case.
+inline bool ReadableWithin(int fd, std::chrono::milliseconds bound = kDefaultWait) {
+  const int fl = fcntl(fd, F_GETFL);
+  if (fl < 0) ThrowHarnessError("fcntl(F_GETFL): " + ErrnoName(errno));
+  if (fl & O_NONBLOCK) return true;  // the read itself answers at once
+  pollfd p{fd, POLLIN, 0};
+  for (;;) {
+    const int r = poll(&p, 1, static_cast<int>(bound.count()));
+    if (r > 0) return true;
+    if (r == 0) return false;
+    if (errno != EINTR) ThrowHarnessError("poll: " + ErrnoName(errno));
+  }
+}
+
+// Reads exactly n bytes (looping over short reads); stops early at end-of-file, or when nothing arrives
+// for 5 s (bounded: the caller sees fewer bytes than it expected). A read error is a harness error
+// unless the caller asked for it to be reported (err != nullptr).
 inline std::string ReadExactly(int fd, std::size_t n, int* err = nullptr) {
   std::string out;
   out.reserve(n);
   char buf[65536];
   while (out.size() < n) {
+    if (!ReadableWithin(fd)) break;
     const std::size_t want = std::min(sizeof buf, n - out.size());
     const ssize_t got = read(fd, buf, want);
     if (got == 0) break;
@@ -112,11 +131,13 @@ inline std::string ReadExactly(int fd, std::size_t n, int* err = nullptr) {
   return out;
 }
 
-// Reads until end-of-file (bounded at 64 MiB).
+// Reads until end-of-file (bounded at 64 MiB), or until nothing arrives for 5 s (the writers never
+// finished: the caller's comparison then reports what did arrive).
 inline std::string ReadAll(int fd) {
   std::string out;
   char buf[65536];
   for (;;) {
+    if (!ReadableWithin(fd)) return out;
     const ssize_t got = read(fd, buf, sizeof buf);
     if (got == 0) return out;
     if (got < 0) {
@@ -136,14 +157,6 @@ inline std::optional<std::size_t> FirstDifference(const std::string& a, const st
   }
   if (a.size() != b.size()) return n;
   return std::nullopt;
-}
-
-// A /proc/sys value, or nullopt when the file is missing or unreadable.
-inline std::optional<long long> ReadProcNumber(const char* path) {
-  std::ifstream in(path);
-  long long v = 0;
-  if (!(in >> v)) return std::nullopt;
-  return v;
 }
 
 }  // namespace ipcc::pipe_cases

@@ -1,16 +1,20 @@
 // mq_overview(7) /proc interfaces, mq_open(3) EINVAL/ENOSPC: the limits on queue attributes and counts.
 //
-// Cases that change /proc/sys/fs/mqueue/* declare kNeedIpcNamespace: under `ipcconform run` they have an
-// IPC namespace of their own, so the change is private to them (and it is undone anyway).
+// Cases that change /proc/sys/fs/mqueue/* declare need::WritableSysctl for each file: the runner starts
+// them only in an IPC namespace of their own, where the file can be written, so the change is private
+// to them (and ScopedSysctl undoes it anyway). Cases that only read a limit FAIL when its documented
+// file is missing. "Privileged" in these pages means CAP_SYS_RESOURCE, declared as a need.
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <mqueue.h>
 
-#include <fstream>
+#include <cerrno>
+#include <optional>
 #include <string>
 
 #include "conformance/posix_mq/mq_helpers.h"
 #include "harness/harness.h"
+#include "harness/sysctl.h"
 
 namespace {
 
@@ -19,17 +23,27 @@ using namespace ipcc::posix_mq;
 
 constexpr long kHardMsgMax = 65536;  // HARD_MSGMAX since Linux 3.5
 
-// True when CAP_SYS_RESOURCE is in this process's effective set (/proc/self/status CapEff).
-bool HasCapSysResource() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("CapEff:", 0) == 0) {
-      const unsigned long long eff = std::stoull(line.substr(7), nullptr, 16);
-      return ((eff >> CAP_SYS_RESOURCE) & 1ULL) != 0;
-    }
+constexpr char kMsgMax[] = "/proc/sys/fs/mqueue/msg_max";
+constexpr char kMsgsizeMax[] = "/proc/sys/fs/mqueue/msgsize_max";
+constexpr char kMsgDefault[] = "/proc/sys/fs/mqueue/msg_default";
+constexpr char kMsgsizeDefault[] = "/proc/sys/fs/mqueue/msgsize_default";
+constexpr char kQueuesMax[] = "/proc/sys/fs/mqueue/queues_max";
+
+// The value of a /proc/sys/fs/mqueue file that the case only reads. mq_overview(7) documents the file,
+// so a missing or unreadable one is a deviation: nullopt, with what was seen in `why`, for the case to
+// FAIL on.
+std::optional<long> DocumentedLimit(const char* path, std::string* why) {
+  const std::optional<std::string> text = ReadSysctl(path);
+  if (!text) {
+    *why = std::string(path) + " (documented in mq_overview(7)) cannot be read: " + ErrnoName(errno);
+    return std::nullopt;
   }
-  return false;
+  try {
+    return std::stol(*text);
+  } catch (const std::exception&) {
+    *why = std::string(path) + " should hold a number; it reads \"" + *text + "\"";
+    return std::nullopt;
+  }
 }
 
 // In the child: tries to create a queue with `attr`; returns the mq_open result with errno intact and
@@ -52,10 +66,10 @@ IPC_CASE(posix_mq, limits, maxmsg_above_msg_max_fails_einval_unprivileged,
          .refs = {"mq_open(3) EINVAL", "mq_overview(7) /proc/sys/fs/mqueue/msg_max"},
          .cls = Conformance::linux_specific,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_MQ();
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
-  const auto msg_max = ReadMqueueSysctl("msg_max");
-  if (!msg_max) IPCC_UNSUPPORTED("/proc/sys/fs/mqueue/msg_max does not exist");
+  const Identity nobody = SecondIdentity();
+  std::string why;
+  const std::optional<long> msg_max = DocumentedLimit(kMsgMax, &why);
+  ASSERT_TRUE(msg_max.has_value()) << why;
   const std::string name = UniqueMqName("over-maxmsg");
   Child c = Fork([&] {
     DropPrivileges(nobody);
@@ -74,10 +88,10 @@ IPC_CASE(posix_mq, limits, msgsize_above_msgsize_max_fails_einval_unprivileged,
          .refs = {"mq_open(3) EINVAL", "mq_overview(7) /proc/sys/fs/mqueue/msgsize_max"},
          .cls = Conformance::linux_specific,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_MQ();
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
-  const auto msgsize_max = ReadMqueueSysctl("msgsize_max");
-  if (!msgsize_max) IPCC_UNSUPPORTED("/proc/sys/fs/mqueue/msgsize_max does not exist");
+  const Identity nobody = SecondIdentity();
+  std::string why;
+  const std::optional<long> msgsize_max = DocumentedLimit(kMsgsizeMax, &why);
+  ASSERT_TRUE(msgsize_max.has_value()) << why;
   const std::string name = UniqueMqName("over-msgsize");
   Child c = Fork([&] {
     DropPrivileges(nobody);
@@ -93,15 +107,15 @@ IPC_CASE(posix_mq, limits, privileged_may_exceed_msg_max,
                       "HARD_MSGMAX ceiling is nevertheless imposed.",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_max", "mq_open(3) EINVAL"},
          .cls = Conformance::linux_specific,
-         .needs = kNeedRoot) {
-  IPCC_REQUIRE_MQ();
-  if (!HasCapSysResource()) IPCC_UNSUPPORTED("root without CAP_SYS_RESOURCE here: not a privileged process");
-  const auto msg_max = ReadMqueueSysctl("msg_max");
-  if (!msg_max) IPCC_UNSUPPORTED("/proc/sys/fs/mqueue/msg_max does not exist");
-  if (*msg_max >= kHardMsgMax) IPCC_UNSUPPORTED("msg_max is already at the HARD_MSGMAX ceiling");
+         .needs = IPCC_NEED_CAPABILITY(CAP_SYS_RESOURCE) | need::WritableSysctl(kMsgMax)) {
+  // A small msg_max of its own, so that msg_max + 1 is far below HARD_MSGMAX (the host's msg_max may be
+  // at that ceiling) and the queue stays small.
+  constexpr long kLowered = 3;
+  ScopedSysctl lowered(kMsgMax, kLowered);
   const std::string name = UniqueMqName("root-maxmsg");
-  EXPECT_THAT(TryCreate(name, Attr(*msg_max + 1, 16)), SyscallSucceeds())
-      << "root creating a queue with mq_maxmsg " << *msg_max + 1 << " (msg_max " << *msg_max << ")";
+  EXPECT_THAT(TryCreate(name, Attr(kLowered + 1, 16)), SyscallSucceeds())
+      << "a process with CAP_SYS_RESOURCE creating a queue with mq_maxmsg " << kLowered + 1 << " (msg_max "
+      << kLowered << ")";
 }
 
 IPC_CASE(posix_mq, limits, hard_msgmax_applies_to_privileged,
@@ -110,13 +124,11 @@ IPC_CASE(posix_mq, limits, hard_msgmax_applies_to_privileged,
                       "HARD_MSGMAX ceiling is nevertheless imposed. ... Since Linux 3.5: 65,536",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_max", "mq_open(3) EINVAL"},
          .cls = Conformance::linux_specific,
-         .needs = kNeedRoot) {
-  IPCC_REQUIRE_MQ();
-  // Without the capability the smaller msg_max limit would refuse the call and prove nothing.
-  if (!HasCapSysResource()) IPCC_UNSUPPORTED("root without CAP_SYS_RESOURCE here: not a privileged process");
+         .needs = IPCC_NEED_CAPABILITY(CAP_SYS_RESOURCE) | need::MinKernel(3, 5)) {
+  // Declared CAP_SYS_RESOURCE: without it the smaller msg_max limit would refuse the call and prove nothing.
   const std::string name = UniqueMqName("hard-maxmsg");
   EXPECT_THAT(TryCreate(name, Attr(kHardMsgMax + 1, 1)), SyscallFailsWithErrno(EINVAL))
-      << "root creating a queue with mq_maxmsg " << kHardMsgMax + 1;
+      << "a process with CAP_SYS_RESOURCE creating a queue with mq_maxmsg " << kHardMsgMax + 1;
 }
 
 IPC_CASE(posix_mq, limits, lowered_msg_max_limits_maxmsg,
@@ -126,14 +138,9 @@ IPC_CASE(posix_mq, limits, lowered_msg_max_limits_maxmsg,
                       "attr->mq_maxmsg argument given to mq_open(3).",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_max", "mq_open(3) EINVAL", "ipc_namespaces(7)"},
          .cls = Conformance::linux_specific,
-         .needs = kNeedIpcNamespace | kNeedSecondUid) {
-  if (!InOwnNamespaces()) GTEST_SKIP() << "changes /proc/sys/fs/mqueue/msg_max: runs only in its own IPC namespace";
-  IPCC_REQUIRE_MQ();
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
-  const auto old_max = ReadMqueueSysctl("msg_max");
-  if (!old_max) IPCC_UNSUPPORTED("/proc/sys/fs/mqueue/msg_max does not exist");
-  WriteMqueueSysctl("msg_max", 3);
-  ScopedCleanup restore([v = *old_max] { RestoreMqueueSysctl("msg_max", v); });
+         .needs = kNeedSecondUid | need::WritableSysctl(kMsgMax)) {
+  const Identity nobody = SecondIdentity();
+  ScopedSysctl lowered(kMsgMax, 3);
   const std::string name = UniqueMqName("lowered");
   Child c = Fork([&] {
     DropPrivileges(nobody);
@@ -152,24 +159,19 @@ IPC_CASE(posix_mq, limits, default_attributes_from_proc,
                       "a call to mq_open(3) where attr is specified as NULL.",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_default, msgsize_default", "mq_open(3)"},
          .cls = Conformance::linux_specific,
-         .needs = kNeedIpcNamespace) {
-  if (!InOwnNamespaces()) GTEST_SKIP() << "changes /proc/sys/fs/mqueue/*_default: runs only in its own IPC namespace";
-  IPCC_REQUIRE_MQ();
-  const auto old_msg = ReadMqueueSysctl("msg_default");
-  const auto old_size = ReadMqueueSysctl("msgsize_default");
-  const auto msg_max = ReadMqueueSysctl("msg_max");
-  const auto msgsize_max = ReadMqueueSysctl("msgsize_max");
-  if (!old_msg || !old_size || !msg_max || !msgsize_max) {
-    IPCC_UNSUPPORTED("/proc/sys/fs/mqueue/msg_default or msgsize_default (Linux 3.5) does not exist");
-  }
-  // Values below both ceilings, so no capping is involved.
-  const long want_msg = *msg_max >= 5 ? 5 : *msg_max;
-  const long want_size = *msgsize_max >= 200 ? 200 : *msgsize_max;
-  WriteMqueueSysctl("msg_default", want_msg);
-  ScopedCleanup restore_msg([v = *old_msg] { RestoreMqueueSysctl("msg_default", v); });
-  WriteMqueueSysctl("msgsize_default", want_size);
-  ScopedCleanup restore_size([v = *old_size] { RestoreMqueueSysctl("msgsize_default", v); });
-  IPCC_MQ_CREATE(q, "defaults", O_RDWR, 0600, nullptr);
+         .needs = need::WritableSysctl(kMsgDefault) | need::WritableSysctl(kMsgsizeDefault) |
+                  need::MinKernel(3, 5)) {
+  // Values below both ceilings, so no capping is involved (the ceilings are only read: set-up).
+  const long msg_max = ReadSysctlNumber(kMsgMax);
+  const long msgsize_max = ReadSysctlNumber(kMsgsizeMax);
+  const long want_msg = msg_max >= 5 ? 5 : msg_max;
+  const long want_size = msgsize_max >= 200 ? 200 : msgsize_max;
+  ScopedSysctl msg_default(kMsgDefault, want_msg);
+  ScopedSysctl msgsize_default(kMsgsizeDefault, want_size);
+  // Creating with attr NULL is the behaviour under test, so a refusal is a FAIL, not a set-up error.
+  Queue q("defaults");
+  q.set(mq_open(q.name(), O_RDWR | O_CREAT | O_EXCL, 0600, nullptr));
+  ASSERT_THAT(q.get(), SyscallSucceeds()) << "mq_open O_CREAT with attr NULL";
   mq_attr seen{};
   ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
   EXPECT_EQ(seen.mq_maxmsg, want_msg) << "mq_maxmsg of a queue created with attr NULL (msg_default " << want_msg << ")";
@@ -182,17 +184,13 @@ IPC_CASE(posix_mq, limits, default_maxmsg_capped_by_msg_max,
          .statement = "A new queue's default mq_maxmsg value will be the smaller of msg_default and msg_max.",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_default"},
          .cls = Conformance::linux_specific,
-         .needs = kNeedIpcNamespace) {
-  if (!InOwnNamespaces()) GTEST_SKIP() << "changes /proc/sys/fs/mqueue/msg_max: runs only in its own IPC namespace";
-  IPCC_REQUIRE_MQ();
-  const auto old_msg = ReadMqueueSysctl("msg_default");
-  const auto old_max = ReadMqueueSysctl("msg_max");
-  if (!old_msg || !old_max) IPCC_UNSUPPORTED("/proc/sys/fs/mqueue/msg_default (Linux 3.5) does not exist");
-  WriteMqueueSysctl("msg_default", 8);
-  ScopedCleanup restore_msg([v = *old_msg] { RestoreMqueueSysctl("msg_default", v); });
-  WriteMqueueSysctl("msg_max", 3);
-  ScopedCleanup restore_max([v = *old_max] { RestoreMqueueSysctl("msg_max", v); });
-  IPCC_MQ_CREATE(q, "capped", O_RDWR, 0600, nullptr);
+         .needs = need::WritableSysctl(kMsgDefault) | need::WritableSysctl(kMsgMax) |
+                  need::MinKernel(3, 5)) {
+  ScopedSysctl msg_default(kMsgDefault, 8);
+  ScopedSysctl msg_max(kMsgMax, 3);
+  Queue q("capped");
+  q.set(mq_open(q.name(), O_RDWR | O_CREAT | O_EXCL, 0600, nullptr));
+  ASSERT_THAT(q.get(), SyscallSucceeds()) << "mq_open O_CREAT with attr NULL";
   mq_attr seen{};
   ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
   EXPECT_EQ(seen.mq_maxmsg, 3) << "msg_default 8 with msg_max 3 should give mq_maxmsg 3";
@@ -206,14 +204,10 @@ IPC_CASE(posix_mq, limits, queues_max_limits_unprivileged,
                       "limit was encountered.",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/queues_max", "mq_open(3) ENOSPC", "ipc_namespaces(7)"},
          .cls = Conformance::linux_specific,
-         .needs = kNeedIpcNamespace | kNeedSecondUid) {
-  if (!InOwnNamespaces()) GTEST_SKIP() << "changes /proc/sys/fs/mqueue/queues_max: runs only in its own IPC namespace";
-  IPCC_REQUIRE_MQ();
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
-  const auto old_max = ReadMqueueSysctl("queues_max");
-  if (!old_max) IPCC_UNSUPPORTED("/proc/sys/fs/mqueue/queues_max does not exist");
-  WriteMqueueSysctl("queues_max", 2);
-  ScopedCleanup restore([v = *old_max] { RestoreMqueueSysctl("queues_max", v); });
+         .needs = kNeedSecondUid | need::WritableSysctl(kQueuesMax)) {
+  const Identity nobody = SecondIdentity();
+  // Privileged processes may exceed queues_max, so the queues are made by an unprivileged child.
+  ScopedSysctl lowered(kQueuesMax, 2);
   const std::string names[3] = {UniqueMqName("q1"), UniqueMqName("q2"), UniqueMqName("q3")};
   Child c = Fork([&] {
     DropPrivileges(nobody);

@@ -18,16 +18,12 @@ IPC_CASE(posix_mq, mq_close, removes_notification_registration,
                       "a notification request.",
          .refs = {"mq_close(3)", "POSIX.1-2017 mq_close()"}) {
   mq_attr attr = Attr(4, 16);
-  IPCC_MQ_CREATE(q, "close-notify", O_RDWR, 0600, &attr);
+  Queue q("close-notify", O_RDWR, 0600, &attr);
   // A second descriptor of the same queue: the registration goes through it, then it is closed.
-  const mqd_t second = mq_open(q.name(), O_RDWR);
-  ASSERT_THAT(second, SyscallSucceeds());
+  const mqd_t second = IPCC_SETUP(mq_open(q.name(), O_RDWR));
   BlockedSignal usr1(SIGUSR1);
   sigevent sev = SignalEvent(SIGUSR1, 1);
-  const int r = mq_notify(second, &sev);
-  IPCC_MQ_ENOSYS_GUARD(r, "mq_notify");
-  if (r != 0) mq_close(second);
-  ASSERT_THAT(r, SyscallSucceeds());
+  ASSERT_THAT(mq_notify(second, &sev), SyscallSucceeds()) << "registering through the second descriptor";
   ASSERT_THAT(mq_close(second), SyscallSucceeds());
   Child other = Fork([&] {
     sigevent mine = SignalEvent(SIGUSR2, 2);
@@ -45,7 +41,7 @@ IPC_CASE(posix_mq, mq_close, closed_descriptor_fails_ebadf,
                       "descriptor specified in mqdes is invalid.",
          .refs = {"mq_close(3)", "mq_getattr(3) EBADF", "POSIX.1-2017 mq_close()"}) {
   mq_attr attr = Attr(4, 16);
-  IPCC_MQ_CREATE(q, "closed", O_RDWR, 0600, &attr);
+  Queue q("closed", O_RDWR, 0600, &attr);
   const mqd_t d = q.get();
   ASSERT_THAT(mq_close(d), SyscallSucceeds());
   q.ForgetDescriptor();

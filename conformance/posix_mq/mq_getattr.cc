@@ -17,7 +17,7 @@ IPC_CASE(posix_mq, mq_getattr, reports_maxmsg_msgsize_and_curmsgs,
                       "queue.",
          .refs = {"mq_getattr(3)", "POSIX.1-2017 mq_getattr()"}) {
   mq_attr attr = Attr(5, 48);
-  IPCC_MQ_CREATE(q, "getattr", O_RDWR, 0600, &attr);
+  Queue q("getattr", O_RDWR, 0600, &attr);
   mq_attr seen{};
   ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
   EXPECT_EQ(seen.mq_maxmsg, 5) << "mq_maxmsg given to mq_open";
@@ -41,13 +41,12 @@ IPC_CASE(posix_mq, mq_getattr, flags_show_open_nonblock,
                       "appear in this field is O_NONBLOCK.",
          .refs = {"mq_getattr(3)", "POSIX.1-2017 mq_getattr()"}) {
   mq_attr attr = Attr(4, 16);
-  IPCC_MQ_CREATE(q, "getattr-nb", O_RDWR | O_NONBLOCK, 0600, &attr);
+  Queue q("getattr-nb", O_RDWR | O_NONBLOCK, 0600, &attr);
   mq_attr seen{};
   ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
   EXPECT_EQ(seen.mq_flags, O_NONBLOCK) << "mq_flags should be exactly O_NONBLOCK";
   // A second descriptor opened without O_NONBLOCK is a separate description: its mq_flags are 0.
-  const mqd_t other = mq_open(q.name(), O_RDWR);
-  ASSERT_THAT(other, SyscallSucceeds());
+  const mqd_t other = IPCC_SETUP(mq_open(q.name(), O_RDWR));
   ScopedCleanup close_other([other] { mq_close(other); });
   ASSERT_THAT(mq_getattr(other, &seen), SyscallSucceeds());
   EXPECT_EQ(seen.mq_flags, 0) << "mq_flags of a second descriptor opened without O_NONBLOCK";

@@ -1,18 +1,23 @@
-// Helpers shared by the posix_mq case files: unique queue names, a RAII owner for a queue, the ENOSYS
-// rule (a system without POSIX message queues is UNSUPPORTED, never a pass or a failure), timeouts and
-// notification signals.
+// Helpers shared by the posix_mq case files: unique queue names, a RAII owner for a queue, timeouts,
+// bounded waits and notification signals.
+//
+// A system without POSIX message queues is UNSUPPORTED by the runner's posix_mq probe before any case of
+// the family starts, so nothing here looks at ENOSYS: from any call but the creating mq_open it is a
+// partially implemented mechanism, and the call's expectation FAILs with the errno it saw.
 #pragma once
 
 #include <fcntl.h>
 #include <mqueue.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
-#include <fstream>
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,8 +27,6 @@
 #include "harness/harness.h"
 
 namespace ipcc::posix_mq {
-
-inline constexpr char kMqEnosys[] = "POSIX message queues: mq_open returns ENOSYS";
 
 // A name no other case or earlier run uses: "/ipcc-<stem>-<pid>-<n>-<ns>".
 inline std::string UniqueMqName(std::string_view stem) {
@@ -46,13 +49,20 @@ inline mq_attr Attr(long maxmsg, long msgsize) {
 // only (forked children never run the destructors of the parent's objects).
 class Queue {
  public:
+  // Only the name: the case makes (or fails to make) the queue itself.
   explicit Queue(std::string_view stem) : name_(UniqueMqName(stem)), owner_(getpid()) {}
-  Queue(const Queue&) = delete;
-  Queue& operator=(const Queue&) = delete;
-  ~Queue() {
-    if (getpid() != owner_) return;
-    if (q_ != static_cast<mqd_t>(-1)) mq_close(q_);
-    if (owned_) mq_unlink(name_.c_str());
+  // Creates the queue the case is about to test (O_CREAT|O_EXCL plus `oflag`). This is set-up: a refusal
+  // is a harness ERROR naming the call and the errno, never a verdict about the queue.
+  Queue(std::string_view stem, int oflag, mode_t mode, mq_attr* attr) : Queue(stem) {
+    q_ = mq_open(name_.c_str(), O_CREAT | O_EXCL | oflag, mode, attr);
+    if (q_ == static_cast<mqd_t>(-1)) {
+      const int err = errno;
+      const std::string attr_text =
+          attr == nullptr ? "NULL"
+                          : fmt::format("{{mq_maxmsg {}, mq_msgsize {}}}", attr->mq_maxmsg, attr->mq_msgsize);
+      ThrowHarnessError(fmt::format("set-up: mq_open(\"{}\", O_CREAT|O_EXCL|{:#o}, {:#o}, {}) failed with {}",
+                                    name_, oflag, mode, attr_text, ErrnoName(err)));
+    }
   }
   mqd_t get() const { return q_; }
   const char* name() const { return name_.c_str(); }
@@ -69,46 +79,6 @@ class Queue {
   mqd_t q_ = static_cast<mqd_t>(-1);
   bool owned_ = true;
 };
-
-}  // namespace ipcc::posix_mq
-
-// Ends the case as UNSUPPORTED when `result` is a failure with ENOSYS (the C library's stub, or a kernel
-// without CONFIG_POSIX_MQUEUE). errno is left as it was for the matchers that follow.
-#define IPCC_MQ_ENOSYS_GUARD(result, call_name)                                                    \
-  do {                                                                                             \
-    if (::ipcc::SyscallFailed(result) && errno == ENOSYS) {                                        \
-      IPCC_UNSUPPORTED(std::string("POSIX message queues: ") + (call_name) + " returns ENOSYS");   \
-    }                                                                                              \
-  } while (0)
-
-// Creates `var`, a new queue (O_CREAT|O_EXCL plus `oflag`), or ends the case: UNSUPPORTED on ENOSYS,
-// FAIL on any other error.
-#define IPCC_MQ_CREATE(var, stem, oflag, mode, attr)                                               \
-  ::ipcc::posix_mq::Queue var(stem);                                                               \
-  do {                                                                                             \
-    const mqd_t ipcc_q_ = mq_open(var.name(), O_CREAT | O_EXCL | (oflag), (mode), (attr));         \
-    if (ipcc_q_ == static_cast<mqd_t>(-1) && errno == ENOSYS) IPCC_UNSUPPORTED(::ipcc::posix_mq::kMqEnosys); \
-    ASSERT_THAT(ipcc_q_, SyscallSucceeds()) << "creating message queue " << var.str();            \
-    var.set(ipcc_q_);                                                                              \
-  } while (0)
-
-// Ends the case as UNSUPPORTED unless POSIX message queues exist: creates and removes a small probe queue.
-#define IPCC_REQUIRE_MQ()                                                                          \
-  do {                                                                                             \
-    const std::string ipcc_probe_name_ = ::ipcc::posix_mq::UniqueMqName("probe");                  \
-    mq_attr ipcc_probe_attr_ = ::ipcc::posix_mq::Attr(1, 16);                                      \
-    const mqd_t ipcc_probe_q_ =                                                                    \
-        mq_open(ipcc_probe_name_.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &ipcc_probe_attr_);     \
-    if (ipcc_probe_q_ == static_cast<mqd_t>(-1) && errno == ENOSYS) {                              \
-      IPCC_UNSUPPORTED(::ipcc::posix_mq::kMqEnosys);                                               \
-    }                                                                                              \
-    if (ipcc_probe_q_ != static_cast<mqd_t>(-1)) {                                                 \
-      mq_close(ipcc_probe_q_);                                                                     \
-      mq_unlink(ipcc_probe_name_.c_str());                                                         \
-    }                                                                                              \
-  } while (0)
-
-namespace ipcc::posix_mq {
 
 // An absolute CLOCK_REALTIME time `ms` milliseconds from now, as mq_timedsend/mq_timedreceive take.
 inline timespec RealtimeIn(long ms) {
@@ -175,32 +145,41 @@ inline sigevent SignalEvent(int sig, int value) {
   return sev;
 }
 
-// The value of a /proc/sys/fs/mqueue file, or nullopt when it does not exist.
-inline std::optional<long> ReadMqueueSysctl(const std::string& file) {
-  std::ifstream in("/proc/sys/fs/mqueue/" + file);
-  long v = 0;
-  if (!(in >> v)) return std::nullopt;
-  return v;
-}
+// How long a call that should return at once (or at a deadline a few milliseconds ahead) may take before
+// the case calls it blocked for good: far above any scheduling delay, well inside the case's timeout.
+inline constexpr std::chrono::milliseconds kReturnBound{2000};
 
-// Writes a /proc/sys/fs/mqueue file (the case's own IPC namespace); a harness error when refused.
-inline void WriteMqueueSysctl(const std::string& file, long value) {
-  const std::string path = "/proc/sys/fs/mqueue/" + file;
-  std::ofstream out(path);
-  out << value << "\n";
-  out.flush();
-  if (!out) ThrowHarnessError("cannot write " + path);
-  out.close();
-  if (ReadMqueueSysctl(file) != value) ThrowHarnessError("writing " + path + " did not take effect");
-}
-
-// Puts a /proc/sys/fs/mqueue value back (from a ScopedCleanup: never throws).
-inline void RestoreMqueueSysctl(const std::string& file, long value) noexcept {
-  try {
-    std::ofstream out("/proc/sys/fs/mqueue/" + file);
-    out << value << "\n";
-  } catch (...) {
+// Runs `call` in a child and expects it to finish within `bound`. For calls that a deviating system
+// could leave blocked for good (O_NONBLOCK or a deadline that is not applied, a message that was never
+// queued): the case then FAILs saying so instead of hanging until its timeout. `call` makes its own
+// expectations; what it does to the queue is seen by the parent, its memory is not.
+inline void ExpectReturnsWithin(const std::string& what, const std::function<void()>& call,
+                                std::chrono::milliseconds bound = kReturnBound) {
+  Child c = Fork(call);
+  const std::optional<int> status = c.TryWait(bound);
+  if (!status) {
+    c.Kill();
+    ADD_FAILURE() << what << ": expected it to return within " << bound.count()
+                  << " ms, but it was still blocked (killed)";
+    return;
   }
+  ExpectCleanExit(*status, what);
+}
+
+// After the event that should release a child blocked in a queue call (a message sent, room made):
+// expects the child to end cleanly within kReturnBound. False, with a FAIL naming `what`, when it stays
+// blocked (a wake-up that never came) or ends otherwise; the case should then stop, since what follows
+// depends on the child's call having completed.
+inline bool ExpectReleased(Child& c, const std::string& what) {
+  const std::optional<int> status = c.TryWait(kReturnBound);
+  if (!status) {
+    c.Kill();
+    ADD_FAILURE() << what << ": expected it to complete within " << kReturnBound.count()
+                  << " ms of the event that should release it, but it was still blocked (killed)";
+    return false;
+  }
+  ExpectCleanExit(*status, what);
+  return WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
 }
 
 }  // namespace ipcc::posix_mq

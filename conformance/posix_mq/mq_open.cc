@@ -27,7 +27,7 @@ IPC_CASE(posix_mq, mq_open, excl_existing_fails_eexist,
                       "then fail with the error EEXIST.",
          .refs = {"mq_open(3) O_EXCL, EEXIST", "POSIX.1-2017 mq_open() [EEXIST]"}) {
   mq_attr attr = Attr(2, 16);
-  IPCC_MQ_CREATE(q, "excl", O_RDWR, 0600, &attr);
+  Queue q("excl", O_RDWR, 0600, &attr);
   OpenedQueue again{mq_open(q.name(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr)};
   EXPECT_THAT(again.q, SyscallFailsWithErrno(EEXIST));
 }
@@ -38,7 +38,6 @@ IPC_CASE(posix_mq, mq_open, missing_without_creat_fails_enoent,
          .refs = {"mq_open(3) ENOENT", "POSIX.1-2017 mq_open() [ENOENT]"}) {
   const std::string name = UniqueMqName("missing");
   OpenedQueue q{mq_open(name.c_str(), O_RDWR)};
-  IPCC_MQ_ENOSYS_GUARD(q.q, "mq_open");
   EXPECT_THAT(q.q, SyscallFailsWithErrno(ENOENT));
 }
 
@@ -50,7 +49,6 @@ IPC_CASE(posix_mq, mq_open, name_without_leading_slash_fails_einval,
          .refs = {"mq_open(3) EINVAL, NOTES", "mq_overview(7)", "POSIX.1-2017 mq_open() (name without leading "
                                                                  "slash: implementation-defined)"},
          .cls = Conformance::linux_specific) {
-  IPCC_REQUIRE_MQ();
   const std::string name = UniqueMqName("noslash").substr(1);
   mq_attr attr = Attr(2, 16);
   OpenedQueue q{mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr)};
@@ -64,7 +62,6 @@ IPC_CASE(posix_mq, mq_open, name_with_inner_slash_fails_eacces,
          .refs = {"mq_open(3) EACCES", "mq_overview(7)", "POSIX.1-2017 mq_open() (other slashes: "
                                                          "implementation-defined)"},
          .cls = Conformance::linux_specific) {
-  IPCC_REQUIRE_MQ();
   const std::string name = UniqueMqName("outer") + "/inner";
   mq_attr attr = Attr(2, 16);
   OpenedQueue q{mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr)};
@@ -76,7 +73,6 @@ IPC_CASE(posix_mq, mq_open, slash_only_name_fails_enoent,
          .statement = "ENOENT name was just \"/\" followed by no other characters.",
          .refs = {"mq_open(3) ENOENT"},
          .cls = Conformance::linux_specific) {
-  IPCC_REQUIRE_MQ();
   mq_attr attr = Attr(2, 16);
   OpenedQueue q{mq_open("/", O_RDWR | O_CREAT, 0600, &attr)};
   EXPECT_THAT(q.q, SyscallFailsWithErrno(ENOENT));
@@ -88,7 +84,6 @@ IPC_CASE(posix_mq, mq_open, overlong_name_fails_enametoolong,
                       "255) characters consisting of an initial slash, followed by one or more characters ... "
                       "ENAMETOOLONG name was too long.",
          .refs = {"mq_open(3) ENAMETOOLONG", "mq_overview(7)", "POSIX.1-2017 mq_open() [ENAMETOOLONG]"}) {
-  IPCC_REQUIRE_MQ();
   const std::string name = "/" + std::string(300, 'q');
   mq_attr attr = Attr(2, 16);
   OpenedQueue q{mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr)};
@@ -101,7 +96,6 @@ IPC_CASE(posix_mq, mq_open, nonpositive_attributes_fail_einval,
          .statement = "EINVAL O_CREAT was specified in oflag, and attr was not NULL, but attr->mq_maxmsg or "
                       "attr->mq_msqsize was invalid. Both of these fields must be greater than zero.",
          .refs = {"mq_open(3) EINVAL", "POSIX.1-2017 mq_open() [EINVAL]"}) {
-  IPCC_REQUIRE_MQ();
   struct Bad {
     long maxmsg, msgsize;
   };
@@ -121,11 +115,11 @@ IPC_CASE(posix_mq, mq_open, permission_denied_eacces,
                       "specified mode.",
          .refs = {"mq_open(3) EACCES", "POSIX.1-2017 mq_open() [EACCES]"},
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity nobody = SecondIdentity();
   const mode_t old = umask(0);
   ScopedCleanup restore([old] { umask(old); });
   mq_attr attr = Attr(2, 16);
-  IPCC_MQ_CREATE(q, "private", O_RDWR, 0600, &attr);
+  Queue q("private", O_RDWR, 0600, &attr);
   Child c = Fork([&] {
     DropPrivileges(nobody);
     for (int mode : {O_RDONLY, O_WRONLY, O_RDWR}) {
@@ -143,11 +137,11 @@ IPC_CASE(posix_mq, mq_open, read_permission_allows_only_rdonly,
                       "specified mode. (O_RDONLY Open the queue to receive messages only.)",
          .refs = {"mq_open(3) EACCES, O_RDONLY", "POSIX.1-2017 mq_open() [EACCES]"},
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity nobody = SecondIdentity();
   const mode_t old = umask(0);
   ScopedCleanup restore([old] { umask(old); });
   mq_attr attr = Attr(4, 64);
-  IPCC_MQ_CREATE(q, "readable", O_RDWR, 0644, &attr);
+  Queue q("readable", O_RDWR, 0644, &attr);
   ASSERT_THAT(mq_send(q.get(), "for-nobody", 10, 1), SyscallSucceeds());
   Child c = Fork([&] {
     DropPrivileges(nobody);
@@ -167,7 +161,7 @@ IPC_CASE(posix_mq, mq_open, unrelated_processes_share,
          .statement = "Two processes can operate on the same queue by passing the same name to mq_open(3).",
          .refs = {"mq_overview(7)", "mq_open(3)", "POSIX.1-2017 mq_open()"}) {
   mq_attr attr = Attr(4, 64);
-  IPCC_MQ_CREATE(q, "unrelated", O_RDWR, 0600, &attr);
+  Queue q("unrelated", O_RDWR, 0600, &attr);
   ASSERT_THAT(mq_send(q.get(), "ping", 4, 7), SyscallSucceeds());
   // The fixture opens the name, expects "ping" with priority 7, and answers "pong" with priority 3.
   Child peer = SpawnFixture("posix-mq-echo", {q.str(), "ping", "7", "pong", "3"});
@@ -191,7 +185,7 @@ IPC_CASE(posix_mq, mq_open, fork_child_shares_description_flags,
                       "description.",
          .refs = {"mq_overview(7)", "POSIX.1-2017 fork() (message queue descriptors)"}) {
   mq_attr attr = Attr(4, 16);
-  IPCC_MQ_CREATE(q, "fork", O_RDWR, 0600, &attr);
+  Queue q("fork", O_RDWR, 0600, &attr);
   Child child = Fork([&] {
     CheckpointWait(0);  // the parent set O_NONBLOCK
     mq_attr seen{};
@@ -216,7 +210,7 @@ IPC_CASE(posix_mq, mq_open, descriptor_close_on_exec_by_default,
          .refs = {"mq_overview(7) Linux implementation of message queue descriptors", "mq_open(3) O_CLOEXEC"},
          .cls = Conformance::linux_specific) {
   mq_attr attr = Attr(2, 16);
-  IPCC_MQ_CREATE(q, "cloexec", O_RDWR, 0600, &attr);
+  Queue q("cloexec", O_RDWR, 0600, &attr);
   int flags = fcntl(q.get(), F_GETFD);
   ASSERT_THAT(flags, SyscallSucceeds()) << "a message queue descriptor should be a file descriptor on Linux";
   EXPECT_NE(flags & FD_CLOEXEC, 0) << "FD_CLOEXEC on a descriptor from mq_open without O_CLOEXEC";

@@ -21,8 +21,7 @@ IPC_CASE(posix_shm, fstat, reports_size_owner_and_mode,
   const mode_t old = umask(0);
   ScopedCleanup restore([old] { umask(old); });
   ShmName name(UniqueShmName("stat"));
-  UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0640));
-  ASSERT_TRUE(fd.valid()) << "shm_open: " << ErrnoName(errno);
+  UniqueFd fd = CreateShm(name, 0640);
   ASSERT_THAT(ftruncate(fd.get(), 12345), SyscallSucceeds());
   struct stat st {};
   ASSERT_THAT(fstat(fd.get(), &st), SyscallSucceeds());

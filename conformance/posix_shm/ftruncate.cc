@@ -21,14 +21,13 @@ IPC_CASE(posix_shm, ftruncate, extends_object_with_zeros,
   const std::size_t page = PageSize();
   const std::size_t size = 2 * page + 123;
   ShmName name(UniqueShmName("grow"));
-  UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
-  ASSERT_TRUE(fd.valid()) << "shm_open: " << ErrnoName(errno);
+  UniqueFd fd = CreateShm(name);
   ASSERT_THAT(ftruncate(fd.get(), static_cast<off_t>(size)), SyscallSucceeds());
   struct stat st {};
   ASSERT_THAT(fstat(fd.get(), &st), SyscallSucceeds());
   EXPECT_EQ(st.st_size, static_cast<off_t>(size)) << "st_size after ftruncate";
   Mapping m = Map(size, PROT_READ, MAP_SHARED, fd.get());
-  ASSERT_THAT(m.get(), SyscallSucceeds());
+  IPCC_SETUP(m.get());
   std::size_t nonzero = 0;
   for (std::size_t i = 0; i < size; ++i) nonzero += m.bytes()[i] != 0 ? 1 : 0;
   EXPECT_EQ(nonzero, 0u) << "the " << size << " new bytes should all be zero; " << nonzero << " were not";
@@ -41,19 +40,18 @@ IPC_CASE(posix_shm, ftruncate, regrow_after_shrink_reads_zeros,
          .refs = {"ftruncate(2)", "POSIX.1-2017 ftruncate() (shared memory object)"}) {
   const std::size_t page = PageSize();
   ShmName name(UniqueShmName("regrow"));
-  UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
-  ASSERT_TRUE(fd.valid()) << "shm_open: " << ErrnoName(errno);
+  UniqueFd fd = CreateShm(name);
   ASSERT_THAT(ftruncate(fd.get(), static_cast<off_t>(2 * page)), SyscallSucceeds());
   {
     Mapping m = Map(2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
-    ASSERT_THAT(m.get(), SyscallSucceeds());
+    IPCC_SETUP(m.get());
     WriteBytes(m, 10, "kept");
     WriteBytes(m, page + 10, "lost");
   }
   ASSERT_THAT(ftruncate(fd.get(), static_cast<off_t>(page)), SyscallSucceeds());
   ASSERT_THAT(ftruncate(fd.get(), static_cast<off_t>(2 * page)), SyscallSucceeds());
   Mapping m = Map(2 * page, PROT_READ, MAP_SHARED, fd.get());
-  ASSERT_THAT(m.get(), SyscallSucceeds());
+  IPCC_SETUP(m.get());
   EXPECT_EQ(ReadBytes(m, 10, 4), "kept") << "bytes below the smaller size must survive";
   EXPECT_EQ(ReadBytes(m, page + 10, 4), std::string(4, '\0'))
       << "bytes cut off by the shrink must read as zeros after the object is extended again";

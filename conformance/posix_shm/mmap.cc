@@ -183,9 +183,8 @@ IPC_CASE(posix_shm, mmap, write_to_prot_read_mapping_raises_sigsegv,
                       "mapped as read-only.",
          .refs = {"mmap(2) SIGSEGV", "POSIX.1-2017 mmap() (PROT_READ; SIGSEGV on access violating protection)"}) {
   ShmName name(UniqueShmName("ro"));
-  UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
-  ASSERT_TRUE(fd.valid()) << "shm_open: " << ErrnoName(errno);
-  ASSERT_THAT(ftruncate(fd.get(), static_cast<off_t>(PageSize())), SyscallSucceeds());
+  UniqueFd fd = CreateShm(name);
+  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(PageSize())));
   Mapping m = Map(PageSize(), PROT_READ, MAP_SHARED, fd.get());
   ASSERT_THAT(m.get(), SyscallSucceeds());
   Child writer = Fork([&] {
@@ -204,9 +203,8 @@ IPC_CASE(posix_shm, mmap, access_beyond_object_end_raises_sigbus,
          .refs = {"mmap(2) SIGBUS", "POSIX.1-2017 mmap() (references beyond the end of the object: SIGBUS)"}) {
   const std::size_t page = PageSize();
   ShmName name(UniqueShmName("sigbus"));
-  UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
-  ASSERT_TRUE(fd.valid()) << "shm_open: " << ErrnoName(errno);
-  ASSERT_THAT(ftruncate(fd.get(), static_cast<off_t>(page)), SyscallSucceeds());
+  UniqueFd fd = CreateShm(name);
+  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(page)));
   // Two pages mapped, one page of object.
   Mapping m = Map(2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
   ASSERT_THAT(m.get(), SyscallSucceeds());
@@ -228,16 +226,15 @@ IPC_CASE(posix_shm, mmap, partial_page_beyond_end_zero_filled,
          .refs = {"mmap(2) NOTES", "POSIX.1-2017 mmap() (partial page at the end of an object)"}) {
   const std::size_t page = PageSize();
   ShmName name(UniqueShmName("partial"));
-  UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
-  ASSERT_TRUE(fd.valid()) << "shm_open: " << ErrnoName(errno);
-  ASSERT_THAT(ftruncate(fd.get(), static_cast<off_t>(page)), SyscallSucceeds());
+  UniqueFd fd = CreateShm(name);
+  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(page)));
   {
     // Fill the whole page, then shrink the object to 100 bytes: the old bytes past 100 must not show.
     Mapping full = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
     ASSERT_THAT(full.get(), SyscallSucceeds());
     for (std::size_t i = 0; i < page; ++i) full.bytes()[i] = 'x';
   }
-  ASSERT_THAT(ftruncate(fd.get(), 100), SyscallSucceeds());
+  IPCC_SETUP(ftruncate(fd.get(), 100));
   Mapping m = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
   ASSERT_THAT(m.get(), SyscallSucceeds());
   EXPECT_EQ(ReadBytes(m, 0, 100), std::string(100, 'x')) << "the bytes inside the object should be kept";
@@ -255,9 +252,8 @@ IPC_CASE(posix_shm, mmap, shared_changes_survive_munmap_and_remap,
          .refs = {"mmap(2) MAP_SHARED", "shm_overview(7) Persistence", "POSIX.1-2017 mmap()"}) {
   const std::size_t page = PageSize();
   ShmName name(UniqueShmName("remap"));
-  UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
-  ASSERT_TRUE(fd.valid()) << "shm_open: " << ErrnoName(errno);
-  ASSERT_THAT(ftruncate(fd.get(), static_cast<off_t>(page)), SyscallSucceeds());
+  UniqueFd fd = CreateShm(name);
+  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(page)));
   {
     Mapping first = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
     ASSERT_THAT(first.get(), SyscallSucceeds());
@@ -310,9 +306,8 @@ IPC_CASE(posix_shm, mmap, zero_length_fails_einval,
          .statement = "EINVAL (since Linux 2.6.12) length was 0. (POSIX: [EINVAL] The value of len is zero.)",
          .refs = {"mmap(2) EINVAL", "POSIX.1-2017 mmap() [EINVAL]"}) {
   ShmName name(UniqueShmName("len0"));
-  UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
-  ASSERT_TRUE(fd.valid()) << "shm_open: " << ErrnoName(errno);
-  ASSERT_THAT(ftruncate(fd.get(), static_cast<off_t>(PageSize())), SyscallSucceeds());
+  UniqueFd fd = CreateShm(name);
+  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(PageSize())));
   Mapping m = Map(0, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
   EXPECT_THAT(m.get(), SyscallFailsWithErrno(EINVAL));
 }
@@ -324,9 +319,8 @@ IPC_CASE(posix_shm, mmap, unaligned_offset_fails_einval,
                       "on a page boundary).",
          .refs = {"mmap(2) EINVAL", "POSIX.1-2017 mmap() [EINVAL]"}) {
   ShmName name(UniqueShmName("offset"));
-  UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
-  ASSERT_TRUE(fd.valid()) << "shm_open: " << ErrnoName(errno);
-  ASSERT_THAT(ftruncate(fd.get(), static_cast<off_t>(2 * PageSize())), SyscallSucceeds());
+  UniqueFd fd = CreateShm(name);
+  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(2 * PageSize())));
   Mapping m = Map(PageSize(), PROT_READ, MAP_SHARED, fd.get(), 1);
   EXPECT_THAT(m.get(), SyscallFailsWithErrno(EINVAL));
 }
@@ -336,9 +330,8 @@ IPC_CASE(posix_shm, mmap, neither_shared_nor_private_fails_einval,
          .statement = "EINVAL flags contained none of MAP_PRIVATE, MAP_SHARED, or MAP_SHARED_VALIDATE.",
          .refs = {"mmap(2) EINVAL", "POSIX.1-2017 mmap() [EINVAL] (flags invalid)"}) {
   ShmName name(UniqueShmName("flags"));
-  UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
-  ASSERT_TRUE(fd.valid()) << "shm_open: " << ErrnoName(errno);
-  ASSERT_THAT(ftruncate(fd.get(), static_cast<off_t>(PageSize())), SyscallSucceeds());
+  UniqueFd fd = CreateShm(name);
+  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(PageSize())));
   Mapping m = Map(PageSize(), PROT_READ, 0, fd.get());
   EXPECT_THAT(m.get(), SyscallFailsWithErrno(EINVAL));
 }
@@ -350,9 +343,8 @@ IPC_CASE(posix_shm, mmap, mapping_survives_close_of_descriptor,
          .refs = {"shm_open(3)", "mmap(2)", "POSIX.1-2017 mmap() (closing fildes does not unmap)"}) {
   const std::size_t page = PageSize();
   ShmName name(UniqueShmName("closed"));
-  UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
-  ASSERT_TRUE(fd.valid()) << "shm_open: " << ErrnoName(errno);
-  ASSERT_THAT(ftruncate(fd.get(), static_cast<off_t>(page)), SyscallSucceeds());
+  UniqueFd fd = CreateShm(name);
+  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(page)));
   Mapping m = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
   ASSERT_THAT(m.get(), SyscallSucceeds());
   ASSERT_THAT(close(fd.release()), SyscallSucceeds());

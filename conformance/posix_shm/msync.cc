@@ -23,9 +23,9 @@ IPC_CASE(posix_shm, msync, ms_sync_then_read_sees_stored_data,
   const std::string path = TempPath("synced");
   UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
   ASSERT_TRUE(fd.valid()) << "open: " << ErrnoName(errno);
-  ASSERT_THAT(ftruncate(fd.get(), static_cast<off_t>(page)), SyscallSucceeds());
+  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(page)));
   Mapping m = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
-  ASSERT_THAT(m.get(), SyscallSucceeds());
+  IPCC_SETUP(m.get());
   WriteBytes(m, 0, "flushed");
   ASSERT_THAT(msync(m.get(), page, MS_SYNC), SyscallSucceeds());
   // A separate open file description, as another program would use.
@@ -41,7 +41,7 @@ IPC_CASE(posix_shm, msync, sync_and_async_together_fail_einval,
          .statement = "EINVAL ... both MS_SYNC and MS_ASYNC are set in flags.",
          .refs = {"msync(2) EINVAL", "POSIX.1-2017 msync() [EINVAL]"}) {
   Mapping m = Map(PageSize(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1);
-  ASSERT_THAT(m.get(), SyscallSucceeds());
+  IPCC_SETUP(m.get());
   EXPECT_THAT(msync(m.get(), PageSize(), MS_SYNC | MS_ASYNC), SyscallFailsWithErrno(EINVAL));
 }
 
@@ -51,7 +51,7 @@ IPC_CASE(posix_shm, msync, unaligned_address_fails_einval,
          .refs = {"msync(2) EINVAL", "POSIX.1-2017 msync() [EINVAL] (may fail: addr not a multiple of the page size)"},
          .cls = Conformance::linux_specific) {
   Mapping m = Map(PageSize(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1);
-  ASSERT_THAT(m.get(), SyscallSucceeds());
+  IPCC_SETUP(m.get());
   EXPECT_THAT(msync(static_cast<char*>(m.get()) + 1, 1, MS_SYNC), SyscallFailsWithErrno(EINVAL));
 }
 
@@ -61,7 +61,7 @@ IPC_CASE(posix_shm, msync, range_with_unmapped_page_fails_enomem,
          .refs = {"msync(2) ENOMEM", "POSIX.1-2017 msync() [ENOMEM]"}) {
   const std::size_t page = PageSize();
   Mapping m = Map(3 * page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1);
-  ASSERT_THAT(m.get(), SyscallSucceeds());
+  IPCC_SETUP(m.get());
   ASSERT_THAT(munmap(static_cast<char*>(m.get()) + page, page), SyscallSucceeds());
   EXPECT_THAT(msync(m.get(), 3 * page, MS_SYNC), SyscallFailsWithErrno(ENOMEM));
 }

@@ -20,7 +20,7 @@ IPC_CASE(posix_shm, munmap, access_after_munmap_raises_sigsegv,
   // Three pages; the middle one is unmapped, so nothing else can be placed there by the allocator
   // between the munmap and the access.
   Mapping m = Map(3 * page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1);
-  ASSERT_THAT(m.get(), SyscallSucceeds());
+  IPCC_SETUP(m.get());
   WriteBytes(m, page, "gone");
   volatile char* middle = m.bytes() + page;
   Child toucher = Fork([&] {
@@ -42,7 +42,7 @@ IPC_CASE(posix_shm, munmap, zero_length_fails_einval,
                       "0.)",
          .refs = {"munmap(2) EINVAL", "POSIX.1-2017 munmap() [EINVAL]"}) {
   Mapping m = Map(PageSize(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
-  ASSERT_THAT(m.get(), SyscallSucceeds());
+  IPCC_SETUP(m.get());
   EXPECT_THAT(munmap(m.get(), 0), SyscallFailsWithErrno(EINVAL));
   m.bytes()[0] = 'k';  // still mapped
 }
@@ -55,7 +55,7 @@ IPC_CASE(posix_shm, munmap, unaligned_address_fails_einval,
          .refs = {"munmap(2)", "POSIX.1-2017 munmap() [EINVAL] (may fail: addr not a multiple of the page size)"},
          .cls = Conformance::linux_specific) {
   Mapping m = Map(PageSize(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
-  ASSERT_THAT(m.get(), SyscallSucceeds());
+  IPCC_SETUP(m.get());
   EXPECT_THAT(munmap(static_cast<char*>(m.get()) + 1, 1), SyscallFailsWithErrno(EINVAL));
   m.bytes()[0] = 'k';  // still mapped
 }
@@ -67,7 +67,7 @@ IPC_CASE(posix_shm, munmap, range_without_mappings_succeeds,
          .cls = Conformance::linux_specific) {
   const std::size_t page = PageSize();
   Mapping m = Map(2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
-  ASSERT_THAT(m.get(), SyscallSucceeds());
+  IPCC_SETUP(m.get());
   char* second = static_cast<char*>(m.get()) + page;
   ASSERT_THAT(munmap(second, page), SyscallSucceeds());
   EXPECT_THAT(munmap(second, page), SyscallSucceeds()) << "unmapping the now empty page again";

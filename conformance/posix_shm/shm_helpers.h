@@ -1,5 +1,5 @@
 // Helpers shared by the posix_shm case files: unique object names, RAII owners for shared memory
-// objects and mappings, and a child that is expected to die by a signal.
+// objects and mappings, set-up creation, and a child that is expected to die by a signal.
 #pragma once
 
 #include <fcntl.h>
@@ -56,6 +56,18 @@ class ShmName {
   pid_t owner_ = -1;
   bool owned_ = true;
 };
+
+// Creates the shared memory object a case is about to use (O_RDWR|O_CREAT|O_EXCL, `mode`). Set-up: a
+// refusal is a harness ERROR naming the call and the errno, never a verdict. (A system without
+// shm_open at all is UNSUPPORTED by the runner's posix_shm probe before the case starts.)
+inline UniqueFd CreateShm(const ShmName& name, mode_t mode = 0600) {
+  UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, mode));
+  if (!fd.valid()) {
+    ThrowHarnessError(fmt::format("set-up: shm_open(\"{}\", O_RDWR|O_CREAT|O_EXCL, {:#o}) failed with {}",
+                                  name.str(), mode, ErrnoName(errno)));
+  }
+  return fd;
+}
 
 // A mapping, unmapped on destruction (in the process that made the owner).
 class Mapping {

@@ -56,11 +56,11 @@ void SendWhileBlocked(std::initializer_list<int> sigs, Setup setup, Send send, C
     sigset_t set;
     sigemptyset(&set);
     for (int s : list) sigaddset(&set, s);
-    ASSERT_THAT(sigprocmask(SIG_BLOCK, &set, nullptr), SyscallSucceeds());
+    IPCC_SETUP(sigprocmask(SIG_BLOCK, &set, nullptr));
     CheckpointPost(0);
     CheckpointWait(1);
     ASSERT_EQ(g_seen.count, 0) << "no signal may be delivered while blocked";
-    ASSERT_THAT(sigprocmask(SIG_UNBLOCK, &set, nullptr), SyscallSucceeds());
+    IPCC_SETUP(sigprocmask(SIG_UNBLOCK, &set, nullptr));
     check();
   });
   CheckpointWait(0);

@@ -20,7 +20,7 @@ using namespace ipcc::sysv_msg;
 // Creates an empty regular file at `path`.
 void Touch(const std::string& path) {
   UniqueFd fd(open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644));
-  if (!fd.valid()) ThrowHarnessError("creating " + path + ": " + ErrnoName(errno));
+  if (!fd.valid()) ThrowHarnessError("set-up: creating " + path + ": " + ErrnoName(errno));
 }
 
 struct FtokQueue {
@@ -37,7 +37,7 @@ FtokQueue CreateFtokQueue() {
   Touch(f.path);
   for (int proj = 1; proj < 256; ++proj) {
     const key_t key = ftok(f.path.c_str(), proj);
-    if (key == -1) ThrowHarnessError("ftok(" + f.path + "): " + ErrnoName(errno));
+    if (key == -1) ThrowHarnessError("set-up: ftok(" + f.path + "): " + ErrnoName(errno));
     const int id = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
     if (id >= 0) {
       f.proj = proj;
@@ -45,17 +45,16 @@ FtokQueue CreateFtokQueue() {
       f.id = id;
       return f;
     }
-    if (errno != EEXIST) ThrowHarnessError("msgget(ftok key, IPC_CREAT|IPC_EXCL): " + ErrnoName(errno));
+    if (errno != EEXIST)
+      ThrowHarnessError("set-up: msgget(ftok key, IPC_CREAT|IPC_EXCL): " + ErrnoName(errno));
   }
-  ThrowHarnessError("every ftok project id of " + f.path + " names an existing queue");
+  ThrowHarnessError("set-up: every ftok project id of " + f.path + " names an existing queue");
 }
 
-// In a forked child: a new IPC namespace, or UNSUPPORTED (the child ends without a verdict).
-bool EnterNewIpcNamespace() {
-  if (unshare(CLONE_NEWIPC) == 0) return true;
-  Record(kMarkUnsupported, "unshare(CLONE_NEWIPC) fails with " + ErrnoName(errno) +
-                               ": IPC namespaces unavailable (CONFIG_IPC_NS) or refused");
-  return false;
+// In a forked child: a new IPC namespace. The runner has found IPC namespaces present and usable here
+// (kNeedNamespaces), so a refusal now is a set-up ERROR.
+void EnterNewIpcNamespace() {
+  IPCC_SETUP(unshare(CLONE_NEWIPC));
 }
 
 IPC_CASE(sysv_msg, keys, ftok_key_finds_queue_from_unrelated_sender,
@@ -108,7 +107,7 @@ IPC_CASE(sysv_msg, keys, ftok_same_file_same_key,
   const std::string a = TempPath("ftok-a");
   const std::string b = TempPath("ftok-b");
   Touch(a);
-  ASSERT_THAT(link(a.c_str(), b.c_str()), SyscallSucceeds());
+  IPCC_SETUP(link(a.c_str(), b.c_str()));
   const key_t ka = ftok(a.c_str(), 'M');
   ASSERT_NE(ka, -1) << "ftok(" << a << ") failed with " << ErrnoName(errno);
   EXPECT_EQ(ftok(b.c_str(), 'M'), ka) << "two names of one file should give one key";
@@ -150,7 +149,7 @@ IPC_CASE(sysv_msg, keys, same_key_is_another_queue_in_new_ipc_namespace,
   key_t key = 0;
   Queue q(CreateKeyedQueue(0600, &key));
   Child c = Fork([&] {
-    if (!EnterNewIpcNamespace()) return;
+    EnterNewIpcNamespace();
     EXPECT_THAT(msgget(key, 0600), SyscallFailsWithErrno(ENOENT)) << "the parent's queue must not be visible";
     const int id = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
     ASSERT_THAT(id, SyscallSucceeds()) << "the key is free in the new namespace";
@@ -172,7 +171,7 @@ IPC_CASE(sysv_msg, keys, id_not_visible_in_new_ipc_namespace,
   IPCC_NEW_MSG_QUEUE(q, 0666);
   ASSERT_THAT(Send(q.id(), 1, "outer"), SyscallSucceeds());
   Child c = Fork([&] {
-    if (!EnterNewIpcNamespace()) return;
+    EnterNewIpcNamespace();
     Received r;
     EXPECT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallFailsWithErrno(EINVAL))
         << "the outer queue's id must not name a queue in the new namespace";

@@ -22,9 +22,8 @@ IPC_CASE(sysv_msg, limits, lowered_msgmnb_is_default_qbytes,
                       "msg_qbytes setting for subsequently created message queues.",
          .refs = {"proc(5) /proc/sys/kernel/msgmnb", "msgget(2) DESCRIPTION", "ipc_namespaces(7)"},
          .cls = Conformance::linux_specific,
-         .needs = kNeedIpcNamespace) {
-  IPCC_REQUIRE_OWN_IPC_NAMESPACE();
-  IPCC_SET_MSG_SYSCTL("msgmnb", 1000);
+         .needs = kNeedIpcNamespace | need::WritableSysctl("/proc/sys/kernel/msgmnb")) {
+  const ScopedSysctl limit("/proc/sys/kernel/msgmnb", 1000);
   IPCC_NEW_MSG_QUEUE(q, 0600);
   EXPECT_EQ(Stat(q.id()).msg_qbytes, 1000u) << "msg_qbytes of a queue created after msgmnb was set to 1000";
   // The limit is real: 1000 bytes fit, one more byte does not.
@@ -42,9 +41,8 @@ IPC_CASE(sysv_msg, limits, lowered_msgmax_rejects_bigger_message,
                       "msgsz value (less than 0 or greater than the system value MSGMAX).",
          .refs = {"msgop(2) NOTES (MSGMAX), ERRORS", "proc(5) /proc/sys/kernel/msgmax", "ipc_namespaces(7)"},
          .cls = Conformance::linux_specific,
-         .needs = kNeedIpcNamespace) {
-  IPCC_REQUIRE_OWN_IPC_NAMESPACE();
-  IPCC_SET_MSG_SYSCTL("msgmax", 100);
+         .needs = kNeedIpcNamespace | need::WritableSysctl("/proc/sys/kernel/msgmax")) {
+  const ScopedSysctl limit("/proc/sys/kernel/msgmax", 100);
   IPCC_NEW_MSG_QUEUE(q, 0600);
   EXPECT_THAT(Send(q.id(), 1, std::string(101, 'b')), SyscallFailsWithErrno(EINVAL)) << "msgmax is now 100";
   EXPECT_THAT(Send(q.id(), 1, std::string(100, 'a')), SyscallSucceeds()) << "exactly msgmax (100) bytes";
@@ -58,9 +56,8 @@ IPC_CASE(sysv_msg, limits, msgmni_exhausted_fails_enospc,
          .refs = {"msgget(2) ERRORS, NOTES (MSGMNI)", "proc(5) /proc/sys/kernel/msgmni", "ipc_namespaces(7)",
                   "POSIX.1-2017 msgget() [ENOSPC]"},
          .cls = Conformance::xsi,
-         .needs = kNeedIpcNamespace) {
-  IPCC_REQUIRE_OWN_IPC_NAMESPACE();
-  IPCC_SET_MSG_SYSCTL("msgmni", 2);
+         .needs = kNeedIpcNamespace | need::WritableSysctl("/proc/sys/kernel/msgmni")) {
+  const ScopedSysctl limit("/proc/sys/kernel/msgmni", 2);
   IPCC_NEW_MSG_QUEUE(a, 0600);
   IPCC_NEW_MSG_QUEUE(b, 0600);
   const int id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);

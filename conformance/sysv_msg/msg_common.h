@@ -11,9 +11,9 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <optional>
 #include <random>
 #include <string>
@@ -22,7 +22,6 @@
 
 #include <fmt/format.h>
 
-#include "conformance/sysctl_util.h"
 #include "harness/harness.h"
 
 // The system calls glibc may use for msgsnd()/msgrcv(): the dedicated ones, or the multiplexed ipc()
@@ -35,15 +34,10 @@
 #define IPCC_MSGRCV_SYSCALLS SYS_msgrcv
 #endif
 
-// Creates a private queue owned by a guard named `var` (removed at scope end). ENOSYS from msgget()
-// proves System V message queues absent: the case ends UNSUPPORTED.
-#define IPCC_NEW_MSG_QUEUE(var, mode)                                                               \
-  const int ipcc_id_##var = msgget(IPC_PRIVATE, IPC_CREAT | (mode));                                \
-  if (ipcc_id_##var < 0 && errno == ENOSYS) {                                                      \
-    IPCC_UNSUPPORTED("System V message queues are absent: msgget() fails with ENOSYS");           \
-  }                                                                                                 \
-  if (ipcc_id_##var < 0) ::ipcc::ThrowHarnessError("msgget(IPC_PRIVATE): " + ::ipcc::ErrnoName(errno)); \
-  ::ipcc::sysv_msg::Queue var(ipcc_id_##var)
+// Creates a private queue owned by a guard named `var` (removed at scope end). The runner has proven
+// System V message queues present (feature sysv_msg), so a failing msgget() here is a set-up ERROR.
+#define IPCC_NEW_MSG_QUEUE(var, mode) \
+  ::ipcc::sysv_msg::Queue var(IPCC_SETUP(msgget(IPC_PRIVATE, IPC_CREAT | (mode))))
 
 namespace ipcc::sysv_msg {
 
@@ -106,7 +100,8 @@ inline ssize_t Recv(int id, std::size_t msgsz, long msgtyp, int flags, Received*
 inline msqid_ds Stat(int id) {
   msqid_ds ds;
   std::memset(&ds, 0, sizeof ds);
-  if (msgctl(id, IPC_STAT, &ds) != 0) ThrowHarnessError(fmt::format("msgctl({}, IPC_STAT): {}", id, ErrnoName(errno)));
+  if (msgctl(id, IPC_STAT, &ds) != 0)
+    ThrowHarnessError(fmt::format("read-back: msgctl({}, IPC_STAT): {}", id, ErrnoName(errno)));
   return ds;
 }
 
@@ -115,7 +110,8 @@ inline void SetQbytes(int id, unsigned long qbytes) {
   msqid_ds ds = Stat(id);
   ds.msg_qbytes = qbytes;
   if (msgctl(id, IPC_SET, &ds) != 0) {
-    ThrowHarnessError(fmt::format("msgctl({}, IPC_SET, msg_qbytes={}): {}", id, qbytes, ErrnoName(errno)));
+    ThrowHarnessError(
+        fmt::format("set-up: msgctl({}, IPC_SET, msg_qbytes={}): {}", id, qbytes, ErrnoName(errno)));
   }
 }
 
@@ -125,36 +121,29 @@ inline void SetOwnerMode(int id, uid_t uid, gid_t gid, mode_t mode) {
   ds.msg_perm.uid = uid;
   ds.msg_perm.gid = gid;
   ds.msg_perm.mode = static_cast<unsigned short>(mode);
-  if (msgctl(id, IPC_SET, &ds) != 0) ThrowHarnessError(fmt::format("msgctl({}, IPC_SET): {}", id, ErrnoName(errno)));
+  if (msgctl(id, IPC_SET, &ds) != 0)
+    ThrowHarnessError(fmt::format("set-up: msgctl({}, IPC_SET): {}", id, ErrnoName(errno)));
 }
 
-// A /proc/sys/kernel value, or nullopt when the file is missing or unreadable.
-inline std::optional<long> ReadSysctl(const std::string& name) {
-  std::ifstream in("/proc/sys/kernel/" + name);
-  long v = 0;
-  if (!(in >> v)) return std::nullopt;
+// A /proc/sys/kernel/<name> value, or nullopt when the file is missing, unreadable or not a number.
+inline std::optional<long> ReadKernelLimit(const std::string& name) {
+  const auto text = ::ipcc::ReadSysctl("/proc/sys/kernel/" + name);
+  if (!text) return std::nullopt;
+  char* end = nullptr;
+  const long v = std::strtol(text->c_str(), &end, 10);
+  if (end == text->c_str()) return std::nullopt;
   return v;
-}
-
-// Writes a /proc/sys/kernel value; returns 0 or the errno of the failure.
-inline int WriteSysctl(const std::string& name, long value) {
-  const std::string path = "/proc/sys/kernel/" + name;
-  FILE* f = std::fopen(path.c_str(), "w");
-  if (f == nullptr) return errno;
-  int err = 0;
-  if (std::fprintf(f, "%ld\n", value) < 0) err = errno;
-  if (std::fclose(f) != 0 && err == 0) err = errno;
-  return err;
 }
 
 // The system limits: /proc/sys/kernel/<name> first, else the IPC_INFO answer (Linux).
 inline long Limit(const std::string& name) {
-  if (auto v = ReadSysctl(name)) return *v;
+  if (auto v = ReadKernelLimit(name)) return *v;
   msginfo info;
   std::memset(&info, 0, sizeof info);
   if (msgctl(0, IPC_INFO, reinterpret_cast<msqid_ds*>(&info)) < 0) {
-    ThrowHarnessError(fmt::format("cannot read {}: /proc/sys/kernel/{} missing and IPC_INFO fails with {}", name,
-                                  name, ErrnoName(errno)));
+    ThrowHarnessError(
+        fmt::format("set-up: cannot read {}: /proc/sys/kernel/{} missing and IPC_INFO fails with {}", name,
+                    name, ErrnoName(errno)));
   }
   if (name == "msgmax") return info.msgmax;
   if (name == "msgmnb") return info.msgmnb;
@@ -175,32 +164,12 @@ inline int CreateKeyedQueue(int mode, key_t* key) {
       *key = k;
       return id;
     }
-    if (errno != EEXIST) ThrowHarnessError(fmt::format("msgget(key {:#x}, IPC_CREAT|IPC_EXCL): {}", k, ErrnoName(errno)));
+    if (errno != EEXIST)
+      ThrowHarnessError(
+          fmt::format("set-up: msgget(key {:#x}, IPC_CREAT|IPC_EXCL): {}", k, ErrnoName(errno)));
   }
-  ThrowHarnessError("no free System V message queue key found in 64 attempts");
+  ThrowHarnessError("set-up: no free System V message queue key found in 64 attempts");
 }
-
-// The IPC sysctls may only be changed in the case's own IPC namespace; run by hand, such a case
-// would change the host's limits, so it is skipped there.
-#define IPCC_REQUIRE_OWN_IPC_NAMESPACE()                                                            \
-  if (!::ipcc::InOwnNamespaces()) {                                                                \
-    GTEST_SKIP() << "changes IPC sysctls: runs only in its own IPC namespace (ipcconform run)";   \
-  }
-
-// Sets a /proc/sys/kernel message queue limit in the case's own namespace, or ends the case
-// UNSUPPORTED when the system offers no such setting.
-#define IPCC_SET_MSG_SYSCTL(name, value)                                                            \
-  do {                                                                                              \
-    const int ipcc_err_ = ::ipcc::sysv_msg::WriteSysctl((name), (value));                          \
-    if (::ipcc::SysctlWriteRefused(ipcc_err_)) {                                                    \
-      IPCC_UNSUPPORTED(std::string("cannot set /proc/sys/kernel/") + (name) +                        \
-                       " here (in the case's own IPC namespace): " + ::ipcc::ErrnoName(ipcc_err_)); \
-    }                                                                                               \
-    if (ipcc_err_ != 0) {                                                                           \
-      ::ipcc::ThrowHarnessError(std::string("writing /proc/sys/kernel/") + (name) + ": " +        \
-                                ::ipcc::ErrnoName(ipcc_err_));                                      \
-    }                                                                                               \
-  } while (0)
 
 // Installs `handler` for `sig` with the given flags (a harness error when refused).
 inline void InstallHandler(int sig, void (*handler)(int), int flags) {
@@ -209,7 +178,8 @@ inline void InstallHandler(int sig, void (*handler)(int), int flags) {
   sa.sa_handler = handler;
   sa.sa_flags = flags;
   sigemptyset(&sa.sa_mask);
-  if (sigaction(sig, &sa, nullptr) != 0) ThrowHarnessError(fmt::format("sigaction: {}", ErrnoName(errno)));
+  if (sigaction(sig, &sa, nullptr) != 0)
+    ThrowHarnessError(fmt::format("set-up: sigaction: {}", ErrnoName(errno)));
 }
 
 // time() with a second of slack each way: the kernel stamps System V times from its coarse

@@ -36,7 +36,6 @@ IPC_CASE(sysv_msg, msgget, ipc_private_creates_without_ipc_creat,
          .refs = {"msgget(2) NOTES", "POSIX.1-2017 msgget() (key equal to IPC_PRIVATE)"},
          .cls = Conformance::xsi) {
   const int id = msgget(IPC_PRIVATE, 0600);
-  if (id < 0 && errno == ENOSYS) IPCC_UNSUPPORTED("System V message queues are absent: msgget() fails with ENOSYS");
   ASSERT_THAT(id, SyscallSucceeds()) << "msgget(IPC_PRIVATE, 0600) without IPC_CREAT should create a queue";
   Queue q(id);
   EXPECT_EQ(Stat(id).msg_perm.mode & 0777, 0600) << "expected the new queue to have the requested mode 0600";
@@ -99,8 +98,9 @@ IPC_CASE(sysv_msg, msgget, new_queue_owner_and_creator_are_caller,
                       "process. msg_perm.cgid and msg_perm.gid are set to the effective group ID of the "
                       "calling process.",
          .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"},
-         .cls = Conformance::xsi) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+         .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
+  const Identity nobody = SecondIdentity();
   Child c = Fork([&] {
     DropPrivileges(nobody);
     const int id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
@@ -176,8 +176,9 @@ IPC_CASE(sysv_msg, msgget, existing_key_without_permission_fails_eacces,
                       "permission to access the queue, and does not have the CAP_IPC_OWNER capability in "
                       "the user namespace that governs its IPC namespace.",
          .refs = {"msgget(2) ERRORS", "POSIX.1-2017 msgget() [EACCES]"},
-         .cls = Conformance::xsi) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+         .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
+  const Identity nobody = SecondIdentity();
   key_t key = 0;
   Queue q(CreateKeyedQueue(0600, &key));
   Child c = Fork([&] {

@@ -31,7 +31,7 @@ IPC_CASE(sysv_sem, permissions, alter_without_write_permission_fails_eacces,
          .refs = {"semop(2) DESCRIPTION, EACCES", "semctl(2) SETVAL, EACCES", "POSIX.1-2017 semop() [EACCES]"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);  // owned by root, nothing for others
   SetVal(set.id(), 0, 2);
   ExpectCleanExit(RunInChild([&] {
@@ -56,7 +56,7 @@ IPC_CASE(sysv_sem, permissions, read_without_read_permission_fails_eacces,
          .refs = {"semctl(2) EACCES", "semop(2) DESCRIPTION, EACCES", "POSIX.1-2017 semctl() [EACCES]"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
   ExpectCleanExit(RunInChild([&] {
                     DropPrivileges(nobody);
@@ -83,7 +83,7 @@ IPC_CASE(sysv_sem, permissions, read_permission_allows_reads_and_wait_for_zero_o
          .refs = {"semop(2) DESCRIPTION", "semctl(2) GETVAL, IPC_STAT, SETVAL", "POSIX.1-2017 semop()"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0604);  // others: read only
   ExpectCleanExit(RunInChild([&] {
                     DropPrivileges(nobody);
@@ -107,7 +107,7 @@ IPC_CASE(sysv_sem, permissions, alter_permission_allows_changes_not_reads,
                   "POSIX.1-2017 XSI Interprocess Communication"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0602);  // others: alter only
   ExpectCleanExit(RunInChild([&] {
                     DropPrivileges(nobody);
@@ -128,7 +128,7 @@ IPC_CASE(sysv_sem, permissions, group_bits_apply_to_group_member,
                   "POSIX.1-2017 XSI Interprocess Communication (IPC permissions)"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetOwnerAndMode(set.id(), geteuid(), nobody.gid, 0060);  // owner root, group nobody's: rw for the group
   ExpectCleanExit(RunInChild([&] {
@@ -147,7 +147,7 @@ IPC_CASE(sysv_sem, permissions, group_class_ignores_other_bits,
          .refs = {"POSIX.1-2017 XSI Interprocess Communication (IPC permissions)", "semctl(2) The ipc_perm structure"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetOwnerAndMode(set.id(), geteuid(), nobody.gid, 0006);  // others may, the group may not
   ExpectCleanExit(RunInChild([&] {
@@ -167,7 +167,7 @@ IPC_CASE(sysv_sem, permissions, owner_bits_decide_for_owner,
          .refs = {"POSIX.1-2017 XSI Interprocess Communication (IPC permissions)", "semctl(2) The ipc_perm structure"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetOwnerAndMode(set.id(), nobody.uid, nobody.gid, 0600);
   ExpectCleanExit(RunInChild([&] {
@@ -209,7 +209,7 @@ IPC_CASE(sysv_sem, permissions, creator_uses_owner_bits_after_owner_change,
          .refs = {"POSIX.1-2017 XSI Interprocess Communication (IPC permissions)", "semctl(2) IPC_SET"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity nobody = SecondIdentity();
   SemSet set = CreateAs(nobody, 0600);
   SetOwnerAndMode(set.id(), geteuid(), getegid(), 0600);  // owner now root; nobody stays the creator
   ASSERT_EQ(Stat(set.id()).sem_perm.cuid, nobody.uid) << "sem_perm.cuid of the set the child made";
@@ -228,7 +228,7 @@ IPC_CASE(sysv_sem, permissions, creator_may_ipc_set_and_rmid,
          .refs = {"semctl(2) IPC_SET, IPC_RMID", "POSIX.1-2017 semctl() IPC_SET, IPC_RMID"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity nobody = SecondIdentity();
   SemSet set = CreateAs(nobody, 0600);
   SetOwnerAndMode(set.id(), geteuid(), getegid(), 0666);
   ExpectCleanExit(RunInChild([&] {
@@ -254,7 +254,7 @@ IPC_CASE(sysv_sem, permissions, owner_may_ipc_set_and_rmid,
          .refs = {"semctl(2) IPC_SET, IPC_RMID", "POSIX.1-2017 semctl() IPC_SET, IPC_RMID"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetOwnerAndMode(set.id(), nobody.uid, nobody.gid, 0600);
   ExpectCleanExit(RunInChild([&] {
@@ -282,7 +282,7 @@ IPC_CASE(sysv_sem, permissions, ipc_set_by_non_owner_fails_eperm,
          .refs = {"semctl(2) EPERM", "POSIX.1-2017 semctl() [EPERM]"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0666);
   ExpectCleanExit(RunInChild([&] {
                     DropPrivileges(nobody);
@@ -304,7 +304,7 @@ IPC_CASE(sysv_sem, permissions, ipc_rmid_by_non_owner_fails_eperm,
          .refs = {"semctl(2) EPERM", "POSIX.1-2017 semctl() [EPERM]"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0666);
   ExpectCleanExit(RunInChild([&] {
                     DropPrivileges(nobody);
@@ -324,7 +324,7 @@ IPC_CASE(sysv_sem, permissions, semget_existing_key_checks_requested_mode,
          .refs = {"semget(2) DESCRIPTION, EACCES", "POSIX.1-2017 semget() [EACCES]"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity nobody = SecondIdentity();
   const Key k = FreshKey();
   IPCC_NEW_SEM_SET(set, k.key, 1, IPC_CREAT | IPC_EXCL | 0604);  // others: read only
   ExpectCleanExit(RunInChild([&] {
@@ -345,8 +345,9 @@ IPC_CASE(sysv_sem, permissions, sem_stat_any_skips_read_check,
                       "employ this operation.",
          .refs = {"semctl(2) SEM_STAT, SEM_STAT_ANY, EACCES"},
          .cls = Conformance::linux_specific,
-         .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+         .needs = kNeedSecondUid | need::MinKernel(4, 17)) {
+  // On a kernel of 4.17 or later, EINVAL from SEM_STAT_ANY means it is missing: a FAIL, not UNSUPPORTED.
+  const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
   seminfo info{};
   const int highest = semctl(0, 0, IPC_INFO, SemUn{.info = &info});
@@ -362,12 +363,9 @@ IPC_CASE(sysv_sem, permissions, sem_stat_any_skips_read_check,
                     semid_ds ds{};
                     EXPECT_THAT(semctl(index, 0, SEM_STAT, SemUn{.buf = &ds}), SyscallFailsWithErrno(EACCES))
                         << "SEM_STAT of a 0600 root set by an unprivileged process";
-                    const int any = semctl(index, 0, SEM_STAT_ANY, SemUn{.buf = &ds});
-                    if (any < 0 && errno == EINVAL) {
-                      IPCC_UNSUPPORTED("SEM_STAT_ANY is not known to this kernel (EINVAL; added in Linux 4.17)");
-                    }
-                    EXPECT_EQ(any, set.id()) << "SEM_STAT_ANY should return the set's id (errno "
-                                             << ErrnoName(errno) << " if it failed)";
+                    EXPECT_THAT(semctl(index, 0, SEM_STAT_ANY, SemUn{.buf = &ds}),
+                                SyscallSucceedsWithValue(set.id()))
+                        << "SEM_STAT_ANY (since Linux 4.17) of the same set by the same process";
                     EXPECT_EQ(ds.sem_nsems, 2u) << "sem_nsems from SEM_STAT_ANY";
                   }),
                   "unprivileged child");

@@ -18,17 +18,16 @@
 #include <array>
 #include <cerrno>
 #include <ctime>
-#include <fstream>
 #include <initializer_list>
 #include <new>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 
-#include "conformance/sysctl_util.h"
 #include "harness/harness.h"
 
 namespace ipcc::sysv_sem {
@@ -70,29 +69,17 @@ class SemSet {
 };
 
 // In a test body: `var` becomes a new set made by semget(key, nsems, flags) and removed at the end of the
-// scope. ENOSYS ends the case as UNSUPPORTED; any other failure is a harness error.
+// scope. The runner has proven System V semaphores present (feature sysv_sem), so any failure is a
+// set-up ERROR.
 #define IPCC_NEW_SEM_SET(var, key, nsems, flags)                                                          \
   ::ipcc::sysv_sem::SemSet var;                                                                          \
   do {                                                                                                   \
     const int ipcc_id_ = semget((key), (nsems), (flags));                                                \
-    if (ipcc_id_ < 0 && errno == ENOSYS) {                                                               \
-      IPCC_UNSUPPORTED("System V semaphores are absent: semget failed with ENOSYS");                     \
-    }                                                                                                    \
     if (ipcc_id_ < 0) {                                                                                  \
       ::ipcc::ThrowHarnessError(fmt::format("set-up: semget({}) failed with {}", #key ", " #nsems ", " #flags, \
                                             ::ipcc::ErrnoName(errno)));                                  \
     }                                                                                                    \
     var.Reset(ipcc_id_);                                                                                 \
-  } while (0)
-
-// A case that writes /proc/sys/kernel/sem, or counts every set there is: only in an IPC namespace of its
-// own (never the host's). `why` completes "this case ...".
-#define IPCC_REQUIRE_OWN_IPC_NAMESPACE(why)                                                               \
-  do {                                                                                                   \
-    if (!::ipcc::InOwnNamespaces()) {                                                                    \
-      GTEST_SKIP() << "this case " << (why) << ", so it runs only in an IPC namespace of its own (under " \
-                   << "`ipcconform run` with namespace isolation)";                                      \
-    }                                                                                                    \
   } while (0)
 
 inline sembuf Op(unsigned short num, short op, short flg = 0) {
@@ -157,54 +144,45 @@ inline std::string Show(const std::vector<int>& v) {
   return s + "]";
 }
 
-// /proc/sys/kernel/sem: SEMMSL SEMMNS SEMOPM SEMMNI (proc(5)); nullopt when the file cannot be read.
+// /proc/sys/kernel/sem: SEMMSL SEMMNS SEMOPM SEMMNI (proc(5)); nullopt when the file cannot be read
+// as four numbers. A case that changes it declares need::WritableSysctl(kProcSem) and uses SetProcSem.
 struct SemLimits {
   long semmsl = 0, semmns = 0, semopm = 0, semmni = 0;
 };
 inline constexpr const char* kProcSem = "/proc/sys/kernel/sem";
 
 inline std::optional<SemLimits> ReadProcSem() {
-  std::ifstream in(kProcSem);
+  const auto text = ReadSysctl(kProcSem);
+  if (!text) return std::nullopt;
+  std::istringstream in(*text);
   SemLimits l;
   if (!(in >> l.semmsl >> l.semmns >> l.semopm >> l.semmni)) return std::nullopt;
   return l;
 }
 
-// Writes the four limits; returns 0 or the errno of the failed open/write.
-inline int TryWriteProcSem(const SemLimits& v) {
-  const int fd = open(kProcSem, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  const std::string text = fmt::format("{} {} {} {}\n", v.semmsl, v.semmns, v.semopm, v.semmni);
-  const ssize_t n = write(fd, text.data(), text.size());
-  const int err = n == static_cast<ssize_t>(text.size()) ? 0 : (n < 0 ? errno : EIO);
-  close(fd);
-  return err;
+// Set-up: the limits now, a harness error when the file cannot be read (a case that depends on them
+// for its set-up only; the statement about the file itself is semctl.ipc_info_matches_proc_sem's).
+inline SemLimits ReadProcSemOrThrow() {
+  const auto l = ReadProcSem();
+  if (!l) ThrowHarnessError(fmt::format("set-up: cannot read {} as four numbers", kProcSem));
+  return *l;
 }
 
-// Writes the four limits and restores what was there when the scope ends (the case's IPC namespace
-// is private, but the case tidies up anyway). A system that does not let the case set the file
-// (missing, read-only, EIO under gVisor) ends the case UNSUPPORTED; anything else is a harness error.
-#define IPCC_WRITE_PROC_SEM(guard, limits)                                                               \
-  const auto ipcc_old_sem_##guard = ::ipcc::sysv_sem::ReadProcSem();                                     \
-  if (!ipcc_old_sem_##guard) ::ipcc::ThrowHarnessError(fmt::format("set-up: cannot read {}", ::ipcc::sysv_sem::kProcSem)); \
-  if (const int ipcc_err_ = ::ipcc::sysv_sem::TryWriteProcSem(limits); ipcc_err_ != 0) {                \
-    if (::ipcc::SysctlWriteRefused(ipcc_err_)) {                                                         \
-      IPCC_UNSUPPORTED(fmt::format("cannot set {} here: {}", ::ipcc::sysv_sem::kProcSem,                \
-                                   ::ipcc::ErrnoName(ipcc_err_)));                                       \
-    }                                                                                                    \
-    ::ipcc::ThrowHarnessError(fmt::format("set-up: writing {}: {}", ::ipcc::sysv_sem::kProcSem,          \
-                                          ::ipcc::ErrnoName(ipcc_err_)));                                \
-  }                                                                                                      \
-  ::ipcc::ScopedCleanup guard([old = *ipcc_old_sem_##guard] { ::ipcc::sysv_sem::TryWriteProcSem(old); }); \
-  ::ipcc::sysv_sem::CheckProcSem(limits)
-
-// A harness error when /proc/sys/kernel/sem does not read back what was written.
-inline void CheckProcSem(const SemLimits& l) {
-  const auto now = ReadProcSem();
-  if (!now || now->semmsl != l.semmsl || now->semmns != l.semmns || now->semopm != l.semopm ||
-      now->semmni != l.semmni) {
-    ThrowHarnessError(fmt::format("set-up: {} did not take the values written", kProcSem));
+// One limit from /proc/sys/kernel/sem, else from IPC_INFO (Linux), for cases that only use its value;
+// a harness error when neither answers.
+inline long SemLimit(long SemLimits::*field, int seminfo::*info_field) {
+  if (const auto l = ReadProcSem()) return (*l).*field;
+  seminfo info{};
+  if (semctl(0, 0, IPC_INFO, SemUn{.info = &info}) < 0) {
+    ThrowHarnessError(
+        fmt::format("set-up: {} cannot be read and IPC_INFO fails with {}", kProcSem, ErrnoName(errno)));
   }
+  return info.*info_field;
+}
+
+// The file's text for the four limits.
+inline std::string ProcSemText(const SemLimits& l) {
+  return fmt::format("{} {} {} {}", l.semmsl, l.semmns, l.semopm, l.semmni);
 }
 
 // A MAP_SHARED anonymous mapping holding a T, shared with forked children; unmapped at scope end.
@@ -241,8 +219,7 @@ inline Key FreshKey() {
   for (int proj = 'S'; proj < 'S' + 40; ++proj) {
     const key_t key = ftok(path.c_str(), proj);
     if (key == static_cast<key_t>(-1)) ThrowHarnessError(fmt::format("set-up: ftok({}): {}", path, ErrnoName(errno)));
-    // ENOSYS: let the case's own semget report the mechanism as absent.
-    if (semget(key, 0, 0) < 0 && (errno == ENOENT || errno == ENOSYS)) return {key, path, proj};
+    if (semget(key, 0, 0) < 0 && errno == ENOENT) return {key, path, proj};
   }
   ThrowHarnessError("set-up: every ftok key tried is already in use");
 }

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <thread>
 
 #include "sem_util.h"
@@ -11,6 +12,10 @@ namespace {
 
 using namespace ipcc;
 using namespace ipcc::sysv_sem;
+
+// How long a process waiting for a unit that a dead holder's undo gives back may take to be woken. The
+// undo is applied before the holder is reaped, so this only bounds a system that never applies it.
+constexpr std::chrono::milliseconds kUndoWait{3000};
 
 constexpr const char* kUndoStatement =
     "A semaphore adjustment (semadj) value is a per-process, per-semaphore integer that is the negated sum of "
@@ -34,7 +39,8 @@ IPC_CASE(sysv_sem, semop_undo, applied_at_normal_exit,
   EXPECT_EQ(GetAll(set.id()), (std::vector<int>{3, 3})) << "values while the process that changed them lives";
   CheckpointPost(1);
   ExpectCleanExit(holder.Wait(), "SEM_UNDO holder");
-  EXPECT_EQ(GetAll(set.id()), (std::vector<int>{5, 0})) << "values after the holder exited: its changes undone";
+  EXPECT_EQ(GetAll(set.id()), (std::vector<int>{5, 0}))
+      << "values after the holder exited and was reaped (still [3, 3]: SEM_UNDO not applied at exit)";
 }
 
 IPC_CASE(sysv_sem, semop_undo, applied_when_killed,
@@ -55,7 +61,8 @@ IPC_CASE(sysv_sem, semop_undo, applied_when_killed,
   const int status = holder.Wait();
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
       << "the holder should have been killed by SIGKILL, but it " << DescribeWaitStatus(status);
-  EXPECT_EQ(GetVal(set.id(), 0), 3) << "value after the holder was killed: its -1 must have been undone";
+  EXPECT_EQ(GetVal(set.id(), 0), 3)
+      << "value after the holder was killed and reaped: SEM_UNDO not applied at exit if it is still 2";
 }
 
 IPC_CASE(sysv_sem, semop_undo, exit_adjustment_wakes_waiter,
@@ -76,17 +83,19 @@ IPC_CASE(sysv_sem, semop_undo, exit_adjustment_wakes_waiter,
   Child waiter = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -1)}), SyscallSucceeds()); });
   IPCC_ASSERT_BLOCKED(waiter.pid(), SYS_semop, SYS_semtimedop);
   holder.Kill();  // killed and reaped: its exit, and so its undo, is complete
-  // Without the undo the unit never comes back: semval stays 0 with the waiter still queued. Then the
-  // waiter would block for ever, so it is killed and the case fails (rather than timing out in Wait).
-  const int val = GetVal(set.id(), 0);
-  const int ncnt = semctl(set.id(), 0, GETNCNT);
-  if (val == 0 && ncnt == 1) {
-    ADD_FAILURE() << "the holder died but its SEM_UNDO adjustment (+1) was not applied: semval is still 0 and "
-                     "the waiter is still waiting (semncnt 1)";
+  // Without the undo the unit never comes back and the waiter would sleep for ever: its wait is
+  // bounded here, well inside the case's timeout, and then the case fails saying so.
+  const auto ended = waiter.TryWait(kUndoWait);
+  if (!ended) {
+    const int val = GetVal(set.id(), 0);
+    const int ncnt = GetNcnt(set.id(), 0);
     waiter.Kill();
-    return;
+    FAIL()
+        << "SEM_UNDO not applied at exit: the holder of the unit was killed and reaped, but its adjustment "
+           "(+1) did not wake the waiter within "
+        << kUndoWait.count() << " ms (semval " << val << ", semncnt " << ncnt << ")";
   }
-  ExpectCleanExit(waiter.Wait(), "waiter released by the dead holder's undo");
+  ExpectCleanExit(*ended, "waiter released by the dead holder's undo");
   EXPECT_EQ(GetVal(set.id(), 0), 0) << "the waiter took the unit the holder's undo gave back";
 }
 
@@ -104,8 +113,8 @@ IPC_CASE(sysv_sem, semop_undo, adjustment_is_negated_sum_of_undo_ops,
     EXPECT_EQ(GetVal(set.id(), 0), 8);
   });
   ExpectCleanExit(worker.Wait(), "worker");
-  EXPECT_EQ(GetVal(set.id(), 0), 6)
-      << "10 +3(undo) -1(undo) -4 = 8, then the exit adds the semadj -2: expected 6";
+  EXPECT_EQ(GetVal(set.id(), 0), 6) << "10 +3(undo) -1(undo) -4 = 8, then the exit adds the semadj -2: "
+                                       "expected 6 (8: SEM_UNDO not applied at exit)";
 }
 
 IPC_CASE(sysv_sem, semop_undo, not_applied_when_thread_exits,
@@ -128,7 +137,8 @@ IPC_CASE(sysv_sem, semop_undo, not_applied_when_thread_exits,
                                          "(the process still lives, so nothing may be undone yet)";
   });
   ExpectCleanExit(proc.Wait(), "process whose thread did the SEM_UNDO operation");
-  EXPECT_EQ(GetVal(set.id(), 0), 0) << "value after the whole process exited: the +2 must be undone";
+  EXPECT_EQ(GetVal(set.id(), 0), 0)
+      << "value after the whole process exited: the +2 must be undone (2: SEM_UNDO not applied at exit)";
 }
 
 IPC_CASE(sysv_sem, semop_undo, setval_clears_adjustment,
@@ -185,7 +195,8 @@ IPC_CASE(sysv_sem, semop_undo, not_inherited_by_fork_child,
     EXPECT_EQ(GetVal(set.id(), 0), 4) << "the fork child's exit undid its parent's -1: the adjustment was inherited";
   });
   ExpectCleanExit(parent.Wait(), "the process that did the SEM_UNDO operation");
-  EXPECT_EQ(GetVal(set.id(), 0), 5) << "after the process itself exited, its -1 is undone";
+  EXPECT_EQ(GetVal(set.id(), 0), 5)
+      << "after the process itself exited, its -1 is undone (4: SEM_UNDO not applied at exit)";
 }
 
 IPC_CASE(sysv_sem, semop_undo, kept_across_execve,
@@ -203,10 +214,11 @@ IPC_CASE(sysv_sem, semop_undo, kept_across_execve,
     const std::string id = std::to_string(set.id());
     std::vector<const char*> argv{fixture.c_str(), "sysv-sem-expect-value", id.c_str(), "0", "4", nullptr};
     execv(fixture.c_str(), const_cast<char* const*>(argv.data()));
-    ThrowHarnessError("execv " + fixture + ": " + ErrnoName(errno));
+    ThrowHarnessError("set-up: execv " + fixture + ": " + ErrnoName(errno));
   });
   ExpectCleanExit(execer.Wait(), "the exec'd program");
-  EXPECT_EQ(GetVal(set.id(), 0), 5) << "after the exec'd program exited, the -1 made before execve must be undone";
+  EXPECT_EQ(GetVal(set.id(), 0), 5) << "after the exec'd program exited, the -1 made before execve must be "
+                                       "undone (4: SEM_UNDO not applied)";
 }
 
 IPC_CASE(sysv_sem, semop_undo, exit_adjustment_clamped_at_zero,
@@ -227,7 +239,7 @@ IPC_CASE(sysv_sem, semop_undo, exit_adjustment_clamped_at_zero,
   ASSERT_THAT(Semop(set.id(), {Op(0, -2)}), SyscallSucceeds());  // 1
   CheckpointPost(1);
   ExpectCleanExit(holder.Wait(), "holder");
-  EXPECT_EQ(GetVal(set.id(), 0), 0) << "1 + semadj(-3) clamped at zero";
+  EXPECT_EQ(GetVal(set.id(), 0), 0) << "1 + semadj(-3) clamped at zero (1: SEM_UNDO not applied at exit)";
 }
 
 IPC_CASE(sysv_sem, semop_undo, exit_adjustment_sets_sempid,
@@ -246,7 +258,7 @@ IPC_CASE(sysv_sem, semop_undo, exit_adjustment_sets_sempid,
   ASSERT_EQ(GetPid(set.id(), 0), getpid()) << "sempid after this process's own semop";
   CheckpointPost(1);
   ExpectCleanExit(holder.Wait(), "holder");
-  EXPECT_EQ(GetVal(set.id(), 0), 1) << "the holder's +2 undone";
+  EXPECT_EQ(GetVal(set.id(), 0), 1) << "the holder's +2 undone (3: SEM_UNDO not applied at exit)";
   EXPECT_EQ(GetPid(set.id(), 0), holder.pid()) << "sempid after the holder's exit adjustment";
 }
 

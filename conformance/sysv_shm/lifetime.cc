@@ -8,34 +8,6 @@ using namespace ipcc::shmtest;
 
 constexpr const char* kRmidForced = "/proc/sys/kernel/shm_rmid_forced";
 
-// Sets kernel.shm_rmid_forced for the rest of the scope (the case's own IPC namespace only).
-class RmidForced {
- public:
-  explicit RmidForced(int value) {
-    auto old = ReadProcNumber(kRmidForced);
-    if (!old) return;
-    old_ = *old;
-    errno_ = WriteProcErrno(kRmidForced, std::to_string(value));
-    error_ = errno_ == 0 ? std::string() : "write " + std::string(kRmidForced) + ": " + ErrnoName(errno_);
-    ok_ = errno_ == 0;
-  }
-  ~RmidForced() {
-    if (ok_) WriteProc(kRmidForced, std::to_string(old_));
-  }
-  RmidForced(const RmidForced&) = delete;
-  RmidForced& operator=(const RmidForced&) = delete;
-  bool exists() const { return ok_ || !error_.empty(); }
-  const std::string& error() const { return error_; }
-  // The write failed because the system does not let the case set the file (EIO under gVisor).
-  bool refused() const { return errno_ != 0 && SysctlWriteRefused(errno_); }
-
- private:
-  unsigned long old_ = 0;
-  bool ok_ = false;
-  std::string error_;
-  int errno_ = 0;
-};
-
 IPC_CASE(sysv_shm, lifetime, outlives_creating_process,
          .title = "without IPC_RMID a segment outlives every process that used it, with its data",
          .statement = "IPC_RMID ... The caller must ensure that a segment is eventually destroyed; otherwise its "
@@ -43,10 +15,13 @@ IPC_CASE(sysv_shm, lifetime, outlives_creating_process,
                       "and its identifier persist after the processes that used it are gone.)",
          .refs = {"shmctl(2) IPC_RMID", "sysvipc(7)", "proc(5) /proc/sys/kernel/shm_rmid_forced",
                   "POSIX.1-2017 shmget()"},
-         .cls = Conformance::xsi) {
-  if (auto forced = ReadProcNumber(kRmidForced); forced && *forced != 0) {
-    GTEST_SKIP() << "kernel.shm_rmid_forced is " << *forced
-                 << ": this system destroys segments when their last user goes (see proc(5))";
+         .cls = Conformance::xsi,
+         .needs = kNeedIpcNamespace) {
+  // The statement holds while kernel.shm_rmid_forced is 0 (proc(5)), which is what a new IPC
+  // namespace starts with: the case's own namespace, never the host's, whose value it cannot know.
+  if (const auto forced = ReadSysctl(kRmidForced); forced && *forced != "0") {
+    ThrowHarnessError("set-up: kernel.shm_rmid_forced is " + *forced +
+                      " in the case's own IPC namespace; this case needs 0 (a new namespace's value)");
   }
   KeyFile k = FreshKey();
   Child c = Fork([&] {
@@ -79,12 +54,8 @@ IPC_CASE(sysv_shm, lifetime, rmid_forced_destroys_on_last_detach,
                       "to zero.",
          .refs = {"proc(5) /proc/sys/kernel/shm_rmid_forced", "shmctl(2) IPC_RMID", "ipc_namespaces(7)"},
          .cls = Conformance::linux_specific,
-         .needs = kNeedIpcNamespace) {
-  if (!InOwnNamespaces()) GTEST_SKIP() << "sets kernel.shm_rmid_forced: runs only in an IPC namespace of its own";
-  RmidForced forced(1);
-  if (!forced.exists()) IPCC_UNSUPPORTED(std::string(kRmidForced) + " is missing (before Linux 3.1)");
-  if (forced.refused()) IPCC_UNSUPPORTED("cannot set " + std::string(kRmidForced) + " here: " + forced.error());
-  if (!forced.error().empty()) ThrowHarnessError("setting shm_rmid_forced: " + forced.error());
+         .needs = need::MinKernel(3, 1) | need::WritableSysctl(kRmidForced)) {
+  ScopedSysctl forced(kRmidForced, 1);
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   void* r = shmat(seg.id(), nullptr, 0);
   ASSERT_THAT(r, SyscallSucceeds());
@@ -102,12 +73,8 @@ IPC_CASE(sysv_shm, lifetime, rmid_forced_destroys_unattached_at_creator_exit,
                       "upon termination of the process that created the segment with shmget(2).",
          .refs = {"proc(5) /proc/sys/kernel/shm_rmid_forced", "ipc_namespaces(7)"},
          .cls = Conformance::linux_specific,
-         .needs = kNeedIpcNamespace) {
-  if (!InOwnNamespaces()) GTEST_SKIP() << "sets kernel.shm_rmid_forced: runs only in an IPC namespace of its own";
-  RmidForced forced(1);
-  if (!forced.exists()) IPCC_UNSUPPORTED(std::string(kRmidForced) + " is missing (before Linux 3.1)");
-  if (forced.refused()) IPCC_UNSUPPORTED("cannot set " + std::string(kRmidForced) + " here: " + forced.error());
-  if (!forced.error().empty()) ThrowHarnessError("setting shm_rmid_forced: " + forced.error());
+         .needs = need::MinKernel(3, 1) | need::WritableSysctl(kRmidForced)) {
+  ScopedSysctl forced(kRmidForced, 1);
   SharedBox<std::atomic<int>> box;
   box->store(-1);
   Child c = Fork([&] {
@@ -135,11 +102,8 @@ IPC_CASE(sysv_shm, lifetime, rmid_forced_set_destroys_orphans,
                       "when this file is set to 1.",
          .refs = {"proc(5) /proc/sys/kernel/shm_rmid_forced", "ipc_namespaces(7)"},
          .cls = Conformance::linux_specific,
-         .needs = kNeedIpcNamespace) {
-  if (!InOwnNamespaces()) GTEST_SKIP() << "sets kernel.shm_rmid_forced: runs only in an IPC namespace of its own";
-  auto current = ReadProcNumber(kRmidForced);
-  if (!current) IPCC_UNSUPPORTED(std::string(kRmidForced) + " is missing (before Linux 3.1)");
-  ASSERT_EQ(*current, 0u) << "a new IPC namespace starts with shm_rmid_forced = 0";
+         .needs = need::MinKernel(3, 1) | need::WritableSysctl(kRmidForced)) {
+  ASSERT_EQ(ReadSysctlNumber(kRmidForced), 0) << "a new IPC namespace starts with shm_rmid_forced = 0";
   // A segment whose creator has exited and that nobody has attached (an orphan). (Linux destroys only
   // segments whose creator is gone here; one created by a running process stays until that exits.)
   SharedBox<std::atomic<int>> box;
@@ -154,9 +118,7 @@ IPC_CASE(sysv_shm, lifetime, rmid_forced_set_destroys_orphans,
   if (seg.id() < 0) return;
   shmid_ds ds{};
   ASSERT_THAT(shmctl(seg.id(), IPC_STAT, &ds), SyscallSucceeds()) << "the orphan exists while shm_rmid_forced = 0";
-  RmidForced forced(1);
-  if (forced.refused()) IPCC_UNSUPPORTED("cannot set " + std::string(kRmidForced) + " here: " + forced.error());
-  if (!forced.error().empty()) ThrowHarnessError("setting shm_rmid_forced: " + forced.error());
+  ScopedSysctl forced(kRmidForced, 1);
   EXPECT_THAT(shmctl(seg.id(), IPC_STAT, &ds), SyscallFailsWithErrno(EINVAL))
       << "IPC_STAT of the unattached orphan after shm_rmid_forced was set to 1";
 }

@@ -44,11 +44,11 @@ IPC_CASE(sysv_shm, permissions, attach_0600_root_segment_eacces,
          .refs = {"shmop(2) EACCES", "POSIX.1-2017 shmat() [EACCES]", "POSIX.1-2017 XSH 2.7 XSI Interprocess Communication"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   for (int flags : {0, SHM_RDONLY}) {
-    const int err = AttachErrnoAs(nobody, seg.id(), flags);
-    EXPECT_EQ(err, EACCES) << AttachName(flags) << " of a root 0600 segment by uid " << nobody.uid
+    const int err = AttachErrnoAs(who, seg.id(), flags);
+    EXPECT_EQ(err, EACCES) << AttachName(flags) << " of a root 0600 segment by uid " << who.uid
                            << ": expected EACCES, got " << (err == 0 ? std::string("success") : ErrnoName(err));
   }
 }
@@ -60,10 +60,10 @@ IPC_CASE(sysv_shm, permissions, rdonly_attach_without_read_eacces,
          .refs = {"shmop(2) SHM_RDONLY", "shmop(2) EACCES", "POSIX.1-2017 shmat() [EACCES]"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0602);
   for (int flags : {SHM_RDONLY, 0}) {
-    const int err = AttachErrnoAs(nobody, seg.id(), flags);
+    const int err = AttachErrnoAs(who, seg.id(), flags);
     EXPECT_EQ(err, EACCES) << AttachName(flags) << " by 'other' with write but no read permission: expected "
                            << "EACCES, got " << (err == 0 ? std::string("success") : ErrnoName(err));
   }
@@ -76,12 +76,12 @@ IPC_CASE(sysv_shm, permissions, rdonly_attach_allowed_with_0644,
          .refs = {"shmop(2) SHM_RDONLY", "POSIX.1-2017 shmat()"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0644);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
   std::strcpy(p, "readable by others");
   Child c = Fork([&] {
-    DropPrivileges(nobody);
+    DropPrivileges(who);
     void* r = shmat(seg.id(), nullptr, SHM_RDONLY);
     ASSERT_THAT(r, SyscallSucceeds()) << "SHM_RDONLY attach of a 0644 segment by an unprivileged user";
     EXPECT_STREQ(static_cast<char*>(r), "readable by others");
@@ -97,9 +97,9 @@ IPC_CASE(sysv_shm, permissions, rw_attach_without_write_eacces,
          .refs = {"shmop(2) SHM_RDONLY", "shmop(2) EACCES", "POSIX.1-2017 shmat() [EACCES]"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0644);
-  const int err = AttachErrnoAs(nobody, seg.id(), 0);
+  const int err = AttachErrnoAs(who, seg.id(), 0);
   EXPECT_EQ(err, EACCES) << "read-write shmat of a 0644 segment by 'other': expected EACCES, got "
                          << (err == 0 ? std::string("success") : ErrnoName(err));
 }
@@ -112,10 +112,10 @@ IPC_CASE(sysv_shm, permissions, ipc_set_by_non_owner_eperm,
          .refs = {"shmctl(2) IPC_SET", "shmctl(2) EPERM", "POSIX.1-2017 shmctl() [EPERM]"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0666);
   Child c = Fork([&] {
-    DropPrivileges(nobody);
+    DropPrivileges(who);
     shmid_ds ds{};
     ASSERT_THAT(shmctl(seg.id(), IPC_STAT, &ds), SyscallSucceeds()) << "IPC_STAT of a 0666 segment";
     ds.shm_perm.mode = 0600;
@@ -133,10 +133,10 @@ IPC_CASE(sysv_shm, permissions, ipc_rmid_by_non_owner_eperm,
          .refs = {"shmctl(2) IPC_RMID", "shmctl(2) EPERM", "POSIX.1-2017 shmctl() [EPERM]"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0666);
   Child c = Fork([&] {
-    DropPrivileges(nobody);
+    DropPrivileges(who);
     EXPECT_THAT(shmctl(seg.id(), IPC_RMID, nullptr), SyscallFailsWithErrno(EPERM)) << "IPC_RMID by a non-owner";
   });
   ExpectCleanExit(c.Wait(), "unprivileged child");
@@ -151,12 +151,12 @@ IPC_CASE(sysv_shm, permissions, creator_keeps_control_after_owner_change,
          .refs = {"shmctl(2) IPC_SET", "shmctl(2) IPC_RMID", "POSIX.1-2017 shmctl()"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity who = SecondIdentity();
   SharedBox<std::atomic<int>> box;
   box->store(-1);
   const uid_t other_uid = geteuid();
   Child c = Fork([&] {
-    DropPrivileges(nobody);
+    DropPrivileges(who);
     int id = -1;
     ASSERT_THAT(id = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0600), SyscallSucceeds());
     box->store(id);
@@ -189,20 +189,29 @@ IPC_CASE(sysv_shm, permissions, group_bits_grant_access,
          .refs = {"shmctl(2) DESCRIPTION", "POSIX.1-2017 XSH 2.7 XSI Interprocess Communication"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
-  if (nobody.gid == getegid()) IPCC_UNSUPPORTED("the unprivileged identity shares the case's group");
-  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0640);
+  const Identity who = SecondIdentity();
+  // The creator's group (shm_perm.cgid) grants the group bits too, so the segment is created under a
+  // group that is not the identity's, even when the identity shares the case's group.
+  const gid_t case_gid = getegid();
+  const bool shared_group = who.gid == case_gid;
+  if (shared_group) IPCC_SETUP(setegid(who.gid + 1));
+  const int id = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0640);
+  const int create_err = errno;
+  if (shared_group) IPCC_SETUP(setegid(case_gid));
+  if (id < 0) ThrowHarnessError("set-up: shmget(IPC_PRIVATE, IPC_CREAT | 0640): " + ErrnoName(create_err));
+  Segment seg(id);
+  const gid_t other_gid = Stat(seg.id()).shm_perm.cgid;
   // Group is the unprivileged identity's group: read is granted, write is not.
-  SetPerm(seg.id(), geteuid(), nobody.gid, 0640);
-  int err = AttachErrnoAs(nobody, seg.id(), SHM_RDONLY);
-  EXPECT_EQ(err, 0) << "SHM_RDONLY attach with group read (mode 0640, shm_perm.gid = " << nobody.gid
+  SetPerm(seg.id(), geteuid(), who.gid, 0640);
+  int err = AttachErrnoAs(who, seg.id(), SHM_RDONLY);
+  EXPECT_EQ(err, 0) << "SHM_RDONLY attach with group read (mode 0640, shm_perm.gid = " << who.gid
                     << "): expected success, got " << ErrnoName(err);
-  err = AttachErrnoAs(nobody, seg.id(), 0);
+  err = AttachErrnoAs(who, seg.id(), 0);
   EXPECT_EQ(err, EACCES) << "read-write attach with only group read: expected EACCES, got "
                          << (err == 0 ? std::string("success") : ErrnoName(err));
   // The same mode with a group that does not match: the 'other' bits (none) apply.
-  SetPerm(seg.id(), geteuid(), getegid(), 0640);
-  err = AttachErrnoAs(nobody, seg.id(), SHM_RDONLY);
+  SetPerm(seg.id(), geteuid(), other_gid, 0640);
+  err = AttachErrnoAs(who, seg.id(), SHM_RDONLY);
   EXPECT_EQ(err, EACCES) << "SHM_RDONLY attach when the group no longer matches: expected EACCES, got "
                          << (err == 0 ? std::string("success") : ErrnoName(err));
 }
@@ -214,13 +223,13 @@ IPC_CASE(sysv_shm, permissions, owner_bits_follow_ipc_set_uid,
          .refs = {"shmctl(2) DESCRIPTION", "shmctl(2) IPC_SET", "POSIX.1-2017 XSH 2.7 XSI Interprocess Communication"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  int err = AttachErrnoAs(nobody, seg.id(), 0);
+  int err = AttachErrnoAs(who, seg.id(), 0);
   EXPECT_EQ(err, EACCES) << "before the owner change: expected EACCES, got "
                          << (err == 0 ? std::string("success") : ErrnoName(err));
-  SetPerm(seg.id(), nobody.uid, getegid(), 0600);
-  err = AttachErrnoAs(nobody, seg.id(), 0);
+  SetPerm(seg.id(), who.uid, getegid(), 0600);
+  err = AttachErrnoAs(who, seg.id(), 0);
   EXPECT_EQ(err, 0) << "read-write attach by the new owner (mode 0600): expected success, got " << ErrnoName(err);
 }
 
@@ -231,11 +240,11 @@ IPC_CASE(sysv_shm, permissions, owner_class_checked_before_others,
          .refs = {"POSIX.1-2017 XSH 2.7 XSI Interprocess Communication", "shmctl(2) DESCRIPTION"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  SetPerm(seg.id(), nobody.uid, getegid(), 0066);
+  SetPerm(seg.id(), who.uid, getegid(), 0066);
   for (int flags : {0, SHM_RDONLY}) {
-    const int err = AttachErrnoAs(nobody, seg.id(), flags);
+    const int err = AttachErrnoAs(who, seg.id(), flags);
     EXPECT_EQ(err, EACCES) << AttachName(flags) << " by the owner of a 0066 segment: expected EACCES (owner bits "
                            << "are 0), got " << (err == 0 ? std::string("success") : ErrnoName(err));
   }
@@ -248,10 +257,10 @@ IPC_CASE(sysv_shm, permissions, ipc_stat_without_read_eacces,
          .refs = {"shmctl(2) IPC_STAT", "shmctl(2) EACCES", "POSIX.1-2017 shmctl() [EACCES]"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   Child c = Fork([&] {
-    DropPrivileges(nobody);
+    DropPrivileges(who);
     shmid_ds ds{};
     EXPECT_THAT(shmctl(seg.id(), IPC_STAT, &ds), SyscallFailsWithErrno(EACCES)) << "IPC_STAT of a root 0600 segment";
   });
@@ -266,11 +275,11 @@ IPC_CASE(sysv_shm, permissions, shmget_existing_without_permission_eacces,
          .refs = {"shmget(2) IPC_CREAT", "shmget(2) EACCES", "POSIX.1-2017 shmget() [EACCES]"},
          .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity who = SecondIdentity();
   KeyFile k = FreshKey();
   IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600);
   Child c = Fork([&] {
-    DropPrivileges(nobody);
+    DropPrivileges(who);
     EXPECT_THAT(shmget(k.key, 0, 0600), SyscallFailsWithErrno(EACCES)) << "asking read-write on a root 0600 segment";
     EXPECT_THAT(shmget(k.key, 0, 0400), SyscallFailsWithErrno(EACCES)) << "asking read on a root 0600 segment";
   });
@@ -284,34 +293,33 @@ IPC_CASE(sysv_shm, permissions, shm_stat_any_ignores_read_permission,
                       "employ this operation.",
          .refs = {"shmctl(2) SHM_STAT_ANY", "shmctl(2) SHM_STAT", "shmctl(2) EACCES"},
          .cls = Conformance::linux_specific,
-         .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+         .needs = kNeedSecondUid | need::MinKernel(4, 17)) {
+  const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, 3 * PageSize(), IPC_CREAT | 0600);
-  // Find the segment's index as root.
+  // Find the segment's index as root (set-up: SHM_INFO and SHM_STAT have cases of their own).
   struct shm_info info {};
-  int max_index = -1;
-  ASSERT_THAT(max_index = shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&info)), SyscallSucceeds());
+  const int max_index = IPCC_SETUP(shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&info)));
   int index = -1;
   for (int i = 0; i <= max_index && index < 0; ++i) {
     shmid_ds d{};
     if (shmctl(i, SHM_STAT, &d) == seg.id()) index = i;
   }
-  ASSERT_GE(index, 0) << "set-up: SHM_STAT over indexes 0.." << max_index << " never returned id " << seg.id();
-  SharedBox<std::atomic<int>> any_err;
-  any_err->store(-1);
+  if (index < 0) {
+    ThrowHarnessError(fmt::format("set-up: SHM_STAT over indexes 0..{} never returned id {}", max_index, seg.id()));
+  }
   Child c = Fork([&] {
-    DropPrivileges(nobody);
+    DropPrivileges(who);
     shmid_ds ds{};
     EXPECT_THAT(shmctl(index, SHM_STAT, &ds), SyscallFailsWithErrno(EACCES)) << "SHM_STAT without read permission";
-    const int r = shmctl(index, SHM_STAT_ANY, &ds);
-    any_err->store(r < 0 ? errno : 0);
-    if (r < 0 && errno == EINVAL) return;  // an older kernel: reported by the parent
-    EXPECT_EQ(r, seg.id()) << "SHM_STAT_ANY: expected the segment's id, got " << r
-                           << (r < 0 ? " (" + ErrnoName(errno) + ")" : "");
-    EXPECT_EQ(ds.shm_segsz, 3 * PageSize()) << "shm_segsz from SHM_STAT_ANY";
+    // The kernel is at least 4.17 (declared): EINVAL here means the command is missing.
+    int r = -1;
+    EXPECT_THAT(r = shmctl(index, SHM_STAT_ANY, &ds), SyscallSucceedsWithValue(seg.id()))
+        << "SHM_STAT_ANY (since Linux 4.17) of index " << index << " without read permission";
+    if (r >= 0) {
+      EXPECT_EQ(ds.shm_segsz, 3 * PageSize()) << "shm_segsz from SHM_STAT_ANY";
+    }
   });
   ExpectCleanExit(c.Wait(), "unprivileged child");
-  if (any_err->load() == EINVAL) IPCC_UNSUPPORTED("SHM_STAT_ANY is unknown to this kernel (EINVAL; added in Linux 4.17)");
 }
 
 IPC_CASE(sysv_shm, permissions, shm_unlock_by_non_owner_eperm,
@@ -321,13 +329,13 @@ IPC_CASE(sysv_shm, permissions, shm_unlock_by_non_owner_eperm,
          .refs = {"shmctl(2) SHM_LOCK", "shmctl(2) EPERM"},
          .cls = Conformance::linux_specific,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0666);
   ScopedCleanup unlock([&] { shmctl(seg.id(), SHM_UNLOCK, nullptr); });  // in case the lock went through
   Child c = Fork([&] {
     rlimit lim{1 << 20, 1 << 20};  // a memlock allowance, so that only ownership decides
     setrlimit(RLIMIT_MEMLOCK, &lim);
-    DropPrivileges(nobody);
+    DropPrivileges(who);
     EXPECT_THAT(shmctl(seg.id(), SHM_LOCK, nullptr), SyscallFailsWithErrno(EPERM)) << "SHM_LOCK by a non-owner";
     EXPECT_THAT(shmctl(seg.id(), SHM_UNLOCK, nullptr), SyscallFailsWithErrno(EPERM)) << "SHM_UNLOCK by a non-owner";
   });
@@ -343,14 +351,14 @@ IPC_CASE(sysv_shm, permissions, shm_lock_by_owner_within_memlock,
          .refs = {"shmctl(2) SHM_LOCK", "setrlimit(2) RLIMIT_MEMLOCK"},
          .cls = Conformance::linux_specific,
          .needs = kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+  const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  SetPerm(seg.id(), nobody.uid, nobody.gid, 0600);
+  SetPerm(seg.id(), who.uid, who.gid, 0600);
   ScopedCleanup unlock([&] { shmctl(seg.id(), SHM_UNLOCK, nullptr); });
   Child c = Fork([&] {
     rlimit lim{1 << 20, 1 << 20};
     if (setrlimit(RLIMIT_MEMLOCK, &lim) != 0) ThrowHarnessError("setrlimit(RLIMIT_MEMLOCK): " + ErrnoName(errno));
-    DropPrivileges(nobody);
+    DropPrivileges(who);
     ASSERT_THAT(shmctl(seg.id(), SHM_LOCK, nullptr), SyscallSucceeds()) << "SHM_LOCK by the unprivileged owner";
     shmid_ds ds{};
     ASSERT_THAT(shmctl(seg.id(), IPC_STAT, &ds), SyscallSucceeds());
@@ -369,12 +377,12 @@ IPC_CASE(sysv_shm, permissions, cap_ipc_owner_bypasses_mode,
                       "IPC namespace.",
          .refs = {"shmop(2) EACCES", "shmctl(2) EACCES", "capabilities(7) CAP_IPC_OWNER"},
          .cls = Conformance::linux_specific,
-         .needs = kNeedRoot | kNeedSecondUid) {
-  IPCC_REQUIRE_UNPRIVILEGED_IDENTITY(nobody);
+         .needs = kNeedRoot | IPCC_NEED_CAPABILITY(CAP_IPC_OWNER) | kNeedSecondUid) {
+  const Identity who = SecondIdentity();
   SharedBox<std::atomic<int>> box;
   box->store(-1);
   Child c = Fork([&] {
-    DropPrivileges(nobody);
+    DropPrivileges(who);
     int id = -1;
     EXPECT_THAT(id = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0000), SyscallSucceeds());
     box->store(id);
@@ -386,9 +394,9 @@ IPC_CASE(sysv_shm, permissions, cap_ipc_owner_bypasses_mode,
   Segment seg(box->load());
   if (!created) return;
   shmid_ds ds = Stat(seg.id(), "by root of a 0000 segment owned by another uid");
-  EXPECT_EQ(ds.shm_perm.cuid, nobody.uid) << "set-up: the segment's creator";
+  EXPECT_EQ(ds.shm_perm.cuid, who.uid) << "set-up: the segment's creator";
   void* r = shmat(seg.id(), nullptr, 0);
-  EXPECT_THAT(r, SyscallSucceeds()) << "read-write shmat by root of a 0000 segment owned by uid " << nobody.uid;
+  EXPECT_THAT(r, SyscallSucceeds()) << "read-write shmat by root of a 0000 segment owned by uid " << who.uid;
   Attachment att(r == reinterpret_cast<void*>(-1) ? nullptr : r);
   CheckpointPost(1);
   ExpectCleanExit(c.Wait(), "unprivileged creator");

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
@@ -30,7 +31,6 @@
 
 #include <fmt/format.h>
 
-#include "conformance/sysctl_util.h"
 #include "harness/harness.h"
 
 namespace ipcc::shmtest {
@@ -207,43 +207,6 @@ inline bool AwaitCheckpoint(Child& c, int id, std::uint32_t count = 1,
 
 inline bool KilledBy(int status, int sig) { return WIFSIGNALED(status) && WTERMSIG(status) == sig; }
 
-// Reads one unsigned number from a /proc file; nullopt when the file cannot be read.
-inline std::optional<unsigned long> ReadProcNumber(const std::string& path) {
-  std::ifstream in(path);
-  unsigned long v = 0;
-  if (!(in >> v)) return std::nullopt;
-  return v;
-}
-
-// Writes a /proc/sys file; returns "" on success, else the error.
-// Writes `text` to a /proc file; returns 0 or the errno of the failed open/write.
-inline int WriteProcErrno(const std::string& path, const std::string& text) {
-  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  ssize_t n = write(fd, text.data(), text.size());
-  const int err = n == static_cast<ssize_t>(text.size()) ? 0 : (n < 0 ? errno : EIO);
-  close(fd);
-  return err;
-}
-
-inline std::string WriteProc(const std::string& path, const std::string& text) {
-  const int err = WriteProcErrno(path, text);
-  return err == 0 ? std::string() : fmt::format("write {}: {}", path, ErrnoName(err));
-}
-
-// Sets an IPC sysctl in the case's own namespace. A system that does not let the case set it (missing,
-// read-only, EIO under gVisor) ends the case UNSUPPORTED; any other failure is a harness error.
-#define IPCC_SET_SHM_SYSCTL(path, text, what)                                                          \
-  do {                                                                                                 \
-    const int ipcc_err_ = ::ipcc::shmtest::WriteProcErrno((path), (text));                            \
-    if (ipcc_err_ != 0 && ::ipcc::SysctlWriteRefused(ipcc_err_)) {                                     \
-      IPCC_UNSUPPORTED(fmt::format("cannot set {} here: {}", (path), ::ipcc::ErrnoName(ipcc_err_)));  \
-    }                                                                                                  \
-    if (ipcc_err_ != 0) {                                                                              \
-      ::ipcc::ThrowHarnessError(fmt::format("{}: write {}: {}", (what), (path), ::ipcc::ErrnoName(ipcc_err_))); \
-    }                                                                                                  \
-  } while (0)
-
 // One line of /proc/sysvipc/shm.
 struct ProcShmEntry {
   long key = 0;
@@ -279,15 +242,10 @@ inline std::optional<std::vector<ProcShmEntry>> ReadProcSysvipcShm() {
 }  // namespace ipcc::shmtest
 
 // In a test body: creates a segment with shmget(key, size, flags) as set-up, owned by `var` (an
-// ipcc::shmtest::Segment removed at the end of the scope). UNSUPPORTED when the kernel has no System V
-// IPC (ENOSYS); any other failure fails the case.
-#define IPCC_SHM_CREATE(var, key, size, flags)                                                         \
-  const int var##_id_ = ::shmget((key), (size), (flags));                                              \
-  if (var##_id_ < 0 && errno == ENOSYS) {                                                             \
-    IPCC_UNSUPPORTED("shmget failed with ENOSYS: System V shared memory is not available");            \
-  }                                                                                                    \
-  ASSERT_THAT(var##_id_, ::ipcc::SyscallSucceeds()) << "set-up: shmget(" #key ", " #size ", " #flags ")"; \
-  ::ipcc::shmtest::Segment var(var##_id_)
+// ipcc::shmtest::Segment removed at the end of the scope). A failure is a harness ERROR (the set-up
+// rule of docs/verdicts.md); a case whose statement is about that very shmget call checks it itself.
+#define IPCC_SHM_CREATE(var, key, size, flags) \
+  ::ipcc::shmtest::Segment var(IPCC_SETUP(::shmget((key), (size), (flags))))
 
 // In a test body: attaches segment `id` as a char* named `var`, detached at the end of the scope.
 #define IPCC_SHM_ATTACH(var, id, addr, flags)                                                          \

@@ -10,6 +10,9 @@ namespace {
 using namespace ipcc;
 using namespace ipcc::shmtest;
 
+constexpr const char* kShmmax = "/proc/sys/kernel/shmmax";
+constexpr const char* kShmmni = "/proc/sys/kernel/shmmni";
+
 IPC_CASE(sysv_shm, shmget, new_segment_reads_zero,
          .title = "a new segment reads as zeros, even where a removed segment had data",
          .statement = "When a new shared memory segment is created, its contents are initialized to zero "
@@ -151,14 +154,9 @@ IPC_CASE(sysv_shm, shmget, size_above_shmmax_einval,
                       "can be read and modified via /proc/sys/kernel/shmmax.",
          .refs = {"shmget(2) EINVAL", "shmget(2) Shared memory limits", "POSIX.1-2017 shmget() [EINVAL]"},
          .cls = Conformance::xsi,
-         .needs = kNeedIpcNamespace) {
-  if (!InOwnNamespaces()) GTEST_SKIP() << "lowers kernel.shmmax: runs only in an IPC namespace of its own";
-  const std::string path = "/proc/sys/kernel/shmmax";
-  auto old = ReadProcNumber(path);
-  if (!old) IPCC_UNSUPPORTED(path + " is not readable: SHMMAX cannot be set");
+         .needs = need::WritableSysctl(kShmmax)) {
   const std::size_t limit = 4 * PageSize();
-  IPCC_SET_SHM_SYSCTL(path, std::to_string(limit), "lowering SHMMAX");
-  ScopedCleanup restore([&] { WriteProc(path, std::to_string(*old)); });
+  ScopedSysctl lowered(kShmmax, static_cast<long>(limit));
   int r = -1;
   EXPECT_THAT(r = shmget(IPC_PRIVATE, limit + 1, IPC_CREAT | 0600), SyscallFailsWithErrno(EINVAL))
       << "size SHMMAX+1 = " << limit + 1;
@@ -175,16 +173,13 @@ IPC_CASE(sysv_shm, shmget, shmmni_exhausted_enospc,
                       "modified via /proc/sys/kernel/shmmni.",
          .refs = {"shmget(2) ENOSPC", "shmget(2) Shared memory limits", "POSIX.1-2017 shmget() [ENOSPC]"},
          .cls = Conformance::xsi,
-         .needs = kNeedIpcNamespace) {
-  if (!InOwnNamespaces()) GTEST_SKIP() << "lowers kernel.shmmni: runs only in an IPC namespace of its own";
-  const std::string path = "/proc/sys/kernel/shmmni";
-  auto old = ReadProcNumber(path);
-  if (!old) IPCC_UNSUPPORTED(path + " is not readable: SHMMNI cannot be set");
-  auto entries = ReadProcSysvipcShm();
-  if (!entries) IPCC_UNSUPPORTED("/proc/sysvipc/shm is missing: the number of existing segments is unknown");
-  const std::size_t existing = entries->size();
-  IPCC_SET_SHM_SYSCTL(path, std::to_string(existing + 1), "lowering SHMMNI");
-  ScopedCleanup restore([&] { WriteProc(path, std::to_string(*old)); });
+         .needs = need::WritableSysctl(kShmmni)) {
+  // SHM_INFO's used_ids is the count SHMMNI limits (the namespace's existing segments); it needs no
+  // /proc file.
+  struct shm_info info {};
+  IPCC_SETUP(shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&info)));
+  const std::size_t existing = static_cast<std::size_t>(info.used_ids);
+  ScopedSysctl lowered(kShmmni, static_cast<long>(existing + 1));
   int r = -1;
   EXPECT_THAT(r = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0600), SyscallSucceeds())
       << "the segment that reaches SHMMNI = " << existing + 1;

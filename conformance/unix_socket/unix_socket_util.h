@@ -2,6 +2,8 @@
 #pragma once
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -20,18 +22,39 @@ struct SocketPair {
   UniqueFd a, b;
 };
 
+// Bounds every blocking call on the socket: SO_RCVTIMEO (recv, read, accept) and SO_SNDTIMEO (send,
+// write, connect) of 5 s. A call that a conforming system completes at once, or once the other process
+// acts, then fails with EAGAIN on a deviating one ("reported but not applied": a datagram never queued,
+// a connection never accepted), and the case's assertion on it FAILs instead of the case hanging until
+// its timeout. Blocking itself is unchanged within the bound, which the blocked-task probe checks.
+inline void BoundBlockingCalls(int fd) {
+  const timeval bound{static_cast<time_t>(kDefaultWait.count() / 1000),
+                      static_cast<suseconds_t>((kDefaultWait.count() % 1000) * 1000)};
+  for (int opt : {SO_RCVTIMEO, SO_SNDTIMEO}) {
+    if (setsockopt(fd, SOL_SOCKET, opt, &bound, sizeof bound) != 0) {
+      ThrowHarnessError(std::string("setsockopt(") + (opt == SO_RCVTIMEO ? "SO_RCVTIMEO" : "SO_SNDTIMEO") +
+                        "): " + ErrnoName(errno));
+    }
+  }
+}
+
 inline SocketPair MakeSocketPair(int type) {
   int sv[2];
   if (socketpair(AF_UNIX, type, 0, sv) != 0) {
     ThrowHarnessError("socketpair(AF_UNIX): " + ErrnoName(errno));
   }
-  return {UniqueFd(sv[0]), UniqueFd(sv[1])};
+  SocketPair sp{UniqueFd(sv[0]), UniqueFd(sv[1])};
+  BoundBlockingCalls(sp.a.get());
+  BoundBlockingCalls(sp.b.get());
+  return sp;
 }
 
 inline UniqueFd MakeSocket(int type) {
   int fd = socket(AF_UNIX, type, 0);
   if (fd < 0) ThrowHarnessError("socket(AF_UNIX): " + ErrnoName(errno));
-  return UniqueFd(fd);
+  UniqueFd s(fd);
+  BoundBlockingCalls(s.get());
+  return s;
 }
 
 inline const char* TypeName(int type) {
@@ -179,10 +202,17 @@ inline std::pair<dev_t, ino_t> FileId(int fd) {
   return {st.st_dev, st.st_ino};
 }
 
-// Reads exactly n bytes (looping over short reads) or fewer at end-of-file; harness error on failure.
+// Reads exactly n bytes (looping over short reads) or fewer at end-of-file, or when nothing arrives for
+// 5 s (bounded: accepted sockets carry no SO_RCVTIMEO; the caller's comparison reports what arrived);
+// harness error on failure.
 inline std::string ReadAll(int fd, std::size_t n) {
   std::string out;
   while (out.size() < n) {
+    pollfd p{fd, POLLIN, 0};
+    const int ready = poll(&p, 1, static_cast<int>(kDefaultWait.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) ThrowHarnessError("poll: " + ErrnoName(errno));
+    if (ready == 0) break;
     char buf[256];
     ssize_t r = read(fd, buf, std::min(sizeof buf, n - out.size()));
     if (r < 0 && errno == EINTR) continue;
