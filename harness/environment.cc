@@ -268,6 +268,39 @@ bool IsIpcNamespacedSysctl(std::string_view path) {
          path == "/proc/sys/kernel/auto_msgmni";
 }
 
+// The /proc/sys files the pages in scope document, with the page and the version that brought them.
+struct SysctlDoc {
+  std::string_view path;
+  std::string_view page;
+  int since;  // major * 1000 + minor
+};
+constexpr SysctlDoc kDocumentedSysctls[] = {
+    {"/proc/sys/kernel/msgmax", "proc(5), msgop(2)", 2000},
+    {"/proc/sys/kernel/msgmnb", "proc(5), msgop(2)", 2002},
+    {"/proc/sys/kernel/msgmni", "proc(5), msgget(2)", 2004},
+    {"/proc/sys/kernel/sem", "proc(5), semget(2)", 2004},
+    {"/proc/sys/kernel/shmmax", "proc(5), shmget(2)", 2000},
+    {"/proc/sys/kernel/shmall", "proc(5), shmget(2)", 2002},
+    {"/proc/sys/kernel/shmmni", "proc(5), shmget(2)", 2004},
+    {"/proc/sys/kernel/shm_rmid_forced", "proc(5), shmctl(2)", 3001},
+    {"/proc/sys/fs/mqueue/msg_max", "mq_overview(7)", 2006},
+    {"/proc/sys/fs/mqueue/msgsize_max", "mq_overview(7)", 2006},
+    {"/proc/sys/fs/mqueue/queues_max", "mq_overview(7)", 2006},
+    {"/proc/sys/fs/mqueue/msg_default", "mq_overview(7)", 3005},
+    {"/proc/sys/fs/mqueue/msgsize_default", "mq_overview(7)", 3005},
+    {"/proc/sys/fs/pipe-max-size", "pipe(7)", 2006},
+    {"/proc/sys/fs/pipe-user-pages-hard", "pipe(7)", 4005},
+    {"/proc/sys/fs/pipe-user-pages-soft", "pipe(7)", 4005},
+    {"/proc/sys/kernel/core_pattern", "core(5)", 2006},
+};
+
+const SysctlDoc* DocumentedSysctl(std::string_view path) {
+  for (const auto& d : kDocumentedSysctls) {
+    if (d.path == path) return &d;
+  }
+  return nullptr;
+}
+
 const CaseInfo* g_current_case = nullptr;
 
 }  // namespace
@@ -464,9 +497,20 @@ std::optional<Unmet> CheckNeedsInCase(const Needs& needs) {
       }
     }
     if (err == ENOENT) {
+      // A file the pages document since a kernel no newer than the one this system reports is
+      // missing: that is a deviation, not an environment limit (docs/verdicts.md).
+      const SysctlDoc* doc = DocumentedSysctl(n.name);
+      utsname u{};
+      uname(&u);
+      const int kernel = ParseKernelVersion(u.release);
+      if (doc != nullptr && kernel != 0 && kernel >= doc->since) {
+        return Unmet{Outcome::kFail, n.Text(),
+                     fmt::format("{} does not exist here, though {} documents it since Linux {}.{} and this kernel "
+                                 "reports {}", n.name, doc->page, doc->since / 1000, doc->since % 1000, u.release)};
+      }
       return Unmet{Outcome::kSkip, n.Text(),
-                   fmt::format("sets {}, which does not exist here (set-up only: the cases of that limit judge its "
-                               "absence)", n.name)};
+                   fmt::format("sets {}, which does not exist here (a file no page in scope documents for this "
+                               "kernel)", n.name)};
     }
     if (err == EACCES || err == EPERM || err == EROFS || err == EIO) {
       return Unmet{Outcome::kSkip, n.Text(),

@@ -65,7 +65,8 @@ nlohmann::json EnvironmentJson(const Environment& env);
 int ParseKernelVersion(std::string_view release);
 
 struct Unmet {
-  Outcome outcome = Outcome::kSkip;  // kSkip or kUnsupported
+  Outcome outcome = Outcome::kSkip;  // kSkip or kUnsupported; kFail in the case for a documented
+                                     // file that is missing (CheckNeedsInCase)
   std::string need;                  // Need::Text()
   std::string reason;                // says what was missing, in words
 };
@@ -75,7 +76,8 @@ struct Unmet {
 std::optional<Unmet> CheckNeeds(const Needs& needs, const Environment& env);
 
 // In the case process, in the case's own namespaces, just before the body: the needs that only
-// there can be judged (its own IPC namespace; each declared sysctl can be written).
+// there can be judged (its own IPC namespace; each declared sysctl can be written). A declared sysctl
+// that does not exist although the pages document it for this kernel version is a FAIL.
 std::optional<Unmet> CheckNeedsInCase(const Needs& needs);
 
 // The case whose body runs in this process (set by CaseTest::SetUp), or nullptr outside a case.

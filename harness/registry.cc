@@ -147,6 +147,10 @@ void CaseTest::SetUp() {
     unmet = CheckNeeds(info->meta.needs, env);
   }
   if (!unmet) unmet = CheckNeedsInCase(info->meta.needs);
+  if (unmet && unmet->outcome == Outcome::kFail) {
+    // A need whose absence is itself a deviation (a documented file missing): the body cannot run.
+    GTEST_FAIL() << "[" << unmet->need << "] " << unmet->reason;
+  }
   if (unmet) {
     Record(unmet->outcome == Outcome::kUnsupported ? kMarkUnsupported : kMarkSkipped,
            fmt::format("[{}] {}", unmet->need, unmet->reason));

@@ -442,12 +442,16 @@ int Run(const RunOptions& options) {
   }
 
   // Refused before the out folder is touched: a run that cannot start keeps the previous results.
+  // The needs of every case are judged against one probe of this system, recorded in the header. It
+  // comes before the isolation probe: where mount propagation cannot be made private (gVisor), that
+  // probe's fresh /proc shows through in this process's own view, and /proc/self is gone.
+  Environment env = ProbeEnvironment(IsolationSupport{});
+  const json fingerprint = Fingerprint();
   IsolationSupport isolation = ProbeIsolation(options.isolation);
+  env.isolation = isolation;
   if (options.isolation == IsolationMode::namespaces && !isolation.namespaces) {
     throw UsageError("--isolation namespaces: " + isolation.reason);
   }
-  // The needs of every case are judged against one probe of this system, recorded in the header.
-  const Environment env = ProbeEnvironment(isolation);
   RunRecorder recorder(options, target.kind, selected.size(), options.resume ? &previous : nullptr);
   // Every process of this run carries the run id, so the leak check finds exactly ours.
   const std::string run_id = fmt::format("{}-{}", getpid(), std::time(nullptr));
@@ -479,7 +483,7 @@ int Run(const RunOptions& options) {
 
   const auto started = Clock::now();
   json header = HeaderBase(options, recorder.expectation_file());
-  header["fingerprint"] = Fingerprint();
+  header["fingerprint"] = fingerprint;
   header["isolation"] = {{"namespaces", isolation.namespaces},
                          {"user_namespace", isolation.user_namespace},
                          {"private_mounts", isolation.private_mounts},

@@ -25,6 +25,7 @@
 #include "harness/case.h"
 #include "harness/child.h"
 #include "harness/fingerprint.h"
+#include "harness/records.h"
 #include "harness/names.h"
 
 namespace ipcc {
@@ -358,6 +359,8 @@ int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::
       header["fingerprint"] = rec.value("fingerprint", json::object());  // what the target reports
       header["host_fingerprint"] = Fingerprint();
       header["isolation"] = rec.value("isolation", json::object());
+      header[field::kFeatures] = rec.value(field::kFeatures, json::object());  // the probe inside the target
+      header["needs_environment"] = rec.value("needs_environment", json::object());
       header["jobs"] = rec.value("jobs", 0);
       header["target_command"] = cmd;
       header["selection"]["cases"] = rec.value("selection", json::object()).value("cases", 0);

@@ -154,7 +154,7 @@ IPC_CASE(namespace, ipc, mqueue_mount_lists_own_namespace_queues,
   // namespace of its own: the mount never touches the case's (or the host's) mount table.
   ExpectCleanExit(RunInChild([&] {
                     IPCC_SETUP(unshare(CLONE_NEWNS));
-                    IPCC_SETUP(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr));
+                    MakeMountsPrivate();
                     EXPECT_THAT(MountMqueue(parent_dir), SyscallSucceeds())
                         << "mounting the case's own mqueue filesystem (mq_overview(7))";
                     const auto names = ListDir(parent_dir);
