@@ -2,8 +2,11 @@
 // mappings use ScopedCleanup with the matching removal call.
 #pragma once
 
+#include <poll.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <functional>
 #include <utility>
 
@@ -50,5 +53,18 @@ class ScopedCleanup {
  private:
   std::function<void()> fn_;
 };
+
+// Waits, bounded, until `fd` has data or end-of-file (poll for POLLIN); false when nothing came within
+// `bound`, so a read loop on a deviating system stops instead of hanging its case. A failing poll
+// returns true: the read that follows reports the error.
+inline bool ReadableWithin(int fd, std::chrono::milliseconds bound) {
+  pollfd p{fd, POLLIN, 0};
+  for (;;) {
+    const int r = poll(&p, 1, static_cast<int>(bound.count()));
+    if (r > 0) return true;
+    if (r == 0) return false;
+    if (errno != EINTR) return true;
+  }
+}
 
 }  // namespace ipcc

@@ -63,6 +63,8 @@ ProbeResult WaitUntilBlocked(pid_t pid, std::vector<long> syscalls, std::chrono:
   const std::string dir = TaskDir(pid);
   const auto deadline = Clock::now() + timeout;
   auto pause = std::chrono::microseconds(20);
+  long elsewhere_nr = -2;  // the other call the task has been seen asleep in, without a break
+  auto elsewhere_since = Clock::now();
   for (;;) {
     std::string stat;
     if (!ReadFile(dir + "/stat", stat)) {
@@ -90,6 +92,14 @@ ProbeResult WaitUntilBlocked(pid_t pid, std::vector<long> syscalls, std::chrono:
           result.kind = ProbeResult::kBlocked;
           return result;
         }
+        if (!expected && nr >= 0 && (state == 'S' || state == 'D')) {
+          if (nr != elsewhere_nr) {
+            elsewhere_nr = nr;
+            elsewhere_since = Clock::now();
+          }
+        } else {
+          elsewhere_nr = -2;
+        }
       }
     } else {
       // No syscall file: asleep in the kernel with a wait channel is the best evidence available.
@@ -103,7 +113,13 @@ ProbeResult WaitUntilBlocked(pid_t pid, std::vector<long> syscalls, std::chrono:
       }
     }
     if (Clock::now() >= deadline) {
-      result.kind = ProbeResult::kTimedOut;
+      // Asleep, for the last second and more, in a call that is not the expected one: the expected
+      // call did not block (it returned, and the process went on to wait elsewhere). The harness's
+      // own waits (futex checkpoints, waiting for children) are no evidence either way.
+      const bool harness_wait = elsewhere_nr == SYS_futex || elsewhere_nr == SYS_wait4 || elsewhere_nr == SYS_waitid;
+      result.kind = elsewhere_nr >= 0 && !harness_wait && Clock::now() - elsewhere_since >= std::chrono::seconds(1)
+                        ? ProbeResult::kBlockedElsewhere
+                        : ProbeResult::kTimedOut;
       return result;
     }
     std::this_thread::sleep_for(pause);

@@ -19,6 +19,8 @@ struct ProbeResult {
   enum Kind {
     kBlocked,   // asleep in one of the expected system calls
     kExited,    // the process ended (or became a zombie) before it was seen blocked
+    kBlockedElsewhere,  // asleep in another system call (not a harness wait) through the last second
+                        // of the wait: the expected call did not block
     kTimedOut,  // never seen blocked in time: no verdict can be drawn
   } kind = kTimedOut;
   std::string method;    // "syscall" or "stat+wchan"
@@ -43,6 +45,11 @@ std::string SyscallName(long nr);
     if (ipcc_probe_.kind == ::ipcc::ProbeResult::kExited) {                                          \
       GTEST_FAIL() << "expected pid " << (pid) << " to block in " #__VA_ARGS__                      \
                    << ", but it completed without blocking (" << ipcc_probe_.last_seen << ")";      \
+    }                                                                                                \
+    if (ipcc_probe_.kind == ::ipcc::ProbeResult::kBlockedElsewhere) {                              \
+      GTEST_FAIL() << "expected pid " << (pid) << " to block in " #__VA_ARGS__                      \
+                   << ", but it did not stay there: it is " << ipcc_probe_.last_seen                \
+                   << " (the call returned and the process went on)";                               \
     }                                                                                                \
     if (ipcc_probe_.kind == ::ipcc::ProbeResult::kTimedOut) {                                        \
       ::ipcc::ThrowHarnessError("blocked-task probe expired: pid " + std::to_string(pid) +          \

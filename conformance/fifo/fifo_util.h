@@ -54,23 +54,12 @@ inline int OpenWithin(const std::string& path, int flags, std::chrono::milliseco
   return fd;
 }
 
-// Waits, bounded, until fd has data or end-of-file; false when nothing came within the bound.
-inline bool ReadableWithin(int fd, std::chrono::milliseconds bound = kDefaultWait) {
-  pollfd p{fd, POLLIN, 0};
-  for (;;) {
-    const int r = poll(&p, 1, static_cast<int>(bound.count()));
-    if (r > 0) return true;
-    if (r == 0) return false;
-    if (errno != EINTR) ThrowHarnessError("poll: " + ErrnoName(errno));
-  }
-}
-
 // Reads until `n` bytes arrived, end-of-file, an error, or 5 s without data (bounded: the caller's
 // comparison reports what did arrive); what was read.
 inline std::string ReadUpTo(int fd, std::size_t n) {
   std::string got;
   while (got.size() < n) {
-    if (!ReadableWithin(fd)) break;
+    if (!ReadableWithin(fd, kDefaultWait)) break;
     char buf[4096];
     const std::size_t want = std::min(sizeof buf, n - got.size());
     const ssize_t r = read(fd, buf, want);
@@ -85,7 +74,7 @@ inline std::string ReadUpTo(int fd, std::size_t n) {
 inline std::string ReadToEof(int fd) {
   std::string got;
   for (;;) {
-    if (!ReadableWithin(fd)) break;
+    if (!ReadableWithin(fd, kDefaultWait)) break;
     char buf[4096];
     const ssize_t r = read(fd, buf, sizeof buf);
     if (r < 0 && errno == EINTR) continue;

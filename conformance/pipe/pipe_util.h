@@ -97,13 +97,7 @@ inline bool ReadableWithin(int fd, std::chrono::milliseconds bound = kDefaultWai
   const int fl = fcntl(fd, F_GETFL);
   if (fl < 0) ThrowHarnessError("fcntl(F_GETFL): " + ErrnoName(errno));
   if (fl & O_NONBLOCK) return true;  // the read itself answers at once
-  pollfd p{fd, POLLIN, 0};
-  for (;;) {
-    const int r = poll(&p, 1, static_cast<int>(bound.count()));
-    if (r > 0) return true;
-    if (r == 0) return false;
-    if (errno != EINTR) ThrowHarnessError("poll: " + ErrnoName(errno));
-  }
+  return ::ipcc::ReadableWithin(fd, bound);
 }
 
 // Reads exactly n bytes (looping over short reads); stops early at end-of-file, or when nothing arrives

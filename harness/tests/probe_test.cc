@@ -47,6 +47,25 @@ TEST(Probe, ABlockInAnotherCallIsNotTaken) {
   EXPECT_NE(p.last_seen.find("read"), std::string::npos) << p.last_seen;
 }
 
+// Asleep in another call for the last second of the wait: the expected call did not block there (the
+// IPCC_ASSERT_BLOCKED macro makes that a FAIL). A harness wait (a futex checkpoint) is no evidence.
+TEST(Probe, AStableBlockInAnotherCallIsBlockedElsewhere) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  UniqueFd r(fds[0]), w(fds[1]);
+  Child reader = Fork([&] {
+    char c;
+    (void)!read(r.get(), &c, 1);
+  });
+  ProbeResult p = WaitUntilBlocked(reader.pid(), {SYS_write}, milliseconds(1500));
+  EXPECT_EQ(p.kind, ProbeResult::kBlockedElsewhere) << p.last_seen;
+  EXPECT_NE(p.last_seen.find("read"), std::string::npos) << p.last_seen;
+
+  Child waiter = Fork([] { CheckpointWait(kCheckpointCount - 1, 1, std::chrono::seconds(10)); });
+  ProbeResult q = WaitUntilBlocked(waiter.pid(), {SYS_write}, milliseconds(1500));
+  EXPECT_EQ(q.kind, ProbeResult::kTimedOut) << q.last_seen;
+}
+
 TEST(Probe, ARunningProcessIsNeverTakenForBlocked) {
   Child spinner = Fork([] {
     for (;;) {

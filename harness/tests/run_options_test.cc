@@ -151,12 +151,12 @@ TEST(RunSelection, FiltersAndMechanismsThatShareNoCaseAreRefused) {
 TEST(RunNeeds, ACaseNeedingAnIpcNamespaceIsSkippedWithoutNamespaces) {
   const std::string dir = FreshDir("needs-ns");
   ToolResult r = RunTool({"run", "-j", "2", "--isolation", "process-group", "-f",
-                          "posix_mq.limits.default_attributes_from_proc", "-f", "selftest.empty.*", "--out", dir});
+                          "selftest.needs.own_ipc_namespace_met_runs", "-f", "selftest.empty.*", "--out", dir});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("note: no namespaces (process-group isolation requested); running one case at a time\n"));
   Results res = Load(dir);
   EXPECT_EQ(res.header["jobs"], 1);
-  const json& c = res.cases["posix_mq.limits.default_attributes_from_proc"];
+  const json& c = res.cases["selftest.needs.own_ipc_namespace_met_runs"];
   EXPECT_EQ(c["outcome"], "SKIP");
   EXPECT_EQ(c["unmet"], "own-ipc-namespace");
   EXPECT_EQ(c["message"], "needs its own IPC namespace, which this environment refuses (process-group isolation requested)");
