@@ -26,6 +26,7 @@
 #include "harness/coverage.h"
 #include "harness/names.h"
 #include "harness/state.h"
+#include "harness/sysctl.h"
 
 namespace ipcc {
 namespace {
@@ -473,17 +474,9 @@ std::optional<Unmet> CheckNeedsInCase(const Needs& needs) {
     }
     // Writing the current value back (in the case's own IPC namespace) proves the file writable
     // without changing anything.
-    std::string value;
-    int err = 0;
-    if (const int rfd = open(n.name, O_RDONLY | O_CLOEXEC); rfd >= 0) {
-      char buf[512];
-      ssize_t got = 0;
-      while ((got = read(rfd, buf, sizeof buf)) > 0) value.append(buf, static_cast<std::size_t>(got));
-      if (got < 0) err = errno;
-      close(rfd);
-    } else {
-      err = errno;
-    }
+    const std::optional<std::string> current = ReadSysctl(n.name);
+    int err = current ? 0 : errno;
+    const std::string value = current.value_or(std::string());
     if (err == 0 && !IsIpcNamespacedSysctl(n.name)) {
       // A global setting: writing it back could undo what a case running beside this one set, so
       // the permission is asked instead (root's access to /proc/sys follows the file's mode).
