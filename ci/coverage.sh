@@ -7,9 +7,9 @@
 #
 # Counted: the sources under harness/ and reports/, headers included, with every instrumented file
 # at zero to start with (a file no test reaches counts, it is not left out). Not counted: the tests
-# themselves (*/tests/*), harness/fuzz/ and harness/bench/ (tools, not run by the tests) and system
+# themselves (*/tests/*), harness/fuzz/ and harness/gate/bench/ (tools, not run by the tests) and system
 # headers. The case processes and supervisors end with _exit(); they write their counters through
-# harness/coverage.h first.
+# harness/caselib/coverage.h first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$(pwd)
@@ -36,7 +36,7 @@ lcov_q --capture --directory "$build_dir" --output-file "$build_dir/coverage-tes
 lcov_q --add-tracefile "$build_dir/coverage-base.info" --add-tracefile "$build_dir/coverage-tests.info" \
                --output-file "$build_dir/coverage-all.info"
 lcov_q --remove "$build_dir/coverage-all.info" '/usr/*' '*/tests/*' "$src/harness/fuzz/*" \
-               "$src/harness/bench/*" "$src/$build_dir/*" --output-file "$build_dir/coverage.info"
+               "$src/harness/gate/bench/*" "$src/$build_dir/*" --output-file "$build_dir/coverage.info"
 genhtml --quiet --title ipcconform --legend "$build_dir/coverage.info" --output-directory "$build_dir/coverage-html"
 
 # "hit total" of the lines of the files under the given folders.

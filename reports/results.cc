@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/records.h"
+#include "harness/caselib/records.h"
 
 namespace ipcc {
 

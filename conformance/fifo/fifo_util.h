@@ -14,7 +14,7 @@
 #include <chrono>
 #include <string>
 
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 // glibc's open() enters the kernel through openat; architectures that still have open(2) list it too
 // (where it does not exist, listing openat twice is harmless).

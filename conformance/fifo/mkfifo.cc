@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "conformance/fifo/fifo_util.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

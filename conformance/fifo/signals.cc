@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "conformance/fifo/fifo_util.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

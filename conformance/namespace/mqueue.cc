@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "conformance/namespace/ns_util.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

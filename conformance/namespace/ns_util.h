@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace ipcc::ns {
 

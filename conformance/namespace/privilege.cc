@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "conformance/namespace/ns_util.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

@@ -13,7 +13,7 @@
 #include <functional>
 
 #include "conformance/namespace/ns_util.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

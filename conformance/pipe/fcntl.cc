@@ -14,7 +14,7 @@
 #include <utility>
 
 #include "conformance/pipe/pipe_util.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "conformance/pipe/pipe_util.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

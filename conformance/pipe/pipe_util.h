@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace ipcc::pipe_cases {
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "conformance/pipe/pipe_util.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

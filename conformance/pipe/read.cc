@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "conformance/pipe/pipe_util.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

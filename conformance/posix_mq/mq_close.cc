@@ -4,7 +4,7 @@
 #include <signal.h>
 
 #include "conformance/posix_mq/mq_helpers.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

@@ -24,7 +24,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace ipcc::posix_mq {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "conformance/posix_mq/mq_helpers.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

@@ -3,7 +3,7 @@
 #include <mqueue.h>
 
 #include "conformance/posix_mq/mq_helpers.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

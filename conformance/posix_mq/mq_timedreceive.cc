@@ -6,7 +6,7 @@
 #include <string>
 
 #include "conformance/posix_mq/mq_helpers.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

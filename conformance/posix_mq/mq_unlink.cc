@@ -6,8 +6,8 @@
 #include <string>
 
 #include "conformance/posix_mq/mq_helpers.h"
-#include "harness/harness.h"
-#include "harness/sysctl.h"
+#include "harness/caselib/caselib.h"
+#include "harness/caselib/sysctl.h"
 
 namespace {
 

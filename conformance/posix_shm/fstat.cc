@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "conformance/posix_shm/shm_helpers.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

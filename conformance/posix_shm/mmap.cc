@@ -8,7 +8,7 @@
 #include <string>
 
 #include "conformance/posix_shm/shm_helpers.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

@@ -20,7 +20,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace ipcc::posix_shm {
 

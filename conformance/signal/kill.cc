@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "conformance/signal/signal_util.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

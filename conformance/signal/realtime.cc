@@ -5,7 +5,7 @@
 #include <atomic>
 
 #include "conformance/signal/signal_util.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "conformance/signal/signal_util.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "conformance/signal/signal_util.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "conformance/signal/signal_util.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace ipcc::sigcase {
 

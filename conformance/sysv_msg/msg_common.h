@@ -22,7 +22,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 // The system calls glibc may use for msgsnd()/msgrcv(): the dedicated ones, or the multiplexed ipc()
 // call on architectures that still route System V IPC through it.

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "conformance/sysv_msg/msg_common.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

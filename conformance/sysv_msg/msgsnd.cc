@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "conformance/sysv_msg/msg_common.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

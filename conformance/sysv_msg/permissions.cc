@@ -7,7 +7,7 @@
 #include <string>
 
 #include "conformance/sysv_msg/msg_common.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

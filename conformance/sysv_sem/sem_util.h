@@ -28,7 +28,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace ipcc::sysv_sem {
 

@@ -31,7 +31,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace ipcc::shmtest {
 

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "conformance/unix_socket/unix_socket_util.h"
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/harness.h"
+#include "harness/caselib/caselib.h"
 
 namespace ipcc::unix_socket {
 

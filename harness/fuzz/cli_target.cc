@@ -1,4 +1,4 @@
-// Fuzz target: the command line of `ipcconform`, built and parsed by the same harness/cli.cc main()
+// Fuzz target: the command line of `ipcconform`, built and parsed by the same harness/program/cli.cc main()
 // uses; only the parse runs, never a command.
 #include <algorithm>
 #include <chrono>
@@ -11,10 +11,10 @@
 
 #include <CLI/CLI.hpp>
 
-#include "harness/cli.h"
+#include "harness/program/cli.h"
 #include "harness/fuzz/fuzz_targets.h"
 #include "harness/gate/gate.h"
-#include "harness/runner.h"
+#include "harness/program/runner.h"
 #include "reports/report.h"
 
 namespace ipcc::fuzz {

@@ -28,9 +28,9 @@
 
 #include <fmt/format.h>
 
-#include "harness/coverage.h"
-#include "harness/fingerprint.h"
-#include "harness/names.h"
+#include "harness/caselib/coverage.h"
+#include "harness/caselib/fingerprint.h"
+#include "harness/caselib/names.h"
 
 namespace ipcc::gate {
 namespace {

@@ -12,8 +12,8 @@
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
-#include "harness/child.h"
-#include "harness/state.h"
+#include "harness/caselib/child.h"
+#include "harness/caselib/state.h"
 
 namespace {
 

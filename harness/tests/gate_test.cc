@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/gate/gate.h"
-#include "harness/leaks.h"
+#include "harness/caselib/leaks.h"
 #include "harness/tests/tool_util.h"
 
 namespace {

@@ -4,7 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "harness/matchers.h"
+#include "harness/caselib/matchers.h"
 
 namespace {
 

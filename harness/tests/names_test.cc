@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/names.h"
+#include "harness/caselib/names.h"
 
 namespace {
 

@@ -16,9 +16,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "harness/child.h"
-#include "harness/privilege.h"
-#include "harness/state.h"
+#include "harness/caselib/child.h"
+#include "harness/caselib/privilege.h"
+#include "harness/caselib/state.h"
 #include "harness/tests/tool_util.h"
 
 namespace {

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/probe.h"
+#include "harness/caselib/probe.h"
 
 namespace {
 

@@ -3,10 +3,10 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/child.h"
-#include "harness/fd.h"
-#include "harness/probe.h"
-#include "harness/state.h"
+#include "harness/caselib/child.h"
+#include "harness/caselib/fd.h"
+#include "harness/caselib/probe.h"
+#include "harness/caselib/state.h"
 
 namespace {
 

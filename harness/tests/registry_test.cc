@@ -1,7 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "harness/case.h"
+#include "harness/caselib/case.h"
 
 namespace {
 

@@ -14,7 +14,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "harness/leaks.h"
+#include "harness/caselib/leaks.h"
 #include "harness/tests/tool_util.h"
 
 namespace {

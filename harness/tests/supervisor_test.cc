@@ -15,11 +15,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "harness/child.h"
-#include "harness/fingerprint.h"
-#include "harness/runner.h"
-#include "harness/state.h"
-#include "harness/supervisor.h"
+#include "harness/caselib/child.h"
+#include "harness/caselib/fingerprint.h"
+#include "harness/program/runner.h"
+#include "harness/caselib/state.h"
+#include "harness/caselib/supervisor.h"
 #include "harness/tests/tool_util.h"
 
 namespace {

@@ -13,9 +13,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "harness/child.h"
-#include "harness/leaks.h"
-#include "harness/targets.h"
+#include "harness/caselib/child.h"
+#include "harness/caselib/leaks.h"
+#include "harness/program/targets.h"
 #include "harness/tests/tool_util.h"
 
 namespace {

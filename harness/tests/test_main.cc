@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/state.h"
-#include "harness/supervisor.h"
+#include "harness/caselib/state.h"
+#include "harness/caselib/supervisor.h"
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);

@@ -1,0 +1,210 @@
+#include "harness/caselib/child.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "harness/caselib/coverage.h"
+#include "harness/caselib/names.h"
+#include "harness/caselib/state.h"
+
+namespace ipcc {
+
+std::vector<pid_t> ChildrenOf(pid_t parent) {
+  std::vector<pid_t> kids;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // pid (comm) state ppid ...: comm may hold spaces and parentheses, so parse after the last ')'.
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == parent) {
+      kids.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+  }
+  return kids;
+}
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Polls waitpid with a short, growing pause: bounded, and portable to kernels without pidfd.
+std::optional<int> PollWait(pid_t pid, int options, milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  auto pause = std::chrono::microseconds(20);
+  for (;;) {
+    int status = 0;
+    pid_t r = waitpid(pid, &status, options | WNOHANG);
+    if (r == pid) return status;
+    if (r < 0 && errno != EINTR) {
+      ThrowHarnessError(fmt::format("waitpid({}): {}", pid, ErrnoName(errno)));
+    }
+    if (Clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(pause);
+    pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(2));
+  }
+}
+
+}  // namespace
+
+Child& Child::operator=(Child&& other) noexcept {
+  if (this != &other) {
+    Kill();
+    pid_ = other.pid_;
+    status_ = other.status_;
+    other.pid_ = -1;
+  }
+  return *this;
+}
+
+Child::~Child() { Kill(); }
+
+std::optional<int> Child::TryWait(milliseconds timeout) {
+  if (status_) return status_;
+  if (pid_ <= 0) ThrowHarnessError("waiting for a child that does not exist");
+  auto status = PollWait(pid_, __WALL, timeout);
+  if (status) status_ = status;
+  return status;
+}
+
+int Child::Wait(milliseconds timeout) {
+  if (auto status = TryWait(timeout)) return *status;
+  pid_t pid = pid_;
+  Kill();
+  // A process of the case that should have ended and did not: what the case waits for did not
+  // happen (a wake-up that never came, a call that never returned). That is the system's failure,
+  // not the harness's, so it is a FAIL; the case stops here.
+  const std::string message =
+      fmt::format("expected child {} to end within {} ms, but it was still running (killed)", pid, timeout.count());
+  Record(kMarkFailed, message);
+  throw HarnessError(message);
+}
+
+std::optional<int> Child::WaitFor(int options, milliseconds timeout) {
+  if (status_) return status_;
+  auto status = PollWait(pid_, options, timeout);
+  if (status && (WIFEXITED(*status) || WIFSIGNALED(*status))) status_ = status;
+  return status;
+}
+
+void Child::Signal(int sig) {
+  if (pid_ <= 0 || status_) ThrowHarnessError(fmt::format("cannot signal child {}: already gone", pid_));
+  if (kill(pid_, sig) != 0) {
+    ThrowHarnessError(fmt::format("kill({}, {}): {}", pid_, SignalName(sig), ErrnoName(errno)));
+  }
+}
+
+void Child::Kill() {
+  if (pid_ > 0 && !status_) {
+    kill(pid_, SIGKILL);
+    int status = 0;
+    while (waitpid(pid_, &status, __WALL) < 0 && errno == EINTR) {
+    }
+    status_ = status;
+  }
+}
+
+pid_t Child::Release() {
+  pid_t pid = pid_;
+  pid_ = -1;
+  return pid;
+}
+
+Child Fork(const std::function<void()>& fn) {
+  fflush(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) ThrowHarnessError(fmt::format("fork: {}", ErrnoName(errno)));
+  if (pid > 0) return Child(pid);
+  int code = 0;
+  try {
+    fn();
+    const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    if (info != nullptr && ::testing::Test::HasFailure()) code = kChildFailedExit;
+  } catch (const HarnessError&) {
+    code = kChildHarnessErrorExit;
+  } catch (const std::exception& e) {
+    Record(kMarkError, fmt::format("exception in child: {}", e.what()));
+    code = kChildHarnessErrorExit;
+  } catch (...) {
+    Record(kMarkError, "unknown exception in child");
+    code = kChildHarnessErrorExit;
+  }
+  fflush(nullptr);
+  FlushCoverage();
+  _exit(code);
+}
+
+int RunInChild(const std::function<void()>& fn, milliseconds timeout) {
+  Child child = Fork(fn);
+  return child.Wait(timeout);
+}
+
+void ExpectCleanExit(int status, const std::string& what) {
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  if (WIFEXITED(status) && (WEXITSTATUS(status) == kChildFailedExit ||
+                            WEXITSTATUS(status) == kChildHarnessErrorExit)) {
+    return;  // the child recorded its own failure or error with its message
+  }
+  if (WIFSIGNALED(status)) {
+    Record(kMarkCrashed, fmt::format("{}: {}", what, DescribeWaitStatus(status)));
+  }
+  ADD_FAILURE() << what << ": expected a clean exit (status 0), but it " << DescribeWaitStatus(status);
+}
+
+std::string FixturePath() {
+  if (const char* env = std::getenv("IPCCONFORM_FIXTURE"); env != nullptr && *env != '\0') return env;
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) ThrowHarnessError("cannot resolve /proc/self/exe to find the fixture program");
+  for (const auto& candidate : {self.parent_path() / "ipcconform-fixture",
+                                self.parent_path() / "../fixtures/ipcconform-fixture",
+                                self.parent_path().parent_path() / "fixtures" / "ipcconform-fixture"}) {
+    if (access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal().string();
+  }
+  ThrowHarnessError(fmt::format("fixture program ipcconform-fixture not found beside {}", self.string()));
+}
+
+Child SpawnFixture(const std::string& subcommand, const std::vector<std::string>& args) {
+  const std::string path = FixturePath();
+  std::vector<std::string> words{path, subcommand};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  fflush(nullptr);
+  // posix_spawn rather than a library that makes pipes through the C library's pipe(): the harness's
+  // own plumbing must not go through functions the fault-injection library deviates. The state memfd
+  // is inherited (not close-on-exec), so the fixture reports into the same tree.
+  pid_t pid = -1;
+  const int err = posix_spawn(&pid, path.c_str(), nullptr, nullptr, argv.data(), environ);
+  if (err != 0) ThrowHarnessError(fmt::format("cannot start fixture {}: {}", subcommand, ErrnoName(err)));
+  return Child(pid);
+}
+
+bool WaitGone(pid_t pid, milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (kill(pid, 0) != 0 && errno == ESRCH) return true;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  return false;
+}
+
+}  // namespace ipcc
