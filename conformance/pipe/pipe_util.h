@@ -17,31 +17,9 @@
 
 namespace ipcc::pipe_cases {
 
-struct Pipe {
-  UniqueFd r, w;
-};
 
-// pipe2(flags); a harness error when the pipe cannot be made at all (the cases that test pipe creation
-// itself call pipe/pipe2 directly).
-inline Pipe MakePipe(int flags = 0) {
-  int fds[2];
-  if (pipe2(fds, flags) != 0) ThrowHarnessError("pipe2: " + ErrnoName(errno));
-  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
 
-inline std::size_t PageSize() {
-  const long page = sysconf(_SC_PAGESIZE);
-  if (page <= 0) ThrowHarnessError("sysconf(_SC_PAGESIZE) failed");
-  return static_cast<std::size_t>(page);
-}
 
-// Sets or clears O_NONBLOCK on the open file description behind fd.
-inline void SetNonblock(int fd, bool on) {
-  const int fl = fcntl(fd, F_GETFL);
-  if (fl < 0) ThrowHarnessError("fcntl(F_GETFL): " + ErrnoName(errno));
-  const int want = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
-  if (fcntl(fd, F_SETFL, want) != 0) ThrowHarnessError("fcntl(F_SETFL): " + ErrnoName(errno));
-}
 
 // n bytes of a deterministic, non-periodic pattern (xorshift32 from seed), so that a reordering, a
 // loss or a duplication of any stretch shows as a mismatch.

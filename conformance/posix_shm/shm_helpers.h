@@ -24,7 +24,6 @@
 
 namespace ipcc::posix_shm {
 
-inline std::size_t PageSize() { return static_cast<std::size_t>(sysconf(_SC_PAGESIZE)); }
 
 // A name no other case or earlier run uses: "/ipcc-<stem>-<pid>-<n>-<ns>".
 inline std::string UniqueShmName(std::string_view stem) {
@@ -132,13 +131,5 @@ inline void SuppressCoreDump() {
   setrlimit(RLIMIT_CORE, &none);
 }
 
-// Expects a wait status to be a death by `sig`.
-inline void ExpectKilledBy(int status, int sig, const std::string& what) {
-  const bool killed_by_sig = WIFSIGNALED(status) && WTERMSIG(status) == sig;
-  if (!killed_by_sig) {
-    ADD_FAILURE() << what << ": expected the process to be killed by " << SignalName(sig)
-                  << "; what was seen: " << DescribeWaitStatus(status);
-  }
-}
 
 }  // namespace ipcc::posix_shm

@@ -22,15 +22,7 @@
 
 namespace ipcc::sigcase {
 
-struct Pipe {
-  UniqueFd r, w;
-};
 
-inline Pipe MakePipe(int flags = 0) {
-  int fds[2];
-  if (pipe2(fds, flags) != 0) ThrowHarnessError("pipe2: " + ErrnoName(errno));
-  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
 
 // One object of type T in anonymous MAP_SHARED memory: forked children see the same object, and a
 // signal handler may write into it (use std::atomic or volatile members). Unmapped when the owner
@@ -178,25 +170,7 @@ inline std::string CldCodeName(int code) {
   }
 }
 
-// Waits (bounded) for a child whose end is the behaviour under test: a child still running at the
-// deadline is a failure of that behaviour (recorded with `what`), not a harness error. Returns the wait
-// status, or nullopt after recording the failure (the child is then killed).
-inline std::optional<int> ExpectEnds(Child& c, const std::string& what,
-                                     std::chrono::milliseconds bound = kDefaultWait) {
-  auto status = c.TryWait(bound);
-  if (!status) {
-    ADD_FAILURE() << what << ": expected the process to end, but it was still running "
-                  << bound.count() << " ms later";
-    c.Kill();
-  }
-  return status;
-}
 
-// Expects a wait status "killed by sig" (with or without a core dump).
-inline void ExpectKilledBy(int status, int sig, const std::string& what) {
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig)
-      << what << ": expected to be killed by " << SignalName(sig) << ", but it " << DescribeWaitStatus(status);
-}
 
 // Replaces the calling (forked) process with the fixture program running `subcommand args...`; the
 // fixture reports into the same case tree. Never returns (a failed exec is a harness error).

@@ -185,25 +185,6 @@ inline std::string ProcSemText(const SemLimits& l) {
   return fmt::format("{} {} {} {}", l.semmsl, l.semmns, l.semopm, l.semmni);
 }
 
-// A MAP_SHARED anonymous mapping holding a T, shared with forked children; unmapped at scope end.
-template <typename T>
-class SharedPage {
- public:
-  SharedPage() {
-    void* p = mmap(nullptr, sizeof(T), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) ThrowHarnessError(fmt::format("set-up: mmap: {}", ErrnoName(errno)));
-    ptr_ = new (p) T{};
-  }
-  SharedPage(const SharedPage&) = delete;
-  SharedPage& operator=(const SharedPage&) = delete;
-  ~SharedPage() { munmap(ptr_, sizeof(T)); }
-  T* get() const { return ptr_; }
-  T* operator->() const { return ptr_; }
-  T& operator*() const { return *ptr_; }
-
- private:
-  T* ptr_ = nullptr;
-};
 
 // A key from ftok(3) on a fresh file in the case's folder, not in use yet in this IPC namespace.
 struct Key {

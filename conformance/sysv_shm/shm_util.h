@@ -35,8 +35,6 @@
 
 namespace ipcc::shmtest {
 
-inline std::size_t PageSize() { return static_cast<std::size_t>(sysconf(_SC_PAGESIZE)); }
-inline std::size_t RoundUpToPage(std::size_t n) { return (n + PageSize() - 1) / PageSize() * PageSize(); }
 inline std::size_t ShmLba() { return static_cast<std::size_t>(SHMLBA); }
 
 // A segment id that is removed (IPC_RMID) when the owner goes out of scope.
@@ -179,33 +177,7 @@ inline int StatusOfTouch(const std::function<void()>& touch) {
   return c.Wait();
 }
 
-// Waits (bounded) until checkpoint `id` reaches `count`, or until child `c` ends first. Returns false
-// when the child ended without posting it: the child recorded why (a failed expectation), or, if it
-// did not, a failure naming its status is recorded here. Lets the case stop at once with the child's
-// message instead of waiting for a checkpoint that will never come.
-inline bool AwaitCheckpoint(Child& c, int id, std::uint32_t count = 1,
-                            std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (CheckpointValue(id) >= count) return true;
-    if (auto st = c.TryWait(std::chrono::milliseconds(1))) {
-      if (CheckpointValue(id) >= count) return true;
-      const bool recorded = WIFEXITED(*st) && (WEXITSTATUS(*st) == kChildFailedExit ||
-                                               WEXITSTATUS(*st) == kChildHarnessErrorExit);
-      if (!recorded) {
-        ADD_FAILURE() << "child " << c.pid() << " ended before reaching checkpoint " << id << ": it "
-                      << DescribeWaitStatus(*st);
-      }
-      return false;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      ThrowHarnessError(fmt::format("checkpoint {} not reached within {} ms while child {} runs", id,
-                                    timeout.count(), c.pid()));
-    }
-  }
-}
 
-inline bool KilledBy(int status, int sig) { return WIFSIGNALED(status) && WTERMSIG(status) == sig; }
 
 // One line of /proc/sysvipc/shm.
 struct ProcShmEntry {

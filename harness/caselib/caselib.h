@@ -14,3 +14,7 @@
 #include "harness/caselib/probe.h"
 #include "harness/caselib/state.h"
 #include "harness/caselib/sysctl.h"
+// Owners of the IPC objects cases use as tools (the object a case is about it makes itself).
+#include "harness/caselib/ipc/pipe.h"
+#include "harness/caselib/ipc/shared_page.h"
+#include "harness/caselib/ipc/sysv.h"

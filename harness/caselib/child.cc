@@ -168,6 +168,55 @@ void ExpectCleanExit(int status, const std::string& what) {
   ADD_FAILURE() << what << ": expected a clean exit (status 0), but it " << DescribeWaitStatus(status);
 }
 
+bool KilledBy(int status, int sig) { return WIFSIGNALED(status) && WTERMSIG(status) == sig; }
+
+void ExpectKilledBy(int status, int sig, const std::string& what) {
+  EXPECT_TRUE(KilledBy(status, sig)) << what << ": expected to be killed by " << SignalName(sig) << ", but it "
+                                     << DescribeWaitStatus(status);
+}
+
+std::optional<int> ExpectEnds(Child& c, const std::string& what, milliseconds bound) {
+  auto status = c.TryWait(bound);
+  if (!status) {
+    ADD_FAILURE() << what << ": expected the process to end, but it was still running " << bound.count()
+                  << " ms later";
+    c.Kill();
+  }
+  return status;
+}
+
+bool AwaitCheckpoint(Child& c, int id, std::uint32_t count, milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (CheckpointValue(id) >= count) return true;
+    if (auto st = c.TryWait(std::chrono::milliseconds(1))) {
+      if (CheckpointValue(id) >= count) return true;
+      const bool recorded = WIFEXITED(*st) && (WEXITSTATUS(*st) == kChildFailedExit ||
+                                               WEXITSTATUS(*st) == kChildHarnessErrorExit);
+      if (!recorded) {
+        ADD_FAILURE() << "child " << c.pid() << " ended before reaching checkpoint " << id << ": it "
+                      << DescribeWaitStatus(*st);
+      }
+      return false;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ThrowHarnessError(fmt::format("checkpoint {} not reached within {} ms while child {} runs", id,
+                                    timeout.count(), c.pid()));
+    }
+  }
+}
+
+void ExecFixture(const std::string& subcommand, const std::vector<std::string>& args) {
+  const std::string path = FixturePath();
+  std::vector<std::string> all{"ipcconform-fixture", subcommand};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  execv(path.c_str(), argv.data());
+  ThrowHarnessError(fmt::format("execv({}): {}", path, ErrnoName(errno)));
+}
+
 std::string FixturePath() {
   if (const char* env = std::getenv("IPCCONFORM_FIXTURE"); env != nullptr && *env != '\0') return env;
   std::error_code ec;

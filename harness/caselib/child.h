@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -71,11 +72,27 @@ int RunInChild(const std::function<void()>& fn, milliseconds timeout = kDefaultW
 // (a death by an unexpected signal is recorded as a crash of the case tree).
 void ExpectCleanExit(int status, const std::string& what);
 
+// Whether a wait status says "killed by sig" (with or without a core dump).
+bool KilledBy(int status, int sig);
+// Expects a wait status "killed by sig"; otherwise records a failure naming what was seen.
+void ExpectKilledBy(int status, int sig, const std::string& what);
+// Waits up to `bound` for the child to end and returns its status; when it is still running then, records
+// a failure (the statement said it ends), kills it and returns nullopt.
+std::optional<int> ExpectEnds(Child& c, const std::string& what, milliseconds bound = kDefaultWait);
+// Waits (bounded) until checkpoint `id` reaches `count` or child `c` ends first. Returns false when the
+// child ended without posting it: the child recorded why or, if it did not, a failure naming its status
+// is recorded here, so the case can stop at once with the child's message. Not reached in `timeout`
+// while the child runs: a harness error.
+bool AwaitCheckpoint(Child& c, int id, std::uint32_t count = 1, milliseconds timeout = std::chrono::seconds(5));
+
 // Exec's one of the fixture programs (fixtures/) as an unrelated process: it is not a fork of the case
 // process' image. `args` follow the fixture's sub-command name.
 Child SpawnFixture(const std::string& subcommand, const std::vector<std::string>& args);
 // Full path of the fixture program (next to the running binary, or IPCCONFORM_FIXTURE).
 std::string FixturePath();
+// Replaces the calling (forked) process with the fixture program running `subcommand args...`; the
+// fixture reports into the same case tree. Never returns (a failed exec is a harness error).
+[[noreturn]] void ExecFixture(const std::string& subcommand, const std::vector<std::string>& args);
 
 // Waits for a pid that is not our child (for example one reparented away) to disappear, bounded.
 bool WaitGone(pid_t pid, milliseconds timeout);
