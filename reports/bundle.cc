@@ -26,8 +26,7 @@ using nlohmann::json;
 
 // Runs a program found on PATH, without a shell, in `cwd`, its standard output into `stdout_path`
 // ("" leaves it alone). Throws when it cannot start or does not exit with status 0.
-void RunProgram(const std::vector<std::string>& argv, const std::string& cwd,
-                const std::string& stdout_path) {
+void RunProgram(const std::vector<std::string>& argv, const std::string& cwd, const std::string& stdout_path) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
@@ -43,8 +42,7 @@ void RunProgram(const std::vector<std::string>& argv, const std::string& cwd,
   if (rc != 0) throw std::runtime_error(fmt::format("cannot run {}: {}", argv[0], std::strerror(rc)));
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR)
-      throw std::runtime_error(fmt::format("waiting for {}: {}", argv[0], std::strerror(errno)));
+    if (errno != EINTR) throw std::runtime_error(fmt::format("waiting for {}: {}", argv[0], std::strerror(errno)));
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     throw std::runtime_error(fmt::format("{} failed (status {:#x})", argv[0], status));
@@ -91,20 +89,16 @@ std::string CopyInputs(const Matrix& m, const std::vector<RunResults>& runs, con
     const std::string name = fmt::format("inputs/{}-{}", i + 1, SafeName(run.path));
     std::error_code ec;
     fs::copy_file(run.path, root / name, fs::copy_options::overwrite_existing, ec);
-    if (ec)
-      throw std::runtime_error(fmt::format("{}: cannot copy into the bundle: {}", run.path, ec.message()));
+    if (ec) throw std::runtime_error(fmt::format("{}: cannot copy into the bundle: {}", run.path, ec.message()));
     files.push_back(name);
     const json& h = run.header;
     const Column* col = ColumnOf(m, run);
     text << fmt::format("\n{}\n  from:         {}\n  target:       {}\n  column:       {}\n", name, run.path,
-                        TextField(h, "target", "(no header)"),
-                        col ? col->label + " (" + col->key + ")" : "(none)");
-    text << fmt::format("  produced by:  ipcconform {} (commit {}), started {}\n",
-                        TextField(h, "version", "?"), TextField(h, "commit", "?"),
-                        TextField(h, "started", "?"));
-    std::string expect = h.contains("expectations") && h["expectations"].is_string()
-                             ? h["expectations"].get<std::string>()
-                             : "";
+                        TextField(h, "target", "(no header)"), col ? col->label + " (" + col->key + ")" : "(none)");
+    text << fmt::format("  produced by:  ipcconform {} (commit {}), started {}\n", TextField(h, "version", "?"),
+                        TextField(h, "commit", "?"), TextField(h, "started", "?"));
+    std::string expect =
+        h.contains("expectations") && h["expectations"].is_string() ? h["expectations"].get<std::string>() : "";
     if (expect.empty()) {
       text << "  expectations: none\n";
     } else {
@@ -135,8 +129,7 @@ std::string CopyInputs(const Matrix& m, const std::vector<RunResults>& runs, con
 }  // namespace
 
 void WriteBundle(const Matrix& m, const std::vector<RunResults>& runs,
-                 const std::map<std::string, std::string>& reports, const ToolInfo& tool,
-                 const std::string& path) {
+                 const std::map<std::string, std::string>& reports, const ToolInfo& tool, const std::string& path) {
   std::string stage_template = (fs::temp_directory_path() / "ipcconform-bundle-XXXXXX").string();
   if (mkdtemp(stage_template.data()) == nullptr) {
     throw std::runtime_error(fmt::format("cannot make a folder for the bundle: {}", std::strerror(errno)));
@@ -153,8 +146,7 @@ void WriteBundle(const Matrix& m, const std::vector<RunResults>& runs,
     }
     std::ostringstream manifest;
     manifest << "ipcconform report bundle\n";
-    manifest << fmt::format("made by:  ipcconform {} (commit {})\ncreated:  {}\n", tool.version, tool.commit,
-                            NowIso());
+    manifest << fmt::format("made by:  ipcconform {} (commit {})\ncreated:  {}\n", tool.version, tool.commit, NowIso());
     manifest << "check:    sha256sum -c SHA256SUMS\n\nInputs (raw, byte for byte):\n";
     manifest << CopyInputs(m, runs, root, files);
     manifest << "\nColumns (a target on one machine):\n";
@@ -166,9 +158,9 @@ void WriteBundle(const Matrix& m, const std::vector<RunResults>& runs,
     std::vector<std::string> sums = {"sha256sum", "--"};
     sums.insert(sums.end(), files.begin(), files.end());
     RunProgram(sums, root.string(), (root / "SHA256SUMS").string());
-    RunProgram({"tar", "-czf", tmp, "--owner=0", "--group=0", "--numeric-owner", "-C", stage.string(),
-                "ipcconform-report"},
-               stage.string(), "");
+    RunProgram(
+        {"tar", "-czf", tmp, "--owner=0", "--group=0", "--numeric-owner", "-C", stage.string(), "ipcconform-report"},
+        stage.string(), "");
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
       throw std::runtime_error(fmt::format("{}: cannot rename into place: {}", path, std::strerror(errno)));
     }

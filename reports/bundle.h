@@ -21,7 +21,6 @@ namespace ipcc {
 // `reports` maps file names ("report.html") to their contents. Throws std::runtime_error naming what
 // failed; the archive appears at `path` whole or not at all.
 void WriteBundle(const Matrix& matrix, const std::vector<RunResults>& runs,
-                 const std::map<std::string, std::string>& reports, const ToolInfo& tool,
-                 const std::string& path);
+                 const std::map<std::string, std::string>& reports, const ToolInfo& tool, const std::string& path);
 
 }  // namespace ipcc

@@ -36,7 +36,8 @@ bool IsPattern(const std::string& p) {
 }  // namespace
 
 bool Expectation::Matches(const std::string& id) const {
-  if (!pattern.empty() && pattern.back() == '*') return id.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
+  if (!pattern.empty() && pattern.back() == '*')
+    return id.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
   return id == pattern;
 }
 
@@ -80,8 +81,8 @@ std::vector<Expectation> ParseExpectations(const std::string& text, const std::s
         throw ExpectationError(where + ": ERROR cannot be expected: it is a harness failure, a bug to fix");
       }
       if (kOutcomes.count(o) == 0) {
-        throw ExpectationError(fmt::format(
-            "{}: unknown outcome '{}' (one of PASS, FAIL, UNSUPPORTED, SKIP, TIMEOUT, CRASH)", where, o));
+        throw ExpectationError(
+            fmt::format("{}: unknown outcome '{}' (one of PASS, FAIL, UNSUPPORTED, SKIP, TIMEOUT, CRASH)", where, o));
       }
       e.outcomes.insert(o);
       if (bar == std::string::npos) break;
@@ -105,12 +106,18 @@ std::vector<Expectation> LoadExpectations(const std::string& path) {
 
 std::string VerdictName(Verdict v) {
   switch (v) {
-    case Verdict::pass: return "pass";
-    case Verdict::expected_deviation: return "expected deviation";
-    case Verdict::regression: return "regression";
-    case Verdict::unexpected_pass: return "unexpected pass";
-    case Verdict::unsupported: return "unsupported";
-    case Verdict::skipped: return "skipped";
+    case Verdict::pass:
+      return "pass";
+    case Verdict::expected_deviation:
+      return "expected deviation";
+    case Verdict::regression:
+      return "regression";
+    case Verdict::unexpected_pass:
+      return "unexpected pass";
+    case Verdict::unsupported:
+      return "unsupported";
+    case Verdict::skipped:
+      return "skipped";
   }
   return "?";
 }
@@ -123,10 +130,14 @@ CaseVerdict Judge(const std::vector<Expectation>& expectations, const std::strin
   CaseVerdict v;
   v.entry = best;
   if (best == nullptr) {
-    if (outcome == "PASS") v.verdict = Verdict::pass;
-    else if (outcome == "UNSUPPORTED") v.verdict = Verdict::unsupported;
-    else if (outcome == "SKIP") v.verdict = Verdict::skipped;
-    else v.verdict = Verdict::regression;
+    if (outcome == "PASS")
+      v.verdict = Verdict::pass;
+    else if (outcome == "UNSUPPORTED")
+      v.verdict = Verdict::unsupported;
+    else if (outcome == "SKIP")
+      v.verdict = Verdict::skipped;
+    else
+      v.verdict = Verdict::regression;
     return v;
   }
   if (best->outcomes.count(outcome) != 0) {

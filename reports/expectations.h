@@ -20,8 +20,8 @@
 namespace ipcc {
 
 struct Expectation {
-  std::string pattern;            // "posix_mq.mq_notify.*" or an exact id
-  std::set<std::string> outcomes; // expected outcomes
+  std::string pattern;             // "posix_mq.mq_notify.*" or an exact id
+  std::set<std::string> outcomes;  // expected outcomes
   std::string reason;
   std::string file;
   int line = 0;

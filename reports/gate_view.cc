@@ -61,10 +61,9 @@ int Chart(std::string& svg, int y, const std::string& title, const std::vector<B
   const int bottom = y + static_cast<int>(bars.size()) * kRowH;
   for (double p = a; p <= b; p += 1) {
     const double gx = x(std::pow(10.0, p));
-    svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" class=\"grid\"/>\n", gx,
-                       top, bottom);
-    svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">{}</text>\n", gx,
-                       bottom + 14, HtmlEscape(fmt::format("{:g}", std::pow(10.0, p))));
+    svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" class=\"grid\"/>\n", gx, top, bottom);
+    svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">{}</text>\n", gx, bottom + 14,
+                       HtmlEscape(fmt::format("{:g}", std::pow(10.0, p))));
   }
   for (const auto& bar : bars) {
     svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", kLabelW - 8, y + 15,
@@ -72,20 +71,18 @@ int Chart(std::string& svg, int y, const std::string& title, const std::vector<B
     if (bar.value > 0) {
       const double w = std::max(1.0, x(bar.value) - kLabelW);
       svg += fmt::format(
-          "<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>\n",
-          kLabelW, y + 3, w, kRowH - 6, bar.color,
-          HtmlEscape(fmt::format("{}: {:.3f} {}", bar.label, bar.value, unit)));
-      svg += fmt::format(
-          "<text x=\"{:.1f}\" y=\"{}\" class=\"val\">{}</text>\n", kLabelW + w + 4, y + 15,
-          HtmlEscape(fmt::format("{}{}", Figure(bar.value),
-                                 bar.threshold > 0 ? fmt::format("  (>= {:g})", bar.threshold) : "")));
+          "<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>\n", kLabelW,
+          y + 3, w, kRowH - 6, bar.color, HtmlEscape(fmt::format("{}: {:.3f} {}", bar.label, bar.value, unit)));
+      svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" class=\"val\">{}</text>\n", kLabelW + w + 4, y + 15,
+                         HtmlEscape(fmt::format("{}{}", Figure(bar.value),
+                                                bar.threshold > 0 ? fmt::format("  (>= {:g})", bar.threshold) : "")));
     } else {
       svg += fmt::format("<text x=\"{}\" y=\"{}\" class=\"val\">n/a</text>\n", kLabelW + 4, y + 15);
     }
     if (bar.threshold > 0) {
       const double tx = x(bar.threshold);
-      svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" class=\"thr\"/>\n", tx, y,
-                         y + kRowH);
+      svg +=
+          fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" class=\"thr\"/>\n", tx, y, y + kRowH);
     }
     y += kRowH;
   }
@@ -103,8 +100,7 @@ GateFigures GateFiguresOf(const json& rec) {
   const json& last = rec["attempts"].back();
   const json thresholds = rec.contains("thresholds") ? rec["thresholds"] : json::object();
   g.contended_rounds = static_cast<int>(Number(last, "contended_rounds"));
-  g.rounds =
-      last.contains("rounds") && last["rounds"].is_array() ? static_cast<int>(last["rounds"].size()) : 0;
+  g.rounds = last.contains("rounds") && last["rounds"].is_array() ? static_cast<int>(last["rounds"].size()) : 0;
   if (last.contains("median_mib_s") && last["median_mib_s"].is_object()) {
     for (const auto& [name, v] : last["median_mib_s"].items())
       g.median_mib_s.emplace_back(name, v.is_number() ? v.get<double>() : 0.0);
@@ -121,14 +117,10 @@ GateFigures GateFiguresOf(const json& rec) {
 
 std::string GateChartSvg(const GateFigures& g) {
   std::vector<Bar> speeds;
-  for (const auto& [name, v] : g.median_mib_s)
-    speeds.push_back({name, v, 0, name == "memcpy" ? "#90a4ae" : "#5c6bc0"});
+  for (const auto& [name, v] : g.median_mib_s) speeds.push_back({name, v, 0, name == "memcpy" ? "#90a4ae" : "#5c6bc0"});
   std::vector<Bar> ratios;
   for (const auto& r : g.ratios) {
-    ratios.push_back({r.name, r.value, r.threshold,
-                      r.threshold <= 0 ? "#90a4ae"
-                      : r.ok           ? "#2e7d32"
-                                       : "#c62828"});
+    ratios.push_back({r.name, r.value, r.threshold, r.threshold <= 0 ? "#90a4ae" : r.ok ? "#2e7d32" : "#c62828"});
   }
   std::string body;
   int y = Chart(body, 0, "Median throughput per mechanism, MiB/s (log scale)", speeds, "MiB/s");

@@ -25,10 +25,10 @@ std::vector<const Column*> CaseColumns(const Matrix& m) {
 
 std::string Problems(const Matrix& m) {
   if (m.problems.empty()) return {};
-  std::string out = fmt::format(
-      "<section id=\"problems\" class=\"problems\"><h2>Problems with the input ({})</h2>\n"
-      "<p>The report was built from every good line; these lines or files were left out:</p><ul>\n",
-      m.problems.size());
+  std::string out =
+      fmt::format("<section id=\"problems\" class=\"problems\"><h2>Problems with the input ({})</h2>\n"
+                  "<p>The report was built from every good line; these lines or files were left out:</p><ul>\n",
+                  m.problems.size());
   for (const auto& p : m.problems) out += "<li><code>" + E(p) + "</code></li>\n";
   return out + "</ul></section>\n";
 }
@@ -36,9 +36,8 @@ std::string Problems(const Matrix& m) {
 std::string CompatibilitySection(const Matrix& m) {
   const auto cols = CaseColumns(m);
   if (cols.empty()) return {};
-  std::string out =
-      "<section id=\"compatibility\"><h2>Compatibility per mechanism</h2>\n<table "
-      "class=\"compat\"><tr><th>mechanism</th>";
+  std::string out = "<section id=\"compatibility\"><h2>Compatibility per mechanism</h2>\n<table "
+                    "class=\"compat\"><tr><th>mechanism</th>";
   for (const auto* c : cols) out += "<th>" + E(c->label) + "</th>";
   out += "</tr>\n";
   for (const auto& mech : m.Mechanisms()) {
@@ -48,17 +47,15 @@ std::string CompatibilitySection(const Matrix& m) {
       std::string detail = compat.counted > 0 ? fmt::format(" {}/{}", compat.pass, compat.counted) : "";
       if (compat.skipped > 0) detail += fmt::format(", {} skipped", compat.skipped);
       std::string cls = compat.level == "not run" ? "not-run" : compat.level;
-      out += fmt::format("<td class=\"c-{}\">{}<span class=\"tiny\">{}</span></td>", cls, E(compat.level),
-                         E(detail));
+      out += fmt::format("<td class=\"c-{}\">{}<span class=\"tiny\">{}</span></td>", cls, E(compat.level), E(detail));
     }
     out += "</tr>\n";
   }
-  return out +
-         "</table>\n<p class=\"tiny\"><b>full</b>: every case that ran passed; <b>none</b>: no case passed; "
-         "<b>partial</b>: otherwise. UNSUPPORTED and expected deviations count as not passing; SKIP (the "
-         "case "
-         "could not run there, for example it needs root) is left out of the count; <b>not run</b>: no case "
-         "of the mechanism ran.</p></section>\n";
+  return out + "</table>\n<p class=\"tiny\"><b>full</b>: every case that ran passed; <b>none</b>: no case passed; "
+               "<b>partial</b>: otherwise. UNSUPPORTED and expected deviations count as not passing; SKIP (the "
+               "case "
+               "could not run there, for example it needs root) is left out of the count; <b>not run</b>: no case "
+               "of the mechanism ran.</p></section>\n";
 }
 
 std::string Filters(const Matrix& m) {
@@ -77,9 +74,8 @@ std::string Filters(const Matrix& m) {
     const int n = std::string(name) == "all" ? static_cast<int>(m.rows.size()) : counts[name];
     out += fmt::format("<button type=\"button\" data-filter=\"{}\">{} <b>{}</b></button>", name, label, n);
   }
-  out +=
-      "<span class=\"sep\"></span><button type=\"button\" data-open=\"all\">expand all</button>"
-      "<button type=\"button\" data-open=\"none\">collapse all</button></div>\n";
+  out += "<span class=\"sep\"></span><button type=\"button\" data-open=\"all\">expand all</button>"
+         "<button type=\"button\" data-open=\"none\">collapse all</button></div>\n";
   return out + fmt::format("<p id=\"shown\">{} cases</p>\n", m.rows.size());
 }
 
@@ -88,11 +84,10 @@ std::string FindingList(const char* title, const std::vector<Finding>& items, bo
   std::string out = fmt::format("<h3>{} ({})</h3><ul>\n", title, items.size());
   for (const auto& f : items) {
     const std::string text = reason ? ExpectationReasonOf(*f.rec) : FirstLine(MessageOf(*f.rec), 300);
-    out += fmt::format(
-        "<li><b>{}</b> <a href=\"#case-{}\"><code>{}</code></a> {}{}{}</li>\n", E(f.column->label),
-        E(f.row->id), E(f.row->id), E(OutcomeOf(*f.rec)),
-        f.rec->contains("expected") ? " (expected " + E(TextField(*f.rec, "expected", "")) + ")" : "",
-        text.empty() ? "" : ": " + E(text));
+    out += fmt::format("<li><b>{}</b> <a href=\"#case-{}\"><code>{}</code></a> {}{}{}</li>\n", E(f.column->label),
+                       E(f.row->id), E(f.row->id), E(OutcomeOf(*f.rec)),
+                       f.rec->contains("expected") ? " (expected " + E(TextField(*f.rec, "expected", "")) + ")" : "",
+                       text.empty() ? "" : ": " + E(text));
   }
   return out + "</ul>\n";
 }
@@ -121,9 +116,8 @@ std::string Gates(const Matrix& m) {
     for (const auto* rec : col.gates) {
       const GateFigures g = GateFiguresOf(*rec);
       out += fmt::format("<h3>{} &mdash; gate {}</h3>\n", E(col.label), E(g.verdict));
-      out +=
-          fmt::format("<p class=\"tiny\">{} attempt(s); the last: {} of {} rounds contended{}</p>\n",
-                      g.attempts, g.contended_rounds, g.rounds, g.reason.empty() ? "" : "; " + E(g.reason));
+      out += fmt::format("<p class=\"tiny\">{} attempt(s); the last: {} of {} rounds contended{}</p>\n", g.attempts,
+                         g.contended_rounds, g.rounds, g.reason.empty() ? "" : "; " + E(g.reason));
       if (!g.median_mib_s.empty() || !g.ratios.empty()) out += GateChartSvg(g);
     }
   }
@@ -177,8 +171,7 @@ std::string Environments(const Matrix& m) {
     }
   }
   for (const auto& k : fingerprint_keys) keys.push_back("fingerprint " + k);
-  std::string out =
-      "<section id=\"environment\"><h2>Environment of each run</h2>\n<table class=\"env\"><tr><th></th>";
+  std::string out = "<section id=\"environment\"><h2>Environment of each run</h2>\n<table class=\"env\"><tr><th></th>";
   for (std::size_t i = 0; i < runs.size(); ++i) out += fmt::format("<th>run {}</th>", i + 1);
   out += "</tr>\n";
   for (const auto& k : keys) {
@@ -188,8 +181,7 @@ std::string Environments(const Matrix& m) {
     for (const auto& r : runs) {
       auto it = r.second.find(k);
       const bool differs = distinct.size() > 1 && k != "file";
-      out += fmt::format("<td{}>{}</td>", differs ? " class=\"diff\"" : "",
-                         it == r.second.end() ? "" : E(it->second));
+      out += fmt::format("<td{}>{}</td>", differs ? " class=\"diff\"" : "", it == r.second.end() ? "" : E(it->second));
     }
     out += "</tr>\n";
   }
@@ -215,10 +207,9 @@ void WriteHtml(const Matrix& m, const ToolInfo& tool, std::ostream& out) {
          "<title>ipcconform report</title>\n<style>"
       << html::kStyle << "</style></head>\n<body data-filter=\"all\">\n";
   out << "<header><h1>ipcconform conformance report</h1>\n";
-  out << fmt::format(
-      "<p class=\"meta\">{} cases &middot; {} target(s) &middot; {} problem(s) with the input &middot; "
-      "made by ipcconform {} ({})</p>\n",
-      m.rows.size(), cols.size(), m.problems.size(), E(tool.version), E(tool.commit));
+  out << fmt::format("<p class=\"meta\">{} cases &middot; {} target(s) &middot; {} problem(s) with the input &middot; "
+                     "made by ipcconform {} ({})</p>\n",
+                     m.rows.size(), cols.size(), m.problems.size(), E(tool.version), E(tool.commit));
   out << "<nav><a href=\"#compatibility\">compatibility</a><a href=\"#matrix\">matrix</a><a "
          "href=\"#deviations\">deviations</a>"
          "<a href=\"#gate\">gate</a><a href=\"#environment\">environment</a></nav></header>\n<main>\n";

@@ -35,8 +35,7 @@ std::string Cell(const json* c) {
                      v == "pass" ? std::string() : "<small>" + HtmlEscape(v) + "</small>");
 }
 
-std::string Aggregate(const ipcc::Matrix& m, const Column& col, const std::string& mech,
-                      const std::string& iface) {
+std::string Aggregate(const ipcc::Matrix& m, const Column& col, const std::string& mech, const std::string& iface) {
   const Counts n = CountColumn(m, col, mech, iface);
   if (n.total == 0) return "<div class=\"agg\">&mdash;</div>";
   auto count = [&](const char* verdict) {
@@ -55,8 +54,7 @@ std::string Details(const ipcc::Matrix& m, const CaseRow& row, const std::vector
   std::string out = "<div class=\"more\">";
   out += fmt::format("<p><code>{}</code> &middot; {} &middot; <b>{}</b></p>", HtmlEscape(row.id),
                      HtmlEscape(row.cls.empty() ? "class unknown" : row.cls), HtmlEscape(row.title));
-  if (!row.statement.empty())
-    out += "<p class=\"statement\">&ldquo;" + HtmlEscape(row.statement) + "&rdquo;</p>";
+  if (!row.statement.empty()) out += "<p class=\"statement\">&ldquo;" + HtmlEscape(row.statement) + "&rdquo;</p>";
   if (!row.refs.empty()) {
     out += "<p>Citation: ";
     for (const auto& r : row.refs) out += "<span class=\"ref\">" + HtmlEscape(r) + "</span>";
@@ -73,9 +71,8 @@ std::string Details(const ipcc::Matrix& m, const CaseRow& row, const std::vector
                        HtmlEscape(Slug(OutcomeOf(*c))), HtmlEscape(OutcomeOf(*c)), HtmlEscape(col->label),
                        HtmlEscape(VerdictOf(*c)));
     if (c->contains("expectation") && (*c)["expectation"].is_object()) {
-      out += fmt::format("<p class=\"tiny\">expected {}: {} ({})</p>",
-                         HtmlEscape(TextField(*c, "expected", "?")), HtmlEscape(ExpectationReasonOf(*c)),
-                         HtmlEscape(TextField((*c)["expectation"], "where", "")));
+      out += fmt::format("<p class=\"tiny\">expected {}: {} ({})</p>", HtmlEscape(TextField(*c, "expected", "?")),
+                         HtmlEscape(ExpectationReasonOf(*c)), HtmlEscape(TextField((*c)["expectation"], "where", "")));
     }
     if (!MessageOf(*c).empty()) out += "<pre>" + HtmlEscape(MessageOf(*c)) + "</pre>";
     out += fmt::format("<p class=\"tiny\">isolation {} &middot; {:.1f} ms</p>",
@@ -90,10 +87,10 @@ std::string CaseRowHtml(const ipcc::Matrix& m, const CaseRow& row, const std::ve
   for (const auto& f : flags) tags += (tags.empty() ? "" : " ") + f;
   const std::string prefix = row.mechanism + "." + row.interface + ".";
   const std::string behaviour = row.id.rfind(prefix, 0) == 0 ? row.id.substr(prefix.size()) : row.id;
-  std::string out = fmt::format(
-      "<details class=\"case\" id=\"case-{0}\" data-id=\"{0}\" data-flags=\"{1}\"><summary class=\"row\">"
-      "<div class=\"name\" title=\"{0}\">{2}<small>{3}</small></div>",
-      HtmlEscape(row.id), HtmlEscape(tags), HtmlEscape(behaviour), HtmlEscape(row.title));
+  std::string out =
+      fmt::format("<details class=\"case\" id=\"case-{0}\" data-id=\"{0}\" data-flags=\"{1}\"><summary class=\"row\">"
+                  "<div class=\"name\" title=\"{0}\">{2}<small>{3}</small></div>",
+                  HtmlEscape(row.id), HtmlEscape(tags), HtmlEscape(behaviour), HtmlEscape(row.title));
   for (const auto* col : cols) out += Cell(m.Cell(row, *col));
   const bool everywhere = flags.count("everywhere") != 0;
   out += fmt::format("<div class=\"ev {}\">{}</div></summary>", everywhere ? "yes" : "no",
@@ -111,9 +108,9 @@ std::string GroupSummary(const ipcc::Matrix& m, const std::string& mech, const s
     ++cases;
     everywhere += RowFlags(m, row).count("everywhere") != 0;
   }
-  std::string out = fmt::format(
-      "<summary class=\"row\"><div class=\"name\">{} <span class=\"tiny\">({} case{})</span></div>",
-      HtmlEscape(iface.empty() ? mech : iface), cases, cases == 1 ? "" : "s");
+  std::string out =
+      fmt::format("<summary class=\"row\"><div class=\"name\">{} <span class=\"tiny\">({} case{})</span></div>",
+                  HtmlEscape(iface.empty() ? mech : iface), cases, cases == 1 ? "" : "s");
   for (const auto* col : cols) out += Aggregate(m, *col, mech, iface);
   return out + fmt::format("<div class=\"ev\">{}/{}</div></summary>\n", everywhere, cases);
 }
@@ -122,13 +119,12 @@ std::string GroupSummary(const ipcc::Matrix& m, const std::string& mech, const s
 
 std::string Matrix(const ipcc::Matrix& m) {
   const auto cols = CaseColumns(m);
-  std::string out = fmt::format(
-      "<div class=\"matrix\" id=\"matrix-grid\" style=\"--cols:{}\">\n<div class=\"row "
-      "head\"><div>case</div>",
-      cols.size());
+  std::string out = fmt::format("<div class=\"matrix\" id=\"matrix-grid\" style=\"--cols:{}\">\n<div class=\"row "
+                                "head\"><div>case</div>",
+                                cols.size());
   for (const auto* col : cols) {
-    out += fmt::format("<div title=\"{}\">{}<small>{}</small></div>", HtmlEscape(col->key),
-                       HtmlEscape(col->label), HtmlEscape(col->key));
+    out += fmt::format("<div title=\"{}\">{}<small>{}</small></div>", HtmlEscape(col->key), HtmlEscape(col->label),
+                       HtmlEscape(col->key));
   }
   out += "<div>passes everywhere</div></div>\n";
   std::size_t i = 0;

@@ -26,15 +26,13 @@ Kind KindOf(const json& c) {
 
 // "runsc.fifo", or "runsc@1a2b3c4d.fifo" when the target ran on several machines.
 std::string SuitePrefix(const Matrix& m, const Column& col) {
-  const auto same = std::count_if(m.columns.begin(), m.columns.end(), [&](const Column& c) {
-    return !c.cases.empty() && c.target == col.target;
-  });
+  const auto same = std::count_if(m.columns.begin(), m.columns.end(),
+                                  [&](const Column& c) { return !c.cases.empty() && c.target == col.target; });
   return same > 1 ? col.key : col.target;
 }
 
 void Property(std::ostream& out, const char* name, const std::string& value) {
-  if (!value.empty())
-    out << fmt::format("        <property name=\"{}\" value=\"{}\"/>\n", name, XmlEscape(value));
+  if (!value.empty()) out << fmt::format("        <property name=\"{}\" value=\"{}\"/>\n", name, XmlEscape(value));
 }
 
 void WriteCase(std::ostream& out, const std::string& suite, const CaseRow& row, const json& c) {
@@ -62,11 +60,10 @@ void WriteCase(std::ostream& out, const std::string& suite, const CaseRow& row, 
     case Kind::pass:
       break;
     case Kind::failure:
-      out << fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
-                         o == "FAIL"
-                             ? summary
-                             : XmlEscape(fmt::format("{} (expected {})", o, TextField(c, "expected", "?"))),
-                         XmlEscape(o), XmlEscape(message));
+      out << fmt::format(
+          "      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
+          o == "FAIL" ? summary : XmlEscape(fmt::format("{} (expected {})", o, TextField(c, "expected", "?"))),
+          XmlEscape(o), XmlEscape(message));
       break;
     case Kind::error:
       out << fmt::format("      <error type=\"{}\" message=\"{}\">{}</error>\n", XmlEscape(o), summary,
@@ -143,10 +140,9 @@ void WriteJUnit(const Matrix& m, std::ostream& out) {
       }
       if (rows.empty()) continue;
       const std::string suite = SuitePrefix(m, col) + "." + mechanism;
-      out << fmt::format(
-          "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" "
-          "time=\"{:.3f}\">\n",
-          XmlEscape(suite), rows.size(), failures, errors, skipped, seconds);
+      out << fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" "
+                         "time=\"{:.3f}\">\n",
+                         XmlEscape(suite), rows.size(), failures, errors, skipped, seconds);
       out << "    <properties>\n";
       out << fmt::format("      <property name=\"target\" value=\"{}\"/>\n", XmlEscape(col.label));
       out << fmt::format("      <property name=\"machine\" value=\"{}\"/>\n", XmlEscape(col.machine));

@@ -81,16 +81,15 @@ Result CaseResult(const json& c) {
     if (!message.empty()) r.diagnostics.push_back(message);
   } else if (o == "PASS") {
     if (v == "unexpected pass") {
-      r.diagnostics.push_back(fmt::format("unexpected pass: expected {} ({})", TextField(c, "expected", "?"),
-                                          ExpectationReasonOf(c)));
+      r.diagnostics.push_back(
+          fmt::format("unexpected pass: expected {} ({})", TextField(c, "expected", "?"), ExpectationReasonOf(c)));
     }
   } else if (o == "SKIP" || o == "UNSUPPORTED") {
     r.ok = v != "regression";
     r.skipped = true;
     r.directive = "SKIP";
     r.data = Data(o == "SKIP" ? message : fmt::format("{}: {}", o, message));
-    if (!r.ok)
-      r.diagnostics.push_back(fmt::format("regression: {}, expected {}", o, TextField(c, "expected", "?")));
+    if (!r.ok) r.diagnostics.push_back(fmt::format("regression: {}, expected {}", o, TextField(c, "expected", "?")));
   } else {
     r.ok = false;
     if (o == "TIMEOUT" || o == "ERROR") {
@@ -119,8 +118,7 @@ Result ParentResult(const std::vector<Result>& children) {
   return r;
 }
 
-Result WriteMechanism(Writer& w, int depth, const Matrix& m, const Column& col,
-                      const std::string& mechanism) {
+Result WriteMechanism(Writer& w, int depth, const Matrix& m, const Column& col, const std::string& mechanism) {
   std::vector<const CaseRow*> rows;
   for (const auto& row : m.rows) {
     if (row.mechanism == mechanism && m.Cell(row, col) != nullptr) rows.push_back(&row);

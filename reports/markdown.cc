@@ -48,8 +48,8 @@ void SummaryTable(const Matrix& m, std::ostream& out) {
     };
     out << fmt::format("| {} | {} |", Label(col), n.total);
     for (const char* o : kOutcomes) out << fmt::format(" {} |", count(n.outcomes, o));
-    out << fmt::format(" {} | {} | {} |\n", count(n.verdicts, "regression"),
-                       count(n.verdicts, "expected deviation"), count(n.verdicts, "unexpected pass"));
+    out << fmt::format(" {} | {} | {} |\n", count(n.verdicts, "regression"), count(n.verdicts, "expected deviation"),
+                       count(n.verdicts, "unexpected pass"));
   }
   out << "\n";
 }
@@ -85,8 +85,7 @@ void List(std::ostream& out, const std::string& title, const std::vector<Finding
     const Finding& f = items[i];
     out << fmt::format("- **{}** `{}` {}\n", Label(*f.column), f.row->id, line(*f.rec));
   }
-  if (items.size() > kMaxItems)
-    out << fmt::format("- ... and {} more (see report.html)\n", items.size() - kMaxItems);
+  if (items.size() > kMaxItems) out << fmt::format("- ... and {} more (see report.html)\n", items.size() - kMaxItems);
   out << "\n";
 }
 
@@ -97,22 +96,19 @@ void DeviationLists(const Matrix& m, std::ostream& out) {
     out << "None: every case that ran passed, or was not run here.\n\n";
   }
   List(out, "❌ Regressions", f.regressions, [](const json& c) {
-    std::string expected = c.contains("expected")
-                               ? fmt::format(" (expected {})", MarkdownEscape(TextField(c, "expected", "")))
-                               : "";
+    std::string expected =
+        c.contains("expected") ? fmt::format(" (expected {})", MarkdownEscape(TextField(c, "expected", ""))) : "";
     return fmt::format("{}{}: {}", OutcomeOf(c), expected, MarkdownEscape(FirstLine(MessageOf(c))));
   });
-  List(out, "Expected deviations", f.expected, [](const json& c) {
-    return fmt::format("{}: {}", OutcomeOf(c), MarkdownEscape(ExpectationReasonOf(c)));
-  });
+  List(out, "Expected deviations", f.expected,
+       [](const json& c) { return fmt::format("{}: {}", OutcomeOf(c), MarkdownEscape(ExpectationReasonOf(c))); });
   List(out, "Unexpected passes", f.unexpected_passes, [](const json& c) {
     return fmt::format("passes, expected {}: {}", MarkdownEscape(TextField(c, "expected", "?")),
                        MarkdownEscape(ExpectationReasonOf(c)));
   });
   if (!f.stale.empty()) {
     out << fmt::format("#### Stale expectations ({})\n\n", f.stale.size());
-    for (const auto& [col, text] : f.stale)
-      out << fmt::format("- **{}** {}\n", Label(*col), MarkdownEscape(text));
+    for (const auto& [col, text] : f.stale) out << fmt::format("- **{}** {}\n", Label(*col), MarkdownEscape(text));
     out << "\n";
   }
 }
@@ -144,15 +140,13 @@ void Environments(const Matrix& m, std::ostream& out) {
   for (const auto& col : m.columns) {
     for (const auto* run : col.runs) {
       const json& h = run->header;
-      const json fp =
-          h.contains("fingerprint") && h["fingerprint"].is_object() ? h["fingerprint"] : json::object();
+      const json fp = h.contains("fingerprint") && h["fingerprint"].is_object() ? h["fingerprint"] : json::object();
       const json kernel = fp.contains("kernel") && fp["kernel"].is_object() ? fp["kernel"] : json::object();
       out << fmt::format(
-          "| {} | {} {} | {} | {} | {} ({}) | {} |\n", Label(col),
-          MarkdownEscape(TextField(kernel, "release", "?")), MarkdownEscape(TextField(kernel, "machine", "")),
-          MarkdownEscape(TextField(fp, "libc", "?")), MarkdownEscape(TextField(fp, "distribution", "?")),
-          MarkdownEscape(TextField(h, "version", "?")), MarkdownEscape(TextField(h, "commit", "?")),
-          MarkdownEscape(run->path));
+          "| {} | {} {} | {} | {} | {} ({}) | {} |\n", Label(col), MarkdownEscape(TextField(kernel, "release", "?")),
+          MarkdownEscape(TextField(kernel, "machine", "")), MarkdownEscape(TextField(fp, "libc", "?")),
+          MarkdownEscape(TextField(fp, "distribution", "?")), MarkdownEscape(TextField(h, "version", "?")),
+          MarkdownEscape(TextField(h, "commit", "?")), MarkdownEscape(run->path));
     }
   }
   out << "\n</details>\n";

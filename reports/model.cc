@@ -31,8 +31,8 @@ std::string ShortDistribution(std::string d) {
 // What identifies a machine: its kernel, C library and distribution; never its host name (the
 // fingerprint has none), user, CPU count or limits, which vary between runs on one machine.
 json MachineOf(const json& header) {
-  const json fp = header.contains("fingerprint") && header["fingerprint"].is_object() ? header["fingerprint"]
-                                                                                      : json::object();
+  const json fp =
+      header.contains("fingerprint") && header["fingerprint"].is_object() ? header["fingerprint"] : json::object();
   return {{"kernel", fp.contains("kernel") ? fp["kernel"] : json()},
           {"libc", fp.contains("libc") ? fp["libc"] : json()},
           {"distribution", fp.contains("distribution") ? fp["distribution"] : json()}};
@@ -52,8 +52,7 @@ Column NewColumn(const RunResults& run) {
     const std::string release = machine["kernel"].is_object() ? TextField(machine["kernel"], "release") : "";
     c.label = fmt::format(
         "{} @ {} / {}", c.target, release.empty() ? "?" : release,
-        ShortDistribution(machine["distribution"].is_string() ? machine["distribution"].get<std::string>()
-                                                              : "?"));
+        ShortDistribution(machine["distribution"].is_string() ? machine["distribution"].get<std::string>() : "?"));
   }
   c.key = c.target + "@" + c.machine;
   return c;
@@ -142,15 +141,14 @@ Matrix BuildMatrix(const std::vector<RunResults>& runs, const std::vector<std::s
     m.problems.insert(m.problems.end(), run.problems.begin(), run.problems.end());
     if (run.header.empty() && run.cases.empty() && run.gates.empty()) continue;
     Column fresh = NewColumn(run);
-    auto it =
-        std::find_if(m.columns.begin(), m.columns.end(), [&](const Column& c) { return c.key == fresh.key; });
+    auto it = std::find_if(m.columns.begin(), m.columns.end(), [&](const Column& c) { return c.key == fresh.key; });
     Column& col = it != m.columns.end() ? *it : m.columns.emplace_back(std::move(fresh));
     col.runs.push_back(&run);
     for (const auto& rec : run.cases) {
       const std::string id = rec["id"].get<std::string>();
       if (auto [prev, inserted] = source[col.key].emplace(id, run.path); !inserted) {
-        m.notes.push_back(fmt::format("{}: case {} appears in {} and again in {}; the later record is shown",
-                                      col.label, id, prev->second, run.path));
+        m.notes.push_back(fmt::format("{}: case {} appears in {} and again in {}; the later record is shown", col.label,
+                                      id, prev->second, run.path));
         prev->second = run.path;
       }
       col.cases[id] = &rec;
@@ -198,8 +196,7 @@ Compatibility CompatibilityOf(const Matrix& m, const Column& column, const std::
   return c;
 }
 
-Counts CountColumn(const Matrix& m, const Column& column, const std::string& mechanism,
-                   const std::string& interface) {
+Counts CountColumn(const Matrix& m, const Column& column, const std::string& mechanism, const std::string& interface) {
   Counts n;
   for (const auto& row : m.rows) {
     if (!mechanism.empty() && row.mechanism != mechanism) continue;

@@ -27,8 +27,7 @@ std::string Render(const std::string& format, const Matrix& m, const ToolInfo& t
   if (format == "md") WriteMarkdown(m, tool, text);
   if (format == "ktap") WriteKtap(m, tool, text);
   if (format == "junit") WriteJUnit(m, text);
-  if (format == "json")
-    text << Summary(m, tool).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  if (format == "json") text << Summary(m, tool).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   return text.str();
 }
 
@@ -51,10 +50,9 @@ std::set<std::string> ParseFormats(const std::string& formats) {
     } else if (std::find(kReportFormats.begin(), kReportFormats.end(), name) != kReportFormats.end()) {
       out.insert(name);
     } else {
-      throw std::invalid_argument(
-          fmt::format("unknown format '{}' (one or more of html, md, ktap, junit, json, "
-                      "bundle, joined by commas, or all)",
-                      name));
+      throw std::invalid_argument(fmt::format("unknown format '{}' (one or more of html, md, ktap, junit, json, "
+                                              "bundle, joined by commas, or all)",
+                                              name));
     }
   }
   if (out.empty()) throw std::invalid_argument("no format named");

@@ -14,18 +14,16 @@ namespace {
 void AddRecord(RunResults& run, nlohmann::json rec, const std::string& where) {
   const std::string kind = rec.value("record", "");
   if (kind == "header") {
-    const auto format =
-        rec.contains("format") && rec["format"].is_number() ? rec["format"].get<double>() : 0.0;
+    const auto format = rec.contains("format") && rec["format"].is_number() ? rec["format"].get<double>() : 0.0;
     if (rec.contains("format") && !rec["format"].is_number()) {
       run.problems.push_back(where + ": the header's format is not a number");
     } else if (format > kResultsFormat) {
-      run.problems.push_back(fmt::format("{}: results format {} is newer than this ipcconform reads ({})",
-                                         where, format, kResultsFormat));
+      run.problems.push_back(
+          fmt::format("{}: results format {} is newer than this ipcconform reads ({})", where, format, kResultsFormat));
     }
     run.header = std::move(rec);
   } else if (kind == "case") {
-    if (!rec.contains("id") || !rec["id"].is_string() || !rec.contains("outcome") ||
-        !rec["outcome"].is_string()) {
+    if (!rec.contains("id") || !rec["id"].is_string() || !rec.contains("outcome") || !rec["outcome"].is_string()) {
       run.problems.push_back(where + ": case record without an id or outcome");
       return;
     }

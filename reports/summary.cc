@@ -15,9 +15,8 @@ json GateJson(const json& rec) {
   const GateFigures g = GateFiguresOf(rec);
   json ratios = json::object();
   for (const auto& r : g.ratios) {
-    ratios[r.name] = {{"value", r.value},
-                      {"threshold", r.threshold > 0 ? json(r.threshold) : json(nullptr)},
-                      {"met", r.ok}};
+    ratios[r.name] = {
+        {"value", r.value}, {"threshold", r.threshold > 0 ? json(r.threshold) : json(nullptr)}, {"met", r.ok}};
   }
   json speeds = json::object();
   for (const auto& [name, v] : g.median_mib_s) speeds[name] = v;

@@ -86,8 +86,7 @@ std::string FirstLine(std::string_view text, std::size_t max) {
   std::string_view first = text.substr(0, nl);
   if (!first.empty() && first.back() == '\r') first.remove_suffix(1);
   if (first.size() > max) return Shorten(first, max);
-  const bool more =
-      nl != std::string_view::npos && text.find_first_not_of(" \t\r\n", nl) != std::string_view::npos;
+  const bool more = nl != std::string_view::npos && text.find_first_not_of(" \t\r\n", nl) != std::string_view::npos;
   return std::string(first) + (more ? " ..." : "");
 }
 

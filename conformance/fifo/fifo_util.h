@@ -5,8 +5,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,7 +27,9 @@
 namespace ipcc::fifo_cases {
 
 // A fresh path in the case's private folder (nothing exists there yet).
-inline std::string FifoPath() { return TempPath("fifo"); }
+inline std::string FifoPath() {
+  return TempPath("fifo");
+}
 
 inline void InterruptOnly(int) {}
 
@@ -36,7 +38,8 @@ inline void InterruptOnly(int) {}
 // (no SA_RESTART) interrupts an open still blocked after `bound`, which then fails with ETIMEDOUT, so
 // the caller's assertion FAILs instead of the case hanging until its timeout.
 inline int OpenWithin(const std::string& path, int flags, std::chrono::milliseconds bound = kDefaultWait) {
-  struct sigaction sa {}, old {};
+  struct sigaction sa {
+  }, old{};
   sa.sa_handler = InterruptOnly;
   sigemptyset(&sa.sa_mask);
   if (sigaction(SIGALRM, &sa, &old) != 0) ThrowHarnessError("sigaction(SIGALRM): " + ErrnoName(errno));

@@ -116,8 +116,7 @@ IPC_CASE(fifo, io, nonblock_writer_data_reaches_unrelated_reader,
          .statement = "opening for write-only fails with ENXIO (no such device or address) unless the other "
                       "end has already been opened. O_NONBLOCK enabled, n <= PIPE_BUF: If there is room to "
                       "write n bytes to the pipe, then write(2) succeeds immediately, writing all n bytes.",
-         .refs = {"fifo(7)", "pipe(7) PIPE_BUF", "POSIX.1-2017 open() O_NONBLOCK"},
-         .cls = Conformance::posix) {
+         .refs = {"fifo(7)", "pipe(7) PIPE_BUF", "POSIX.1-2017 open() O_NONBLOCK"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   // The fixture opens the read end without blocking, announces it, and reads once the case has written.
@@ -138,8 +137,7 @@ IPC_CASE(fifo, io, pipe_buf_writes_atomic_with_several_writers,
                       "written to the pipe as a contiguous sequence. O_NONBLOCK disabled, n <= PIPE_BUF: All n "
                       "bytes are written atomically. (POSIX: Write requests of {PIPE_BUF} bytes or less shall "
                       "not be interleaved with data from other processes doing writes on the same pipe.)",
-         .refs = {"pipe(7) PIPE_BUF", "fifo(7)", "POSIX.1-2017 write() (pipe or FIFO)"},
-         .cls = Conformance::posix) {
+         .refs = {"pipe(7) PIPE_BUF", "fifo(7)", "POSIX.1-2017 write() (pipe or FIFO)"}, .cls = Conformance::posix) {
   constexpr int kWriters = 4;
   constexpr int kRecords = 16;  // 4 x 16 x PIPE_BUF is several times the default 64 KiB capacity
   const std::string path = FifoPath();
@@ -164,9 +162,8 @@ IPC_CASE(fifo, io, pipe_buf_writes_atomic_with_several_writers,
       for (int seq = 0; seq < kRecords; ++seq) {
         buf[1] = static_cast<char>(seq);
         const ssize_t n = write(w.get(), buf.data(), buf.size());
-        ASSERT_EQ(n, static_cast<ssize_t>(rec))
-            << "expected a blocking write of PIPE_BUF bytes to write them all, saw "
-            << (n < 0 ? ErrnoName(errno) : std::to_string(n));
+        ASSERT_EQ(n, static_cast<ssize_t>(rec)) << "expected a blocking write of PIPE_BUF bytes to write them all, saw "
+                                                << (n < 0 ? ErrnoName(errno) : std::to_string(n));
       }
     }));
   }
@@ -186,8 +183,8 @@ IPC_CASE(fifo, io, pipe_buf_writes_atomic_with_several_writers,
     ASSERT_TRUE(id >= 0 && id < kWriters) << "record " << i << " does not start with a writer mark: byte "
                                           << static_cast<int>(static_cast<unsigned char>(p[0]));
     for (std::size_t k = 2; k < rec; ++k) {
-      ASSERT_EQ(p[k], p[0]) << "record " << i << " from writer " << id << " has a byte of writer "
-                            << (p[k] - 'A') << " at offset " << k
+      ASSERT_EQ(p[k], p[0]) << "record " << i << " from writer " << id << " has a byte of writer " << (p[k] - 'A')
+                            << " at offset " << k
                             << ": a write of PIPE_BUF bytes was interleaved with another writer's data";
     }
     EXPECT_EQ(static_cast<int>(p[1]), next_seq[id])
@@ -196,12 +193,10 @@ IPC_CASE(fifo, io, pipe_buf_writes_atomic_with_several_writers,
   }
 }
 
-IPC_CASE(fifo, io, lseek_fails_espipe,
-         .title = "lseek on a FIFO fails with ESPIPE",
+IPC_CASE(fifo, io, lseek_fails_espipe, .title = "lseek on a FIFO fails with ESPIPE",
          .statement = "ESPIPE fd is associated with a pipe, socket, or FIFO. It is not possible to apply "
                       "lseek(2) to a pipe.",
-         .refs = {"lseek(2) ESPIPE", "pipe(7)", "POSIX.1-2017 lseek() [ESPIPE]"},
-         .cls = Conformance::posix) {
+         .refs = {"lseek(2) ESPIPE", "pipe(7)", "POSIX.1-2017 lseek() [ESPIPE]"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
@@ -218,8 +213,7 @@ IPC_CASE(fifo, io, poll_pollhup_after_last_writer_closes,
                       "process that had it open for writing. Once set, the hangup state of a FIFO shall "
                       "persist until some process opens the FIFO for writing or until all read-only file "
                       "descriptors for the FIFO are closed.",
-         .refs = {"POSIX.1-2017 poll() POLLHUP", "poll(2)", "fifo(7)"},
-         .cls = Conformance::posix) {
+         .refs = {"POSIX.1-2017 poll() POLLHUP", "poll(2)", "fifo(7)"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
@@ -236,8 +230,7 @@ IPC_CASE(fifo, io, poll_hangup_cleared_by_new_writer,
          .title = "a FIFO's hang-up state ends when a process opens it for writing again",
          .statement = "Once set, the hangup state of a FIFO shall persist until some process opens the FIFO for "
                       "writing or until all read-only file descriptors for the FIFO are closed.",
-         .refs = {"POSIX.1-2017 poll() POLLHUP", "poll(2)", "fifo(7)"},
-         .cls = Conformance::posix) {
+         .refs = {"POSIX.1-2017 poll() POLLHUP", "poll(2)", "fifo(7)"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
@@ -321,8 +314,7 @@ IPC_CASE(fifo, io, data_not_stored_in_filesystem,
          .statement = "When processes are exchanging data via the FIFO, the kernel passes all data internally "
                       "without writing it to the filesystem. Thus, the FIFO special file has no contents on the "
                       "filesystem.",
-         .refs = {"fifo(7)"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"fifo(7)"}, .cls = Conformance::linux_specific) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
@@ -340,15 +332,15 @@ IPC_CASE(fifo, io, fstat_reports_fifo,
          .title = "fstat on both ends of an open FIFO reports a FIFO, the same file as the path",
          .statement = "The only difference between pipes and FIFOs is the manner in which they are created and "
                       "opened. S_ISFIFO(m): Test for a pipe or FIFO special file.",
-         .refs = {"pipe(7)", "fstat(2)", "inode(7)", "POSIX.1-2017 <sys/stat.h> S_ISFIFO"},
-         .cls = Conformance::posix) {
+         .refs = {"pipe(7)", "fstat(2)", "inode(7)", "POSIX.1-2017 <sys/stat.h> S_ISFIFO"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
   ASSERT_THAT(r.get(), SyscallSucceeds());
   UniqueFd w(open(path.c_str(), O_WRONLY | O_NONBLOCK));
   ASSERT_THAT(w.get(), SyscallSucceeds());
-  struct stat by_path {}, rs {}, ws {};
+  struct stat by_path {
+  }, rs{}, ws{};
   ASSERT_THAT(stat(path.c_str(), &by_path), SyscallSucceeds());
   ASSERT_THAT(fstat(r.get(), &rs), SyscallSucceeds());
   ASSERT_THAT(fstat(w.get(), &ws), SyscallSucceeds());

@@ -19,12 +19,11 @@ IPC_CASE(fifo, lifetime, node_outlives_creating_process,
          .statement = "A FIFO special file is entered into the filesystem by calling mkfifo(). Once you have "
                       "created a FIFO special file in this way, any process can open it for reading or "
                       "writing, in the same way as an ordinary file.",
-         .refs = {"mkfifo(3)", "fifo(7)", "POSIX.1-2017 mkfifo()"},
-         .cls = Conformance::posix) {
+         .refs = {"mkfifo(3)", "fifo(7)", "POSIX.1-2017 mkfifo()"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   // An unrelated process creates the FIFO, uses both ends, and exits.
-  Child creator = SpawnFixture("fifo", {path, "mkfifo:600", "open:rdonly-nonblock", "open:wronly-nonblock",
-                                        "write:x", "read:x"});
+  Child creator =
+      SpawnFixture("fifo", {path, "mkfifo:600", "open:rdonly-nonblock", "open:wronly-nonblock", "write:x", "read:x"});
   ExpectCleanExit(creator.Wait(), "exec'd creator");
   struct stat st {};
   ASSERT_THAT(stat(path.c_str(), &st), SyscallSucceeds()) << "the FIFO's creator has exited";
@@ -43,8 +42,7 @@ IPC_CASE(fifo, lifetime, data_discarded_after_last_close,
                       "data remaining in the pipe or FIFO shall be discarded. (fifo(7): the FIFO special file "
                       "has no contents on the filesystem; the kernel maintains exactly one pipe object for each "
                       "FIFO special file that is opened by at least one process.)",
-         .refs = {"POSIX.1-2017 close()", "fifo(7)"},
-         .cls = Conformance::posix) {
+         .refs = {"POSIX.1-2017 close()", "fifo(7)"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   {
@@ -76,8 +74,7 @@ IPC_CASE(fifo, lifetime, unlinked_fifo_keeps_working,
                       "shall be removed before unlink() returns, but the removal of the contents shall be "
                       "postponed until all references to the file are closed. (fifo(7): the filesystem entry "
                       "merely serves as a reference point so that processes can access the pipe using a name.)",
-         .refs = {"POSIX.1-2017 unlink()", "unlink(2)", "fifo(7)"},
-         .cls = Conformance::posix) {
+         .refs = {"POSIX.1-2017 unlink()", "unlink(2)", "fifo(7)"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
@@ -100,8 +97,7 @@ IPC_CASE(fifo, lifetime, recreated_path_is_new_fifo,
          .statement = "The kernel maintains exactly one pipe object for each FIFO special file that is opened "
                       "by at least one process. A process can open a FIFO in nonblocking mode. In this case, "
                       "... opening for write-only fails with ENXIO unless the other end has already been opened.",
-         .refs = {"fifo(7)", "open(2) ENXIO", "POSIX.1-2017 unlink()"},
-         .cls = Conformance::posix) {
+         .refs = {"fifo(7)", "open(2) ENXIO", "POSIX.1-2017 unlink()"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   UniqueFd old_r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
@@ -118,8 +114,7 @@ IPC_CASE(fifo, lifetime, opens_share_one_pipe,
          .title = "separate opens of one FIFO, by unrelated processes, all reach the same pipe",
          .statement = "The kernel maintains exactly one pipe object for each FIFO special file that is opened "
                       "by at least one process. It can be opened by multiple processes for reading or writing.",
-         .refs = {"fifo(7)"},
-         .cls = Conformance::posix) {
+         .refs = {"fifo(7)"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   UniqueFd r1(open(path.c_str(), O_RDONLY | O_NONBLOCK));

@@ -25,8 +25,7 @@ std::string UmaskOnlyDir() {
   return dir;
 }
 
-IPC_CASE(fifo, mkfifo, creates_fifo_node,
-         .title = "mkfifo creates a file that stat reports as a FIFO",
+IPC_CASE(fifo, mkfifo, creates_fifo_node, .title = "mkfifo creates a file that stat reports as a FIFO",
          .statement = "mkfifo() makes a FIFO special file with name pathname. FIFO special files ... are "
                       "indicated by ls -l with the file type 'p'.",
          .refs = {"mkfifo(3)", "fifo(7)", "POSIX.1-2017 mkfifo()", "POSIX.1-2017 <sys/stat.h> S_ISFIFO"},
@@ -43,22 +42,20 @@ IPC_CASE(fifo, mkfifo, mode_masked_by_umask,
          .title = "the permissions of a new FIFO are the requested mode with the umask bits cleared",
          .statement = "mode specifies the FIFO's permissions. It is modified by the process's umask in the "
                       "usual way: the permissions of the created file are (mode & ~umask).",
-         .refs = {"mkfifo(3)", "umask(2)", "POSIX.1-2017 mkfifo()"},
-         .cls = Conformance::posix) {
+         .refs = {"mkfifo(3)", "umask(2)", "POSIX.1-2017 mkfifo()"}, .cls = Conformance::posix) {
   const std::string path = UmaskOnlyDir() + "/fifo";
   const mode_t old = umask(027);
   ScopedCleanup restore([old] { umask(old); });
   ASSERT_THAT(mkfifo(path.c_str(), 0666), SyscallSucceeds());
   struct stat st {};
   ASSERT_THAT(stat(path.c_str(), &st), SyscallSucceeds());
-  EXPECT_EQ(st.st_mode & 07777, 0640u)
-      << fmt::format("expected permissions 0666 & ~027 = 0640, saw {:04o}", st.st_mode & 07777);
+  EXPECT_EQ(st.st_mode & 07777, 0640u) << fmt::format("expected permissions 0666 & ~027 = 0640, saw {:04o}",
+                                                      st.st_mode & 07777);
 }
 
 IPC_CASE(fifo, mkfifo, existing_fifo_fails_eexist,
          .title = "mkfifo on a path where a FIFO already exists fails with EEXIST",
-         .statement = "EEXIST pathname already exists.",
-         .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [EEXIST]"},
+         .statement = "EEXIST pathname already exists.", .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [EEXIST]"},
          .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
@@ -67,8 +64,7 @@ IPC_CASE(fifo, mkfifo, existing_fifo_fails_eexist,
 
 IPC_CASE(fifo, mkfifo, existing_regular_file_fails_eexist,
          .title = "mkfifo on the path of a regular file fails with EEXIST and leaves the file alone",
-         .statement = "EEXIST pathname already exists.",
-         .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [EEXIST]"},
+         .statement = "EEXIST pathname already exists.", .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [EEXIST]"},
          .cls = Conformance::posix) {
   const std::string path = TempPath("regular");
   {
@@ -87,8 +83,7 @@ IPC_CASE(fifo, mkfifo, symlink_fails_eexist,
          .title = "mkfifo on a dangling symbolic link fails with EEXIST and creates nothing at the target",
          .statement = "EEXIST pathname already exists. This includes the case where pathname is a symbolic "
                       "link, dangling or not.",
-         .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [EEXIST]"},
-         .cls = Conformance::posix) {
+         .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [EEXIST]"}, .cls = Conformance::posix) {
   const std::string target = TempPath("target");
   const std::string link = TempPath("link");
   ASSERT_THAT(symlink(target.c_str(), link.c_str()), SyscallSucceeds());
@@ -101,26 +96,22 @@ IPC_CASE(fifo, mkfifo, symlink_fails_eexist,
 IPC_CASE(fifo, mkfifo, missing_directory_fails_enoent,
          .title = "mkfifo in a directory that does not exist fails with ENOENT",
          .statement = "ENOENT A directory component in pathname does not exist or is a dangling symbolic link.",
-         .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [ENOENT]"},
-         .cls = Conformance::posix) {
+         .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [ENOENT]"}, .cls = Conformance::posix) {
   const std::string path = TempPath("no-such-dir") + "/fifo";
   EXPECT_THAT(mkfifo(path.c_str(), 0600), SyscallFailsWithErrno(ENOENT));
 }
 
-IPC_CASE(fifo, mkfifo, empty_path_fails_enoent,
-         .title = "mkfifo with an empty path fails with ENOENT",
+IPC_CASE(fifo, mkfifo, empty_path_fails_enoent, .title = "mkfifo with an empty path fails with ENOENT",
          .statement = "[ENOENT] A component of the path prefix of path does not name an existing file or path "
                       "is an empty string.",
-         .refs = {"POSIX.1-2017 mkfifo() [ENOENT]", "path_resolution(7)"},
-         .cls = Conformance::posix) {
+         .refs = {"POSIX.1-2017 mkfifo() [ENOENT]", "path_resolution(7)"}, .cls = Conformance::posix) {
   EXPECT_THAT(mkfifo("", 0600), SyscallFailsWithErrno(ENOENT));
 }
 
 IPC_CASE(fifo, mkfifo, component_not_directory_fails_enotdir,
          .title = "mkfifo below a regular file (used as a directory) fails with ENOTDIR",
          .statement = "ENOTDIR A component used as a directory in pathname is not, in fact, a directory.",
-         .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [ENOTDIR]"},
-         .cls = Conformance::posix) {
+         .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [ENOTDIR]"}, .cls = Conformance::posix) {
   const std::string file = TempPath("regular");
   {
     UniqueFd fd(open(file.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0600));
@@ -135,18 +126,16 @@ IPC_CASE(fifo, mkfifo, mknod_s_ififo_creates_fifo,
          .statement = "The file type must be one of S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, or S_IFSOCK to specify "
                       "a regular file ..., FIFO (named pipe), or UNIX domain socket. POSIX.1-2001 says: \"The "
                       "only portable use of mknod() is to create a FIFO-special file.\"",
-         .refs = {"mknod(2)", "POSIX.1-2017 mknod()"},
-         .cls = Conformance::posix) {
+         .refs = {"mknod(2)", "POSIX.1-2017 mknod()"}, .cls = Conformance::posix) {
   const std::string path = UmaskOnlyDir() + "/fifo";
   const mode_t old = umask(022);
   ScopedCleanup restore([old] { umask(old); });
   ASSERT_THAT(mknod(path.c_str(), S_IFIFO | 0666, 0), SyscallSucceeds());
   struct stat st {};
   ASSERT_THAT(stat(path.c_str(), &st), SyscallSucceeds());
-  EXPECT_TRUE(S_ISFIFO(st.st_mode)) << "expected mknod(S_IFIFO) to create a FIFO, saw a "
-                                    << FileTypeName(st.st_mode);
-  EXPECT_EQ(st.st_mode & 07777, 0644u)
-      << fmt::format("expected permissions 0666 & ~022 = 0644, saw {:04o}", st.st_mode & 07777);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode)) << "expected mknod(S_IFIFO) to create a FIFO, saw a " << FileTypeName(st.st_mode);
+  EXPECT_EQ(st.st_mode & 07777, 0644u) << fmt::format("expected permissions 0666 & ~022 = 0644, saw {:04o}",
+                                                      st.st_mode & 07777);
 }
 
 IPC_CASE(fifo, mkfifo, mkfifoat_relative_to_dirfd,
@@ -154,8 +143,7 @@ IPC_CASE(fifo, mkfifo, mkfifoat_relative_to_dirfd,
          .statement = "If the pathname given in pathname is relative, then it is interpreted relative to the "
                       "directory referred to by the file descriptor dirfd (rather than relative to the "
                       "current working directory of the calling process).",
-         .refs = {"mkfifo(3) mkfifoat()", "POSIX.1-2017 mkfifoat()"},
-         .cls = Conformance::posix) {
+         .refs = {"mkfifo(3) mkfifoat()", "POSIX.1-2017 mkfifoat()"}, .cls = Conformance::posix) {
   const std::string dir = TempPath("dir");
   ASSERT_THAT(mkdir(dir.c_str(), 0700), SyscallSucceeds());
   UniqueFd dirfd(open(dir.c_str(), O_RDONLY | O_DIRECTORY));

@@ -18,8 +18,7 @@ IPC_CASE(fifo, open, rdonly_blocks_until_writer,
                       "Normally, opening the FIFO blocks until the other end is opened also. If O_NONBLOCK is "
                       "clear, an open() for reading-only shall block the calling thread until a thread opens "
                       "the file for writing.",
-         .refs = {"fifo(7)", "mkfifo(3)", "POSIX.1-2017 open() O_NONBLOCK"},
-         .cls = Conformance::posix) {
+         .refs = {"fifo(7)", "mkfifo(3)", "POSIX.1-2017 open() O_NONBLOCK"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   // The exec'd fixture announces that it reaches the open, then blocks in it.
@@ -39,8 +38,7 @@ IPC_CASE(fifo, open, wronly_blocks_until_reader,
          .statement = "Opening a FIFO for reading normally blocks until some other process opens the same FIFO "
                       "for writing, and vice versa. If O_NONBLOCK is clear, ... an open() for writing-only "
                       "shall block the calling thread until a thread opens the file for reading.",
-         .refs = {"fifo(7)", "mkfifo(3)", "POSIX.1-2017 open() O_NONBLOCK"},
-         .cls = Conformance::posix) {
+         .refs = {"fifo(7)", "mkfifo(3)", "POSIX.1-2017 open() O_NONBLOCK"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   Child writer = SpawnFixture("fifo", {path, "post:0", "open:wronly", "write:pong"});
@@ -58,8 +56,7 @@ IPC_CASE(fifo, open, rdonly_released_by_unrelated_writer,
          .statement = "Opening a FIFO for reading normally blocks until some other process opens the same FIFO "
                       "for writing. If O_NONBLOCK is clear, an open() for reading-only shall block the calling "
                       "thread until a thread opens the file for writing.",
-         .refs = {"fifo(7)", "mkfifo(3)", "POSIX.1-2017 open() O_NONBLOCK"},
-         .cls = Conformance::posix) {
+         .refs = {"fifo(7)", "mkfifo(3)", "POSIX.1-2017 open() O_NONBLOCK"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   Child reader = Fork([&] {
@@ -79,8 +76,7 @@ IPC_CASE(fifo, open, wronly_released_by_unrelated_reader,
          .statement = "Opening a FIFO for reading normally blocks until some other process opens the same FIFO "
                       "for writing, and vice versa. If O_NONBLOCK is clear, ... an open() for writing-only "
                       "shall block the calling thread until a thread opens the file for reading.",
-         .refs = {"fifo(7)", "mkfifo(3)", "POSIX.1-2017 open() O_NONBLOCK"},
-         .cls = Conformance::posix) {
+         .refs = {"fifo(7)", "mkfifo(3)", "POSIX.1-2017 open() O_NONBLOCK"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   Child writer = Fork([&] {
@@ -99,8 +95,7 @@ IPC_CASE(fifo, open, rdonly_nonblock_succeeds_without_writer,
          .statement = "A process can open a FIFO in nonblocking mode. In this case, opening for read-only "
                       "succeeds even if no one has opened on the write side yet. If O_NONBLOCK is set, an "
                       "open() for reading-only shall return without delay.",
-         .refs = {"fifo(7)", "open(2) O_NONBLOCK", "POSIX.1-2017 open() O_NONBLOCK"},
-         .cls = Conformance::posix) {
+         .refs = {"fifo(7)", "open(2) O_NONBLOCK", "POSIX.1-2017 open() O_NONBLOCK"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
@@ -112,8 +107,7 @@ IPC_CASE(fifo, open, wronly_nonblock_without_reader_fails_enxio,
          .statement = "A process can open a FIFO in nonblocking mode. In this case, ... opening for write-only "
                       "fails with ENXIO (no such device or address) unless the other end has already been "
                       "opened.",
-         .refs = {"fifo(7)", "open(2) ENXIO", "POSIX.1-2017 open() [ENXIO]"},
-         .cls = Conformance::posix) {
+         .refs = {"fifo(7)", "open(2) ENXIO", "POSIX.1-2017 open() [ENXIO]"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   UniqueFd w(open(path.c_str(), O_WRONLY | O_NONBLOCK));
@@ -125,8 +119,7 @@ IPC_CASE(fifo, open, wronly_nonblock_with_reader_succeeds,
          .statement = "opening for write-only fails with ENXIO (no such device or address) unless the other "
                       "end has already been opened. ENXIO O_NONBLOCK | O_WRONLY is set, the named file is a "
                       "FIFO, and no process has the FIFO open for reading.",
-         .refs = {"fifo(7)", "open(2) ENXIO", "POSIX.1-2017 open() O_NONBLOCK"},
-         .cls = Conformance::posix) {
+         .refs = {"fifo(7)", "open(2) ENXIO", "POSIX.1-2017 open() O_NONBLOCK"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
@@ -135,13 +128,11 @@ IPC_CASE(fifo, open, wronly_nonblock_with_reader_succeeds,
   EXPECT_THAT(w.get(), SyscallSucceeds());
 }
 
-IPC_CASE(fifo, open, rdwr_does_not_block,
-         .title = "O_RDWR open of a FIFO with no other opener returns at once (Linux)",
+IPC_CASE(fifo, open, rdwr_does_not_block, .title = "O_RDWR open of a FIFO with no other opener returns at once (Linux)",
          .statement = "Under Linux, opening a FIFO for read and write will succeed both in blocking and "
                       "nonblocking mode. POSIX leaves this behavior undefined. This can be used to open a FIFO "
                       "for writing while there are no readers available.",
-         .refs = {"fifo(7)"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"fifo(7)"}, .cls = Conformance::linux_specific) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   Child opener = Fork([&] {
@@ -165,8 +156,7 @@ IPC_CASE(fifo, open, rdwr_nonblock_does_not_block,
          .title = "O_RDWR|O_NONBLOCK open of a FIFO with no other opener succeeds (Linux)",
          .statement = "Under Linux, opening a FIFO for read and write will succeed both in blocking and "
                       "nonblocking mode. POSIX leaves this behavior undefined.",
-         .refs = {"fifo(7)"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"fifo(7)"}, .cls = Conformance::linux_specific) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   UniqueFd fd(open(path.c_str(), O_RDWR | O_NONBLOCK));
@@ -180,8 +170,7 @@ IPC_CASE(fifo, open, o_trunc_ignored,
          .title = "O_TRUNC on a FIFO is ignored: data already in the FIFO survives the open",
          .statement = "If the file is a FIFO or terminal device file, the O_TRUNC flag is ignored. (POSIX: "
                       "O_TRUNC ... shall have no effect on FIFO special files or terminal device files.)",
-         .refs = {"open(2) O_TRUNC", "POSIX.1-2017 open() O_TRUNC"},
-         .cls = Conformance::posix) {
+         .refs = {"open(2) O_TRUNC", "POSIX.1-2017 open() O_TRUNC"}, .cls = Conformance::posix) {
   const std::string path = FifoPath();
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));

@@ -63,8 +63,7 @@ IPC_CASE(fifo, signals, blocked_open_fails_eintr_without_sa_restart,
   const ProbeResult after = WaitUntilBlocked(opener.pid(), {SYS_openat, IPCC_FIFO_SYS_OPEN});
   // (Where the probe can only see "asleep in the kernel", not which call, the opener must also still be
   // running after a bounded wait before that counts as a restart.)
-  if (after.kind == ProbeResult::kBlocked &&
-      (after.method == "syscall" || !opener.TryWait(kDefaultWait).has_value())) {
+  if (after.kind == ProbeResult::kBlocked && (after.method == "syscall" || !opener.TryWait(kDefaultWait).has_value())) {
     FAIL() << "expected open to fail with EINTR after the handler (no SA_RESTART) ran, but the opener is "
               "blocked in open again (the call was restarted)";
   }

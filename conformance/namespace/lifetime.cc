@@ -135,8 +135,8 @@ UniqueFd WatchQueue(pid_t member, const std::string& mount_dir) {
   UniqueFd in(IPCC_SETUP(inotify_init1(IN_NONBLOCK | IN_CLOEXEC)));
   const std::string file = "/proc/" + std::to_string(member) + "/root" + mount_dir + kQueueName;
   if (inotify_add_watch(in.get(), file.c_str(), IN_DELETE_SELF | IN_UNMOUNT) < 0) {
-    ThrowHarnessError("set-up: watching the queue's file " + file + " in the member's mqueue mount: " +
-                      ErrnoName(errno));
+    ThrowHarnessError("set-up: watching the queue's file " + file +
+                      " in the member's mqueue mount: " + ErrnoName(errno));
   }
   return in;
 }

@@ -23,7 +23,9 @@ constexpr const char* kDistinct =
     "shmall, shmmax, shmmni, and shm_rmid_forced.";
 
 // A value for `current` that differs from it (and from the documented defaults).
-long Different(long current, long candidate) { return current == candidate ? candidate + 1 : candidate; }
+long Different(long current, long candidate) {
+  return current == candidate ? candidate + 1 : candidate;
+}
 
 // Expects the documented sysctl file `path` to hold `expected`; a file that cannot be read is a
 // deviation too (proc(5), mq_overview(7) document them), reported with the errno.
@@ -45,8 +47,7 @@ void ExpectWrite(const char* path, long value) {
 
 IPC_CASE(namespace, ipc, limits_independent,
          .title = "writing /proc/sys/kernel/msgmnb in a new IPC namespace leaves the parent namespace's value alone",
-         .statement = kDistinct,
-         .refs = {"ipc_namespaces(7)", "proc(5) /proc/sys/kernel/msgmnb"},
+         .statement = kDistinct, .refs = {"ipc_namespaces(7)", "proc(5) /proc/sys/kernel/msgmnb"},
          .cls = Conformance::linux_specific,
          .needs = kNeedRoot | need::Feature("sysv_msg") | need::WritableSysctl(kMsgmnb)) {
   const long parent_before = ReadSysctlNumber(kMsgmnb);
@@ -65,8 +66,7 @@ IPC_CASE(namespace, ipc, limits_independent,
 
 IPC_CASE(namespace, ipc, mq_limits_independent,
          .title = "writing /proc/sys/fs/mqueue/* in a new IPC namespace leaves the parent namespace's values alone",
-         .statement = kDistinct,
-         .refs = {"ipc_namespaces(7)", "mq_overview(7) /proc interfaces"},
+         .statement = kDistinct, .refs = {"ipc_namespaces(7)", "mq_overview(7) /proc interfaces"},
          .cls = Conformance::linux_specific,
          .needs = kNeedRoot | need::Feature("posix_mq") | need::WritableSysctl(kMqMsgMax) |
                   need::WritableSysctl(kMqQueuesMax)) {

@@ -54,11 +54,9 @@ int MountMqueue(const std::string& dir) {
 }
 
 IPC_CASE(namespace, ipc, posix_mq_invisible_across_namespaces,
-         .title = "a POSIX message queue is not found by name from another IPC namespace",
-         .statement = kOwnFilesystem,
+         .title = "a POSIX message queue is not found by name from another IPC namespace", .statement = kOwnFilesystem,
          .refs = {"ipc_namespaces(7)", "mq_overview(7) IPC namespaces", "mq_open(3) ENOENT", "mq_unlink(3) ENOENT"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedRoot | need::Feature("posix_mq")) {
+         .cls = Conformance::linux_specific, .needs = kNeedRoot | need::Feature("posix_mq")) {
   Queue q;
   CreateQueueOrThrow(q, kQueueName);
   ExpectCleanExit(RunInChild([&] {
@@ -84,8 +82,7 @@ IPC_CASE(namespace, ipc, same_mq_name_two_queues,
          .title = "the same POSIX message queue name names two distinct queues in two IPC namespaces",
          .statement = kOwnFilesystem,
          .refs = {"ipc_namespaces(7)", "mq_open(3) O_CREAT | O_EXCL", "mq_send(3)", "mq_receive(3)"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedRoot | need::Feature("posix_mq")) {
+         .cls = Conformance::linux_specific, .needs = kNeedRoot | need::Feature("posix_mq")) {
   Queue q;
   CreateQueueOrThrow(q, kQueueName);
   ASSERT_THAT(mq_send(q.mq, "from-parent", 11, 0), SyscallSucceeds());
@@ -124,8 +121,7 @@ IPC_CASE(namespace, ipc, mqueue_mount_lists_own_namespace_queues,
                       "used for files",
          .refs = {"ipc_namespaces(7)", "mq_overview(7) Mounting the message queue filesystem", "mount(2)",
                   "unshare(2) CLONE_NEWNS"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedRoot | need::Feature("posix_mq")) {
+         .cls = Conformance::linux_specific, .needs = kNeedRoot | need::Feature("posix_mq")) {
   const std::string parent_dir = TempPath("mqueue-parent");
   const std::string child_dir = TempPath("mqueue-child");
   IPCC_SETUP(mkdir(parent_dir.c_str(), 0700));

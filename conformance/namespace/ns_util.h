@@ -43,7 +43,8 @@ inline constexpr const char* kQueueName = "/ipcconform-ns-queue";
 // mount that shows through stays inside the sandbox); anything else is a broken set-up.
 inline void MakeMountsPrivate() {
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 && errno != EINVAL) {
-    ThrowHarnessError(std::string("set-up: making / private in the new mount namespace failed with ") + ErrnoName(errno));
+    ThrowHarnessError(std::string("set-up: making / private in the new mount namespace failed with ") +
+                      ErrnoName(errno));
   }
 }
 

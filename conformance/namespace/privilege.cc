@@ -21,8 +21,7 @@ IPC_CASE(namespace, ipc, unshare_changes_namespace_link,
                       "string containing the namespace type and inode number as in the following example: "
                       "uts:[4026531838]",
          .refs = {"namespaces(7) The /proc/[pid]/ns/ directory", "unshare(2) CLONE_NEWIPC"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedRoot | need::MinKernel(3, 0)) {
+         .cls = Conformance::linux_specific, .needs = kNeedRoot | need::MinKernel(3, 0)) {
   // The link is what the statement is about: a missing /proc/self/ns/ipc fails the case.
   const auto parent_link = IpcNsLink();
   if (!parent_link) return;
@@ -65,8 +64,7 @@ IPC_CASE(namespace, ipc, unshare_without_cap_sys_admin_fails_eperm,
          .title = "unshare(CLONE_NEWIPC) by an unprivileged process fails with EPERM",
          .statement = "CLONE_NEWIPC ... Use of CLONE_NEWIPC requires the CAP_SYS_ADMIN capability. ... EPERM The "
                       "calling process did not have the required privileges for this operation.",
-         .refs = {"unshare(2) CLONE_NEWIPC", "unshare(2) EPERM", "namespaces(7)"},
-         .cls = Conformance::linux_specific,
+         .refs = {"unshare(2) CLONE_NEWIPC", "unshare(2) EPERM", "namespaces(7)"}, .cls = Conformance::linux_specific,
          .needs = kNeedRoot | kNeedSecondUid | need::Feature("sysv_msg")) {
   const Identity who = SecondIdentity();
   MarkerQueue marker;

@@ -101,8 +101,7 @@ IPC_CASE(namespace, ipc, proc_sysvipc_lists_reader_namespace,
          .title = "/proc/sysvipc/{msg,sem,shm} list the reader's IPC namespace only: a new one shows headers only",
          .statement = "The following /proc interfaces are distinct in each IPC namespace: ... The System V IPC "
                       "interfaces in /proc/sysvipc.",
-         .refs = {"ipc_namespaces(7)", "proc(5) /proc/sysvipc", "sysvipc(7)"},
-         .cls = Conformance::linux_specific,
+         .refs = {"ipc_namespaces(7)", "proc(5) /proc/sysvipc", "sysvipc(7)"}, .cls = Conformance::linux_specific,
          .needs = kNeedRoot | kNeedIpcNamespace | need::Feature("sysv_msg") | need::Feature("sysv_sem") |
                   need::Feature("sysv_shm")) {
   // The files are what the statement is about: one that cannot be read fails the case (proc(5)).
@@ -125,8 +124,7 @@ IPC_CASE(namespace, ipc, proc_sysvipc_lists_reader_namespace,
                           << "/proc/sysvipc/" << kind << " keeps its header line: '" << header << "'";
                       EXPECT_TRUE(keys.empty())
                           << "/proc/sysvipc/" << kind << " read from a new IPC namespace lists " << keys.size()
-                          << " object(s) (first key " << (keys.empty() ? 0 : keys[0])
-                          << "); expected only the header";
+                          << " object(s) (first key " << (keys.empty() ? 0 : keys[0]) << "); expected only the header";
                     }
                   }),
                   "reader in a new IPC namespace");
@@ -177,10 +175,8 @@ IPC_CASE(namespace, ipc, new_namespace_starts_without_sysv_objects,
 
 IPC_CASE(namespace, ipc, same_key_two_objects,
          .title = "the same key names two distinct segments in two IPC namespaces, each with its own contents",
-         .statement = kInvisible,
-         .refs = {"ipc_namespaces(7)", "shmget(2) IPC_CREAT | IPC_EXCL", "shmat(2)"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedRoot | need::Feature("sysv_shm")) {
+         .statement = kInvisible, .refs = {"ipc_namespaces(7)", "shmget(2) IPC_CREAT | IPC_EXCL", "shmat(2)"},
+         .cls = Conformance::linux_specific, .needs = kNeedRoot | need::Feature("sysv_shm")) {
   const int shm = IPCC_SETUP(shmget(kShmKey, 4096, IPC_CREAT | IPC_EXCL | 0600));
   ScopedCleanup rm([&] { shmctl(shm, IPC_RMID, nullptr); });
   char* mine = static_cast<char*>(IPCC_SETUP(shmat(shm, nullptr, 0)));
@@ -212,8 +208,7 @@ IPC_CASE(namespace, ipc, forked_child_shares_namespace,
                       "the same IPC namespace as the calling process. ... Objects created in an IPC namespace "
                       "are visible to all other processes that are members of that namespace",
          .refs = {"clone(2) CLONE_NEWIPC", "fork(2)", "ipc_namespaces(7)", "namespaces(7) /proc/pid/ns"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedRoot | need::Feature("sysv_msg")) {
+         .cls = Conformance::linux_specific, .needs = kNeedRoot | need::Feature("sysv_msg")) {
   // Membership is told by the objects a process sees: a queue only in the case's namespace, and one
   // only in the child's new namespace (no /proc/<pid>/ns/ipc link needed).
   constexpr key_t kOutsideKey = 0x4e530004;
@@ -259,8 +254,7 @@ IPC_CASE(namespace, ipc, clone_newipc_creates_child_in_new_namespace,
          .statement = "CLONE_NEWIPC (since Linux 2.6.19) If CLONE_NEWIPC is set, then create the process in a new "
                       "IPC namespace.",
          .refs = {"clone(2) CLONE_NEWIPC", "ipc_namespaces(7)", "namespaces(7) /proc/pid/ns"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedRoot | need::Feature("sysv_msg")) {
+         .cls = Conformance::linux_specific, .needs = kNeedRoot | need::Feature("sysv_msg")) {
   // Which namespace the cloned child is in is told by the queue it cannot find (no /proc link needed).
   const int msq = IPCC_SETUP(msgget(kMsgKey, IPC_CREAT | IPC_EXCL | 0600));
   ScopedCleanup rm([&] { msgctl(msq, IPC_RMID, nullptr); });

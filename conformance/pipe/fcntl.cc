@@ -25,13 +25,13 @@ constexpr const char* kPipeMaxSize = "/proc/sys/fs/pipe-max-size";
 
 // The capacity of the pipe behind fd. F_GETPIPE_SZ exists since Linux 2.6.35, older than any kernel this
 // checker runs on, so a refusal (EINVAL included) is a partial implementation: FAIL.
-#define ASSERT_GET_PIPE_SZ(var, fd)                 \
-  const int var = fcntl((fd), F_GETPIPE_SZ);        \
+#define ASSERT_GET_PIPE_SZ(var, fd)          \
+  const int var = fcntl((fd), F_GETPIPE_SZ); \
   ASSERT_THAT(var, SyscallSucceeds()) << "fcntl(F_GETPIPE_SZ), documented since Linux 2.6.35"
 
 // /proc/sys/fs/pipe-max-size, which pipe(7) documents: a file that cannot be read is a deviation (FAIL).
-#define ASSERT_PIPE_MAX_SIZE(var)                                                                      \
-  const std::optional<long long> var##_opt = PipeMaxSize();                                            \
+#define ASSERT_PIPE_MAX_SIZE(var)                                                                          \
+  const std::optional<long long> var##_opt = PipeMaxSize();                                                \
   ASSERT_TRUE(var##_opt.has_value()) << kPipeMaxSize << " (pipe(7)) cannot be read: " << ErrnoName(errno); \
   const long long var = *var##_opt
 
@@ -61,8 +61,7 @@ std::optional<ScopedSysctl> UsablePipeMaxSize(long long current) {
   return std::optional<ScopedSysctl>(std::in_place, kPipeMaxSize, kDefault);
 }
 
-IPC_CASE(pipe, fcntl, getpipe_sz_returns_capacity,
-         .title = "F_GETPIPE_SZ returns the number of bytes the pipe holds",
+IPC_CASE(pipe, fcntl, getpipe_sz_returns_capacity, .title = "F_GETPIPE_SZ returns the number of bytes the pipe holds",
          .statement = "F_GETPIPE_SZ (void; since Linux 2.6.35) Return (as the function result) the capacity of the "
                       "pipe referred to by fd.",
          .refs = {"fcntl(2) F_GETPIPE_SZ", "pipe(7) Pipe capacity"}, .cls = Conformance::linux_specific) {
@@ -87,8 +86,7 @@ IPC_CASE(pipe, fcntl, default_capacity_is_16_pages,
   std::size_t expected = 16 * PageSize();
   // Since Linux 4.9 pipe-max-size also caps the default capacity (for creators without CAP_SYS_RESOURCE).
   const auto max_size = PipeMaxSize();
-  if (!HasCapability(CAP_SYS_RESOURCE) && max_size && *max_size > 0 &&
-      static_cast<std::size_t>(*max_size) < expected) {
+  if (!HasCapability(CAP_SYS_RESOURCE) && max_size && *max_size > 0 && static_cast<std::size_t>(*max_size) < expected) {
     expected = static_cast<std::size_t>(*max_size) / PageSize() * PageSize();
   }
   EXPECT_EQ(static_cast<std::size_t>(capacity), expected)
@@ -180,8 +178,7 @@ IPC_CASE(pipe, fcntl, setpipe_sz_above_max_unprivileged_fails_eperm,
          .title = "an unprivileged F_SETPIPE_SZ above /proc/sys/fs/pipe-max-size fails with EPERM",
          .statement = "Attempts by an unprivileged process to set the pipe capacity above the limit in "
                       "/proc/sys/fs/pipe-max-size yield the error EPERM.",
-         .refs = {"fcntl(2) F_SETPIPE_SZ", "pipe(7) /proc/sys/fs/pipe-max-size"},
-         .cls = Conformance::linux_specific,
+         .refs = {"fcntl(2) F_SETPIPE_SZ", "pipe(7) /proc/sys/fs/pipe-max-size"}, .cls = Conformance::linux_specific,
          .needs = kNeedSecondUid | need::WritableSysctl("/proc/sys/fs/pipe-max-size")) {
   const Identity nobody = SecondIdentity();
   ASSERT_PIPE_MAX_SIZE(current_max);
@@ -205,8 +202,7 @@ IPC_CASE(pipe, fcntl, setpipe_sz_unprivileged_up_to_max_succeeds,
          .title = "an unprivileged F_SETPIPE_SZ of exactly /proc/sys/fs/pipe-max-size succeeds",
          .statement = "An unprivileged process can adjust the pipe capacity to any value between the system page "
                       "size and the limit defined in /proc/sys/fs/pipe-max-size.",
-         .refs = {"fcntl(2) F_SETPIPE_SZ", "pipe(7) /proc/sys/fs/pipe-max-size"},
-         .cls = Conformance::linux_specific,
+         .refs = {"fcntl(2) F_SETPIPE_SZ", "pipe(7) /proc/sys/fs/pipe-max-size"}, .cls = Conformance::linux_specific,
          .needs = kNeedSecondUid | need::WritableSysctl("/proc/sys/fs/pipe-max-size")) {
   const Identity nobody = SecondIdentity();
   ASSERT_PIPE_MAX_SIZE(current_max);
@@ -231,8 +227,7 @@ IPC_CASE(pipe, fcntl, setpipe_sz_privileged_may_exceed_max,
          .statement = "Attempts by an unprivileged process to set the pipe capacity above the limit in "
                       "/proc/sys/fs/pipe-max-size yield the error EPERM; a privileged process (CAP_SYS_RESOURCE) "
                       "can override the limit.",
-         .refs = {"fcntl(2) F_SETPIPE_SZ", "pipe(7) /proc/sys/fs/pipe-max-size"},
-         .cls = Conformance::linux_specific,
+         .refs = {"fcntl(2) F_SETPIPE_SZ", "pipe(7) /proc/sys/fs/pipe-max-size"}, .cls = Conformance::linux_specific,
          .needs = IPCC_NEED_CAPABILITY(CAP_SYS_RESOURCE) | need::WritableSysctl("/proc/sys/fs/pipe-max-size")) {
   Pipe p = MakePipe();
   ASSERT_GET_PIPE_SZ(before, p.r.get());

@@ -37,8 +37,7 @@ IPC_CASE(pipe, ioctl, fionread_counts_buffered_bytes,
   EXPECT_EQ(n, 5000 - 1234) << "after reading 1234 of the 5000 bytes";
 }
 
-IPC_CASE(pipe, ioctl, fionread_on_write_end,
-         .title = "FIONREAD on the write end also gives the number of unread bytes",
+IPC_CASE(pipe, ioctl, fionread_on_write_end, .title = "FIONREAD on the write end also gives the number of unread bytes",
          .statement = "The following ioctl(2) operation, which can be applied to a file descriptor that refers to "
                       "either end of a pipe, places a count of the number of unread bytes in the pipe in the int "
                       "buffer pointed to by the final argument of the call.",

@@ -15,8 +15,7 @@ namespace {
 using namespace ipcc;
 using namespace ipcc::pipe_cases;
 
-IPC_CASE(pipe, lseek, either_end_fails_espipe,
-         .title = "lseek on either end of a pipe fails with ESPIPE",
+IPC_CASE(pipe, lseek, either_end_fails_espipe, .title = "lseek on either end of a pipe fails with ESPIPE",
          .statement = "It is not possible to apply lseek(2) to a pipe. ESPIPE fd is associated with a pipe, "
                       "socket, or FIFO.",
          .refs = {"pipe(7) I/O on pipes and FIFOs", "lseek(2) ESPIPE", "POSIX.1-2017 lseek() [ESPIPE]"}) {
@@ -28,8 +27,7 @@ IPC_CASE(pipe, lseek, either_end_fails_espipe,
   EXPECT_EQ(ReadExactly(p.r.get(), 3), "abc") << "the failed seeks must not have moved or lost data";
 }
 
-IPC_CASE(pipe, pread, fails_espipe,
-         .title = "pread on the read end of a pipe fails with ESPIPE",
+IPC_CASE(pipe, pread, fails_espipe, .title = "pread on the read end of a pipe fails with ESPIPE",
          .statement = "ESPIPE fd is associated with a pipe. [pread] The pread() function shall fail if: [ESPIPE] "
                       "fildes is associated with a pipe or FIFO.",
          .refs = {"pread(2) ESPIPE", "POSIX.1-2017 pread() [ESPIPE]"}) {
@@ -40,8 +38,7 @@ IPC_CASE(pipe, pread, fails_espipe,
   EXPECT_EQ(ReadExactly(p.r.get(), 3), "abc") << "the failed pread must not have consumed data";
 }
 
-IPC_CASE(pipe, pwrite, fails_espipe,
-         .title = "pwrite on the write end of a pipe fails with ESPIPE",
+IPC_CASE(pipe, pwrite, fails_espipe, .title = "pwrite on the write end of a pipe fails with ESPIPE",
          .statement = "ESPIPE fd is associated with a pipe. [pwrite] The pwrite() function shall fail if: "
                       "[ESPIPE] fildes is associated with a pipe or FIFO.",
          .refs = {"pwrite(2) ESPIPE", "POSIX.1-2017 pwrite() [ESPIPE]"}) {
@@ -51,8 +48,7 @@ IPC_CASE(pipe, pwrite, fails_espipe,
   EXPECT_THAT(read(p.r.get(), &c, 1), SyscallFailsWithErrno(EAGAIN)) << "the failed pwrite must not have written";
 }
 
-IPC_CASE(pipe, fstat, either_end_is_fifo,
-         .title = "fstat on either end of a pipe reports a FIFO (S_ISFIFO)",
+IPC_CASE(pipe, fstat, either_end_is_fifo, .title = "fstat on either end of a pipe reports a FIFO (S_ISFIFO)",
          .statement = "S_ISFIFO(m) FIFO (named pipe)? [POSIX fstat:] ... If fildes references a pipe, the "
                       "st_mode field shall indicate a FIFO (S_IFIFO).",
          .refs = {"inode(7) S_ISFIFO", "fstat(2)", "POSIX.1-2017 sys/stat.h S_ISFIFO", "POSIX.1-2017 fstat()"}) {

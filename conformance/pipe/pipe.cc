@@ -106,8 +106,7 @@ IPC_CASE(pipe, pipe, fd_limit_fails_emfile,
                   "child at its descriptor limit");
 }
 
-IPC_CASE(pipe, pipe, failure_leaves_pipefd_unchanged,
-         .title = "a failed pipe() leaves the caller's array unchanged",
+IPC_CASE(pipe, pipe, failure_leaves_pipefd_unchanged, .title = "a failed pipe() leaves the caller's array unchanged",
          .statement = "On Linux (and other systems), pipe() does not modify pipefd on failure. A requirement "
                       "standardizing this behavior was added in POSIX.1-2008 TC2.",
          .refs = {"pipe(2) RETURN VALUE", "POSIX.1-2017 pipe() RETURN VALUE"}) {
@@ -121,8 +120,7 @@ IPC_CASE(pipe, pipe, failure_leaves_pipefd_unchanged,
                   "child at its descriptor limit");
 }
 
-IPC_CASE(pipe, pipe, shared_across_fork,
-         .title = "a pipe made before fork carries a child's writes to the parent",
+IPC_CASE(pipe, pipe, shared_across_fork, .title = "a pipe made before fork carries a child's writes to the parent",
          .statement = "The child inherits a duplicate set of file descriptors that refer to the same pipe. Pipes "
                       "can be used to create a communication channel between related processes.",
          .refs = {"pipe(2) EXAMPLES", "pipe(7) DESCRIPTION", "POSIX.1-2017 pipe()"}) {
@@ -156,7 +154,8 @@ IPC_CASE(pipe, pipe, fds_survive_exec,
   Pipe p = MakePipe();
   const PipeId id = IdOf(p.r.get());
   for (int fd : {p.r.get(), p.w.get()}) {
-    Child fixture = SpawnFixture("pipe-fd", {std::to_string(fd), std::to_string(id.dev), std::to_string(id.ino), "open"});
+    Child fixture =
+        SpawnFixture("pipe-fd", {std::to_string(fd), std::to_string(id.dev), std::to_string(id.ino), "open"});
     ExpectCleanExit(fixture.Wait(), "exec'd pipe-fd fixture for fd " + std::to_string(fd));
   }
 }

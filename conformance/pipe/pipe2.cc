@@ -14,8 +14,7 @@ namespace {
 using namespace ipcc;
 using namespace ipcc::pipe_cases;
 
-IPC_CASE(pipe, pipe2, cloexec_sets_fd_cloexec_on_both,
-         .title = "pipe2(O_CLOEXEC) sets FD_CLOEXEC on both descriptors",
+IPC_CASE(pipe, pipe2, cloexec_sets_fd_cloexec_on_both, .title = "pipe2(O_CLOEXEC) sets FD_CLOEXEC on both descriptors",
          .statement = "O_CLOEXEC Set the close-on-exec (FD_CLOEXEC) flag on the two new file descriptors.",
          .refs = {"pipe2(2) O_CLOEXEC", "fcntl(2) F_GETFD"}, .cls = Conformance::linux_specific) {
   int fds[2] = {-1, -1};
@@ -43,14 +42,13 @@ IPC_CASE(pipe, pipe2, cloexec_closes_across_exec,
   // The fixture identifies the pipe by device and inode, so that a descriptor number reused by its own
   // start-up is not mistaken for the pipe.
   for (int fd : {p.r.get(), p.w.get()}) {
-    Child fixture = SpawnFixture("pipe-fd", {std::to_string(fd), std::to_string(st.st_dev),
-                                             std::to_string(st.st_ino), "closed"});
+    Child fixture =
+        SpawnFixture("pipe-fd", {std::to_string(fd), std::to_string(st.st_dev), std::to_string(st.st_ino), "closed"});
     ExpectCleanExit(fixture.Wait(), "exec'd pipe-fd fixture for fd " + std::to_string(fd));
   }
 }
 
-IPC_CASE(pipe, pipe2, nonblock_sets_o_nonblock_on_both,
-         .title = "pipe2(O_NONBLOCK) sets O_NONBLOCK on both ends",
+IPC_CASE(pipe, pipe2, nonblock_sets_o_nonblock_on_both, .title = "pipe2(O_NONBLOCK) sets O_NONBLOCK on both ends",
          .statement = "O_NONBLOCK Set the O_NONBLOCK file status flag on the open file descriptions referred to by "
                       "the new file descriptors.",
          .refs = {"pipe2(2) O_NONBLOCK", "fcntl(2) F_GETFL"}, .cls = Conformance::linux_specific) {
@@ -80,10 +78,9 @@ IPC_CASE(pipe, pipe2, zero_flags_same_as_pipe,
   EXPECT_EQ(ReadExactly(fds[0], 2), "xy") << "fds[0] reads what fds[1] writes";
 }
 
-IPC_CASE(pipe, pipe2, invalid_flag_fails_einval,
-         .title = "pipe2 with a flag it does not know fails with EINVAL",
-         .statement = "EINVAL (pipe2()) Invalid value in flags.",
-         .refs = {"pipe2(2) EINVAL"}, .cls = Conformance::linux_specific) {
+IPC_CASE(pipe, pipe2, invalid_flag_fails_einval, .title = "pipe2 with a flag it does not know fails with EINVAL",
+         .statement = "EINVAL (pipe2()) Invalid value in flags.", .refs = {"pipe2(2) EINVAL"},
+         .cls = Conformance::linux_specific) {
   int fds[2] = {-1, -1};
   EXPECT_THAT(pipe2(fds, O_APPEND), SyscallFailsWithErrno(EINVAL)) << "O_APPEND is not a pipe2 flag";
   for (int fd : fds) {
@@ -91,8 +88,7 @@ IPC_CASE(pipe, pipe2, invalid_flag_fails_einval,
   }
 }
 
-IPC_CASE(pipe, pipe2, failure_leaves_pipefd_unchanged,
-         .title = "a failed pipe2 leaves the caller's array unchanged",
+IPC_CASE(pipe, pipe2, failure_leaves_pipefd_unchanged, .title = "a failed pipe2 leaves the caller's array unchanged",
          .statement = "The Linux-specific pipe2() system call likewise does not modify pipefd on failure.",
          .refs = {"pipe2(2) RETURN VALUE"}, .cls = Conformance::linux_specific) {
   int fds[2] = {-7, -9};
@@ -103,10 +99,12 @@ IPC_CASE(pipe, pipe2, failure_leaves_pipefd_unchanged,
 
 // pipe2(O_DIRECT), the call under test: the cases declare need::MinKernel(3, 4) ("since Linux 3.4"),
 // so a kernel that reports at least 3.4 and refuses the flag (EINVAL) deviates: FAIL.
-#define MAKE_PACKET_PIPE(var)                                                                 \
-  int var##_fds[2] = {-1, -1};                                                                \
+#define MAKE_PACKET_PIPE(var)                                                                       \
+  int var##_fds[2] = {-1, -1};                                                                      \
   ASSERT_THAT(pipe2(var##_fds, O_DIRECT), SyscallSucceeds()) << "pipe2(O_DIRECT), since Linux 3.4"; \
-  Pipe var { UniqueFd(var##_fds[0]), UniqueFd(var##_fds[1]) }
+  Pipe var {                                                                                        \
+    UniqueFd(var##_fds[0]), UniqueFd(var##_fds[1])                                                  \
+  }
 
 IPC_CASE(pipe, pipe2, o_direct_keeps_packet_boundaries,
          .title = "pipe2(O_DIRECT): each write is read back by its own read, even with a large buffer",

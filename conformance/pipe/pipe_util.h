@@ -6,8 +6,8 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -16,10 +16,6 @@
 #include "harness/caselib/caselib.h"
 
 namespace ipcc::pipe_cases {
-
-
-
-
 
 // n bytes of a deterministic, non-periodic pattern (xorshift32 from seed), so that a reordering, a
 // loss or a duplication of any stretch shows as a mismatch.
@@ -54,8 +50,7 @@ inline std::size_t FillPipe(int wfd) {
         continue;
       }
       if (n < 0 && errno == EAGAIN) break;
-      ThrowHarnessError("filling a pipe: nonblocking write gave " +
-                        (n < 0 ? ErrnoName(errno) : std::to_string(n)));
+      ThrowHarnessError("filling a pipe: nonblocking write gave " + (n < 0 ? ErrnoName(errno) : std::to_string(n)));
     }
   }
   if (!(fl & O_NONBLOCK)) SetNonblock(wfd, false);

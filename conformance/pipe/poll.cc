@@ -38,10 +38,8 @@ short PollNow(int fd, short events) {
   return n > 0 ? pfd.revents : 0;
 }
 
-IPC_CASE(pipe, poll, pollin_when_data_buffered,
-         .title = "poll reports POLLIN on the read end when data is buffered",
-         .statement = "POLLIN There is data to read.",
-         .refs = {"poll(2) POLLIN", "POSIX.1-2017 poll()"}) {
+IPC_CASE(pipe, poll, pollin_when_data_buffered, .title = "poll reports POLLIN on the read end when data is buffered",
+         .statement = "POLLIN There is data to read.", .refs = {"poll(2) POLLIN", "POSIX.1-2017 poll()"}) {
   Pipe p = MakePipe();
   ASSERT_THAT(write(p.w.get(), "d", 1), SyscallSucceedsWithValue(1));
   const short rev = PollNow(p.r.get(), POLLIN);
@@ -59,8 +57,7 @@ IPC_CASE(pipe, poll, no_pollin_on_empty_pipe_with_writer,
   EXPECT_EQ(rev, 0) << "revents = " << Events(rev) << " on an empty pipe whose write end is open";
 }
 
-IPC_CASE(pipe, poll, pollout_when_room,
-         .title = "poll reports POLLOUT on the write end of a pipe with room",
+IPC_CASE(pipe, poll, pollout_when_room, .title = "poll reports POLLOUT on the write end of a pipe with room",
          .statement = "POLLOUT Writing is now possible, though a write larger than the available space in a socket "
                       "or pipe will still block (unless O_NONBLOCK is set).",
          .refs = {"poll(2) POLLOUT", "POSIX.1-2017 poll()"}) {

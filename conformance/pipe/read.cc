@@ -34,8 +34,7 @@ IPC_CASE(pipe, read, eof_only_after_all_writers_close,
   ExpectCleanExit(reader.Wait(), "reader");
 }
 
-IPC_CASE(pipe, read, empty_blocks_until_data,
-         .title = "a blocking read of an empty pipe blocks until data is written",
+IPC_CASE(pipe, read, empty_blocks_until_data, .title = "a blocking read of an empty pipe blocks until data is written",
          .statement = "If a process attempts to read from an empty pipe, then read(2) will block until data "
                       "is available.",
          .refs = {"pipe(7) I/O on pipes and FIFOs"}) {
@@ -50,8 +49,7 @@ IPC_CASE(pipe, read, empty_blocks_until_data,
   ExpectCleanExit(reader.Wait(), "reader");
 }
 
-IPC_CASE(pipe, read, nonblock_empty_fails_eagain,
-         .title = "O_NONBLOCK read of an empty pipe fails with EAGAIN",
+IPC_CASE(pipe, read, nonblock_empty_fails_eagain, .title = "O_NONBLOCK read of an empty pipe fails with EAGAIN",
          .statement = "If a process attempts to read from an empty pipe and the file descriptor has "
                       "O_NONBLOCK enabled, then read(2) fails with the error EAGAIN.",
          .refs = {"pipe(7) I/O on pipes and FIFOs", "POSIX.1-2017 read() [EAGAIN]"}) {
@@ -60,8 +58,7 @@ IPC_CASE(pipe, read, nonblock_empty_fails_eagain,
   EXPECT_THAT(read(p.r.get(), &c, 1), SyscallFailsWithErrno(EAGAIN));
 }
 
-IPC_CASE(pipe, read, write_end_refuses_read_ebadf,
-         .title = "read from the write end of a pipe fails with EBADF",
+IPC_CASE(pipe, read, write_end_refuses_read_ebadf, .title = "read from the write end of a pipe fails with EBADF",
          .statement = "pipefd[1] refers to the write end of the pipe. On some systems (but not Linux), pipes "
                       "are bidirectional. read(2): EBADF fd is not a valid file descriptor or is not open for "
                       "reading.",
@@ -112,7 +109,8 @@ IPC_CASE(pipe, read, byte_stream_has_no_message_boundaries,
       << "three writes (3+3+1 bytes) were buffered; a byte stream returns all 7 to one 64-byte read, "
          "a message-preserving channel would return 3";
   if (n > 0) {
-    EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)), std::string("abcdefg").substr(0, static_cast<std::size_t>(n)));
+    EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)),
+              std::string("abcdefg").substr(0, static_cast<std::size_t>(n)));
   }
 }
 
@@ -150,8 +148,7 @@ IPC_CASE(pipe, read, nonblock_without_writer_returns_eof,
       << "end-of-file takes precedence over EAGAIN when no writer remains";
 }
 
-IPC_CASE(pipe, read, zero_length_read_returns_zero,
-         .title = "a read of 0 bytes from an empty pipe returns 0 at once",
+IPC_CASE(pipe, read, zero_length_read_returns_zero, .title = "a read of 0 bytes from an empty pipe returns 0 at once",
          .statement = "In the absence of any errors, or if read() does not check for errors, a read() with a "
                       "count of 0 returns zero and has no other effects.",
          .refs = {"read(2) DESCRIPTION", "POSIX.1-2017 read() (nbyte is zero)"}) {

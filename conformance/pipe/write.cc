@@ -23,8 +23,7 @@ namespace {
 using namespace ipcc;
 using namespace ipcc::pipe_cases;
 
-IPC_CASE(pipe, write, read_end_refuses_write_ebadf,
-         .title = "write to the read end of a pipe fails with EBADF",
+IPC_CASE(pipe, write, read_end_refuses_write_ebadf, .title = "write to the read end of a pipe fails with EBADF",
          .statement = "pipefd[0] refers to the read end of the pipe. On some systems (but not Linux), pipes "
                       "are bidirectional. write(2): EBADF fd is not a valid file descriptor or is not open for "
                       "writing.",
@@ -39,8 +38,7 @@ IPC_CASE(pipe, write, read_end_refuses_write_ebadf,
       << "the refused write must not have put a byte into the pipe";
 }
 
-IPC_CASE(pipe, write, bytes_arrive_in_order,
-         .title = "bytes of successive writes are read back in the order written",
+IPC_CASE(pipe, write, bytes_arrive_in_order, .title = "bytes of successive writes are read back in the order written",
          .statement = "Data written to the write end of the pipe is buffered by the kernel until it is read "
                       "from the read end of the pipe. Pipes and FIFOs (First In First Out) provide a "
                       "unidirectional interprocess communication channel.",
@@ -105,8 +103,7 @@ IPC_CASE(pipe, write, no_reader_raises_sigpipe,
   p.w.reset();
   const int status = writer.Wait();
   const bool killed_by_sigpipe = WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE;
-  EXPECT_TRUE(killed_by_sigpipe) << "expected the writer to be killed by SIGPIPE; seen: "
-                                 << DescribeWaitStatus(status);
+  EXPECT_TRUE(killed_by_sigpipe) << "expected the writer to be killed by SIGPIPE; seen: " << DescribeWaitStatus(status);
 }
 
 IPC_CASE(pipe, write, no_reader_sigpipe_ignored_fails_epipe,
@@ -124,7 +121,9 @@ IPC_CASE(pipe, write, no_reader_sigpipe_ignored_fails_epipe,
 }
 
 volatile sig_atomic_t g_caught_signal = 0;
-void RecordSignal(int sig) { g_caught_signal = sig; }
+void RecordSignal(int sig) {
+  g_caught_signal = sig;
+}
 
 IPC_CASE(pipe, write, no_reader_sigpipe_handled_fails_epipe,
          .title = "with a SIGPIPE handler, a write with no reader runs the handler and fails with EPIPE",
@@ -221,7 +220,9 @@ IPC_CASE(pipe, write, blocked_writer_gets_epipe_when_last_reader_closes,
 // PIPE_BUF-sized records: every 32-bit word of a record holds the same tag (magic, writer, sequence),
 // so a record that mixes bytes of two writes cannot pass.
 constexpr std::uint32_t kRecordMagic = 0xA5000000u;
-std::uint32_t RecordTag(unsigned writer, unsigned seq) { return kRecordMagic | (writer << 16) | seq; }
+std::uint32_t RecordTag(unsigned writer, unsigned seq) {
+  return kRecordMagic | (writer << 16) | seq;
+}
 
 IPC_CASE(pipe, write, pipe_buf_writes_not_interleaved,
          .title = "PIPE_BUF-byte writes from six concurrent writer processes are never interleaved",
@@ -253,8 +254,8 @@ IPC_CASE(pipe, write, pipe_buf_writes_not_interleaved,
   for (unsigned w = 0; w < kWriters; ++w) ExpectCleanExit(writers[w].Wait(), "writer " + std::to_string(w));
 
   ASSERT_EQ(got.size(), std::size_t{kWriters} * kRecords * PIPE_BUF)
-      << "the reader should receive " << kWriters << " writers x " << kRecords << " records of PIPE_BUF ("
-      << PIPE_BUF << ") bytes";
+      << "the reader should receive " << kWriters << " writers x " << kRecords << " records of PIPE_BUF (" << PIPE_BUF
+      << ") bytes";
   std::map<unsigned, unsigned> next_seq;
   int problems = 0;
   std::vector<std::uint32_t> words(kWords);
@@ -536,8 +537,8 @@ IPC_CASE(pipe, write, nonblock_large_write_is_partial,
   int err = 0;
   const std::string got = ReadExactly(p.r.get(), data.size() + 1, &err);
   EXPECT_EQ(err, EAGAIN);
-  ASSERT_EQ(got.size(), static_cast<std::size_t>(n) + 1) << "the pipe should hold the 1 earlier byte plus the "
-                                                         << n << " bytes write reported";
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(n) + 1)
+      << "the pipe should hold the 1 earlier byte plus the " << n << " bytes write reported";
   EXPECT_TRUE(got.substr(1) == data.substr(0, static_cast<std::size_t>(n)))
       << "the bytes transferred are the first " << n << " bytes of the buffer";
 }

@@ -64,8 +64,7 @@ IPC_CASE(posix_mq, limits, maxmsg_above_msg_max_fails_einval_unprivileged,
          .statement = "In a process that is unprivileged (does not have the CAP_SYS_RESOURCE capability), "
                       "attr->mq_maxmsg must be less than or equal to the msg_max limit.",
          .refs = {"mq_open(3) EINVAL", "mq_overview(7) /proc/sys/fs/mqueue/msg_max"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::linux_specific, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   std::string why;
   const std::optional<long> msg_max = DocumentedLimit(kMsgMax, &why);
@@ -86,8 +85,7 @@ IPC_CASE(posix_mq, limits, msgsize_above_msgsize_max_fails_einval_unprivileged,
          .statement = "In a process that is unprivileged (does not have the CAP_SYS_RESOURCE capability), ... "
                       "attr->mq_msgsize must be less than or equal to the msgsize_max limit.",
          .refs = {"mq_open(3) EINVAL", "mq_overview(7) /proc/sys/fs/mqueue/msgsize_max"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::linux_specific, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   std::string why;
   const std::optional<long> msgsize_max = DocumentedLimit(kMsgsizeMax, &why);
@@ -114,8 +112,8 @@ IPC_CASE(posix_mq, limits, privileged_may_exceed_msg_max,
   ScopedSysctl lowered(kMsgMax, kLowered);
   const std::string name = UniqueMqName("root-maxmsg");
   EXPECT_THAT(TryCreate(name, Attr(kLowered + 1, 16)), SyscallSucceeds())
-      << "a process with CAP_SYS_RESOURCE creating a queue with mq_maxmsg " << kLowered + 1 << " (msg_max "
-      << kLowered << ")";
+      << "a process with CAP_SYS_RESOURCE creating a queue with mq_maxmsg " << kLowered + 1 << " (msg_max " << kLowered
+      << ")";
 }
 
 IPC_CASE(posix_mq, limits, hard_msgmax_applies_to_privileged,
@@ -123,8 +121,7 @@ IPC_CASE(posix_mq, limits, hard_msgmax_applies_to_privileged,
          .statement = "The msg_max limit is ignored for privileged processes (CAP_SYS_RESOURCE), but the "
                       "HARD_MSGMAX ceiling is nevertheless imposed. ... Since Linux 3.5: 65,536",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_max", "mq_open(3) EINVAL"},
-         .cls = Conformance::linux_specific,
-         .needs = IPCC_NEED_CAPABILITY(CAP_SYS_RESOURCE) | need::MinKernel(3, 5)) {
+         .cls = Conformance::linux_specific, .needs = IPCC_NEED_CAPABILITY(CAP_SYS_RESOURCE) | need::MinKernel(3, 5)) {
   // Declared CAP_SYS_RESOURCE: without it the smaller msg_max limit would refuse the call and prove nothing.
   const std::string name = UniqueMqName("hard-maxmsg");
   EXPECT_THAT(TryCreate(name, Attr(kHardMsgMax + 1, 1)), SyscallFailsWithErrno(EINVAL))
@@ -137,8 +134,7 @@ IPC_CASE(posix_mq, limits, lowered_msg_max_limits_maxmsg,
                       "the maximum number of messages in a queue. This value acts as a ceiling on the "
                       "attr->mq_maxmsg argument given to mq_open(3).",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_max", "mq_open(3) EINVAL", "ipc_namespaces(7)"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedSecondUid | need::WritableSysctl(kMsgMax)) {
+         .cls = Conformance::linux_specific, .needs = kNeedSecondUid | need::WritableSysctl(kMsgMax)) {
   const Identity nobody = SecondIdentity();
   ScopedSysctl lowered(kMsgMax, 3);
   const std::string name = UniqueMqName("lowered");
@@ -159,8 +155,7 @@ IPC_CASE(posix_mq, limits, default_attributes_from_proc,
                       "a call to mq_open(3) where attr is specified as NULL.",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_default, msgsize_default", "mq_open(3)"},
          .cls = Conformance::linux_specific,
-         .needs = need::WritableSysctl(kMsgDefault) | need::WritableSysctl(kMsgsizeDefault) |
-                  need::MinKernel(3, 5)) {
+         .needs = need::WritableSysctl(kMsgDefault) | need::WritableSysctl(kMsgsizeDefault) | need::MinKernel(3, 5)) {
   // Values below both ceilings, so no capping is involved (the ceilings are only read: set-up).
   const long msg_max = ReadSysctlNumber(kMsgMax);
   const long msgsize_max = ReadSysctlNumber(kMsgsizeMax);
@@ -175,17 +170,15 @@ IPC_CASE(posix_mq, limits, default_attributes_from_proc,
   mq_attr seen{};
   ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
   EXPECT_EQ(seen.mq_maxmsg, want_msg) << "mq_maxmsg of a queue created with attr NULL (msg_default " << want_msg << ")";
-  EXPECT_EQ(seen.mq_msgsize, want_size)
-      << "mq_msgsize of a queue created with attr NULL (msgsize_default " << want_size << ")";
+  EXPECT_EQ(seen.mq_msgsize, want_size) << "mq_msgsize of a queue created with attr NULL (msgsize_default " << want_size
+                                        << ")";
 }
 
 IPC_CASE(posix_mq, limits, default_maxmsg_capped_by_msg_max,
          .title = "with attr NULL, mq_maxmsg is the smaller of msg_default and msg_max",
          .statement = "A new queue's default mq_maxmsg value will be the smaller of msg_default and msg_max.",
-         .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_default"},
-         .cls = Conformance::linux_specific,
-         .needs = need::WritableSysctl(kMsgDefault) | need::WritableSysctl(kMsgMax) |
-                  need::MinKernel(3, 5)) {
+         .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_default"}, .cls = Conformance::linux_specific,
+         .needs = need::WritableSysctl(kMsgDefault) | need::WritableSysctl(kMsgMax) | need::MinKernel(3, 5)) {
   ScopedSysctl msg_default(kMsgDefault, 8);
   ScopedSysctl msg_max(kMsgMax, 3);
   Queue q("capped");
@@ -203,8 +196,7 @@ IPC_CASE(posix_mq, limits, queues_max_limits_unprivileged,
                       "for the creation of a new message queue. This probably occurred because the queues_max "
                       "limit was encountered.",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/queues_max", "mq_open(3) ENOSPC", "ipc_namespaces(7)"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedSecondUid | need::WritableSysctl(kQueuesMax)) {
+         .cls = Conformance::linux_specific, .needs = kNeedSecondUid | need::WritableSysctl(kQueuesMax)) {
   const Identity nobody = SecondIdentity();
   // Privileged processes may exceed queues_max, so the queues are made by an unprivileged child.
   ScopedSysctl lowered(kQueuesMax, 2);

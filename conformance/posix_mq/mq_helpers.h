@@ -58,10 +58,9 @@ class Queue {
     if (q_ == static_cast<mqd_t>(-1)) {
       const int err = errno;
       const std::string attr_text =
-          attr == nullptr ? "NULL"
-                          : fmt::format("{{mq_maxmsg {}, mq_msgsize {}}}", attr->mq_maxmsg, attr->mq_msgsize);
-      ThrowHarnessError(fmt::format("set-up: mq_open(\"{}\", O_CREAT|O_EXCL|{:#o}, {:#o}, {}) failed with {}",
-                                    name_, oflag, mode, attr_text, ErrnoName(err)));
+          attr == nullptr ? "NULL" : fmt::format("{{mq_maxmsg {}, mq_msgsize {}}}", attr->mq_maxmsg, attr->mq_msgsize);
+      ThrowHarnessError(fmt::format("set-up: mq_open(\"{}\", O_CREAT|O_EXCL|{:#o}, {:#o}, {}) failed with {}", name_,
+                                    oflag, mode, attr_text, ErrnoName(err)));
     }
   }
   mqd_t get() const { return q_; }
@@ -111,7 +110,8 @@ class BlockedSignal {
   BlockedSignal(const BlockedSignal&) = delete;
   BlockedSignal& operator=(const BlockedSignal&) = delete;
   ~BlockedSignal() {
-    struct sigaction ign {}, old_action{};
+    struct sigaction ign {
+    }, old_action{};
     ign.sa_handler = SIG_IGN;
     sigaction(sig_, &ign, &old_action);
     sigprocmask(SIG_SETMASK, &old_, nullptr);

@@ -45,8 +45,7 @@ IPC_CASE(posix_mq, mq_notify, signal_identifies_sender,
          .title = "the notification signal's si_pid and si_uid name the process that sent the message",
          .statement = "In addition, si_pid will be set to the PID of the process that sent the message, and si_uid "
                       "will be set to the real user ID of the sending process.",
-         .refs = {"mq_notify(3) SIGEV_SIGNAL"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"mq_notify(3) SIGEV_SIGNAL"}, .cls = Conformance::linux_specific) {
   mq_attr attr = Attr(4, 16);
   Queue q("notify-pid", O_RDWR, 0600, &attr);
   BlockedSignal usr1(SIGUSR1);
@@ -58,8 +57,8 @@ IPC_CASE(posix_mq, mq_notify, signal_identifies_sender,
   const auto info = usr1.TakePending();
   ASSERT_TRUE(info.has_value()) << "SIGUSR1 should be pending after the child's message arrived";
   EXPECT_EQ(info->si_code, SI_MESGQ);
-  EXPECT_EQ(info->si_pid, sender_pid) << "si_pid should be the sending child's pid, not the receiver's ("
-                                      << getpid() << ")";
+  EXPECT_EQ(info->si_pid, sender_pid) << "si_pid should be the sending child's pid, not the receiver's (" << getpid()
+                                      << ")";
   EXPECT_EQ(info->si_uid, getuid()) << "si_uid should be the sender's real uid";
 }
 
@@ -163,12 +162,14 @@ IPC_CASE(posix_mq, mq_notify, blocked_receiver_takes_precedence,
       << "the registration should have remained in effect: the next message on the empty queue should notify";
 }
 
-IPC_CASE(posix_mq, mq_notify, only_on_transition_from_empty,
-         .title = "registered on a non-empty queue, a process is notified only after the queue empties and a message arrives",
-         .statement = "Message notification occurs only when a new message arrives and the queue was previously "
-                      "empty. If the queue was not empty at the time mq_notify() was called, then a notification "
-                      "will occur only after the queue is emptied and a new message arrives.",
-         .refs = {"mq_notify(3)", "POSIX.1-2017 mq_notify()"}) {
+IPC_CASE(
+    posix_mq, mq_notify, only_on_transition_from_empty,
+    .title =
+        "registered on a non-empty queue, a process is notified only after the queue empties and a message arrives",
+    .statement = "Message notification occurs only when a new message arrives and the queue was previously "
+                 "empty. If the queue was not empty at the time mq_notify() was called, then a notification "
+                 "will occur only after the queue is emptied and a new message arrives.",
+    .refs = {"mq_notify(3)", "POSIX.1-2017 mq_notify()"}) {
   mq_attr attr = Attr(4, 16);
   Queue q("notify-nonempty", O_RDWR, 0600, &attr);
   ASSERT_THAT(mq_send(q.get(), "old", 3, 0), SyscallSucceeds());
@@ -181,8 +182,7 @@ IPC_CASE(posix_mq, mq_notify, only_on_transition_from_empty,
   ASSERT_THAT(mq_receive(q.get(), buf, sizeof buf, nullptr), SyscallSucceeds());
   ASSERT_THAT(mq_receive(q.get(), buf, sizeof buf, nullptr), SyscallSucceeds());
   ASSERT_THAT(mq_send(q.get(), "now", 3, 0), SyscallSucceeds());
-  EXPECT_TRUE(usr1.TakePending().has_value())
-      << "once the queue was emptied, the next arriving message should notify";
+  EXPECT_TRUE(usr1.TakePending().has_value()) << "once the queue was emptied, the next arriving message should notify";
 }
 
 IPC_CASE(posix_mq, mq_notify, sigev_none_registers_without_signal,
@@ -212,8 +212,7 @@ IPC_CASE(posix_mq, mq_notify, invalid_signal_fails_einval,
          .title = "mq_notify with SIGEV_SIGNAL and an invalid signal number fails with EINVAL",
          .statement = "EINVAL sevp->sigev_notify is not one of the permitted values; or sevp->sigev_notify is "
                       "SIGEV_SIGNAL and sevp->sigev_signo is not a valid signal number.",
-         .refs = {"mq_notify(3) EINVAL", "POSIX.1-2017 mq_notify()"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"mq_notify(3) EINVAL", "POSIX.1-2017 mq_notify()"}, .cls = Conformance::linux_specific) {
   mq_attr attr = Attr(4, 16);
   Queue q("notify-badsig", O_RDWR, 0600, &attr);
   sigevent sev = SignalEvent(1000, 1);
@@ -223,8 +222,7 @@ IPC_CASE(posix_mq, mq_notify, invalid_signal_fails_einval,
 IPC_CASE(posix_mq, mq_notify, invalid_sigev_notify_fails_einval,
          .title = "mq_notify with an unknown sigev_notify value fails with EINVAL",
          .statement = "EINVAL sevp->sigev_notify is not one of the permitted values.",
-         .refs = {"mq_notify(3) EINVAL", "sigevent(7)"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"mq_notify(3) EINVAL", "sigevent(7)"}, .cls = Conformance::linux_specific) {
   mq_attr attr = Attr(4, 16);
   Queue q("notify-badkind", O_RDWR, 0600, &attr);
   sigevent sev{};

@@ -46,8 +46,9 @@ IPC_CASE(posix_mq, mq_open, name_without_leading_slash_fails_einval,
          .statement = "Each message queue is identified by a name of the form /somename ... EINVAL name doesn't "
                       "follow the format in mq_overview(7). ... The library function performs the check that the "
                       "name starts with a slash (/), giving the EINVAL error if it does not.",
-         .refs = {"mq_open(3) EINVAL, NOTES", "mq_overview(7)", "POSIX.1-2017 mq_open() (name without leading "
-                                                                 "slash: implementation-defined)"},
+         .refs = {"mq_open(3) EINVAL, NOTES", "mq_overview(7)",
+                  "POSIX.1-2017 mq_open() (name without leading "
+                  "slash: implementation-defined)"},
          .cls = Conformance::linux_specific) {
   const std::string name = UniqueMqName("noslash").substr(1);
   mq_attr attr = Attr(2, 16);
@@ -59,8 +60,9 @@ IPC_CASE(posix_mq, mq_open, name_without_leading_slash_fails_einval,
 IPC_CASE(posix_mq, mq_open, name_with_inner_slash_fails_eacces,
          .title = "mq_open of a name with a second slash fails with EACCES",
          .statement = "EACCES name contained more than one slash.",
-         .refs = {"mq_open(3) EACCES", "mq_overview(7)", "POSIX.1-2017 mq_open() (other slashes: "
-                                                         "implementation-defined)"},
+         .refs = {"mq_open(3) EACCES", "mq_overview(7)",
+                  "POSIX.1-2017 mq_open() (other slashes: "
+                  "implementation-defined)"},
          .cls = Conformance::linux_specific) {
   const std::string name = UniqueMqName("outer") + "/inner";
   mq_attr attr = Attr(2, 16);
@@ -68,10 +70,8 @@ IPC_CASE(posix_mq, mq_open, name_with_inner_slash_fails_eacces,
   EXPECT_THAT(q.q, SyscallFailsWithErrno(EACCES)) << "name \"" << name << "\"";
 }
 
-IPC_CASE(posix_mq, mq_open, slash_only_name_fails_enoent,
-         .title = "mq_open of the name \"/\" fails with ENOENT",
-         .statement = "ENOENT name was just \"/\" followed by no other characters.",
-         .refs = {"mq_open(3) ENOENT"},
+IPC_CASE(posix_mq, mq_open, slash_only_name_fails_enoent, .title = "mq_open of the name \"/\" fails with ENOENT",
+         .statement = "ENOENT name was just \"/\" followed by no other characters.", .refs = {"mq_open(3) ENOENT"},
          .cls = Conformance::linux_specific) {
   mq_attr attr = Attr(2, 16);
   OpenedQueue q{mq_open("/", O_RDWR | O_CREAT, 0600, &attr)};
@@ -103,8 +103,7 @@ IPC_CASE(posix_mq, mq_open, nonpositive_attributes_fail_einval,
     const std::string name = UniqueMqName("badattr");
     mq_attr attr = Attr(b.maxmsg, b.msgsize);
     OpenedQueue q{mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr)};
-    EXPECT_THAT(q.q, SyscallFailsWithErrno(EINVAL))
-        << "mq_maxmsg " << b.maxmsg << ", mq_msgsize " << b.msgsize;
+    EXPECT_THAT(q.q, SyscallFailsWithErrno(EINVAL)) << "mq_maxmsg " << b.maxmsg << ", mq_msgsize " << b.msgsize;
     if (q.q != static_cast<mqd_t>(-1)) mq_unlink(name.c_str());
   }
 }
@@ -113,8 +112,7 @@ IPC_CASE(posix_mq, mq_open, permission_denied_eacces,
          .title = "an unprivileged user cannot open root's 0600 queue (EACCES)",
          .statement = "EACCES The queue exists, but the caller does not have permission to open it in the "
                       "specified mode.",
-         .refs = {"mq_open(3) EACCES", "POSIX.1-2017 mq_open() [EACCES]"},
-         .needs = kNeedSecondUid) {
+         .refs = {"mq_open(3) EACCES", "POSIX.1-2017 mq_open() [EACCES]"}, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   const mode_t old = umask(0);
   ScopedCleanup restore([old] { umask(old); });
@@ -135,8 +133,7 @@ IPC_CASE(posix_mq, mq_open, read_permission_allows_only_rdonly,
          .title = "with read but not write permission, an unprivileged user can open O_RDONLY but not O_WRONLY",
          .statement = "EACCES The queue exists, but the caller does not have permission to open it in the "
                       "specified mode. (O_RDONLY Open the queue to receive messages only.)",
-         .refs = {"mq_open(3) EACCES, O_RDONLY", "POSIX.1-2017 mq_open() [EACCES]"},
-         .needs = kNeedSecondUid) {
+         .refs = {"mq_open(3) EACCES, O_RDONLY", "POSIX.1-2017 mq_open() [EACCES]"}, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   const mode_t old = umask(0);
   ScopedCleanup restore([old] { umask(old); });

@@ -24,8 +24,8 @@ IPC_CASE(posix_mq, mq_receive, priority_order_then_fifo,
          .refs = {"mq_receive(3)", "mq_send(3)", "POSIX.1-2017 mq_receive()", "POSIX.1-2017 mq_send()"}) {
   mq_attr attr = Attr(8, 16);
   Queue q("order", O_RDWR, 0600, &attr);
-  const std::vector<std::pair<std::string, unsigned>> sent = {
-      {"a1", 1}, {"b1", 5}, {"a2", 1}, {"c1", 0}, {"b2", 5}, {"d1", 9}, {"a3", 1}};
+  const std::vector<std::pair<std::string, unsigned>> sent = {{"a1", 1}, {"b1", 5}, {"a2", 1}, {"c1", 0},
+                                                              {"b2", 5}, {"d1", 9}, {"a3", 1}};
   for (const auto& [text, prio] : sent) {
     ASSERT_THAT(mq_send(q.get(), text.data(), text.size(), prio), SyscallSucceeds()) << "sending " << text;
   }

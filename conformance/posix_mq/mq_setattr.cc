@@ -66,8 +66,7 @@ IPC_CASE(posix_mq, mq_setattr, changes_only_nonblock,
 IPC_CASE(posix_mq, mq_setattr, flags_other_than_nonblock_fail_einval,
          .title = "mq_setattr with a flag other than O_NONBLOCK in mq_flags fails with EINVAL",
          .statement = "EINVAL newattr->mq_flags contained set bits other than O_NONBLOCK.",
-         .refs = {"mq_getattr(3) EINVAL", "POSIX.1-2017 mq_setattr()"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"mq_getattr(3) EINVAL", "POSIX.1-2017 mq_setattr()"}, .cls = Conformance::linux_specific) {
   mq_attr attr = Attr(3, 16);
   Queue q("setattr-bad", O_RDWR, 0600, &attr);
   mq_attr set{};

@@ -28,8 +28,7 @@ IPC_CASE(posix_mq, mq_timedreceive, deadline_reached_fails_etimedout,
   ExpectReturnsWithin("mq_timedreceive on the empty queue with a deadline 20 ms ahead", [&] {
     const timespec deadline = RealtimeIn(20);
     char buf[16];
-    EXPECT_THAT(mq_timedreceive(q.get(), buf, sizeof buf, nullptr, &deadline),
-                SyscallFailsWithErrno(ETIMEDOUT));
+    EXPECT_THAT(mq_timedreceive(q.get(), buf, sizeof buf, nullptr, &deadline), SyscallFailsWithErrno(ETIMEDOUT));
     timespec now{};
     clock_gettime(CLOCK_REALTIME, &now);
     EXPECT_TRUE(NotBefore(now, deadline))
@@ -61,16 +60,19 @@ IPC_CASE(posix_mq, mq_timedreceive, invalid_timeout_fails_einval,
   mq_attr attr = Attr(4, 16);
   Queue q("bad-timeout-recv", O_RDWR, 0600, &attr);
   // Bounded: a system that accepted the timeout and then mishandled it could block for good.
-  ExpectReturnsWithin("mq_timedreceive on the empty queue with an invalid timeout", [&] {
-    timespec bad = RealtimeIn(1000);
-    bad.tv_nsec = 1000000000L;
-    char buf[16];
-    EXPECT_THAT(mq_timedreceive(q.get(), buf, sizeof buf, nullptr, &bad), SyscallFailsWithErrno(EINVAL))
-        << "tv_nsec = 1000000000 on an empty queue";
-    bad.tv_nsec = -1;
-    EXPECT_THAT(mq_timedreceive(q.get(), buf, sizeof buf, nullptr, &bad), SyscallFailsWithErrno(EINVAL))
-        << "tv_nsec = -1 on an empty queue";
-  }, std::chrono::milliseconds(4000));
+  ExpectReturnsWithin(
+      "mq_timedreceive on the empty queue with an invalid timeout",
+      [&] {
+        timespec bad = RealtimeIn(1000);
+        bad.tv_nsec = 1000000000L;
+        char buf[16];
+        EXPECT_THAT(mq_timedreceive(q.get(), buf, sizeof buf, nullptr, &bad), SyscallFailsWithErrno(EINVAL))
+            << "tv_nsec = 1000000000 on an empty queue";
+        bad.tv_nsec = -1;
+        EXPECT_THAT(mq_timedreceive(q.get(), buf, sizeof buf, nullptr, &bad), SyscallFailsWithErrno(EINVAL))
+            << "tv_nsec = -1 on an empty queue";
+      },
+      std::chrono::milliseconds(4000));
 }
 
 IPC_CASE(posix_mq, mq_timedreceive, message_available_ignores_deadline,

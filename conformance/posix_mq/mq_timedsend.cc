@@ -48,15 +48,18 @@ IPC_CASE(posix_mq, mq_timedsend, invalid_timeout_fails_einval,
   Queue q("bad-timeout-send", O_RDWR, 0600, &attr);
   ASSERT_THAT(mq_send(q.get(), "fill", 4, 0), SyscallSucceeds());
   // Bounded: a system that accepted the timeout and then mishandled it could block for good.
-  ExpectReturnsWithin("mq_timedsend on the full queue with an invalid timeout", [&] {
-    timespec bad = RealtimeIn(1000);
-    bad.tv_nsec = 1000000000L;
-    EXPECT_THAT(mq_timedsend(q.get(), "more", 4, 0, &bad), SyscallFailsWithErrno(EINVAL))
-        << "tv_nsec = 1000000000 on a full queue";
-    bad.tv_nsec = -1;
-    EXPECT_THAT(mq_timedsend(q.get(), "more", 4, 0, &bad), SyscallFailsWithErrno(EINVAL))
-        << "tv_nsec = -1 on a full queue";
-  }, std::chrono::milliseconds(4000));
+  ExpectReturnsWithin(
+      "mq_timedsend on the full queue with an invalid timeout",
+      [&] {
+        timespec bad = RealtimeIn(1000);
+        bad.tv_nsec = 1000000000L;
+        EXPECT_THAT(mq_timedsend(q.get(), "more", 4, 0, &bad), SyscallFailsWithErrno(EINVAL))
+            << "tv_nsec = 1000000000 on a full queue";
+        bad.tv_nsec = -1;
+        EXPECT_THAT(mq_timedsend(q.get(), "more", 4, 0, &bad), SyscallFailsWithErrno(EINVAL))
+            << "tv_nsec = -1 on a full queue";
+      },
+      std::chrono::milliseconds(4000));
 }
 
 IPC_CASE(posix_mq, mq_timedsend, room_available_ignores_deadline,

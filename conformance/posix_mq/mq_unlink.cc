@@ -46,8 +46,7 @@ IPC_CASE(posix_mq, mq_unlink, name_reusable_while_old_queue_open,
          .statement = "The message queue name is removed immediately. The queue itself is destroyed once any other "
                       "processes that have the queue open close their descriptors referring to the queue. (POSIX "
                       "allows re-creation to fail until the old queue is gone; Linux creates a new queue at once.)",
-         .refs = {"mq_unlink(3)", "POSIX.1-2017 mq_unlink() RATIONALE"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"mq_unlink(3)", "POSIX.1-2017 mq_unlink() RATIONALE"}, .cls = Conformance::linux_specific) {
   mq_attr attr = Attr(4, 16);
   Queue q("reuse", O_RDWR, 0600, &attr);
   ASSERT_THAT(mq_send(q.get(), "old", 3, 0), SyscallSucceeds());
@@ -84,8 +83,7 @@ IPC_CASE(posix_mq, mq_unlink, other_users_queue_fails_eacces,
                       "in a directory with the sticky bit set: only the owner may remove a name.)",
          .refs = {"mq_unlink(3) EACCES", "mq_overview(7) Mounting the message queue filesystem",
                   "POSIX.1-2017 mq_unlink() [EACCES]"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::linux_specific, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   const mode_t old = umask(0);
   ScopedCleanup restore([old] { umask(old); });
@@ -107,36 +105,36 @@ IPC_CASE(posix_mq, mq_unlink, queue_destroyed_after_last_close,
                       "descriptors referring to the queue. (mq_overview(7): queues_max limits the number of "
                       "message queues that can be created; mq_open(3) ENOSPC.)",
          .refs = {"mq_unlink(3)", "mq_overview(7) /proc/sys/fs/mqueue/queues_max", "mq_open(3) ENOSPC"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedSecondUid | need::WritableSysctl(kQueuesMax)) {
+         .cls = Conformance::linux_specific, .needs = kNeedSecondUid | need::WritableSysctl(kQueuesMax)) {
   const Identity nobody = SecondIdentity();
   // Privileged processes may exceed queues_max, so the queues are made by an unprivileged child.
   ScopedSysctl lowered(kQueuesMax, 1);
   const std::string first = UniqueMqName("first");
   const std::string second = UniqueMqName("second");
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    mq_attr attr = Attr(2, 16);
-    const mqd_t a = mq_open(first.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
-    ASSERT_THAT(a, SyscallSucceeds()) << "creating the one queue queues_max allows";
-    ASSERT_THAT(mq_unlink(first.c_str()), SyscallSucceeds());
-    const mqd_t b1 = mq_open(second.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
-    EXPECT_THAT(b1, SyscallFailsWithErrno(ENOSPC))
-        << "while the unlinked queue is still open it should still exist, and count against queues_max = 1";
-    if (b1 != static_cast<mqd_t>(-1)) {
-      mq_close(b1);
-      mq_unlink(second.c_str());
-    }
-    ASSERT_THAT(mq_close(a), SyscallSucceeds());
-    const mqd_t b2 = mq_open(second.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
-    EXPECT_THAT(b2, SyscallSucceeds())
-        << "after the last descriptor of the unlinked queue was closed the queue should be destroyed, "
-           "leaving room for a new one";
-    if (b2 != static_cast<mqd_t>(-1)) {
-      mq_close(b2);
-      mq_unlink(second.c_str());
-    }
-  });
+  Child c =
+      Fork([&] {
+        DropPrivileges(nobody);
+        mq_attr attr = Attr(2, 16);
+        const mqd_t a = mq_open(first.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+        ASSERT_THAT(a, SyscallSucceeds()) << "creating the one queue queues_max allows";
+        ASSERT_THAT(mq_unlink(first.c_str()), SyscallSucceeds());
+        const mqd_t b1 = mq_open(second.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+        EXPECT_THAT(b1, SyscallFailsWithErrno(ENOSPC))
+            << "while the unlinked queue is still open it should still exist, and count against queues_max = 1";
+        if (b1 != static_cast<mqd_t>(-1)) {
+          mq_close(b1);
+          mq_unlink(second.c_str());
+        }
+        ASSERT_THAT(mq_close(a), SyscallSucceeds());
+        const mqd_t b2 = mq_open(second.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+        EXPECT_THAT(b2, SyscallSucceeds())
+            << "after the last descriptor of the unlinked queue was closed the queue should be destroyed, "
+               "leaving room for a new one";
+        if (b2 != static_cast<mqd_t>(-1)) {
+          mq_close(b2);
+          mq_unlink(second.c_str());
+        }
+      });
   ExpectCleanExit(c.Wait(), "unprivileged child");
 }
 

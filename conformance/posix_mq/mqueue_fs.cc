@@ -47,8 +47,7 @@ void WithMqueueMount(const std::function<void(const std::string&)>& check) {
   const std::string dir = TempPath("mqueue");
   IPCC_SETUP(mkdir(dir.c_str(), 0700));
   auto mount_and_check = [&] {
-    ASSERT_THAT(mount("mqueue", dir.c_str(), "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
-                SyscallSucceeds())
+    ASSERT_THAT(mount("mqueue", dir.c_str(), "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), SyscallSucceeds())
         << "mounting an mqueue file system on " << dir;
     ScopedCleanup unmount([&] { umount2(dir.c_str(), MNT_DETACH); });
     check(dir);
@@ -71,8 +70,7 @@ IPC_CASE(posix_mq, mqueue_fs, queue_file_shows_qsize,
                       "manipulated using the commands usually used for files ... The contents of each file in the "
                       "directory consist of a single line containing information about the queue ... QSIZE Number "
                       "of bytes of data in all messages in the queue.",
-         .refs = {"mq_overview(7) Mounting the message queue filesystem"},
-         .cls = Conformance::linux_specific,
+         .refs = {"mq_overview(7) Mounting the message queue filesystem"}, .cls = Conformance::linux_specific,
          .needs = kNeedRoot) {
   mq_attr attr = Attr(4, 32);
   Queue q("fs", O_RDWR, 0600, &attr);
@@ -96,8 +94,7 @@ IPC_CASE(posix_mq, mqueue_fs, unlink_removes_queue_file,
                       "manipulated using the commands usually used for files (e.g., ls(1) and rm(1)). (mq_unlink(3): "
                       "The message queue name is removed immediately.)",
          .refs = {"mq_overview(7) Mounting the message queue filesystem", "mq_unlink(3)"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedRoot) {
+         .cls = Conformance::linux_specific, .needs = kNeedRoot) {
   mq_attr attr = Attr(4, 32);
   Queue q("fs-unlink", O_RDWR, 0600, &attr);
   WithMqueueMount([&](const std::string& dir) {

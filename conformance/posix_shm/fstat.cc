@@ -33,8 +33,7 @@ IPC_CASE(posix_shm, fstat, reports_size_owner_and_mode,
   struct stat dir {};
   const bool dir_known = stat("/dev/shm", &dir) == 0;
   EXPECT_TRUE(st.st_gid == getegid() || (dir_known && st.st_gid == dir.st_gid))
-      << "group should be the creator's effective gid (" << getegid() << ") or that of /dev/shm; saw "
-      << st.st_gid;
+      << "group should be the creator's effective gid (" << getegid() << ") or that of /dev/shm; saw " << st.st_gid;
   // The same object through a second descriptor reports the same size.
   UniqueFd again(shm_open(name.c_str(), O_RDONLY, 0));
   ASSERT_TRUE(again.valid()) << "shm_open O_RDONLY: " << ErrnoName(errno);

@@ -164,8 +164,7 @@ IPC_CASE(posix_shm, mmap, anonymous_mapping_zero_filled,
          .title = "anonymous mappings, shared or private, start filled with zeros",
          .statement = "MAP_ANONYMOUS: The mapping is not backed by any file; its contents are initialized to "
                       "zero.",
-         .refs = {"mmap(2) MAP_ANONYMOUS"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"mmap(2) MAP_ANONYMOUS"}, .cls = Conformance::linux_specific) {
   const std::size_t len = 2 * PageSize();
   for (int flags : {MAP_SHARED | MAP_ANONYMOUS, MAP_PRIVATE | MAP_ANONYMOUS}) {
     Mapping m = Map(len, PROT_READ | PROT_WRITE, flags, -1);
@@ -301,8 +300,7 @@ IPC_CASE(posix_shm, mmap, rdonly_fd_private_prot_write_allowed,
   EXPECT_EQ(PreadString(rw.get(), 4, 0), "file") << "the file must be unchanged";
 }
 
-IPC_CASE(posix_shm, mmap, zero_length_fails_einval,
-         .title = "mmap with length 0 fails with EINVAL",
+IPC_CASE(posix_shm, mmap, zero_length_fails_einval, .title = "mmap with length 0 fails with EINVAL",
          .statement = "EINVAL (since Linux 2.6.12) length was 0. (POSIX: [EINVAL] The value of len is zero.)",
          .refs = {"mmap(2) EINVAL", "POSIX.1-2017 mmap() [EINVAL]"}) {
   ShmName name(UniqueShmName("len0"));

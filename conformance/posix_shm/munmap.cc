@@ -36,8 +36,7 @@ IPC_CASE(posix_shm, munmap, access_after_munmap_raises_sigsegv,
   EXPECT_EQ(ReadBytes(m, page, 4), "gone") << "munmap in the child must not unmap the parent's pages";
 }
 
-IPC_CASE(posix_shm, munmap, zero_length_fails_einval,
-         .title = "munmap with length 0 fails with EINVAL",
+IPC_CASE(posix_shm, munmap, zero_length_fails_einval, .title = "munmap with length 0 fails with EINVAL",
          .statement = "EINVAL (since Linux 2.6.12) length was 0. (POSIX munmap(): [EINVAL] The len argument is "
                       "0.)",
          .refs = {"munmap(2) EINVAL", "POSIX.1-2017 munmap() [EINVAL]"}) {
@@ -63,8 +62,7 @@ IPC_CASE(posix_shm, munmap, unaligned_address_fails_einval,
 IPC_CASE(posix_shm, munmap, range_without_mappings_succeeds,
          .title = "munmap of a page-aligned range that holds no mapping succeeds",
          .statement = "It is not an error if the indicated range does not contain any mapped pages.",
-         .refs = {"munmap(2)"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"munmap(2)"}, .cls = Conformance::linux_specific) {
   const std::size_t page = PageSize();
   Mapping m = Map(2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
   IPCC_SETUP(m.get());

@@ -24,7 +24,6 @@
 
 namespace ipcc::posix_shm {
 
-
 // A name no other case or earlier run uses: "/ipcc-<stem>-<pid>-<n>-<ns>".
 inline std::string UniqueShmName(std::string_view stem) {
   static std::atomic<unsigned> counter{0};
@@ -62,8 +61,8 @@ class ShmName {
 inline UniqueFd CreateShm(const ShmName& name, mode_t mode = 0600) {
   UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, mode));
   if (!fd.valid()) {
-    ThrowHarnessError(fmt::format("set-up: shm_open(\"{}\", O_RDWR|O_CREAT|O_EXCL, {:#o}) failed with {}",
-                                  name.str(), mode, ErrnoName(errno)));
+    ThrowHarnessError(fmt::format("set-up: shm_open(\"{}\", O_RDWR|O_CREAT|O_EXCL, {:#o}) failed with {}", name.str(),
+                                  mode, ErrnoName(errno)));
   }
   return fd;
 }
@@ -130,6 +129,5 @@ inline void SuppressCoreDump() {
   rlimit none{0, 0};
   setrlimit(RLIMIT_CORE, &none);
 }
-
 
 }  // namespace ipcc::posix_shm

@@ -36,16 +36,14 @@ IPC_CASE(posix_shm, shm_open, unrelated_processes_share,
   ASSERT_THAT(m.get(), SyscallSucceeds());
   WriteBytes(m, 0, "from-the-case");
   // The fixture opens the name, checks the size and our bytes, and stores its reply in the second page.
-  Child peer = SpawnFixture("posix-shm-peer",
-                            {name.str(), std::to_string(size), "from-the-case", std::to_string(PageSize()),
-                             "from-the-fixture"});
+  Child peer = SpawnFixture("posix-shm-peer", {name.str(), std::to_string(size), "from-the-case",
+                                               std::to_string(PageSize()), "from-the-fixture"});
   ExpectCleanExit(peer.Wait(), "ipcconform-fixture posix-shm-peer");
   EXPECT_EQ(ReadBytes(m, PageSize(), 16), "from-the-fixture")
       << "the case's mapping should show what the unrelated process stored through its own mapping";
 }
 
-IPC_CASE(posix_shm, shm_open, new_object_has_size_zero,
-         .title = "a newly created shared memory object has size 0",
+IPC_CASE(posix_shm, shm_open, new_object_has_size_zero, .title = "a newly created shared memory object has size 0",
          .statement = "A new shared memory object initially has zero length--the size of the object can be set "
                       "using ftruncate(2).",
          .refs = {"shm_open(3) O_CREAT", "shm_overview(7)", "POSIX.1-2017 shm_open() (new object size 0)"}) {
@@ -123,8 +121,7 @@ IPC_CASE(posix_shm, shm_open, creation_mode_masked_by_umask,
 IPC_CASE(posix_shm, shm_open, permission_denied_eacces,
          .title = "an unprivileged user cannot open a 0600 object owned by root (EACCES)",
          .statement = "EACCES Permission was denied to shm_open() name in the specified mode.",
-         .refs = {"shm_open(3) EACCES", "POSIX.1-2017 shm_open() [EACCES]"},
-         .needs = kNeedSecondUid) {
+         .refs = {"shm_open(3) EACCES", "POSIX.1-2017 shm_open() [EACCES]"}, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   ShmName name(UniqueShmName("private"));
   UniqueFd fd = CreateObject(name, PageSize(), 0600);
@@ -142,8 +139,7 @@ IPC_CASE(posix_shm, shm_open, read_permission_allows_rdonly,
          .title = "read permission lets an unprivileged user open O_RDONLY and map the object for reading",
          .statement = "O_RDONLY Open the object for read access. A shared memory object opened in this way can be "
                       "mmap(2)ed only for read (PROT_READ) access.",
-         .refs = {"shm_open(3) O_RDONLY", "POSIX.1-2017 shm_open() O_RDONLY"},
-         .needs = kNeedSecondUid) {
+         .refs = {"shm_open(3) O_RDONLY", "POSIX.1-2017 shm_open() O_RDONLY"}, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   ShmName name(UniqueShmName("readable"));
   UniqueFd fd = CreateObject(name, PageSize(), 0644);
@@ -165,8 +161,7 @@ IPC_CASE(posix_shm, shm_open, rdwr_without_write_permission_fails_eacces,
          .title = "an unprivileged user without write permission cannot open the object O_RDWR (EACCES)",
          .statement = "EACCES Permission was denied to shm_open() name in the specified mode, or O_TRUNC was "
                       "specified and the caller does not have write permission on the object.",
-         .refs = {"shm_open(3) EACCES", "POSIX.1-2017 shm_open() [EACCES]"},
-         .needs = kNeedSecondUid) {
+         .refs = {"shm_open(3) EACCES", "POSIX.1-2017 shm_open() [EACCES]"}, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   ShmName name(UniqueShmName("readonly"));
   UniqueFd fd = CreateObject(name, PageSize(), 0644);
@@ -226,8 +221,7 @@ IPC_CASE(posix_shm, shm_open, object_visible_in_dev_shm,
          .cls = Conformance::linux_specific) {
   // A missing /dev/shm is the deviation this case is about, not a reason to give up.
   struct stat dir {};
-  ASSERT_THAT(stat("/dev/shm", &dir), SyscallSucceeds())
-      << "/dev/shm, where shm_overview(7) says the objects live";
+  ASSERT_THAT(stat("/dev/shm", &dir), SyscallSucceeds()) << "/dev/shm, where shm_overview(7) says the objects live";
   ShmName name(UniqueShmName("devshm"));
   UniqueFd fd = CreateObject(name, 3 * PageSize(), 0640);
   const std::string path = "/dev/shm" + name.str();

@@ -97,16 +97,14 @@ IPC_CASE(posix_shm, shm_unlink, other_users_object_fails_eacces,
                       "objects live in /dev/shm, a sticky, world-writable tmpfs directory: only the owner may "
                       "remove a name.)",
          .refs = {"shm_open(3) EACCES", "shm_overview(7)", "POSIX.1-2017 shm_unlink() [EACCES]"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::linux_specific, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   // The EACCES rests on /dev/shm being sticky; a /dev/shm that is missing or not sticky is seen and
   // reported as such, rather than as an unexpected successful unlink.
   struct stat dir {};
-  ASSERT_THAT(stat("/dev/shm", &dir), SyscallSucceeds())
-      << "/dev/shm, where shm_overview(7) says the objects live";
-  ASSERT_NE(dir.st_mode & S_ISVTX, 0u) << "/dev/shm should be a sticky directory (mode 1777); its mode is 0"
-                                       << std::oct << (dir.st_mode & 07777);
+  ASSERT_THAT(stat("/dev/shm", &dir), SyscallSucceeds()) << "/dev/shm, where shm_overview(7) says the objects live";
+  ASSERT_NE(dir.st_mode & S_ISVTX, 0u) << "/dev/shm should be a sticky directory (mode 1777); its mode is 0" << std::oct
+                                       << (dir.st_mode & 07777);
   ShmName name(UniqueShmName("owned"));
   UniqueFd fd = CreateShm(name, 0666);
   IPCC_SETUP(fchmod(fd.get(), 0666));

@@ -17,12 +17,10 @@ namespace {
 using namespace ipcc;
 using namespace ipcc::sigcase;
 
-IPC_CASE(signal, default_action, sigterm_terminates,
-         .title = "the default action of SIGTERM terminates the process",
+IPC_CASE(signal, default_action, sigterm_terminates, .title = "the default action of SIGTERM terminates the process",
          .statement = "SIGTERM P1990 Term Termination signal. ... Term: Default action is to terminate the "
                       "process.",
-         .refs = {"signal(7) Standard signals", "wait(2) WIFSIGNALED WTERMSIG",
-                  "POSIX.1-2017 <signal.h> (SIGTERM: T)"},
+         .refs = {"signal(7) Standard signals", "wait(2) WIFSIGNALED WTERMSIG", "POSIX.1-2017 <signal.h> (SIGTERM: T)"},
          .cls = Conformance::posix) {
   Child c = Fork([] { CheckpointWait(0); });
   c.Signal(SIGTERM);
@@ -68,7 +66,8 @@ void ExpectCoreDump(int sig) {
   });
   auto status = ExpectEnds(c, "child that raised " + SignalName(sig));
   if (!status) return;
-  if (WIFEXITED(*status) && WEXITSTATUS(*status) == kNoChdir) ThrowHarnessError("set-up: chdir to the case folder failed");
+  if (WIFEXITED(*status) && WEXITSTATUS(*status) == kNoChdir)
+    ThrowHarnessError("set-up: chdir to the case folder failed");
   if (WIFEXITED(*status) && WEXITSTATUS(*status) == kNoCoreLimit) {
     ThrowHarnessError("set-up: RLIMIT_CORE cannot be raised for a core dump (its hard limit is below 1 MiB and "
                       "raising it needs CAP_SYS_RESOURCE)");
@@ -83,8 +82,7 @@ IPC_CASE(signal, default_action, sigquit_terminates_with_core_dump,
          .title = "the default action of SIGQUIT terminates the process with a core dump",
          .statement = "SIGQUIT P1990 Core Quit from keyboard. ... Core: Default action is to terminate the "
                       "process and dump core (see core(5)).",
-         .refs = {"signal(7) Standard signals", "core(5)", "wait(2) WCOREDUMP",
-                  "POSIX.1-2017 <signal.h> (SIGQUIT: A)"},
+         .refs = {"signal(7) Standard signals", "core(5)", "wait(2) WCOREDUMP", "POSIX.1-2017 <signal.h> (SIGQUIT: A)"},
          .cls = Conformance::posix, .needs = need::WritableSysctl("/proc/sys/kernel/core_pattern")) {
   ExpectCoreDump(SIGQUIT);
 }
@@ -93,8 +91,7 @@ IPC_CASE(signal, default_action, sigabrt_terminates_with_core_dump,
          .title = "the default action of SIGABRT terminates the process with a core dump",
          .statement = "SIGABRT P1990 Core Abort signal from abort(3). ... Core: Default action is to "
                       "terminate the process and dump core (see core(5)).",
-         .refs = {"signal(7) Standard signals", "core(5)", "wait(2) WCOREDUMP",
-                  "POSIX.1-2017 <signal.h> (SIGABRT: A)"},
+         .refs = {"signal(7) Standard signals", "core(5)", "wait(2) WCOREDUMP", "POSIX.1-2017 <signal.h> (SIGABRT: A)"},
          .cls = Conformance::posix, .needs = need::WritableSysctl("/proc/sys/kernel/core_pattern")) {
   ExpectCoreDump(SIGABRT);
 }
@@ -103,8 +100,7 @@ IPC_CASE(signal, default_action, sigchld_ignored_by_default,
          .title = "SIGCHLD with its default disposition is ignored: the process survives it",
          .statement = "SIGCHLD P1990 Ign Child stopped or terminated. ... Ign: Default action is to ignore "
                       "the signal.",
-         .refs = {"signal(7) Standard signals", "POSIX.1-2017 <signal.h> (SIGCHLD: I)"},
-         .cls = Conformance::posix) {
+         .refs = {"signal(7) Standard signals", "POSIX.1-2017 <signal.h> (SIGCHLD: I)"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     // A SIGCHLD sent to oneself is acted on before kill() returns (kill(2) NOTES) ...
     EXPECT_THAT(kill(getpid(), SIGCHLD), SyscallSucceeds());
@@ -119,8 +115,7 @@ IPC_CASE(signal, default_action, sigurg_ignored_by_default,
          .title = "SIGURG with its default disposition is ignored: the process survives it",
          .statement = "SIGURG P2001 Ign Urgent condition on socket (4.2BSD). ... Ign: Default action is to "
                       "ignore the signal.",
-         .refs = {"signal(7) Standard signals", "POSIX.1-2017 <signal.h> (SIGURG: I)"},
-         .cls = Conformance::posix) {
+         .refs = {"signal(7) Standard signals", "POSIX.1-2017 <signal.h> (SIGURG: I)"}, .cls = Conformance::posix) {
   Child c = Fork([] { EXPECT_THAT(kill(getpid(), SIGURG), SyscallSucceeds()); });
   ExpectCleanExit(c.Wait(), "child that sent itself SIGURG with the default disposition");
 }
@@ -148,8 +143,7 @@ IPC_CASE(signal, default_action, sigcont_resumes_stopped_process,
          .title = "SIGCONT resumes a stopped process; waitpid(WCONTINUED) reports it continued",
          .statement = "SIGCONT P1990 Cont Continue if stopped. ... WCONTINUED also return if a stopped child "
                       "has been resumed by delivery of SIGCONT.",
-         .refs = {"signal(7) Standard signals", "wait(2) WCONTINUED WIFCONTINUED",
-                  "POSIX.1-2017 waitpid() WCONTINUED"},
+         .refs = {"signal(7) Standard signals", "wait(2) WCONTINUED WIFCONTINUED", "POSIX.1-2017 waitpid() WCONTINUED"},
          .cls = Conformance::posix) {
   Child c = Fork([] {
     raise(SIGSTOP);

@@ -16,10 +16,16 @@ using namespace ipcc;
 using namespace ipcc::sigcase;
 
 volatile sig_atomic_t g_calls = 0;
-void CountHandler(int) { g_calls = g_calls + 1; }
-void InfoHandler(int, siginfo_t*, void*) { g_calls = g_calls + 1; }
+void CountHandler(int) {
+  g_calls = g_calls + 1;
+}
+void InfoHandler(int, siginfo_t*, void*) {
+  g_calls = g_calls + 1;
+}
 
-std::string Check(const char* kind, int sig) { return std::string(kind) + ":" + std::to_string(sig); }
+std::string Check(const char* kind, int sig) {
+  return std::string(kind) + ":" + std::to_string(sig);
+}
 
 IPC_CASE(signal, fork, child_inherits_handlers,
          .title = "a child created by fork inherits the parent's handlers and ignored signals",
@@ -42,8 +48,7 @@ IPC_CASE(signal, fork, child_inherits_handlers,
   ExpectCleanExit(parent.Wait(), "parent process");
 }
 
-IPC_CASE(signal, fork, child_inherits_mask,
-         .title = "a child created by fork inherits the parent's signal mask",
+IPC_CASE(signal, fork, child_inherits_mask, .title = "a child created by fork inherits the parent's signal mask",
          .statement = "A child created via fork(2) inherits a copy of its parent's signal mask.",
          .refs = {"signal(7) Signal mask and pending signals", "sigprocmask(2) NOTES", "POSIX.1-2017 fork()"},
          .cls = Conformance::posix) {
@@ -101,8 +106,7 @@ IPC_CASE(signal, exec, exec_resets_caught_handlers,
   ExpectCleanExit(c.Wait(), "exec'd signal-state fixture");
 }
 
-IPC_CASE(signal, exec, exec_keeps_ignored_signals_ignored,
-         .title = "execve leaves ignored signals ignored",
+IPC_CASE(signal, exec, exec_keeps_ignored_signals_ignored, .title = "execve leaves ignored signals ignored",
          .statement = "During an execve(2), the dispositions of handled signals are reset to the default; the "
                       "dispositions of ignored signals are left unchanged.",
          .refs = {"signal(7) Signal dispositions", "sigaction(2) NOTES", "execve(2)", "POSIX.1-2017 exec"},
@@ -117,8 +121,7 @@ IPC_CASE(signal, exec, exec_keeps_ignored_signals_ignored,
   ExpectCleanExit(c.Wait(), "exec'd signal-state fixture");
 }
 
-IPC_CASE(signal, exec, exec_keeps_signal_mask,
-         .title = "execve preserves the signal mask",
+IPC_CASE(signal, exec, exec_keeps_signal_mask, .title = "execve preserves the signal mask",
          .statement = "A child created via fork(2) inherits a copy of its parent's signal mask; the signal mask "
                       "is preserved across execve(2).",
          .refs = {"signal(7) Signal mask and pending signals", "sigprocmask(2) NOTES", "execve(2)",
@@ -134,12 +137,10 @@ IPC_CASE(signal, exec, exec_keeps_signal_mask,
   ExpectCleanExit(c.Wait(), "exec'd signal-state fixture");
 }
 
-IPC_CASE(signal, exec, exec_keeps_pending_signals,
-         .title = "execve preserves pending signals",
+IPC_CASE(signal, exec, exec_keeps_pending_signals, .title = "execve preserves pending signals",
          .statement = "A child created via fork(2) initially has an empty pending signal set; the pending signal "
                       "set is preserved across an execve(2).",
-         .refs = {"signal(7) Signal mask and pending signals", "sigpending(2) NOTES", "execve(2)",
-                  "POSIX.1-2017 exec"},
+         .refs = {"signal(7) Signal mask and pending signals", "sigpending(2) NOTES", "execve(2)", "POSIX.1-2017 exec"},
          .cls = Conformance::posix) {
   const std::string fixture = FixturePath();
   Child c = Fork([&] {

@@ -27,15 +27,16 @@ void RecordPidHandler(int) {
   g_rec->calls.fetch_add(1);
 }
 
-void CountHandler(int) { g_calls = g_calls + 1; }
+void CountHandler(int) {
+  g_calls = g_calls + 1;
+}
 
 IPC_CASE(signal, kill, handler_runs_in_target,
          .title = "kill(pid, sig) runs the target process's handler, in the target",
          .statement = "If pid is positive, then signal sig is sent to the process with the ID specified by "
                       "pid. ... catch the signal with a signal handler, a programmer-defined function that is "
                       "automatically invoked when the signal is delivered.",
-         .refs = {"kill(2)", "signal(7) Signal dispositions", "POSIX.1-2017 kill()"},
-         .cls = Conformance::posix) {
+         .refs = {"kill(2)", "signal(7) Signal dispositions", "POSIX.1-2017 kill()"}, .cls = Conformance::posix) {
   Shared<HandlerRecord> rec;
   Child target = Fork([&] {
     g_rec = &*rec;
@@ -59,8 +60,7 @@ IPC_CASE(signal, kill, sig_zero_checks_existence,
          .statement = "If sig is 0, then no signal is sent, but existence and permission checks are still "
                       "performed; this can be used to check for the existence of a process ID or process "
                       "group ID that the caller is permitted to signal.",
-         .refs = {"kill(2)", "POSIX.1-2017 kill() (sig 0)"},
-         .cls = Conformance::posix) {
+         .refs = {"kill(2)", "POSIX.1-2017 kill() (sig 0)"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     Block({SIGUSR1});  // nothing may arrive; checked below
     CheckpointPost(0);
@@ -83,8 +83,7 @@ IPC_CASE(signal, kill, zombie_still_exists,
          .statement = "ESRCH The target process or process group does not exist. Note that an existing "
                       "process might be a zombie, a process that has terminated execution, but has not yet "
                       "been wait(2)ed for.",
-         .refs = {"kill(2) ERRORS", "wait(2) NOTES (zombie)", "POSIX.1-2017 kill()"},
-         .cls = Conformance::posix) {
+         .refs = {"kill(2) ERRORS", "wait(2) NOTES (zombie)", "POSIX.1-2017 kill()"}, .cls = Conformance::posix) {
   Child c = Fork([] {});
   siginfo_t info{};
   // WNOWAIT: wait until it has terminated but leave it a zombie.
@@ -97,8 +96,7 @@ IPC_CASE(signal, kill, zombie_still_exists,
 IPC_CASE(signal, kill, reaped_pid_fails_esrch,
          .title = "kill on the pid of a child that was waited for fails with ESRCH",
          .statement = "ESRCH The target process or process group does not exist.",
-         .refs = {"kill(2) ERRORS", "POSIX.1-2017 kill() [ESRCH]"},
-         .cls = Conformance::posix) {
+         .refs = {"kill(2) ERRORS", "POSIX.1-2017 kill() [ESRCH]"}, .cls = Conformance::posix) {
   Child c = Fork([] {});
   ExpectCleanExit(c.Wait(), "child");
   EXPECT_THAT(kill(c.pid(), 0), SyscallFailsWithErrno(ESRCH)) << "signal 0 to the reaped pid " << c.pid();
@@ -108,8 +106,7 @@ IPC_CASE(signal, kill, reaped_pid_fails_esrch,
 IPC_CASE(signal, kill, nonexistent_process_group_fails_esrch,
          .title = "kill(-pgid, sig) for a process group with no members fails with ESRCH",
          .statement = "ESRCH The target process or process group does not exist.",
-         .refs = {"kill(2) ERRORS", "POSIX.1-2017 kill() [ESRCH]"},
-         .cls = Conformance::posix) {
+         .refs = {"kill(2) ERRORS", "POSIX.1-2017 kill() [ESRCH]"}, .cls = Conformance::posix) {
   // A child that led its own process group, alone, and has been reaped: the group is gone.
   Child c = Fork([] { EXPECT_THAT(setpgid(0, 0), SyscallSucceeds()); });
   ExpectCleanExit(c.Wait(), "child");
@@ -123,8 +120,8 @@ IPC_CASE(signal, kill, other_uid_fails_eperm,
                       "the real or effective user ID of the sending process must equal the real or saved "
                       "set-user-ID of the target process. ... EPERM The calling process does not have "
                       "permission to send the signal to any of the target processes.",
-         .refs = {"kill(2) DESCRIPTION, ERRORS", "POSIX.1-2017 kill() [EPERM]"},
-         .cls = Conformance::posix, .needs = kNeedSecondUid) {
+         .refs = {"kill(2) DESCRIPTION, ERRORS", "POSIX.1-2017 kill() [EPERM]"}, .cls = Conformance::posix,
+         .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   if (getuid() == nobody.uid) ThrowHarnessError("set-up: the second identity is the case's own uid");
   Pipe hold = MakePipe();
@@ -139,19 +136,16 @@ IPC_CASE(signal, kill, other_uid_fails_eperm,
     DropPrivileges(nobody);
     EXPECT_THAT(kill(target.pid(), SIGUSR1), SyscallFailsWithErrno(EPERM))
         << "uid " << nobody.uid << " signalling a process of uid " << target_uid;
-    EXPECT_THAT(kill(target.pid(), 0), SyscallFailsWithErrno(EPERM))
-        << "the permission check also applies to signal 0";
+    EXPECT_THAT(kill(target.pid(), 0), SyscallFailsWithErrno(EPERM)) << "the permission check also applies to signal 0";
   });
   ExpectCleanExit(sender.Wait(), "unprivileged sender");
   hold.w.reset();
   ExpectCleanExit(target.Wait(), "target (must not have received SIGUSR1)");
 }
 
-IPC_CASE(signal, kill, invalid_signal_fails_einval,
-         .title = "kill with an invalid signal number fails with EINVAL",
+IPC_CASE(signal, kill, invalid_signal_fails_einval, .title = "kill with an invalid signal number fails with EINVAL",
          .statement = "EINVAL An invalid signal was specified.",
-         .refs = {"kill(2) ERRORS", "POSIX.1-2017 kill() [EINVAL]"},
-         .cls = Conformance::posix) {
+         .refs = {"kill(2) ERRORS", "POSIX.1-2017 kill() [EINVAL]"}, .cls = Conformance::posix) {
   Child c = Fork([] { CheckpointWait(0); });
   for (int sig : {-1, NSIG, NSIG + 100}) {
     EXPECT_THAT(kill(c.pid(), sig), SyscallFailsWithErrno(EINVAL)) << "signal number " << sig;
@@ -166,8 +160,7 @@ IPC_CASE(signal, kill, self_delivered_before_return,
                       "does not have the signal blocked, and no other thread has it unblocked or is waiting "
                       "for it in sigwait(3), at least one unblocked signal must be delivered to the sending "
                       "thread before the kill() returns.",
-         .refs = {"kill(2) NOTES", "POSIX.1-2017 kill()"},
-         .cls = Conformance::posix) {
+         .refs = {"kill(2) NOTES", "POSIX.1-2017 kill()"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     SetHandler(SIGUSR1, CountHandler);
     ASSERT_THAT(kill(getpid(), SIGUSR1), SyscallSucceeds());
@@ -197,73 +190,75 @@ IPC_CASE(signal, kill, pid_zero_reaches_own_process_group,
          .title = "kill(0, sig) sends sig to every process of the caller's process group, and only to them",
          .statement = "If pid equals 0, then sig is sent to every process in the process group of the calling "
                       "process.",
-         .refs = {"kill(2)", "POSIX.1-2017 kill() (pid 0)"},
-         .cls = Conformance::posix) {
-  WithSigusr1BlockedHere([] {
-    // A new process group: a leader (the sender) and one more member; SIGUSR1 is blocked in both.
-    Child leader = Fork([] {
-      ASSERT_THAT(setpgid(0, 0), SyscallSucceeds());
-      const pid_t self = getpid();
-      Child member = Fork([self] {
-        CheckpointPost(0);
-        siginfo_t info{};
-        const int got = AcceptSignal(SetOf({SIGUSR1}), &info);
-        EXPECT_EQ(got, SIGUSR1) << "a member of the sender's process group did not receive the signal "
-                                   "sent with kill(0, SIGUSR1) within 5 s";
-        if (got == SIGUSR1) {
-          EXPECT_EQ(info.si_pid, self) << "si_pid should be the sender";
-        }
-      });
-      CheckpointWait(0);
-      EXPECT_THAT(kill(0, SIGUSR1), SyscallSucceeds());
-      siginfo_t info{};
-      EXPECT_EQ(AcceptSignal(SetOf({SIGUSR1}), &info), SIGUSR1)
-          << "the sender is in its own process group and should receive the signal too";
-      ExpectCleanExit(member.Wait(), "process group member");
-    });
-    ExpectCleanExit(leader.Wait(), "process group leader and sender");
-  }, "the case process is in another process group and must not receive the kill(0, SIGUSR1)");
+         .refs = {"kill(2)", "POSIX.1-2017 kill() (pid 0)"}, .cls = Conformance::posix) {
+  WithSigusr1BlockedHere(
+      [] {
+        // A new process group: a leader (the sender) and one more member; SIGUSR1 is blocked in both.
+        Child leader = Fork([] {
+          ASSERT_THAT(setpgid(0, 0), SyscallSucceeds());
+          const pid_t self = getpid();
+          Child member = Fork([self] {
+            CheckpointPost(0);
+            siginfo_t info{};
+            const int got = AcceptSignal(SetOf({SIGUSR1}), &info);
+            EXPECT_EQ(got, SIGUSR1) << "a member of the sender's process group did not receive the signal "
+                                       "sent with kill(0, SIGUSR1) within 5 s";
+            if (got == SIGUSR1) {
+              EXPECT_EQ(info.si_pid, self) << "si_pid should be the sender";
+            }
+          });
+          CheckpointWait(0);
+          EXPECT_THAT(kill(0, SIGUSR1), SyscallSucceeds());
+          siginfo_t info{};
+          EXPECT_EQ(AcceptSignal(SetOf({SIGUSR1}), &info), SIGUSR1)
+              << "the sender is in its own process group and should receive the signal too";
+          ExpectCleanExit(member.Wait(), "process group member");
+        });
+        ExpectCleanExit(leader.Wait(), "process group leader and sender");
+      },
+      "the case process is in another process group and must not receive the kill(0, SIGUSR1)");
 }
 
 IPC_CASE(signal, kill, negative_pid_reaches_process_group,
          .title = "kill(-pgid, sig) sends sig to every member of process group pgid, and only to them",
          .statement = "If pid is less than -1, then sig is sent to every process in the process group whose ID "
                       "is -pid.",
-         .refs = {"kill(2)", "killpg(3)", "POSIX.1-2017 kill() (pid < -1)"},
-         .cls = Conformance::posix) {
-  WithSigusr1BlockedHere([] {
-    const pid_t sender = getpid();
-    auto expect_signal = [sender](const char* who) {
-      siginfo_t info{};
-      const int got = AcceptSignal(SetOf({SIGUSR1}), &info);
-      EXPECT_EQ(got, SIGUSR1) << who << " did not receive the SIGUSR1 sent to its process group within 5 s";
-      if (got == SIGUSR1) {
-          EXPECT_EQ(info.si_pid, sender) << "si_pid should be the sender";
-        }
-    };
-    Child leader = Fork([&] {
-      ASSERT_THAT(setpgid(0, 0), SyscallSucceeds());
-      Child member = Fork([&] {
-        CheckpointPost(0);
-        expect_signal("the group member");
-      });
-      CheckpointPost(0);
-      expect_signal("the group leader");
-      ExpectCleanExit(member.Wait(), "process group member");
-    });
-    // Stays in the case's process group: must not receive it.
-    Child outsider = Fork([] {
-      CheckpointPost(0);
-      CheckpointWait(1);
-      EXPECT_FALSE(Has(PendingSet(), SIGUSR1)) << "a process outside the group received the signal";
-    });
-    CheckpointWait(0, 3);
-    ASSERT_EQ(getpgid(leader.pid()), leader.pid()) << "the leader did not become a process group leader";
-    EXPECT_THAT(kill(-leader.pid(), SIGUSR1), SyscallSucceeds());
-    CheckpointPost(1);
-    ExpectCleanExit(leader.Wait(), "process group leader");
-    ExpectCleanExit(outsider.Wait(), "process outside the group");
-  }, "the sender is not in the target process group and must not receive the signal");
+         .refs = {"kill(2)", "killpg(3)", "POSIX.1-2017 kill() (pid < -1)"}, .cls = Conformance::posix) {
+  WithSigusr1BlockedHere(
+      [] {
+        const pid_t sender = getpid();
+        auto expect_signal = [sender](const char* who) {
+          siginfo_t info{};
+          const int got = AcceptSignal(SetOf({SIGUSR1}), &info);
+          EXPECT_EQ(got, SIGUSR1) << who << " did not receive the SIGUSR1 sent to its process group within 5 s";
+          if (got == SIGUSR1) {
+            EXPECT_EQ(info.si_pid, sender) << "si_pid should be the sender";
+          }
+        };
+        Child leader = Fork([&] {
+          ASSERT_THAT(setpgid(0, 0), SyscallSucceeds());
+          Child member = Fork([&] {
+            CheckpointPost(0);
+            expect_signal("the group member");
+          });
+          CheckpointPost(0);
+          expect_signal("the group leader");
+          ExpectCleanExit(member.Wait(), "process group member");
+        });
+        // Stays in the case's process group: must not receive it.
+        Child outsider = Fork([] {
+          CheckpointPost(0);
+          CheckpointWait(1);
+          EXPECT_FALSE(Has(PendingSet(), SIGUSR1)) << "a process outside the group received the signal";
+        });
+        CheckpointWait(0, 3);
+        ASSERT_EQ(getpgid(leader.pid()), leader.pid()) << "the leader did not become a process group leader";
+        EXPECT_THAT(kill(-leader.pid(), SIGUSR1), SyscallSucceeds());
+        CheckpointPost(1);
+        ExpectCleanExit(leader.Wait(), "process group leader");
+        ExpectCleanExit(outsider.Wait(), "process outside the group");
+      },
+      "the sender is not in the target process group and must not receive the signal");
 }
 
 IPC_CASE(signal, raise, delivers_before_returning,
@@ -271,8 +266,7 @@ IPC_CASE(signal, raise, delivers_before_returning,
          .statement = "The raise() function sends a signal to the calling process or thread. ... If the signal "
                       "causes a handler to be called, raise() will return only after the signal handler has "
                       "returned.",
-         .refs = {"raise(3)", "POSIX.1-2017 raise()"},
-         .cls = Conformance::posix) {
+         .refs = {"raise(3)", "POSIX.1-2017 raise()"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     SetHandler(SIGUSR2, CountHandler);
     EXPECT_EQ(raise(SIGUSR2), 0);

@@ -15,7 +15,9 @@ using namespace ipcc;
 using namespace ipcc::sigcase;
 
 volatile sig_atomic_t g_calls = 0;
-void CountHandler(int) { g_calls = g_calls + 1; }
+void CountHandler(int) {
+  g_calls = g_calls + 1;
+}
 
 IPC_CASE(signal, mask, blocked_signal_stays_pending_until_unblocked,
          .title = "a blocked signal stays pending (sigpending) and is delivered when unblocked",
@@ -155,8 +157,7 @@ IPC_CASE(signal, mask, sigprocmask_block_unblock_setmask,
                       "argument. SIG_UNBLOCK The signals in set are removed from the current set of blocked "
                       "signals. ... SIG_SETMASK The set of blocked signals is set to the argument set. If "
                       "oldset is non-NULL, the previous value of the signal mask is stored in oldset.",
-         .refs = {"sigprocmask(2)", "POSIX.1-2017 sigprocmask()"},
-         .cls = Conformance::posix) {
+         .refs = {"sigprocmask(2)", "POSIX.1-2017 sigprocmask()"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     sigset_t a = SetOf({SIGUSR1});
     sigset_t b = SetOf({SIGUSR2, SIGRTMIN + 2});
@@ -187,14 +188,11 @@ IPC_CASE(signal, mask, invalid_how_fails_einval,
          .title = "sigprocmask with an invalid how fails with EINVAL and leaves the mask unchanged",
          .statement = "EINVAL Either the value specified in how was invalid or the kernel does not support the "
                       "size passed in sigsetsize.",
-         .refs = {"sigprocmask(2) ERRORS", "POSIX.1-2017 sigprocmask() [EINVAL]"},
-         .cls = Conformance::posix) {
+         .refs = {"sigprocmask(2) ERRORS", "POSIX.1-2017 sigprocmask() [EINVAL]"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     sigset_t s = SetOf({SIGUSR1});
-    EXPECT_THAT(sigprocmask(SIG_BLOCK + SIG_UNBLOCK + SIG_SETMASK + 40, &s, nullptr),
-                SyscallFailsWithErrno(EINVAL));
-    EXPECT_FALSE(Has(CurrentMask(), SIGUSR1)) << "a failed call must not change the mask: "
-                                              << Describe(CurrentMask());
+    EXPECT_THAT(sigprocmask(SIG_BLOCK + SIG_UNBLOCK + SIG_SETMASK + 40, &s, nullptr), SyscallFailsWithErrno(EINVAL));
+    EXPECT_FALSE(Has(CurrentMask(), SIGUSR1)) << "a failed call must not change the mask: " << Describe(CurrentMask());
   });
   ExpectCleanExit(c.Wait(), "child");
 }
@@ -215,8 +213,8 @@ IPC_CASE(signal, mask, process_signal_delivered_to_unblocking_thread,
          .statement = "Each thread in a process has an independent signal mask ... A process-directed signal "
                       "may be delivered to any one of the threads that does not currently have the signal "
                       "blocked.",
-         .refs = {"signal(7) Signal mask and pending signals", "pthread_sigmask(3)",
-                  "POSIX.1-2017 pthread_sigmask()", "POSIX.1-2017 XSH 2.4.1"},
+         .refs = {"signal(7) Signal mask and pending signals", "pthread_sigmask(3)", "POSIX.1-2017 pthread_sigmask()",
+                  "POSIX.1-2017 XSH 2.4.1"},
          .cls = Conformance::posix) {
   Child c = Fork([] {
     Pipe notify = MakePipe();

@@ -96,8 +96,10 @@ IPC_CASE(signal, realtime, realtime_signals_queue_in_order,
                       "delivered in a guaranteed order. Multiple real-time signals of the same type are "
                       "delivered in the order they were sent. ... If the signal is sent using sigqueue(3), an "
                       "accompanying value ... can be sent with the signal.",
-         .refs = {"signal(7) Real-time signals", "sigqueue(3)", "POSIX.1-2017 XSH 2.4.2 Realtime Signal "
-                  "Generation and Delivery", "POSIX.1-2017 sigqueue()"},
+         .refs = {"signal(7) Real-time signals", "sigqueue(3)",
+                  "POSIX.1-2017 XSH 2.4.2 Realtime Signal "
+                  "Generation and Delivery",
+                  "POSIX.1-2017 sigqueue()"},
          .cls = Conformance::posix) {
   SendWhileBlocked(
       {SIGRTMIN}, [] { SetInfoHandler(SIGRTMIN, RecordInfoHandler); },
@@ -137,8 +139,7 @@ IPC_CASE(signal, realtime, lower_numbered_delivered_first,
         for (int s : {r3, r1, r2, r0}) EXPECT_THAT(kill(pid, s), SyscallSucceeds()) << SignalName(s);
       },
       [&] {
-        ASSERT_EQ(g_seen.count, 4) << "all four real-time signals should be delivered; deliveries: "
-                                   << SeenSignals();
+        ASSERT_EQ(g_seen.count, 4) << "all four real-time signals should be delivered; deliveries: " << SeenSignals();
         EXPECT_TRUE(g_seen.sig[0] == r0 && g_seen.sig[1] == r1 && g_seen.sig[2] == r2 && g_seen.sig[3] == r3)
             << "sent in the order SIGRTMIN+3, +1, +2, +0; expected delivery SIGRTMIN, +1, +2, +3, but saw "
             << SeenSignals();
@@ -187,8 +188,7 @@ IPC_CASE(signal, sigqueue, value_arrives_in_si_value,
                       "flag to sigaction(2), then it can obtain this data via the si_value field of the "
                       "siginfo_t structure passed as the second argument to the handler. Furthermore, the "
                       "si_code field of that structure will be set to SI_QUEUE.",
-         .refs = {"sigqueue(3)", "POSIX.1-2017 sigqueue()"},
-         .cls = Conformance::posix) {
+         .refs = {"sigqueue(3)", "POSIX.1-2017 sigqueue()"}, .cls = Conformance::posix) {
   SendWhileBlocked(
       {SIGRTMIN + 1}, [] { SetInfoHandler(SIGRTMIN + 1, RecordInfoHandler); },
       [](pid_t pid) {
@@ -207,8 +207,7 @@ IPC_CASE(signal, sigqueue, sig_zero_checks_existence,
          .title = "sigqueue(pid, 0, value) succeeds for an existing process and sends nothing",
          .statement = "As with kill(2), the null signal (0) can be used to check if a process with a given PID "
                       "exists.",
-         .refs = {"sigqueue(3)", "POSIX.1-2017 sigqueue()"},
-         .cls = Conformance::posix) {
+         .refs = {"sigqueue(3)", "POSIX.1-2017 sigqueue()"}, .cls = Conformance::posix) {
   Child c = Fork([] { CheckpointWait(0); });
   union sigval v {};
   EXPECT_THAT(sigqueue(c.pid(), 0, v), SyscallSucceeds());
@@ -217,10 +216,8 @@ IPC_CASE(signal, sigqueue, sig_zero_checks_existence,
 }
 
 IPC_CASE(signal, sigqueue, invalid_signal_fails_einval,
-         .title = "sigqueue with an invalid signal number fails with EINVAL",
-         .statement = "EINVAL sig was invalid.",
-         .refs = {"sigqueue(3) ERRORS", "POSIX.1-2017 sigqueue() [EINVAL]"},
-         .cls = Conformance::posix) {
+         .title = "sigqueue with an invalid signal number fails with EINVAL", .statement = "EINVAL sig was invalid.",
+         .refs = {"sigqueue(3) ERRORS", "POSIX.1-2017 sigqueue() [EINVAL]"}, .cls = Conformance::posix) {
   Child c = Fork([] { CheckpointWait(0); });
   union sigval v {};
   for (int sig : {-1, NSIG, NSIG + 100}) {
@@ -233,8 +230,7 @@ IPC_CASE(signal, sigqueue, invalid_signal_fails_einval,
 IPC_CASE(signal, sigqueue, nonexistent_pid_fails_esrch,
          .title = "sigqueue to the pid of a child that was waited for fails with ESRCH",
          .statement = "ESRCH No process has a PID matching pid.",
-         .refs = {"sigqueue(3) ERRORS", "POSIX.1-2017 sigqueue() [ESRCH]"},
-         .cls = Conformance::posix) {
+         .refs = {"sigqueue(3) ERRORS", "POSIX.1-2017 sigqueue() [ESRCH]"}, .cls = Conformance::posix) {
   Child c = Fork([] {});
   ExpectCleanExit(c.Wait(), "child");
   union sigval v {};

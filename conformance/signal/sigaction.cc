@@ -101,8 +101,8 @@ IPC_CASE(signal, sigaction, no_sa_restart_read_fails_eintr,
                       "handler, then the call is automatically restarted after the signal handler returns if "
                       "the SA_RESTART flag was used; otherwise the call fails with the error EINTR: read(2) "
                       "... on \"slow\" devices ... pipe.",
-         .refs = {"signal(7) Interruption of system calls and library functions by signal handlers",
-                  "read(2) EINTR", "POSIX.1-2017 read() [EINTR]"},
+         .refs = {"signal(7) Interruption of system calls and library functions by signal handlers", "read(2) EINTR",
+                  "POSIX.1-2017 read() [EINTR]"},
          .cls = Conformance::posix) {
   Interrupted p;
   Child reader = Fork([&] {
@@ -137,8 +137,7 @@ IPC_CASE(signal, sigaction, sigkill_cannot_be_caught_or_ignored,
         << "installing a handler for SIGKILL";
     struct sigaction ignore_it {};
     ignore_it.sa_handler = SIG_IGN;
-    EXPECT_THAT(sigaction(SIGKILL, &ignore_it, nullptr), SyscallFailsWithErrno(EINVAL))
-        << "setting SIGKILL to SIG_IGN";
+    EXPECT_THAT(sigaction(SIGKILL, &ignore_it, nullptr), SyscallFailsWithErrno(EINVAL)) << "setting SIGKILL to SIG_IGN";
     CheckpointPost(0);
     CheckpointWait(1);
   });
@@ -162,8 +161,7 @@ IPC_CASE(signal, sigaction, sigstop_cannot_be_caught_or_ignored,
         << "installing a handler for SIGSTOP";
     struct sigaction ignore_it {};
     ignore_it.sa_handler = SIG_IGN;
-    EXPECT_THAT(sigaction(SIGSTOP, &ignore_it, nullptr), SyscallFailsWithErrno(EINVAL))
-        << "setting SIGSTOP to SIG_IGN";
+    EXPECT_THAT(sigaction(SIGSTOP, &ignore_it, nullptr), SyscallFailsWithErrno(EINVAL)) << "setting SIGSTOP to SIG_IGN";
     CheckpointPost(0);
     CheckpointWait(1);
     EXPECT_EQ(g_calls, 0) << "no handler may run for SIGSTOP";
@@ -184,8 +182,7 @@ IPC_CASE(signal, sigaction, sa_resethand_resets_to_default,
          .title = "SA_RESETHAND: the handler runs once, then the action is SIG_DFL and the default applies",
          .statement = "SA_RESETHAND Restore the signal action to the default upon entry to the signal "
                       "handler.",
-         .refs = {"sigaction(2) SA_RESETHAND", "POSIX.1-2017 sigaction() SA_RESETHAND"},
-         .cls = Conformance::posix) {
+         .refs = {"sigaction(2) SA_RESETHAND", "POSIX.1-2017 sigaction() SA_RESETHAND"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     SetHandler(SIGUSR1, CountHandler, SA_RESETHAND);
     ASSERT_EQ(QueryAction(SIGUSR1).sa_handler, CountHandler) << "the handler was not installed";
@@ -250,8 +247,7 @@ IPC_CASE(signal, sigaction, sa_resethand_keeps_sa_siginfo_flag,
     struct sigaction after = QueryAction(SIGUSR1);
     EXPECT_EQ(after.sa_handler, SIG_DFL) << "after the handler returned the action should be SIG_DFL";
     EXPECT_NE(after.sa_flags & SA_SIGINFO, 0)
-        << "after the handler returned, Linux still reports SA_SIGINFO; sa_flags are 0x" << std::hex
-        << after.sa_flags;
+        << "after the handler returned, Linux still reports SA_SIGINFO; sa_flags are 0x" << std::hex << after.sa_flags;
   });
   ExpectCleanExit(c.Wait(), "child with an SA_RESETHAND|SA_SIGINFO handler");
 }
@@ -262,14 +258,12 @@ IPC_CASE(signal, sigaction, sa_nodefer_allows_nested_delivery,
                       "executing, unless the signal is specified in act.sa_mask. Consequently, a further "
                       "instance of the signal may be delivered to the thread while it is executing the "
                       "handler.",
-         .refs = {"sigaction(2) SA_NODEFER", "POSIX.1-2017 sigaction() SA_NODEFER"},
-         .cls = Conformance::posix) {
+         .refs = {"sigaction(2) SA_NODEFER", "POSIX.1-2017 sigaction() SA_NODEFER"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     SetHandler(SIGUSR1, NestingHandler, SA_NODEFER);
     raise(SIGUSR1);
     EXPECT_FALSE(Has(g_mask_in_handler, SIGUSR1))
-        << "with SA_NODEFER, SIGUSR1 must not be blocked in its handler; the mask was "
-        << Describe(g_mask_in_handler);
+        << "with SA_NODEFER, SIGUSR1 must not be blocked in its handler; the mask was " << Describe(g_mask_in_handler);
     EXPECT_EQ(g_calls_after_inner_raise, 2)
         << "the SIGUSR1 raised inside the SA_NODEFER handler should be handled (nested) before raise() "
            "returns";
@@ -284,8 +278,7 @@ IPC_CASE(signal, sigaction, signal_blocked_during_own_handler,
          .statement = "sa_mask specifies a mask of signals which should be blocked ... during execution of the "
                       "signal handler. In addition, the signal which triggered the handler will be blocked, "
                       "unless the SA_NODEFER flag is used.",
-         .refs = {"sigaction(2) sa_mask", "signal(7) Execution of signal handlers (1.4)",
-                  "POSIX.1-2017 sigaction()"},
+         .refs = {"sigaction(2) sa_mask", "signal(7) Execution of signal handlers (1.4)", "POSIX.1-2017 sigaction()"},
          .cls = Conformance::posix) {
   Child c = Fork([] {
     SetHandler(SIGUSR1, NestingHandler, 0);
@@ -405,9 +398,8 @@ IPC_CASE(signal, sigaction, siginfo_from_kill_has_si_user_pid_uid,
                   "POSIX.1-2017 <signal.h> siginfo_t, SI_USER"},
          .cls = Conformance::posix) {
   Shared<InfoRecord> rec;
-  auto [sender_pid, sender_uid] = SendToInfoHandler(&*rec, SIGUSR1, [](pid_t target) {
-    EXPECT_THAT(kill(target, SIGUSR1), SyscallSucceeds());
-  });
+  auto [sender_pid, sender_uid] =
+      SendToInfoHandler(&*rec, SIGUSR1, [](pid_t target) { EXPECT_THAT(kill(target, SIGUSR1), SyscallSucceeds()); });
   ASSERT_EQ(rec->calls.load(), 1) << "the SA_SIGINFO handler should have run once";
   EXPECT_EQ(rec->signo, SIGUSR1) << "si_signo";
   EXPECT_EQ(rec->code, SI_USER) << "si_code should be SI_USER for kill(), but it is " << SiCodeName(rec->code);
@@ -431,8 +423,7 @@ IPC_CASE(signal, sigaction, siginfo_from_sigqueue_has_si_queue_pid_uid,
   });
   ASSERT_EQ(rec->calls.load(), 1) << "the SA_SIGINFO handler should have run once";
   EXPECT_EQ(rec->signo, SIGUSR2) << "si_signo";
-  EXPECT_EQ(rec->code, SI_QUEUE) << "si_code should be SI_QUEUE for sigqueue(), but it is "
-                                 << SiCodeName(rec->code);
+  EXPECT_EQ(rec->code, SI_QUEUE) << "si_code should be SI_QUEUE for sigqueue(), but it is " << SiCodeName(rec->code);
   EXPECT_EQ(rec->pid, sender_pid) << "si_pid should be the sender's pid";
   EXPECT_EQ(rec->uid, sender_uid) << "si_uid should be the sender's real uid";
   EXPECT_EQ(rec->value, 31337) << "si_value.sival_int should be the value given to sigqueue()";
@@ -443,8 +434,7 @@ IPC_CASE(signal, sigaction, oldact_reports_installed_action,
          .statement = "If act is non-NULL, the new action for signal signum is installed from act. If oldact "
                       "is non-NULL, the previous action is saved in oldact. ... sigaction() can be called "
                       "with a NULL second argument to query the current signal handler.",
-         .refs = {"sigaction(2) DESCRIPTION, NOTES", "POSIX.1-2017 sigaction()"},
-         .cls = Conformance::posix) {
+         .refs = {"sigaction(2) DESCRIPTION, NOTES", "POSIX.1-2017 sigaction()"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     SetHandler(SIGUSR1, CountHandler, SA_RESTART, SetOf({SIGUSR2}));
     struct sigaction q = QueryAction(SIGUSR1);
@@ -465,8 +455,7 @@ IPC_CASE(signal, sigaction, oldact_reports_installed_action,
 IPC_CASE(signal, sigaction, invalid_signal_fails_einval,
          .title = "sigaction on signal number 0, a negative number or NSIG fails with EINVAL",
          .statement = "EINVAL An invalid signal was specified.",
-         .refs = {"sigaction(2) ERRORS", "POSIX.1-2017 sigaction() [EINVAL]"},
-         .cls = Conformance::posix) {
+         .refs = {"sigaction(2) ERRORS", "POSIX.1-2017 sigaction() [EINVAL]"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     struct sigaction act {};
     act.sa_handler = SIG_IGN;
@@ -481,8 +470,7 @@ IPC_CASE(signal, sigaction, sig_ign_discards_pending_signal,
          .title = "setting SIG_IGN for a blocked, pending signal discards it",
          .statement = "Setting a signal action to SIG_IGN for a signal that is pending shall cause the pending "
                       "signal to be discarded, whether or not it is blocked.",
-         .refs = {"POSIX.1-2017 XSH 2.4.3 Signal Actions (SIG_IGN)", "sigaction(2)"},
-         .cls = Conformance::posix) {
+         .refs = {"POSIX.1-2017 XSH 2.4.3 Signal Actions (SIG_IGN)", "sigaction(2)"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     SetHandler(SIGUSR1, CountHandler);
     Block({SIGUSR1});
@@ -544,8 +532,7 @@ IPC_CASE(signal, sigaction, handler_receives_signal_number,
          .statement = "sa_handler specifies the action to be associated with signum and can be ... A pointer "
                       "to a signal handling function. This function receives the signal number as its only "
                       "argument.",
-         .refs = {"sigaction(2) sa_handler", "POSIX.1-2017 sigaction()"},
-         .cls = Conformance::posix) {
+         .refs = {"sigaction(2) sa_handler", "POSIX.1-2017 sigaction()"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     SetHandler(SIGUSR1, CountHandler);
     SetHandler(SIGUSR2, CountHandler);

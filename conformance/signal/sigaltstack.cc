@@ -55,9 +55,9 @@ IPC_CASE(signal, sigaltstack, handler_runs_on_alternate_stack,
     SetHandler(SIGUSR1, StackProbeHandler, SA_ONSTACK);
     raise(SIGUSR1);
     ASSERT_EQ(g_calls, 1) << "the handler did not run";
-    EXPECT_TRUE(OnStack(mem)) << "a local variable of the SA_ONSTACK handler was at 0x" << std::hex
-                              << g_handler_frame << ", outside the alternate stack [0x"
-                              << reinterpret_cast<std::uintptr_t>(mem.data()) << ", +0x" << mem.size() << ")";
+    EXPECT_TRUE(OnStack(mem)) << "a local variable of the SA_ONSTACK handler was at 0x" << std::hex << g_handler_frame
+                              << ", outside the alternate stack [0x" << reinterpret_cast<std::uintptr_t>(mem.data())
+                              << ", +0x" << mem.size() << ")";
   });
   ExpectCleanExit(c.Wait(), "child with an alternate signal stack");
 }
@@ -103,8 +103,7 @@ IPC_CASE(signal, sigaltstack, too_small_fails_enomem,
          .title = "sigaltstack with a stack smaller than MINSIGSTKSZ fails with ENOMEM",
          .statement = "ENOMEM The specified size of the new alternate signal stack ss.ss_size was less than "
                       "MINSIGSTKSZ.",
-         .refs = {"sigaltstack(2) ERRORS", "POSIX.1-2017 sigaltstack() [ENOMEM]"},
-         .cls = Conformance::posix) {
+         .refs = {"sigaltstack(2) ERRORS", "POSIX.1-2017 sigaltstack() [ENOMEM]"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     static char tiny[256];  // far below MINSIGSTKSZ on every architecture
     stack_t ss{};

@@ -19,11 +19,10 @@ void ExpectSigchld(pid_t child, int code, int status, const std::string& event) 
   siginfo_t info{};
   const int got = AcceptSignal(SetOf({SIGCHLD}), &info);
   const int err = errno;
-  ASSERT_EQ(got, SIGCHLD) << "no SIGCHLD within 5 s after " << event << " (sigtimedwait: " << ErrnoName(err)
-                          << ")";
+  ASSERT_EQ(got, SIGCHLD) << "no SIGCHLD within 5 s after " << event << " (sigtimedwait: " << ErrnoName(err) << ")";
   EXPECT_EQ(info.si_signo, SIGCHLD) << "si_signo";
-  EXPECT_EQ(info.si_code, code) << "after " << event << ", si_code should be " << CldCodeName(code)
-                                << ", but it is " << CldCodeName(info.si_code);
+  EXPECT_EQ(info.si_code, code) << "after " << event << ", si_code should be " << CldCodeName(code) << ", but it is "
+                                << CldCodeName(info.si_code);
   EXPECT_EQ(info.si_pid, child) << "si_pid should be the child's pid";
   EXPECT_EQ(info.si_uid, getuid()) << "si_uid should be the child's real uid";
   EXPECT_EQ(info.si_status, status) << "after " << event << ", si_status should be " << status << " ("
@@ -99,8 +98,8 @@ IPC_CASE(signal, sigchld, continued_child_reports_cld_continued,
          .statement = "The si_status field contains the exit status of the child (if si_code is CLD_EXITED), "
                       "or the signal number that caused the process to change state. ... CLD_CONTINUED (since "
                       "Linux 2.6.9) Stopped child has continued.",
-         .refs = {"sigaction(2) The siginfo_t argument, The si_code field (SIGCHLD)",
-                  "wait(2) waitid() si_status", "POSIX.1-2017 <signal.h> CLD_CONTINUED"},
+         .refs = {"sigaction(2) The siginfo_t argument, The si_code field (SIGCHLD)", "wait(2) waitid() si_status",
+                  "POSIX.1-2017 <signal.h> CLD_CONTINUED"},
          .cls = Conformance::posix) {
   Child parent = Fork([] {
     Block({SIGCHLD});
@@ -125,8 +124,7 @@ IPC_CASE(signal, sigchld, sa_nocldstop_suppresses_stop_notification,
          .statement = "SA_NOCLDSTOP If signum is SIGCHLD, do not receive notification when child processes stop "
                       "(i.e., when they receive one of SIGSTOP, SIGTSTP, SIGTTIN, or SIGTTOU) or resume (i.e., "
                       "they receive SIGCONT) (see wait(2)).",
-         .refs = {"sigaction(2) SA_NOCLDSTOP", "POSIX.1-2017 sigaction() SA_NOCLDSTOP"},
-         .cls = Conformance::posix) {
+         .refs = {"sigaction(2) SA_NOCLDSTOP", "POSIX.1-2017 sigaction() SA_NOCLDSTOP"}, .cls = Conformance::posix) {
   Child parent = Fork([] {
     SetHandler(SIGCHLD, NoopHandler, SA_NOCLDSTOP);
     Block({SIGCHLD});

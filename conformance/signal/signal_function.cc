@@ -33,15 +33,14 @@ IPC_CASE(signal, signal, glibc_signal_has_bsd_semantics,
     ASSERT_NE(signal(SIGUSR1, CountHandler), SIG_ERR) << "signal(SIGUSR1, handler) failed: " << ErrnoName(errno);
     struct sigaction q = QueryAction(SIGUSR1);
     EXPECT_EQ(q.sa_handler, CountHandler) << "sigaction() should report the handler installed by signal()";
-    EXPECT_NE(q.sa_flags & SA_RESTART, 0) << "signal() should install SA_RESTART; sa_flags are 0x" << std::hex
-                                          << q.sa_flags;
+    EXPECT_NE(q.sa_flags & SA_RESTART, 0)
+        << "signal() should install SA_RESTART; sa_flags are 0x" << std::hex << q.sa_flags;
     EXPECT_EQ(q.sa_flags & (SA_RESETHAND | SA_NODEFER), 0)
-        << "signal() should not install SA_RESETHAND or SA_NODEFER (System V semantics); sa_flags are 0x"
-        << std::hex << q.sa_flags;
+        << "signal() should not install SA_RESETHAND or SA_NODEFER (System V semantics); sa_flags are 0x" << std::hex
+        << q.sa_flags;
     raise(SIGUSR1);
     EXPECT_TRUE(Has(g_mask_in_handler, SIGUSR1))
-        << "SIGUSR1 should be blocked while its signal() handler runs; the mask was "
-        << Describe(g_mask_in_handler);
+        << "SIGUSR1 should be blocked while its signal() handler runs; the mask was " << Describe(g_mask_in_handler);
     raise(SIGUSR1);  // with System V semantics this would take the default action and terminate
     EXPECT_EQ(g_calls, 2) << "the handler installed by signal() should handle both deliveries";
     EXPECT_EQ(QueryAction(SIGUSR1).sa_handler, CountHandler) << "the handler should still be installed";
@@ -52,8 +51,7 @@ IPC_CASE(signal, signal, glibc_signal_has_bsd_semantics,
 IPC_CASE(signal, signal, returns_previous_disposition,
          .title = "signal() returns the previous disposition of the signal",
          .statement = "signal() returns the previous value of the signal handler.",
-         .refs = {"signal(2) RETURN VALUE", "POSIX.1-2017 signal()"},
-         .cls = Conformance::posix) {
+         .refs = {"signal(2) RETURN VALUE", "POSIX.1-2017 signal()"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     EXPECT_EQ(signal(SIGUSR1, CountHandler), SIG_DFL) << "the first signal() call should return SIG_DFL";
     EXPECT_EQ(signal(SIGUSR1, SIG_IGN), CountHandler) << "the second call should return the handler";
@@ -66,8 +64,7 @@ IPC_CASE(signal, signal, sigkill_fails_einval,
          .title = "signal() cannot catch or ignore SIGKILL or SIGSTOP: SIG_ERR with EINVAL",
          .statement = "The signals SIGKILL and SIGSTOP cannot be caught or ignored. ... On failure, it returns "
                       "SIG_ERR, and errno is set to indicate the error. EINVAL signum is invalid.",
-         .refs = {"signal(2) DESCRIPTION, ERRORS", "POSIX.1-2017 signal() [EINVAL]"},
-         .cls = Conformance::posix) {
+         .refs = {"signal(2) DESCRIPTION, ERRORS", "POSIX.1-2017 signal() [EINVAL]"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     for (int sig : {SIGKILL, SIGSTOP}) {
       for (auto handler : {SIG_IGN, static_cast<sighandler_t>(CountHandler)}) {

@@ -22,8 +22,6 @@
 
 namespace ipcc::sigcase {
 
-
-
 // One object of type T in anonymous MAP_SHARED memory: forked children see the same object, and a
 // signal handler may write into it (use std::atomic or volatile members). Unmapped when the owner
 // (the process that made it) destroys it; forked children end with _exit and never unmap it.
@@ -55,7 +53,9 @@ inline sigset_t SetOf(std::initializer_list<int> sigs) {
   return s;
 }
 
-inline bool Has(const sigset_t& s, int sig) { return sigismember(&s, sig) == 1; }
+inline bool Has(const sigset_t& s, int sig) {
+  return sigismember(&s, sig) == 1;
+}
 
 // "{SIGUSR1, SIGRTMIN+2}" for messages.
 inline std::string Describe(const sigset_t& s) {
@@ -120,8 +120,12 @@ inline void ChangeMask(int how, std::initializer_list<int> sigs) {
   sigset_t s = SetOf(sigs);
   if (sigprocmask(how, &s, nullptr) != 0) ThrowHarnessError("sigprocmask: " + ErrnoName(errno));
 }
-inline void Block(std::initializer_list<int> sigs) { ChangeMask(SIG_BLOCK, sigs); }
-inline void Unblock(std::initializer_list<int> sigs) { ChangeMask(SIG_UNBLOCK, sigs); }
+inline void Block(std::initializer_list<int> sigs) {
+  ChangeMask(SIG_BLOCK, sigs);
+}
+inline void Unblock(std::initializer_list<int> sigs) {
+  ChangeMask(SIG_UNBLOCK, sigs);
+}
 
 // Waits, bounded, until fd is readable; false when the bound expired first.
 inline bool WaitReadable(int fd, std::chrono::milliseconds bound = kDefaultWait) {
@@ -147,30 +151,42 @@ inline int AcceptSignal(const sigset_t& set, siginfo_t* info, std::chrono::milli
 // Name of an si_code value of a signal sent by a process (kill, sigqueue, tgkill) or the kernel.
 inline std::string SiCodeName(int code) {
   switch (code) {
-    case SI_USER: return "SI_USER";
-    case SI_QUEUE: return "SI_QUEUE";
-    case SI_TKILL: return "SI_TKILL";
-    case SI_KERNEL: return "SI_KERNEL";
-    case SI_TIMER: return "SI_TIMER";
-    case SI_MESGQ: return "SI_MESGQ";
-    default: return "si_code " + std::to_string(code);
+    case SI_USER:
+      return "SI_USER";
+    case SI_QUEUE:
+      return "SI_QUEUE";
+    case SI_TKILL:
+      return "SI_TKILL";
+    case SI_KERNEL:
+      return "SI_KERNEL";
+    case SI_TIMER:
+      return "SI_TIMER";
+    case SI_MESGQ:
+      return "SI_MESGQ";
+    default:
+      return "si_code " + std::to_string(code);
   }
 }
 
 // Name of an si_code value of SIGCHLD.
 inline std::string CldCodeName(int code) {
   switch (code) {
-    case CLD_EXITED: return "CLD_EXITED";
-    case CLD_KILLED: return "CLD_KILLED";
-    case CLD_DUMPED: return "CLD_DUMPED";
-    case CLD_TRAPPED: return "CLD_TRAPPED";
-    case CLD_STOPPED: return "CLD_STOPPED";
-    case CLD_CONTINUED: return "CLD_CONTINUED";
-    default: return SiCodeName(code);
+    case CLD_EXITED:
+      return "CLD_EXITED";
+    case CLD_KILLED:
+      return "CLD_KILLED";
+    case CLD_DUMPED:
+      return "CLD_DUMPED";
+    case CLD_TRAPPED:
+      return "CLD_TRAPPED";
+    case CLD_STOPPED:
+      return "CLD_STOPPED";
+    case CLD_CONTINUED:
+      return "CLD_CONTINUED";
+    default:
+      return SiCodeName(code);
   }
 }
-
-
 
 // Replaces the calling (forked) process with the fixture program running `subcommand args...`; the
 // fixture reports into the same case tree. Never returns (a failed exec is a harness error).

@@ -29,8 +29,7 @@ IPC_CASE(signal, sigsuspend, replaces_mask_and_waits,
                       "given by mask and then suspends the thread until delivery of a signal whose action is to "
                       "invoke a signal handler or to terminate a process. ... sigsuspend() always returns -1, "
                       "with errno set to indicate the error (normally, EINTR).",
-         .refs = {"sigsuspend(2)", "POSIX.1-2017 sigsuspend()"},
-         .cls = Conformance::posix) {
+         .refs = {"sigsuspend(2)", "POSIX.1-2017 sigsuspend()"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     SetHandler(SIGUSR1, MaskProbeHandler);
     Block({SIGUSR1});
@@ -54,8 +53,7 @@ IPC_CASE(signal, sigsuspend, restores_mask_on_return,
          .title = "after the handler returns, sigsuspend restores the mask in force before the call",
          .statement = "If the signal is caught, then sigsuspend() returns after the signal handler returns, and "
                       "the signal mask is restored to the state before the call to sigsuspend().",
-         .refs = {"sigsuspend(2)", "POSIX.1-2017 sigsuspend()"},
-         .cls = Conformance::posix) {
+         .refs = {"sigsuspend(2)", "POSIX.1-2017 sigsuspend()"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     SetHandler(SIGUSR1, MaskProbeHandler);
     Block({SIGUSR1, SIGHUP});
@@ -106,8 +104,7 @@ IPC_CASE(signal, pause, returns_eintr_after_handler,
                       "either terminates the process or causes the invocation of a signal-catching function. ... "
                       "pause() returns only when a signal was caught and the signal-catching function "
                       "returned. In this case, pause() returns -1, and errno is set to EINTR.",
-         .refs = {"pause(2)", "POSIX.1-2017 pause()"},
-         .cls = Conformance::posix) {
+         .refs = {"pause(2)", "POSIX.1-2017 pause()"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     SetHandler(SIGUSR1, MaskProbeHandler);
     const int r = pause();
@@ -131,8 +128,7 @@ IPC_CASE(signal, sigtimedwait, timeout_fails_eagain,
          .title = "sigtimedwait fails with EAGAIN when no signal of the set arrives within the timeout",
          .statement = "EAGAIN No signal in set became pending within the timeout period specified to "
                       "sigtimedwait().",
-         .refs = {"sigtimedwait(2) ERRORS", "POSIX.1-2017 sigtimedwait() [EAGAIN]"},
-         .cls = Conformance::posix) {
+         .refs = {"sigtimedwait(2) ERRORS", "POSIX.1-2017 sigtimedwait() [EAGAIN]"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     Block({SIGUSR1});
     sigset_t set = SetOf({SIGUSR1});
@@ -148,8 +144,7 @@ IPC_CASE(signal, sigtimedwait, zero_timeout_polls,
          .statement = "If both fields of this structure are specified as 0, a poll is performed: sigtimedwait() "
                       "returns immediately, either with information about a signal that was pending for the "
                       "caller, or with an error if none of the signals in set was pending.",
-         .refs = {"sigtimedwait(2)", "POSIX.1-2017 sigtimedwait()"},
-         .cls = Conformance::posix) {
+         .refs = {"sigtimedwait(2)", "POSIX.1-2017 sigtimedwait()"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     Block({SIGUSR2});
     sigset_t set = SetOf({SIGUSR2});
@@ -170,8 +165,7 @@ IPC_CASE(signal, sigtimedwait, accepts_pending_signal,
                       "points to is used to return a structure of type siginfo_t ... sigtimedwait() operates in "
                       "exactly the same way as sigwaitinfo() except that it has an additional argument, "
                       "timeout.",
-         .refs = {"sigtimedwait(2)", "POSIX.1-2017 sigtimedwait()"},
-         .cls = Conformance::posix) {
+         .refs = {"sigtimedwait(2)", "POSIX.1-2017 sigtimedwait()"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     Block({SIGUSR1});
     CheckpointPost(0);
@@ -196,8 +190,7 @@ IPC_CASE(signal, sigtimedwait, accepts_pending_signal,
 IPC_CASE(signal, sigtimedwait, invalid_timeout_fails_einval,
          .title = "sigtimedwait with tv_nsec of 1000000000 or more fails with EINVAL",
          .statement = "EINVAL timeout was invalid.",
-         .refs = {"sigtimedwait(2) ERRORS", "POSIX.1-2017 sigtimedwait() [EINVAL]"},
-         .cls = Conformance::posix) {
+         .refs = {"sigtimedwait(2) ERRORS", "POSIX.1-2017 sigtimedwait() [EINVAL]"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     Block({SIGUSR1});
     sigset_t set = SetOf({SIGUSR1});
@@ -215,8 +208,7 @@ IPC_CASE(signal, sigwaitinfo, waits_for_blocked_signal,
          .statement = "sigwaitinfo() suspends execution of the calling thread until one of the signals in set is "
                       "pending ... sigwaitinfo() removes the signal from the set of pending signals and returns "
                       "the signal number as its function result.",
-         .refs = {"sigwaitinfo(2)", "POSIX.1-2017 sigwaitinfo()"},
-         .cls = Conformance::posix) {
+         .refs = {"sigwaitinfo(2)", "POSIX.1-2017 sigwaitinfo()"}, .cls = Conformance::posix) {
   Child c = Fork([] {
     Block({SIGRTMIN});
     sigset_t set = SetOf({SIGRTMIN});
@@ -242,8 +234,9 @@ IPC_CASE(signal, sigwaitinfo, waits_for_blocked_signal,
 UniqueFd MakeSignalfd(std::initializer_list<int> sigs, int flags) {
   sigset_t set = SetOf(sigs);
   int fd = signalfd(-1, &set, flags | SFD_CLOEXEC);
-  if (fd < 0) ADD_FAILURE() << "signalfd(-1, " << Describe(set) << ", flags " << flags << ") failed with "
-                            << ErrnoName(errno) << "; expected a new signalfd descriptor";
+  if (fd < 0)
+    ADD_FAILURE() << "signalfd(-1, " << Describe(set) << ", flags " << flags << ") failed with " << ErrnoName(errno)
+                  << "; expected a new signalfd descriptor";
   return UniqueFd(fd);
 }
 
@@ -252,8 +245,7 @@ IPC_CASE(signal, signalfd, read_returns_siginfo,
          .statement = "If one or more of the signals specified in mask is pending for the process, then the "
                       "buffer supplied to read(2) is used to return one or more signalfd_siginfo structures ... "
                       "ssi_signo Signal number ... ssi_pid PID of sender ... ssi_uid Real UID of sender.",
-         .refs = {"signalfd(2) read(2), The signalfd_siginfo structure"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"signalfd(2) read(2), The signalfd_siginfo structure"}, .cls = Conformance::linux_specific) {
   Child c = Fork([] {
     Block({SIGUSR1});
     UniqueFd fd = MakeSignalfd({SIGUSR1}, 0);
@@ -273,13 +265,11 @@ IPC_CASE(signal, signalfd, read_returns_siginfo,
   ExpectCleanExit(c.Wait(), "child reading its signalfd");
 }
 
-IPC_CASE(signal, signalfd, read_consumes_signal,
-         .title = "a signal read from a signalfd is no longer pending",
+IPC_CASE(signal, signalfd, read_consumes_signal, .title = "a signal read from a signalfd is no longer pending",
          .statement = "As a consequence of the read(2), the signals are consumed, so that they are no longer "
                       "pending for the process (i.e., will not be caught by signal handlers, and cannot be "
                       "accepted using sigwaitinfo(2)).",
-         .refs = {"signalfd(2) read(2)"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"signalfd(2) read(2)"}, .cls = Conformance::linux_specific) {
   Child c = Fork([] {
     SetHandler(SIGUSR2, MaskProbeHandler);
     Block({SIGUSR2});
@@ -301,8 +291,7 @@ IPC_CASE(signal, signalfd, read_blocks_until_signal,
          .statement = "If none of the signals in mask is pending for the process, then the read(2) either blocks "
                       "until one of the signals in mask is generated for the process, or fails with the error "
                       "EAGAIN if the file descriptor has been made nonblocking.",
-         .refs = {"signalfd(2) read(2)"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"signalfd(2) read(2)"}, .cls = Conformance::linux_specific) {
   Child c = Fork([] {
     Block({SIGUSR1});
     UniqueFd fd = MakeSignalfd({SIGUSR1}, 0);
@@ -323,8 +312,7 @@ IPC_CASE(signal, signalfd, nonblock_empty_fails_eagain,
          .statement = "If none of the signals in mask is pending for the process, then the read(2) either blocks "
                       "until one of the signals in mask is generated for the process, or fails with the error "
                       "EAGAIN if the file descriptor has been made nonblocking.",
-         .refs = {"signalfd(2) read(2), SFD_NONBLOCK"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"signalfd(2) read(2), SFD_NONBLOCK"}, .cls = Conformance::linux_specific) {
   Child c = Fork([] {
     Block({SIGUSR1});
     UniqueFd fd = MakeSignalfd({SIGUSR1}, SFD_NONBLOCK);

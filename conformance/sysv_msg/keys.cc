@@ -45,8 +45,7 @@ FtokQueue CreateFtokQueue() {
       f.id = id;
       return f;
     }
-    if (errno != EEXIST)
-      ThrowHarnessError("set-up: msgget(ftok key, IPC_CREAT|IPC_EXCL): " + ErrnoName(errno));
+    if (errno != EEXIST) ThrowHarnessError("set-up: msgget(ftok key, IPC_CREAT|IPC_EXCL): " + ErrnoName(errno));
   }
   ThrowHarnessError("set-up: every ftok project id of " + f.path + " names an existing queue");
 }
@@ -63,12 +62,11 @@ IPC_CASE(sysv_msg, keys, ftok_key_finds_queue_from_unrelated_sender,
                       "the least significant 8 bits of proj_id ... to generate a key_t type System V IPC key, "
                       "suitable for use with msgget(2). ... The msgget() system call returns the System V "
                       "message queue identifier associated with the value of the key argument.",
-         .refs = {"ftok(3)", "msgget(2)", "POSIX.1-2017 ftok(), msgget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"ftok(3)", "msgget(2)", "POSIX.1-2017 ftok(), msgget()"}, .cls = Conformance::xsi) {
   FtokQueue f = CreateFtokQueue();
   Queue q(f.id);
-  Child fixture = SpawnFixture("sysv-msg-ftok-send", {f.path, std::to_string(f.proj), std::to_string(f.id), "21",
-                                                      "from an unrelated process"});
+  Child fixture = SpawnFixture(
+      "sysv-msg-ftok-send", {f.path, std::to_string(f.proj), std::to_string(f.id), "21", "from an unrelated process"});
   const pid_t pid = fixture.pid();
   ExpectCleanExit(fixture.Wait(), "unrelated sender (ipcconform-fixture)");
   Received r;
@@ -88,8 +86,8 @@ IPC_CASE(sysv_msg, keys, ftok_key_finds_queue_from_unrelated_receiver,
          .cls = Conformance::xsi) {
   FtokQueue f = CreateFtokQueue();
   Queue q(f.id);
-  Child fixture = SpawnFixture("sysv-msg-ftok-recv", {f.path, std::to_string(f.proj), std::to_string(f.id), "8",
-                                                      "to an unrelated process"});
+  Child fixture = SpawnFixture("sysv-msg-ftok-recv",
+                               {f.path, std::to_string(f.proj), std::to_string(f.id), "8", "to an unrelated process"});
   // The fixture found the queue and waits in msgrcv: only then the message is sent.
   IPCC_ASSERT_BLOCKED(fixture.pid(), IPCC_MSGRCV_SYSCALLS);
   ASSERT_THAT(Send(q.id(), 3, "other type"), SyscallSucceeds());
@@ -102,8 +100,7 @@ IPC_CASE(sysv_msg, keys, ftok_same_file_same_key,
          .title = "ftok gives the same key for two pathnames (hard links) of one file",
          .statement = "The resulting value is the same for all pathnames that name the same file, when the "
                       "same value of proj_id is used.",
-         .refs = {"ftok(3)", "POSIX.1-2017 ftok()"},
-         .cls = Conformance::xsi) {
+         .refs = {"ftok(3)", "POSIX.1-2017 ftok()"}, .cls = Conformance::xsi) {
   const std::string a = TempPath("ftok-a");
   const std::string b = TempPath("ftok-b");
   Touch(a);
@@ -113,8 +110,7 @@ IPC_CASE(sysv_msg, keys, ftok_same_file_same_key,
   EXPECT_EQ(ftok(b.c_str(), 'M'), ka) << "two names of one file should give one key";
 }
 
-IPC_CASE(sysv_msg, keys, ftok_uses_low_8_bits_of_proj_id,
-         .title = "ftok uses only the low 8 bits of proj_id",
+IPC_CASE(sysv_msg, keys, ftok_uses_low_8_bits_of_proj_id, .title = "ftok uses only the low 8 bits of proj_id",
          .statement = "The ftok() function uses the identity of the file named by the given pathname ... and "
                       "the least significant 8 bits of proj_id (which must be nonzero) to generate a key_t type "
                       "System V IPC key.",
@@ -132,8 +128,7 @@ IPC_CASE(sysv_msg, keys, ftok_missing_file_fails_enoent,
          .statement = "The ftok() function uses the identity of the file named by the given pathname (which "
                       "must refer to an existing, accessible file) ... On failure -1 is returned, with errno "
                       "indicating the error as for the stat(2) system call.",
-         .refs = {"ftok(3) RETURN VALUE", "stat(2) ENOENT", "POSIX.1-2017 ftok() [ENOENT]"},
-         .cls = Conformance::xsi) {
+         .refs = {"ftok(3) RETURN VALUE", "stat(2) ENOENT", "POSIX.1-2017 ftok() [ENOENT]"}, .cls = Conformance::xsi) {
   const std::string path = TempPath("missing");
   EXPECT_THAT(ftok(path.c_str(), 'M'), SyscallFailsWithErrno(ENOENT));
 }
@@ -143,8 +138,7 @@ IPC_CASE(sysv_msg, keys, same_key_is_another_queue_in_new_ipc_namespace,
          .statement = "Each IPC namespace has its own set of System V IPC identifiers ... Objects created in an "
                       "IPC namespace are visible to all other processes that are members of that namespace, but "
                       "are not visible to processes in other IPC namespaces.",
-         .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC", "msgget(2)"},
-         .cls = Conformance::linux_specific,
+         .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC", "msgget(2)"}, .cls = Conformance::linux_specific,
          .needs = kNeedNamespaces) {
   key_t key = 0;
   Queue q(CreateKeyedQueue(0600, &key));
@@ -166,8 +160,7 @@ IPC_CASE(sysv_msg, keys, id_not_visible_in_new_ipc_namespace,
          .statement = "Each IPC namespace has its own set of System V IPC identifiers. Objects created in an IPC "
                       "namespace are ... not visible to processes in other IPC namespaces.",
          .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC", "msgop(2) ERRORS (EINVAL)"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedNamespaces) {
+         .cls = Conformance::linux_specific, .needs = kNeedNamespaces) {
   IPCC_NEW_MSG_QUEUE(q, 0666);
   ASSERT_THAT(Send(q.id(), 1, "outer"), SyscallSucceeds());
   Child c = Fork([&] {

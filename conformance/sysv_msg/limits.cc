@@ -55,8 +55,7 @@ IPC_CASE(sysv_msg, limits, msgmni_exhausted_fails_enospc,
                       "modified via /proc/sys/kernel/msgmni.",
          .refs = {"msgget(2) ERRORS, NOTES (MSGMNI)", "proc(5) /proc/sys/kernel/msgmni", "ipc_namespaces(7)",
                   "POSIX.1-2017 msgget() [ENOSPC]"},
-         .cls = Conformance::xsi,
-         .needs = kNeedIpcNamespace | need::WritableSysctl("/proc/sys/kernel/msgmni")) {
+         .cls = Conformance::xsi, .needs = kNeedIpcNamespace | need::WritableSysctl("/proc/sys/kernel/msgmni")) {
   const ScopedSysctl limit("/proc/sys/kernel/msgmni", 2);
   IPCC_NEW_MSG_QUEUE(a, 0600);
   IPCC_NEW_MSG_QUEUE(b, 0600);

@@ -36,8 +36,7 @@
 
 // Creates a private queue owned by a guard named `var` (removed at scope end). The runner has proven
 // System V message queues present (feature sysv_msg), so a failing msgget() here is a set-up ERROR.
-#define IPCC_NEW_MSG_QUEUE(var, mode) \
-  ::ipcc::sysv_msg::Queue var(IPCC_SETUP(msgget(IPC_PRIVATE, IPC_CREAT | (mode))))
+#define IPCC_NEW_MSG_QUEUE(var, mode) ::ipcc::sysv_msg::Queue var(IPCC_SETUP(msgget(IPC_PRIVATE, IPC_CREAT | (mode))))
 
 namespace ipcc::sysv_msg {
 
@@ -110,8 +109,7 @@ inline void SetQbytes(int id, unsigned long qbytes) {
   msqid_ds ds = Stat(id);
   ds.msg_qbytes = qbytes;
   if (msgctl(id, IPC_SET, &ds) != 0) {
-    ThrowHarnessError(
-        fmt::format("set-up: msgctl({}, IPC_SET, msg_qbytes={}): {}", id, qbytes, ErrnoName(errno)));
+    ThrowHarnessError(fmt::format("set-up: msgctl({}, IPC_SET, msg_qbytes={}): {}", id, qbytes, ErrnoName(errno)));
   }
 }
 
@@ -141,9 +139,8 @@ inline long Limit(const std::string& name) {
   msginfo info;
   std::memset(&info, 0, sizeof info);
   if (msgctl(0, IPC_INFO, reinterpret_cast<msqid_ds*>(&info)) < 0) {
-    ThrowHarnessError(
-        fmt::format("set-up: cannot read {}: /proc/sys/kernel/{} missing and IPC_INFO fails with {}", name,
-                    name, ErrnoName(errno)));
+    ThrowHarnessError(fmt::format("set-up: cannot read {}: /proc/sys/kernel/{} missing and IPC_INFO fails with {}",
+                                  name, name, ErrnoName(errno)));
   }
   if (name == "msgmax") return info.msgmax;
   if (name == "msgmnb") return info.msgmnb;
@@ -165,8 +162,7 @@ inline int CreateKeyedQueue(int mode, key_t* key) {
       return id;
     }
     if (errno != EEXIST)
-      ThrowHarnessError(
-          fmt::format("set-up: msgget(key {:#x}, IPC_CREAT|IPC_EXCL): {}", k, ErrnoName(errno)));
+      ThrowHarnessError(fmt::format("set-up: msgget(key {:#x}, IPC_CREAT|IPC_EXCL): {}", k, ErrnoName(errno)));
   }
   ThrowHarnessError("set-up: no free System V message queue key found in 64 attempts");
 }
@@ -178,8 +174,7 @@ inline void InstallHandler(int sig, void (*handler)(int), int flags) {
   sa.sa_handler = handler;
   sa.sa_flags = flags;
   sigemptyset(&sa.sa_mask);
-  if (sigaction(sig, &sa, nullptr) != 0)
-    ThrowHarnessError(fmt::format("set-up: sigaction: {}", ErrnoName(errno)));
+  if (sigaction(sig, &sa, nullptr) != 0) ThrowHarnessError(fmt::format("set-up: sigaction: {}", ErrnoName(errno)));
 }
 
 // time() with a second of slack each way: the kernel stamps System V times from its coarse

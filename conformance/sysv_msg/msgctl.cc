@@ -66,8 +66,7 @@ IPC_CASE(sysv_msg, msgctl, rmid_wakes_sender_with_eidrm,
   ExpectCleanExit(sender.Wait(), "blocked sender");
 }
 
-IPC_CASE(sysv_msg, msgctl, rmid_removes_key,
-         .title = "after IPC_RMID the queue's key no longer finds a queue",
+IPC_CASE(sysv_msg, msgctl, rmid_removes_key, .title = "after IPC_RMID the queue's key no longer finds a queue",
          .statement = "IPC_RMID Immediately remove the message queue ... ENOENT No message queue exists for "
                       "key and msgflg did not specify IPC_CREAT.",
          .refs = {"msgctl(2) IPC_RMID", "msgget(2) ERRORS", "POSIX.1-2017 msgctl() IPC_RMID"},
@@ -83,8 +82,7 @@ IPC_CASE(sysv_msg, msgctl, rmid_removes_key,
 IPC_CASE(sysv_msg, msgctl, removed_queue_stat_fails,
          .title = "IPC_STAT on the id of a removed queue fails with EINVAL or EIDRM",
          .statement = "EIDRM The message queue was removed. EINVAL Invalid value for cmd or msqid.",
-         .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EINVAL]"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   const int id = q.id();
   ASSERT_THAT(msgctl(id, IPC_RMID, nullptr), SyscallSucceeds());
@@ -93,25 +91,21 @@ IPC_CASE(sysv_msg, msgctl, removed_queue_stat_fails,
   EXPECT_THAT(msgctl(id, IPC_STAT, &ds), SyscallFailsWithAnyErrno(std::vector<int>{EINVAL, EIDRM}));
 }
 
-IPC_CASE(sysv_msg, msgctl, invalid_cmd_fails_einval,
-         .title = "msgctl with an unknown command fails with EINVAL",
+IPC_CASE(sysv_msg, msgctl, invalid_cmd_fails_einval, .title = "msgctl with an unknown command fails with EINVAL",
          .statement = "EINVAL Invalid value for cmd or msqid.",
-         .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EINVAL]"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   msqid_ds ds;
   std::memset(&ds, 0, sizeof ds);
   EXPECT_THAT(msgctl(q.id(), 0x3e7, &ds), SyscallFailsWithErrno(EINVAL));
 }
 
-IPC_CASE(sysv_msg, msgctl, ipc_set_changes_mode,
-         .title = "IPC_SET changes the low 9 bits of msg_perm.mode",
+IPC_CASE(sysv_msg, msgctl, ipc_set_changes_mode, .title = "IPC_SET changes the low 9 bits of msg_perm.mode",
          .statement = "IPC_SET Write the values of some members of the msqid_ds structure pointed to by buf to "
                       "the kernel data structure ... The following members of the structure are updated: "
                       "msg_qbytes, msg_perm.uid, msg_perm.gid, and (the least significant 9 bits of) "
                       "msg_perm.mode.",
-         .refs = {"msgctl(2) IPC_SET", "POSIX.1-2017 msgctl() IPC_SET"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgctl(2) IPC_SET", "POSIX.1-2017 msgctl() IPC_SET"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   msqid_ds ds = Stat(q.id());
   ds.msg_perm.mode = 0642;
@@ -123,8 +117,7 @@ IPC_CASE(sysv_msg, msgctl, ipc_set_lowers_qbytes,
          .title = "IPC_SET can lower msg_qbytes, and IPC_STAT reports the new value",
          .statement = "During queue creation this field is initialized to MSGMNB bytes, but this limit can be "
                       "modified using msgctl(2).",
-         .refs = {"msgop(2) msgsnd()", "msgctl(2) IPC_SET", "POSIX.1-2017 msgctl() IPC_SET"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgsnd()", "msgctl(2) IPC_SET", "POSIX.1-2017 msgctl() IPC_SET"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   msqid_ds ds = Stat(q.id());
   ASSERT_GT(ds.msg_qbytes, 100u);
@@ -138,8 +131,7 @@ IPC_CASE(sysv_msg, msgctl, raise_qbytes_above_msgmnb_unprivileged_fails_eperm,
          .statement = "EPERM An attempt (IPC_SET) was made to increase msg_qbytes beyond the system parameter "
                       "MSGMNB, but the caller is not privileged (Linux: does not have the CAP_SYS_RESOURCE "
                       "capability).",
-         .refs = {"msgctl(2) IPC_SET, ERRORS", "POSIX.1-2017 msgctl() [EPERM]"},
-         .cls = Conformance::xsi,
+         .refs = {"msgctl(2) IPC_SET, ERRORS", "POSIX.1-2017 msgctl() [EPERM]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   const long msgmnb = Limit("msgmnb");
@@ -164,8 +156,7 @@ IPC_CASE(sysv_msg, msgctl, privileged_may_raise_qbytes_above_msgmnb,
                       "increase the size of a message queue beyond MSGMNB using the msgctl(2) IPC_SET "
                       "operation.",
          .refs = {"msgop(2) NOTES (MSGMNB)", "msgctl(2) IPC_SET", "POSIX.1-2017 msgctl() IPC_SET"},
-         .cls = Conformance::xsi,
-         .needs = kNeedRoot | IPCC_NEED_CAPABILITY(CAP_SYS_RESOURCE)) {
+         .cls = Conformance::xsi, .needs = kNeedRoot | IPCC_NEED_CAPABILITY(CAP_SYS_RESOURCE)) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   msqid_ds ds = Stat(q.id());
   const msglen_t raised = ds.msg_qbytes + 4096;
@@ -179,8 +170,7 @@ IPC_CASE(sysv_msg, msgctl, ipc_set_by_non_owner_fails_eperm,
          .statement = "EPERM The argument cmd has the value IPC_SET or IPC_RMID, but the effective user ID of "
                       "the calling process is not the creator (as found in msg_perm.cuid) or the owner (as "
                       "found in msg_perm.uid) of the message queue, and the caller is not privileged.",
-         .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EPERM]"},
-         .cls = Conformance::xsi,
+         .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EPERM]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_MSG_QUEUE(q, 0666);  // read/write for everyone: only ownership is missing
@@ -199,8 +189,7 @@ IPC_CASE(sysv_msg, msgctl, rmid_by_non_owner_fails_eperm,
          .statement = "EPERM The argument cmd has the value IPC_SET or IPC_RMID, but the effective user ID of "
                       "the calling process is not the creator (as found in msg_perm.cuid) or the owner (as "
                       "found in msg_perm.uid) of the message queue, and the caller is not privileged.",
-         .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EPERM]"},
-         .cls = Conformance::xsi,
+         .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EPERM]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_MSG_QUEUE(q, 0666);
@@ -218,8 +207,7 @@ IPC_CASE(sysv_msg, msgctl, ipc_stat_without_read_fails_eacces,
          .statement = "IPC_STAT ... The caller must have read permission on the message queue. ... EACCES The "
                       "argument cmd is equal to IPC_STAT or MSG_STAT, but the calling process does not have "
                       "read permission on the message queue msqid.",
-         .refs = {"msgctl(2) IPC_STAT, ERRORS", "POSIX.1-2017 msgctl() [EACCES]"},
-         .cls = Conformance::xsi,
+         .refs = {"msgctl(2) IPC_STAT, ERRORS", "POSIX.1-2017 msgctl() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_MSG_QUEUE(q, 0622);  // others may write, not read
@@ -237,8 +225,7 @@ IPC_CASE(sysv_msg, msgctl, ipc_set_changes_owner,
                       "msg_perm.gid, and (the least significant 9 bits of) msg_perm.mode. The effective UID of "
                       "the calling process must match the owner (msg_perm.uid) or creator (msg_perm.cuid) of "
                       "the message queue, or the caller must be privileged.",
-         .refs = {"msgctl(2) IPC_SET", "POSIX.1-2017 msgctl() IPC_SET"},
-         .cls = Conformance::xsi,
+         .refs = {"msgctl(2) IPC_SET", "POSIX.1-2017 msgctl() IPC_SET"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_MSG_QUEUE(q, 0600);
@@ -261,8 +248,7 @@ IPC_CASE(sysv_msg, msgctl, creator_keeps_control_after_owner_change,
          .title = "the creator may still IPC_RMID a queue after giving ownership away",
          .statement = "IPC_RMID ... The calling process must have appropriate privileges or its effective "
                       "user ID must be either that of the creator or owner of the message queue.",
-         .refs = {"msgctl(2) IPC_RMID", "POSIX.1-2017 msgctl() IPC_RMID"},
-         .cls = Conformance::xsi,
+         .refs = {"msgctl(2) IPC_RMID", "POSIX.1-2017 msgctl() IPC_RMID"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   Child c = Fork([&] {
@@ -281,8 +267,7 @@ IPC_CASE(sysv_msg, msgctl, creator_keeps_control_after_owner_change,
 
 IPC_CASE(sysv_msg, msgctl, ipc_stat_reports_key,
          .title = "IPC_STAT reports the key the queue was created with in msg_perm.__key",
-         .statement = "key_t __key; /* Key supplied to msgget(2) */",
-         .refs = {"msgctl(2) ipc_perm"},
+         .statement = "key_t __key; /* Key supplied to msgget(2) */", .refs = {"msgctl(2) ipc_perm"},
          .cls = Conformance::linux_specific) {
   key_t key = 0;
   Queue q(CreateKeyedQueue(0600, &key));
@@ -295,8 +280,7 @@ IPC_CASE(sysv_msg, msgctl, ipc_info_reports_limits,
                       "parameters in the structure pointed to by buf. ... The msgmni, msgmax, and msgmnb "
                       "settings can be changed via /proc files of the same name.",
          .refs = {"msgctl(2) IPC_INFO", "proc(5) /proc/sys/kernel/msgmax, msgmnb, msgmni"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedIpcNamespace) {
+         .cls = Conformance::linux_specific, .needs = kNeedIpcNamespace) {
   msginfo info;
   std::memset(&info, 0, sizeof info);
   ASSERT_THAT(msgctl(0, IPC_INFO, reinterpret_cast<msqid_ds*>(&info)), SyscallSucceeds());
@@ -323,8 +307,7 @@ IPC_CASE(sysv_msg, msgctl, msg_info_counts_queues_messages_and_bytes,
                       "currently exist on the system; the msgmap field returns the total number of messages in "
                       "all queues on the system; and the msgtql field returns the total number of bytes in all "
                       "messages in all queues on the system.",
-         .refs = {"msgctl(2) MSG_INFO", "ipc_namespaces(7)"},
-         .cls = Conformance::linux_specific,
+         .refs = {"msgctl(2) MSG_INFO", "ipc_namespaces(7)"}, .cls = Conformance::linux_specific,
          .needs = kNeedIpcNamespace) {  // counts the whole IPC namespace
   IPCC_NEW_MSG_QUEUE(a, 0600);
   IPCC_NEW_MSG_QUEUE(b, 0600);
@@ -345,8 +328,7 @@ IPC_CASE(sysv_msg, msgctl, msg_stat_index_returns_id,
                       "msqid argument is not a queue identifier, but instead an index into the kernel's "
                       "internal array ... A successful MSG_STAT or MSG_STAT_ANY operation returns the "
                       "identifier of the queue whose index was given in msqid.",
-         .refs = {"msgctl(2) MSG_STAT, RETURN VALUE"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"msgctl(2) MSG_STAT, RETURN VALUE"}, .cls = Conformance::linux_specific) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   ASSERT_THAT(Send(q.id(), 1, "abcde"), SyscallSucceeds());
   const int index = IndexOf(q.id());
@@ -362,9 +344,7 @@ IPC_CASE(sysv_msg, msgctl, msg_stat_without_read_fails_eacces,
          .title = "MSG_STAT without read permission on the queue fails with EACCES",
          .statement = "EACCES The argument cmd is equal to IPC_STAT or MSG_STAT, but the calling process does "
                       "not have read permission on the message queue msqid.",
-         .refs = {"msgctl(2) MSG_STAT, ERRORS"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedSecondUid) {
+         .refs = {"msgctl(2) MSG_STAT, ERRORS"}, .cls = Conformance::linux_specific, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_MSG_QUEUE(q, 0600);
   const int index = IndexOf(q.id());
@@ -382,8 +362,7 @@ IPC_CASE(sysv_msg, msgctl, msg_stat_any_ignores_read_permission,
          .statement = "MSG_STAT_ANY (Linux-specific, since Linux 4.17) Return a msqid_ds structure as for "
                       "MSG_STAT. However, msg_perm.mode is not checked for read access for msqid meaning that "
                       "any user can employ this operation.",
-         .refs = {"msgctl(2) MSG_STAT_ANY"},
-         .cls = Conformance::linux_specific,
+         .refs = {"msgctl(2) MSG_STAT_ANY"}, .cls = Conformance::linux_specific,
          .needs = kNeedSecondUid | need::MinKernel(4, 17)) {
   // On a kernel of 4.17 or later, EINVAL here means MSG_STAT_ANY is missing: a FAIL, not UNSUPPORTED.
   const Identity nobody = SecondIdentity();
@@ -408,8 +387,7 @@ IPC_CASE(sysv_msg, msgctl, proc_sysvipc_msg_lists_queue,
          .statement = "/proc/sysvipc Subdirectory containing the pseudo-files msg, sem and shm. These files "
                       "list the System V Interprocess Communication (IPC) objects ... that currently exist on "
                       "the system, providing similar information to that available via ipcs(1).",
-         .refs = {"proc(5) /proc/sysvipc", "ipc_namespaces(7)"},
-         .cls = Conformance::linux_specific,
+         .refs = {"proc(5) /proc/sysvipc", "ipc_namespaces(7)"}, .cls = Conformance::linux_specific,
          .needs = kNeedIpcNamespace) {
   key_t key = 0;
   Queue q(CreateKeyedQueue(0640, &key));
@@ -417,8 +395,7 @@ IPC_CASE(sysv_msg, msgctl, proc_sysvipc_msg_lists_queue,
   ASSERT_THAT(Send(q.id(), 2, "67"), SyscallSucceeds());
   std::ifstream in("/proc/sysvipc/msg");
   // The file is what the statement is about: missing, it is a deviation.
-  ASSERT_TRUE(in) << "/proc/sysvipc/msg, documented in proc(5), cannot be opened (" << ErrnoName(errno)
-                  << ")";
+  ASSERT_TRUE(in) << "/proc/sysvipc/msg, documented in proc(5), cannot be opened (" << ErrnoName(errno) << ")";
   std::string line;
   ASSERT_TRUE(std::getline(in, line)) << "/proc/sysvipc/msg has no header line";
   std::map<std::string, std::size_t> column;

@@ -17,15 +17,13 @@ IPC_CASE(sysv_msg, msgget, ipc_private_always_creates_new_queue,
          .statement = "A new message queue is created if key has the value IPC_PRIVATE or key isn't "
                       "IPC_PRIVATE, no message queue with the given key key exists, and IPC_CREAT is "
                       "specified in msgflg.",
-         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(a, 0600);
   IPCC_NEW_MSG_QUEUE(b, 0600);
   EXPECT_NE(a.id(), b.id()) << "expected two msgget(IPC_PRIVATE) calls to return different identifiers";
   ASSERT_THAT(Send(a.id(), 1, "only in a"), SyscallSucceeds());
   EXPECT_EQ(Stat(a.id()).msg_qnum, 1u) << "expected the message in the first queue";
-  EXPECT_EQ(Stat(b.id()).msg_qnum, 0u)
-      << "expected the second IPC_PRIVATE queue to be a different, still empty queue";
+  EXPECT_EQ(Stat(b.id()).msg_qnum, 0u) << "expected the second IPC_PRIVATE queue to be a different, still empty queue";
 }
 
 IPC_CASE(sysv_msg, msgget, ipc_private_creates_without_ipc_creat,
@@ -33,8 +31,7 @@ IPC_CASE(sysv_msg, msgget, ipc_private_creates_without_ipc_creat,
          .statement = "IPC_PRIVATE isn't a flag field but a key_t type. If this special value is used for "
                       "key, the system call ignores everything but the least significant 9 bits of msgflg "
                       "and creates a new message queue (on success).",
-         .refs = {"msgget(2) NOTES", "POSIX.1-2017 msgget() (key equal to IPC_PRIVATE)"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgget(2) NOTES", "POSIX.1-2017 msgget() (key equal to IPC_PRIVATE)"}, .cls = Conformance::xsi) {
   const int id = msgget(IPC_PRIVATE, 0600);
   ASSERT_THAT(id, SyscallSucceeds()) << "msgget(IPC_PRIVATE, 0600) without IPC_CREAT should create a queue";
   Queue q(id);
@@ -45,8 +42,7 @@ IPC_CASE(sysv_msg, msgget, creat_excl_on_existing_key_fails_eexist,
          .title = "msgget(key, IPC_CREAT|IPC_EXCL) on an existing key fails with EEXIST",
          .statement = "If msgflg specifies both IPC_CREAT and IPC_EXCL and a message queue already exists "
                       "for key, then msgget() fails with errno set to EEXIST.",
-         .refs = {"msgget(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgget() [EEXIST]"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgget(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgget() [EEXIST]"}, .cls = Conformance::xsi) {
   key_t key = 0;
   Queue q(CreateKeyedQueue(0600, &key));
   EXPECT_THAT(msgget(key, IPC_CREAT | IPC_EXCL | 0600), SyscallFailsWithErrno(EEXIST));
@@ -55,8 +51,7 @@ IPC_CASE(sysv_msg, msgget, creat_excl_on_existing_key_fails_eexist,
 IPC_CASE(sysv_msg, msgget, missing_key_without_creat_fails_enoent,
          .title = "msgget(key, 0) for a key with no queue fails with ENOENT",
          .statement = "ENOENT No message queue exists for key and msgflg did not specify IPC_CREAT.",
-         .refs = {"msgget(2) ERRORS", "POSIX.1-2017 msgget() [ENOENT]"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgget(2) ERRORS", "POSIX.1-2017 msgget() [ENOENT]"}, .cls = Conformance::xsi) {
   key_t key = 0;
   // A key that was just free (this call created its queue), then made free again.
   const int id = CreateKeyedQueue(0600, &key);
@@ -69,8 +64,7 @@ IPC_CASE(sysv_msg, msgget, existing_key_returns_same_id,
          .statement = "The msgget() system call returns the System V message queue identifier associated "
                       "with the value of the key argument. It may be used either to obtain the identifier of "
                       "a previously created message queue ... or to create a new set.",
-         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"}, .cls = Conformance::xsi) {
   key_t key = 0;
   Queue q(CreateKeyedQueue(0600, &key));
   EXPECT_THAT(msgget(key, 0), SyscallSucceedsWithValue(q.id())) << "msgget(key, 0) should find the queue";
@@ -83,8 +77,7 @@ IPC_CASE(sysv_msg, msgget, ipc_creat_on_existing_keeps_mode,
          .statement = "Upon creation, the least significant bits of the argument msgflg define the "
                       "permissions of the message queue. ... If the message queue already exists the "
                       "permissions are verified, and a check is made to see if it is marked for destruction.",
-         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"}, .cls = Conformance::xsi) {
   key_t key = 0;
   Queue q(CreateKeyedQueue(0600, &key));
   ASSERT_THAT(msgget(key, IPC_CREAT | 0666), SyscallSucceedsWithValue(q.id()));
@@ -97,9 +90,7 @@ IPC_CASE(sysv_msg, msgget, new_queue_owner_and_creator_are_caller,
          .statement = "msg_perm.cuid and msg_perm.uid are set to the effective user ID of the calling "
                       "process. msg_perm.cgid and msg_perm.gid are set to the effective group ID of the "
                       "calling process.",
-         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"}, .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   Child c = Fork([&] {
     DropPrivileges(nobody);
@@ -135,8 +126,7 @@ IPC_CASE(sysv_msg, msgget, new_queue_mode_is_msgflg_low_bits,
 IPC_CASE(sysv_msg, msgget, new_queue_counters_are_zero,
          .title = "a new queue has msg_qnum, msg_lspid, msg_lrpid, msg_stime and msg_rtime set to 0",
          .statement = "msg_qnum, msg_lspid, msg_lrpid, msg_stime, and msg_rtime are set to 0.",
-         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   const msqid_ds ds = Stat(q.id());
   EXPECT_EQ(ds.msg_qnum, 0u) << "msg_qnum of a new queue";
@@ -146,11 +136,9 @@ IPC_CASE(sysv_msg, msgget, new_queue_counters_are_zero,
   EXPECT_EQ(ds.msg_rtime, 0) << "msg_rtime of a new queue";
 }
 
-IPC_CASE(sysv_msg, msgget, new_queue_ctime_is_now,
-         .title = "a new queue's msg_ctime is the current time",
+IPC_CASE(sysv_msg, msgget, new_queue_ctime_is_now, .title = "a new queue's msg_ctime is the current time",
          .statement = "msg_ctime is set to the current time.",
-         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"}, .cls = Conformance::xsi) {
   TimeWindow w{time(nullptr), 0};
   IPCC_NEW_MSG_QUEUE(q, 0600);
   w.after = time(nullptr);
@@ -158,11 +146,9 @@ IPC_CASE(sysv_msg, msgget, new_queue_ctime_is_now,
   EXPECT_TRUE(w.Contains(ctime)) << "expected msg_ctime within " << w.Describe() << ", saw " << ctime;
 }
 
-IPC_CASE(sysv_msg, msgget, new_queue_qbytes_is_msgmnb,
-         .title = "a new queue's msg_qbytes is the system limit MSGMNB",
+IPC_CASE(sysv_msg, msgget, new_queue_qbytes_is_msgmnb, .title = "a new queue's msg_qbytes is the system limit MSGMNB",
          .statement = "msg_qbytes is set to the system limit MSGMNB.",
-         .refs = {"msgget(2) DESCRIPTION", "msgop(2) NOTES (MSGMNB, /proc/sys/kernel/msgmnb)",
-                  "POSIX.1-2017 msgget()"},
+         .refs = {"msgget(2) DESCRIPTION", "msgop(2) NOTES (MSGMNB, /proc/sys/kernel/msgmnb)", "POSIX.1-2017 msgget()"},
          .cls = Conformance::xsi) {
   const long msgmnb = Limit("msgmnb");
   IPCC_NEW_MSG_QUEUE(q, 0600);
@@ -175,8 +161,7 @@ IPC_CASE(sysv_msg, msgget, existing_key_without_permission_fails_eacces,
          .statement = "EACCES A message queue exists for key, but the calling process does not have "
                       "permission to access the queue, and does not have the CAP_IPC_OWNER capability in "
                       "the user namespace that governs its IPC namespace.",
-         .refs = {"msgget(2) ERRORS", "POSIX.1-2017 msgget() [EACCES]"},
-         .cls = Conformance::xsi,
+         .refs = {"msgget(2) ERRORS", "POSIX.1-2017 msgget() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   key_t key = 0;

@@ -18,7 +18,9 @@ using namespace ipcc;
 using namespace ipcc::sysv_msg;
 
 volatile sig_atomic_t g_caught = 0;
-void OnSignal(int) { g_caught = 1; }
+void OnSignal(int) {
+  g_caught = 1;
+}
 
 struct Sent {
   long type;
@@ -46,8 +48,7 @@ void ExpectNext(int id, long msgtyp, int flags, long type, const std::string& te
 IPC_CASE(sysv_msg, msgrcv, zero_type_takes_first_message,
          .title = "msgrcv with msgtyp 0 takes the first message of the queue, whatever its type",
          .statement = "If msgtyp is 0, then the first message in the queue is read.",
-         .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv() (msgtyp is 0)"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv() (msgtyp is 0)"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Fill(q.id(), {{5, "first"}, {1, "second"}, {3, "third"}});
   ExpectNext(q.id(), 0, 0, 5, "first", "1st msgrcv(msgtyp 0)");
@@ -59,8 +60,7 @@ IPC_CASE(sysv_msg, msgrcv, positive_type_takes_first_of_that_type,
          .title = "msgrcv with msgtyp > 0 takes the first message of exactly that type",
          .statement = "If msgtyp is greater than 0, then the first message in the queue of type msgtyp is "
                       "read, unless MSG_EXCEPT was specified in msgflg.",
-         .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv() (msgtyp is greater than 0)"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv() (msgtyp is greater than 0)"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Fill(q.id(), {{1, "one"}, {3, "three-a"}, {2, "two"}, {3, "three-b"}});
   ExpectNext(q.id(), 3, 0, 3, "three-a", "msgrcv(msgtyp 3)");
@@ -68,12 +68,10 @@ IPC_CASE(sysv_msg, msgrcv, positive_type_takes_first_of_that_type,
   EXPECT_EQ(Stat(q.id()).msg_qnum, 2u) << "messages of other types must stay queued";
 }
 
-IPC_CASE(sysv_msg, msgrcv, fifo_within_a_type,
-         .title = "messages of one type are received in the order they were sent",
+IPC_CASE(sysv_msg, msgrcv, fifo_within_a_type, .title = "messages of one type are received in the order they were sent",
          .statement = "If msgtyp is greater than 0, then the first message in the queue of type msgtyp is "
                       "read.",
-         .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Fill(q.id(), {{4, "a"}, {9, "x"}, {4, "b"}, {9, "y"}, {4, "c"}});
   ExpectNext(q.id(), 4, 0, 4, "a", "1st msgrcv(msgtyp 4)");
@@ -87,8 +85,7 @@ IPC_CASE(sysv_msg, msgrcv, negative_type_takes_lowest,
          .title = "msgrcv with msgtyp < 0 takes the first message of the lowest type not above |msgtyp|",
          .statement = "If msgtyp is less than 0, then the first message in the queue with the lowest type "
                       "less than or equal to the absolute value of msgtyp will be read.",
-         .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv() (msgtyp is less than 0)"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv() (msgtyp is less than 0)"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Fill(q.id(), {{3, "three"}, {2, "two-a"}, {4, "four"}, {2, "two-b"}, {1, "one"}});
   ExpectNext(q.id(), -3, 0, 1, "one", "1st msgrcv(msgtyp -3): lowest type is 1");
@@ -103,8 +100,7 @@ IPC_CASE(sysv_msg, msgrcv, negative_type_ignores_types_above_abs,
                       "less than or equal to the absolute value of msgtyp will be read. ... IPC_NOWAIT "
                       "Return immediately if no message of the requested type is in the queue. The system "
                       "call fails with errno set to ENOMSG.",
-         .refs = {"msgop(2) msgrcv(), ERRORS", "POSIX.1-2017 msgrcv() [ENOMSG]"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgrcv(), ERRORS", "POSIX.1-2017 msgrcv() [ENOMSG]"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Fill(q.id(), {{5, "five"}, {4, "four"}});
   Received r;
@@ -116,8 +112,7 @@ IPC_CASE(sysv_msg, msgrcv, except_takes_first_of_another_type,
          .title = "MSG_EXCEPT with msgtyp > 0 takes the first message whose type differs",
          .statement = "MSG_EXCEPT Used with msgtyp greater than 0 to read the first message in the queue with "
                       "message type that differs from msgtyp.",
-         .refs = {"msgop(2) msgrcv() MSG_EXCEPT"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"msgop(2) msgrcv() MSG_EXCEPT"}, .cls = Conformance::linux_specific) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Fill(q.id(), {{1, "one-a"}, {1, "one-b"}, {7, "seven"}, {2, "two"}, {1, "one-c"}});
   ExpectNext(q.id(), 1, MSG_EXCEPT, 7, "seven", "1st msgrcv(msgtyp 1, MSG_EXCEPT)");
@@ -132,8 +127,7 @@ IPC_CASE(sysv_msg, msgrcv, noerror_truncates_and_removes,
          .title = "MSG_NOERROR truncates a too-long message, returns the truncated length and removes it",
          .statement = "If MSG_NOERROR is specified, then the message text will be truncated (and the "
                       "truncated part will be lost).",
-         .refs = {"msgop(2) msgrcv() MSG_NOERROR", "POSIX.1-2017 msgrcv() (MSG_NOERROR)"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgrcv() MSG_NOERROR", "POSIX.1-2017 msgrcv() (MSG_NOERROR)"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Fill(q.id(), {{1, "0123456789"}, {1, "next"}});
   Received r;
@@ -148,8 +142,7 @@ IPC_CASE(sysv_msg, msgrcv, too_long_fails_e2big_and_stays_queued,
          .title = "without MSG_NOERROR a too-long message gives E2BIG and stays on the queue",
          .statement = "If MSG_NOERROR is not specified, then the message isn't removed from the queue and "
                       "the system call fails returning -1 with errno set to E2BIG.",
-         .refs = {"msgop(2) msgrcv(), ERRORS", "POSIX.1-2017 msgrcv() [E2BIG]"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgrcv(), ERRORS", "POSIX.1-2017 msgrcv() [E2BIG]"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Fill(q.id(), {{1, "0123456789"}});
   Received r;
@@ -162,8 +155,7 @@ IPC_CASE(sysv_msg, msgrcv, nowait_on_empty_queue_fails_enomsg,
          .title = "msgrcv with IPC_NOWAIT on an empty queue fails with ENOMSG",
          .statement = "IPC_NOWAIT Return immediately if no message of the requested type is in the queue. "
                       "The system call fails with errno set to ENOMSG.",
-         .refs = {"msgop(2) msgrcv(), ERRORS", "POSIX.1-2017 msgrcv() [ENOMSG]"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgrcv(), ERRORS", "POSIX.1-2017 msgrcv() [ENOMSG]"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Received r;
   EXPECT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallFailsWithErrno(ENOMSG));
@@ -173,8 +165,7 @@ IPC_CASE(sysv_msg, msgrcv, nowait_without_matching_type_fails_enomsg,
          .title = "msgrcv with IPC_NOWAIT fails with ENOMSG when no message has the requested type",
          .statement = "ENOMSG IPC_NOWAIT was specified in msgflg and no message of the requested type existed "
                       "on the message queue.",
-         .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgrcv() [ENOMSG]"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgrcv() [ENOMSG]"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Fill(q.id(), {{1, "one"}, {3, "three"}});
   Received r;
@@ -187,8 +178,7 @@ IPC_CASE(sysv_msg, msgrcv, blocks_until_matching_message,
          .statement = "If no message of the requested type is available and IPC_NOWAIT isn't specified in "
                       "msgflg, the calling process is blocked until one of the following conditions occurs: "
                       "A message of the desired type is placed in the queue.",
-         .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Child receiver = Fork([&] {
     Received r;
@@ -214,8 +204,10 @@ IPC_CASE(sysv_msg, msgrcv, signal_interrupts_with_eintr_despite_sa_restart,
                       "set to EINTR. (msgrcv() is never automatically restarted after being interrupted by a "
                       "signal handler, regardless of the setting of the SA_RESTART flag when establishing a "
                       "signal handler.)",
-         .refs = {"msgop(2) msgrcv()", "signal(7) Interruption of system calls and library functions by "
-                  "signal handlers", "POSIX.1-2017 msgrcv() [EINTR]"},
+         .refs = {"msgop(2) msgrcv()",
+                  "signal(7) Interruption of system calls and library functions by "
+                  "signal handlers",
+                  "POSIX.1-2017 msgrcv() [EINTR]"},
          .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Child receiver = Fork([&] {
@@ -233,8 +225,7 @@ IPC_CASE(sysv_msg, msgrcv, returns_length_of_mtext,
          .title = "msgrcv returns the number of bytes of message text, not the buffer size",
          .statement = "On success, ... msgrcv() returns the number of bytes actually copied into the mtext "
                       "array.",
-         .refs = {"msgop(2) RETURN VALUE", "POSIX.1-2017 msgrcv() RETURN VALUE"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) RETURN VALUE", "POSIX.1-2017 msgrcv() RETURN VALUE"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   const std::string text(37, 'q');
   ASSERT_THAT(Send(q.id(), 1, text), SyscallSucceeds());
@@ -248,8 +239,7 @@ IPC_CASE(sysv_msg, msgrcv, content_round_trips_exactly,
          .statement = "The msgsnd() system call appends a copy of the message pointed to by msgp to the "
                       "message queue ... The msgrcv() system call removes a message from the queue ... and "
                       "places it in the buffer pointed to by msgp.",
-         .refs = {"msgop(2) DESCRIPTION", "POSIX.1-2017 msgsnd(), msgrcv()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) DESCRIPTION", "POSIX.1-2017 msgsnd(), msgrcv()"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   std::string text;
   for (int i = 0; i < 256; ++i) text.push_back(static_cast<char>(i));
@@ -263,8 +253,7 @@ IPC_CASE(sysv_msg, msgrcv, content_round_trips_exactly,
 
 IPC_CASE(sysv_msg, msgrcv, negative_msgsz_fails_einval,
          .title = "msgrcv with a negative msgsz (as a signed value) fails with EINVAL",
-         .statement = "EINVAL msqid was invalid, or msgsz was less than 0.",
-         .refs = {"msgop(2) ERRORS"},
+         .statement = "EINVAL msqid was invalid, or msgsz was less than 0.", .refs = {"msgop(2) ERRORS"},
          .cls = Conformance::linux_specific) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   ASSERT_THAT(Send(q.id(), 1, "kept"), SyscallSucceeds());
@@ -275,12 +264,10 @@ IPC_CASE(sysv_msg, msgrcv, negative_msgsz_fails_einval,
   EXPECT_EQ(Stat(q.id()).msg_qnum, 1u) << "the message must stay queued";
 }
 
-IPC_CASE(sysv_msg, msgrcv, sets_lrpid_to_receiver,
-         .title = "msgrcv sets msg_lrpid to the receiving process's id",
+IPC_CASE(sysv_msg, msgrcv, sets_lrpid_to_receiver, .title = "msgrcv sets msg_lrpid to the receiving process's id",
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "msg_lrpid is set to the process ID of the calling process.",
-         .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   ASSERT_THAT(Send(q.id(), 1, "for the child"), SyscallSucceeds());
   Child receiver = Fork([&] {
@@ -292,12 +279,10 @@ IPC_CASE(sysv_msg, msgrcv, sets_lrpid_to_receiver,
   EXPECT_EQ(Stat(q.id()).msg_lrpid, pid) << "msg_lrpid should be the child that received";
 }
 
-IPC_CASE(sysv_msg, msgrcv, decrements_qnum,
-         .title = "each msgrcv decrements msg_qnum by one",
+IPC_CASE(sysv_msg, msgrcv, decrements_qnum, .title = "each msgrcv decrements msg_qnum by one",
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "... msg_qnum is decremented by 1.",
-         .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Fill(q.id(), {{1, "a"}, {2, "b"}, {3, "c"}});
   Received r;
@@ -308,12 +293,10 @@ IPC_CASE(sysv_msg, msgrcv, decrements_qnum,
   }
 }
 
-IPC_CASE(sysv_msg, msgrcv, sets_rtime_to_now,
-         .title = "msgrcv sets msg_rtime to the current time",
+IPC_CASE(sysv_msg, msgrcv, sets_rtime_to_now, .title = "msgrcv sets msg_rtime to the current time",
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "... msg_rtime is set to the current time.",
-         .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   ASSERT_THAT(Send(q.id(), 1, "t"), SyscallSucceeds());
   ASSERT_EQ(Stat(q.id()).msg_rtime, 0) << "no msgrcv yet: msg_rtime should still be 0";
@@ -349,8 +332,7 @@ IPC_CASE(sysv_msg, msgrcv, copy_reads_without_removing,
          .statement = "MSG_COPY (since Linux 3.8) Nondestructively fetch a copy of the message at the "
                       "ordinal position in the queue specified by msgtyp (messages are considered to be "
                       "numbered starting at 0).",
-         .refs = {"msgop(2) msgrcv() MSG_COPY"},
-         .cls = Conformance::linux_specific,
+         .refs = {"msgop(2) msgrcv() MSG_COPY"}, .cls = Conformance::linux_specific,
          .needs = need::Feature("msg_copy") | need::MinKernel(3, 8)) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Fill(q.id(), {{3, "zeroth"}, {1, "first"}, {2, "second"}});
@@ -369,8 +351,7 @@ IPC_CASE(sysv_msg, msgrcv, copy_beyond_queue_fails_enomsg,
          .title = "MSG_COPY|IPC_NOWAIT with an index past the last message fails with ENOMSG",
          .statement = "ENOMSG IPC_NOWAIT and MSG_COPY were specified in msgflg and the queue contains less "
                       "than msgtyp messages.",
-         .refs = {"msgop(2) msgrcv() MSG_COPY, ERRORS"},
-         .cls = Conformance::linux_specific,
+         .refs = {"msgop(2) msgrcv() MSG_COPY, ERRORS"}, .cls = Conformance::linux_specific,
          .needs = need::Feature("msg_copy") | need::MinKernel(3, 8)) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Fill(q.id(), {{1, "a"}, {1, "b"}});
@@ -379,11 +360,9 @@ IPC_CASE(sysv_msg, msgrcv, copy_beyond_queue_fails_enomsg,
       << "the queue holds 2 messages; index 5 was asked";
 }
 
-IPC_CASE(sysv_msg, msgrcv, copy_without_nowait_fails_einval,
-         .title = "MSG_COPY without IPC_NOWAIT fails with EINVAL",
+IPC_CASE(sysv_msg, msgrcv, copy_without_nowait_fails_einval, .title = "MSG_COPY without IPC_NOWAIT fails with EINVAL",
          .statement = "EINVAL (since Linux 3.14) msgflg specified MSG_COPY, but not IPC_NOWAIT.",
-         .refs = {"msgop(2) msgrcv() MSG_COPY, ERRORS"},
-         .cls = Conformance::linux_specific,
+         .refs = {"msgop(2) msgrcv() MSG_COPY, ERRORS"}, .cls = Conformance::linux_specific,
          .needs = need::Feature("msg_copy") | need::MinKernel(3, 14)) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Fill(q.id(), {{1, "a"}});
@@ -396,8 +375,7 @@ IPC_CASE(sysv_msg, msgrcv, copy_without_nowait_fails_einval,
 IPC_CASE(sysv_msg, msgrcv, copy_with_except_fails_einval,
          .title = "MSG_COPY together with MSG_EXCEPT fails with EINVAL",
          .statement = "EINVAL (since Linux 3.14) msgflg specified both MSG_COPY and MSG_EXCEPT.",
-         .refs = {"msgop(2) msgrcv() MSG_COPY, ERRORS"},
-         .cls = Conformance::linux_specific,
+         .refs = {"msgop(2) msgrcv() MSG_COPY, ERRORS"}, .cls = Conformance::linux_specific,
          .needs = need::Feature("msg_copy") | need::MinKernel(3, 14)) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Fill(q.id(), {{1, "a"}, {2, "b"}});
@@ -411,8 +389,7 @@ IPC_CASE(sysv_msg, msgrcv, removed_queue_fails,
          .title = "msgrcv on the id of a removed queue fails with EINVAL or EIDRM",
          .statement = "EIDRM While the process was sleeping to receive a message, the message queue was "
                       "removed. EINVAL msqid was invalid ...",
-         .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgrcv() [EINVAL], [EIDRM]"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgrcv() [EINVAL], [EIDRM]"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   const int id = q.id();
   ASSERT_THAT(Send(id, 1, "gone"), SyscallSucceeds());

@@ -18,7 +18,9 @@ using namespace ipcc;
 using namespace ipcc::sysv_msg;
 
 volatile sig_atomic_t g_caught = 0;
-void OnSignal(int) { g_caught = 1; }
+void OnSignal(int) {
+  g_caught = 1;
+}
 
 // A message buffer for `size` bytes of text, all 'x', of type 1.
 std::vector<char> BigMessage(std::size_t size) {
@@ -28,30 +30,25 @@ std::vector<char> BigMessage(std::size_t size) {
   return buf;
 }
 
-IPC_CASE(sysv_msg, msgsnd, zero_mtype_fails_einval,
-         .title = "msgsnd with mtype 0 fails with EINVAL",
+IPC_CASE(sysv_msg, msgsnd, zero_mtype_fails_einval, .title = "msgsnd with mtype 0 fails with EINVAL",
          .statement = "The mtype field must have a strictly positive integer value. ... EINVAL Invalid "
                       "msqid value, or nonpositive mtype value, or invalid msgsz value.",
-         .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   EXPECT_THAT(Send(q.id(), 0, "zero"), SyscallFailsWithErrno(EINVAL));
   EXPECT_EQ(Stat(q.id()).msg_qnum, 0u) << "the refused message must not be queued";
 }
 
-IPC_CASE(sysv_msg, msgsnd, negative_mtype_fails_einval,
-         .title = "msgsnd with a negative mtype fails with EINVAL",
+IPC_CASE(sysv_msg, msgsnd, negative_mtype_fails_einval, .title = "msgsnd with a negative mtype fails with EINVAL",
          .statement = "The mtype field must have a strictly positive integer value. ... EINVAL Invalid "
                       "msqid value, or nonpositive mtype value, or invalid msgsz value.",
-         .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   EXPECT_THAT(Send(q.id(), -5, "negative"), SyscallFailsWithErrno(EINVAL));
   EXPECT_EQ(Stat(q.id()).msg_qnum, 0u) << "the refused message must not be queued";
 }
 
-IPC_CASE(sysv_msg, msgsnd, msgsz_above_msgmax_fails_einval,
-         .title = "msgsnd of msgmax+1 bytes fails with EINVAL",
+IPC_CASE(sysv_msg, msgsnd, msgsz_above_msgmax_fails_einval, .title = "msgsnd of msgmax+1 bytes fails with EINVAL",
          .statement = "EINVAL Invalid msqid value, or nonpositive mtype value, or invalid msgsz value (less "
                       "than 0 or greater than the system value MSGMAX).",
          .refs = {"msgop(2) ERRORS, NOTES (MSGMAX, /proc/sys/kernel/msgmax)", "POSIX.1-2017 msgsnd() [EINVAL]"},
@@ -70,8 +67,7 @@ IPC_CASE(sysv_msg, msgsnd, msgsz_above_msgmax_fails_einval,
 IPC_CASE(sysv_msg, msgsnd, msgsz_equal_to_msgmax_succeeds,
          .title = "msgsnd of exactly msgmax bytes succeeds and is received whole",
          .statement = "MSGMAX Maximum size of a message text, in bytes (default value: 8192 bytes).",
-         .refs = {"msgop(2) NOTES (MSGMAX)", "POSIX.1-2017 msgsnd()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) NOTES (MSGMAX)", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
   const long msgmax = Limit("msgmax");
   ASSERT_GT(msgmax, 0);
   if (msgmax > (64L << 20))
@@ -83,8 +79,7 @@ IPC_CASE(sysv_msg, msgsnd, msgsz_equal_to_msgmax_succeeds,
     // msgmnb below msgmax (a host tuned so; a fresh IPC namespace never is): a maximal message cannot
     // fit a new queue, so "received whole" cannot be seen. Its size must still be valid: the queue is
     // full for it (EAGAIN), and it is not refused as too large (EINVAL).
-    EXPECT_THAT(msgsnd(q.id(), buf.data(), static_cast<std::size_t>(msgmax), IPC_NOWAIT),
-                SyscallFailsWithErrno(EAGAIN))
+    EXPECT_THAT(msgsnd(q.id(), buf.data(), static_cast<std::size_t>(msgmax), IPC_NOWAIT), SyscallFailsWithErrno(EAGAIN))
         << "msgmax is " << msgmax << ", the queue's msg_qbytes only " << qbytes;
     return;
   }
@@ -100,8 +95,7 @@ IPC_CASE(sysv_msg, msgsnd, negative_msgsz_fails_einval,
          .title = "msgsnd with a negative msgsz (as a signed value) fails with EINVAL",
          .statement = "EINVAL Invalid msqid value, or nonpositive mtype value, or invalid msgsz value (less "
                       "than 0 or greater than the system value MSGMAX).",
-         .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   SmallMsg m;
   std::memset(&m, 0, sizeof m);
@@ -131,8 +125,7 @@ IPC_CASE(sysv_msg, msgsnd, message_exceeding_qbytes_nowait_fails_eagain,
          .statement = "A message queue is considered to be full if either of the following conditions is "
                       "true: Adding a new message to the queue would cause the total number of bytes in the "
                       "queue to exceed the queue's maximum size (the msg_qbytes field).",
-         .refs = {"msgop(2) msgsnd()"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"msgop(2) msgsnd()"}, .cls = Conformance::linux_specific) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   SetQbytes(q.id(), 16);
   ASSERT_THAT(Send(q.id(), 1, "0123456789"), SyscallSucceeds());
@@ -147,8 +140,7 @@ IPC_CASE(sysv_msg, msgsnd, full_at_default_qbytes_nowait_fails_eagain,
                       "structure for the message queue. During queue creation this field is initialized to "
                       "MSGMNB bytes ... If IPC_NOWAIT is specified in msgflg, then the call instead fails "
                       "with the error EAGAIN.",
-         .refs = {"msgop(2) msgsnd(), ERRORS", "POSIX.1-2017 msgsnd() [EAGAIN]"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgsnd(), ERRORS", "POSIX.1-2017 msgsnd() [EAGAIN]"}, .cls = Conformance::xsi) {
   const long msgmax = Limit("msgmax");
   IPCC_NEW_MSG_QUEUE(q, 0600);
   const long qbytes = static_cast<long>(Stat(q.id()).msg_qbytes);
@@ -156,8 +148,8 @@ IPC_CASE(sysv_msg, msgsnd, full_at_default_qbytes_nowait_fails_eagain,
   // Only a host tuned far from the defaults (a fresh IPC namespace has msgmnb 16384, msgmax 8192) gives
   // a queue that cannot be filled in reasonable time and memory: no verdict then.
   if (qbytes > (64L << 20) || msgmax > (64L << 20) || qbytes / msgmax > 100000) {
-    ThrowHarnessError(fmt::format(
-        "set-up: msgmnb {} / msgmax {} here: too large for this case to fill the queue", qbytes, msgmax));
+    ThrowHarnessError(
+        fmt::format("set-up: msgmnb {} / msgmax {} here: too large for this case to fill the queue", qbytes, msgmax));
   }
   std::vector<char> buf = BigMessage(static_cast<std::size_t>(msgmax));
   long filled = 0;
@@ -177,8 +169,7 @@ IPC_CASE(sysv_msg, msgsnd, message_count_limited_by_qbytes,
                       "queue to exceed the queue's maximum size (the msg_qbytes field). This check is "
                       "necessary to prevent an unlimited number of zero-length messages being placed on the "
                       "queue.",
-         .refs = {"msgop(2) msgsnd()"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"msgop(2) msgsnd()"}, .cls = Conformance::linux_specific) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   SetQbytes(q.id(), 3);
   for (int i = 0; i < 3; ++i) {
@@ -189,12 +180,10 @@ IPC_CASE(sysv_msg, msgsnd, message_count_limited_by_qbytes,
   EXPECT_EQ(Stat(q.id()).msg_qnum, 3u);
 }
 
-IPC_CASE(sysv_msg, msgsnd, blocks_until_room,
-         .title = "msgsnd to a full queue blocks until a msgrcv makes room",
+IPC_CASE(sysv_msg, msgsnd, blocks_until_room, .title = "msgsnd to a full queue blocks until a msgrcv makes room",
          .statement = "If insufficient space is available in the queue, then the default behavior of "
                       "msgsnd() is to block until space becomes available.",
-         .refs = {"msgop(2) msgsnd()", "POSIX.1-2017 msgsnd()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgsnd()", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   SetQbytes(q.id(), 10);
   ASSERT_THAT(Send(q.id(), 1, "AAAAAAAAAA"), SyscallSucceeds());
@@ -216,8 +205,10 @@ IPC_CASE(sysv_msg, msgsnd, signal_interrupts_with_eintr_despite_sa_restart,
                       "system call fails with errno set to EINTR. (msgsnd() is never automatically restarted "
                       "after being interrupted by a signal handler, regardless of the setting of the "
                       "SA_RESTART flag when establishing a signal handler.)",
-         .refs = {"msgop(2) msgsnd()", "signal(7) Interruption of system calls and library functions by "
-                  "signal handlers", "POSIX.1-2017 msgsnd() [EINTR]"},
+         .refs = {"msgop(2) msgsnd()",
+                  "signal(7) Interruption of system calls and library functions by "
+                  "signal handlers",
+                  "POSIX.1-2017 msgsnd() [EINTR]"},
          .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   SetQbytes(q.id(), 4);
@@ -237,8 +228,7 @@ IPC_CASE(sysv_msg, msgsnd, zero_length_message_allowed,
          .title = "a zero-length message can be sent and is received with length 0 and its type",
          .statement = "The mtext field is an array (or other structure) whose size is specified by msgsz, a "
                       "nonnegative integer value. Messages of zero length (i.e., no mtext field) are permitted.",
-         .refs = {"msgop(2) DESCRIPTION", "POSIX.1-2017 msgsnd()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) DESCRIPTION", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   ASSERT_THAT(Send(q.id(), 7, ""), SyscallSucceeds());
   EXPECT_EQ(Stat(q.id()).msg_qnum, 1u) << "the zero-length message should count as a message";
@@ -247,12 +237,10 @@ IPC_CASE(sysv_msg, msgsnd, zero_length_message_allowed,
   EXPECT_EQ(r.type, 7) << "the zero-length message keeps its type";
 }
 
-IPC_CASE(sysv_msg, msgsnd, sets_lspid_to_sender,
-         .title = "msgsnd sets msg_lspid to the sending process's id",
+IPC_CASE(sysv_msg, msgsnd, sets_lspid_to_sender, .title = "msgsnd sets msg_lspid to the sending process's id",
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "msg_lspid is set to the process ID of the calling process.",
-         .refs = {"msgop(2) msgsnd()", "POSIX.1-2017 msgsnd()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgsnd()", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Child sender = Fork([&] { EXPECT_THAT(Send(q.id(), 1, "from child"), SyscallSucceeds()); });
   const pid_t pid = sender.pid();
@@ -260,12 +248,10 @@ IPC_CASE(sysv_msg, msgsnd, sets_lspid_to_sender,
   EXPECT_EQ(Stat(q.id()).msg_lspid, pid) << "msg_lspid should be the child that sent";
 }
 
-IPC_CASE(sysv_msg, msgsnd, increments_qnum,
-         .title = "each msgsnd increments msg_qnum by one",
+IPC_CASE(sysv_msg, msgsnd, increments_qnum, .title = "each msgsnd increments msg_qnum by one",
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "... msg_qnum is incremented by 1.",
-         .refs = {"msgop(2) msgsnd()", "POSIX.1-2017 msgsnd()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgsnd()", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   for (unsigned i = 1; i <= 3; ++i) {
     ASSERT_THAT(Send(q.id(), i, "m"), SyscallSucceeds());
@@ -277,8 +263,7 @@ IPC_CASE(sysv_msg, msgsnd, adds_text_length_to_cbytes,
          .title = "msg_cbytes counts the bytes of text of the queued messages",
          .statement = "msg_cbytes Number of bytes in all messages currently on the message queue. This is a "
                       "nonstandard Linux extension that is not specified in POSIX.",
-         .refs = {"msgctl(2) msqid_ds"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"msgctl(2) msqid_ds"}, .cls = Conformance::linux_specific) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   ASSERT_THAT(Send(q.id(), 1, "abc"), SyscallSucceeds());
   ASSERT_THAT(Send(q.id(), 2, "defghij"), SyscallSucceeds());
@@ -289,12 +274,10 @@ IPC_CASE(sysv_msg, msgsnd, adds_text_length_to_cbytes,
   EXPECT_EQ(Stat(q.id()).msg_cbytes, 3u) << "after receiving the 7-byte message, 3 bytes remain";
 }
 
-IPC_CASE(sysv_msg, msgsnd, sets_stime_to_now,
-         .title = "msgsnd sets msg_stime to the current time",
+IPC_CASE(sysv_msg, msgsnd, sets_stime_to_now, .title = "msgsnd sets msg_stime to the current time",
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "... msg_stime is set to the current time.",
-         .refs = {"msgop(2) msgsnd()", "POSIX.1-2017 msgsnd()"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) msgsnd()", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   ASSERT_EQ(Stat(q.id()).msg_stime, 0) << "a new queue has msg_stime 0";
   TimeWindow w{time(nullptr), 0};
@@ -307,8 +290,7 @@ IPC_CASE(sysv_msg, msgsnd, sets_stime_to_now,
 IPC_CASE(sysv_msg, msgsnd, removed_queue_fails,
          .title = "msgsnd on the id of a removed queue fails with EINVAL or EIDRM",
          .statement = "EIDRM The message queue was removed. EINVAL Invalid msqid value ...",
-         .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgsnd() [EINVAL], [EIDRM]"},
-         .cls = Conformance::xsi) {
+         .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgsnd() [EINVAL], [EIDRM]"}, .cls = Conformance::xsi) {
   IPCC_NEW_MSG_QUEUE(q, 0600);
   const int id = q.id();
   ASSERT_THAT(msgctl(id, IPC_RMID, nullptr), SyscallSucceeds());

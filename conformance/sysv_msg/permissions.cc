@@ -27,8 +27,7 @@ IPC_CASE(sysv_msg, permissions, msgsnd_without_write_fails_eacces,
          .statement = "The calling process must have write permission on the message queue in order to send "
                       "a message ... EACCES The calling process does not have write permission on the message "
                       "queue, and does not have the CAP_IPC_OWNER capability.",
-         .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgsnd() [EACCES]"},
-         .cls = Conformance::xsi,
+         .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgsnd() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_MSG_QUEUE(q, 0644);  // others may read, not write
@@ -45,8 +44,7 @@ IPC_CASE(sysv_msg, permissions, msgrcv_without_read_fails_eacces,
          .statement = "The calling process must have ... read permission to receive a message. ... EACCES The "
                       "calling process does not have read permission on the message queue, and does not have "
                       "the CAP_IPC_OWNER capability.",
-         .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgrcv() [EACCES]"},
-         .cls = Conformance::xsi,
+         .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgrcv() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_MSG_QUEUE(q, 0622);  // others may write, not read
@@ -62,11 +60,9 @@ IPC_CASE(sysv_msg, permissions, msgrcv_without_read_fails_eacces,
 }
 
 IPC_CASE(sysv_msg, permissions, other_bits_grant_access,
-         .title = "the other bits (0006) let an unrelated user send and receive",
-         .statement = kClassRule,
+         .title = "the other bits (0006) let an unrelated user send and receive", .statement = kClassRule,
          .refs = {"msgctl(2) ipc_perm (permission bits)", "POSIX.1-2017 XSH 2.7.1 IPC General Description"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_MSG_QUEUE(q, 0606);
   Child c = Fork([&] {
@@ -79,11 +75,9 @@ IPC_CASE(sysv_msg, permissions, other_bits_grant_access,
 }
 
 IPC_CASE(sysv_msg, permissions, owner_bits_grant_access_by_uid,
-         .title = "the owner bits (0600) let the user named in msg_perm.uid send and receive",
-         .statement = kClassRule,
+         .title = "the owner bits (0600) let the user named in msg_perm.uid send and receive", .statement = kClassRule,
          .refs = {"msgctl(2) ipc_perm (permission bits)", "POSIX.1-2017 XSH 2.7.1 IPC General Description"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_MSG_QUEUE(q, 0600);
   SetOwnerMode(q.id(), nobody.uid, 0, 0600);  // group 0: nobody is not in it
@@ -100,8 +94,7 @@ IPC_CASE(sysv_msg, permissions, group_bits_grant_access_by_gid,
          .title = "the group bits (0060) let a user whose group is msg_perm.gid send and receive",
          .statement = kClassRule,
          .refs = {"msgctl(2) ipc_perm (permission bits)", "POSIX.1-2017 XSH 2.7.1 IPC General Description"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   // Should nobody's group be 0 (the creator's cgid), the group class still decides: Linux and POSIX
   // match cgid as well as gid, so the case holds for any gid.
@@ -121,8 +114,7 @@ IPC_CASE(sysv_msg, permissions, owner_class_excludes_other_bits,
          .statement = kClassRule,
          .refs = {"msgctl(2) ipc_perm (permission bits)", "msgop(2) ERRORS (EACCES)",
                   "POSIX.1-2017 XSH 2.7.1 IPC General Description"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_MSG_QUEUE(q, 0600);
   SetOwnerMode(q.id(), nobody.uid, 0, 0066);
@@ -139,8 +131,7 @@ IPC_CASE(sysv_msg, permissions, group_class_excludes_other_bits,
          .statement = kClassRule,
          .refs = {"msgctl(2) ipc_perm (permission bits)", "msgop(2) ERRORS (EACCES)",
                   "POSIX.1-2017 XSH 2.7.1 IPC General Description"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   // Should nobody's group be 0 (the creator's cgid), the group class still decides: Linux and POSIX
   // match cgid as well as gid, so the case holds for any gid.
@@ -160,8 +151,7 @@ IPC_CASE(sysv_msg, permissions, ipc_set_mode_takes_effect,
                       "members of the structure are updated: msg_qbytes, msg_perm.uid, msg_perm.gid, and (the "
                       "least significant 9 bits of) msg_perm.mode.",
          .refs = {"msgctl(2) IPC_SET", "msgop(2) ERRORS (EACCES)", "POSIX.1-2017 msgctl() IPC_SET"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_MSG_QUEUE(q, 0600);
   Child c = Fork([&] {
@@ -185,8 +175,7 @@ IPC_CASE(sysv_msg, permissions, cap_ipc_owner_bypasses_mode,
                       "namespace.",
          .refs = {"msgop(2) ERRORS", "capabilities(7) CAP_IPC_OWNER",
                   "POSIX.1-2017 XSH 2.7.1 IPC General Description (appropriate privileges)"},
-         .cls = Conformance::xsi,
-         .needs = kNeedRoot | IPCC_NEED_CAPABILITY(CAP_IPC_OWNER)) {
+         .cls = Conformance::xsi, .needs = kNeedRoot | IPCC_NEED_CAPABILITY(CAP_IPC_OWNER)) {
   IPCC_NEW_MSG_QUEUE(q, 0000);
   ASSERT_THAT(Send(q.id(), 1, "root"), SyscallSucceeds());
   Received r;

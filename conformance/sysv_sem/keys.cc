@@ -17,8 +17,7 @@ IPC_CASE(sysv_sem, keys, ipc_private_always_creates_new_set,
          .statement = "A new set of nsems semaphores is created if key has the value IPC_PRIVATE ... IPC_PRIVATE "
                       "isn't a flag field but a key_t type. If this special value is used for key, the system call "
                       "ignores all but the least significant 9 bits of semflg and creates a new semaphore set.",
-         .refs = {"semget(2) DESCRIPTION, NOTES", "POSIX.1-2017 semget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"semget(2) DESCRIPTION, NOTES", "POSIX.1-2017 semget()"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(first, IPC_PRIVATE, 1, IPC_CREAT | IPC_EXCL | 0600);
   IPCC_NEW_SEM_SET(second, IPC_PRIVATE, 1, IPC_CREAT | IPC_EXCL | 0600);
   EXPECT_NE(first.id(), second.id()) << "two IPC_PRIVATE semget calls gave the same id";
@@ -45,8 +44,7 @@ IPC_CASE(sysv_sem, keys, ftok_key_finds_set_from_unrelated_process,
   const Key k = FreshKey();
   IPCC_NEW_SEM_SET(set, k.key, 1, IPC_CREAT | IPC_EXCL | 0600);
   SetVal(set.id(), 0, 42);
-  Child other = SpawnFixture("sysv-sem-ftok-lookup",
-                             {k.path, std::to_string(k.proj), std::to_string(set.id()), "42"});
+  Child other = SpawnFixture("sysv-sem-ftok-lookup", {k.path, std::to_string(k.proj), std::to_string(set.id()), "42"});
   ExpectCleanExit(other.Wait(), "ipcconform-fixture sysv-sem-ftok-lookup");
   EXPECT_EQ(GetVal(set.id(), 0), 43) << "the unrelated process's +1 on the set it found by key";
   EXPECT_EQ(GetPid(set.id(), 0), other.pid()) << "sempid: the last operation was the unrelated process's";
@@ -56,8 +54,7 @@ IPC_CASE(sysv_sem, keys, ftok_same_file_same_key,
          .title = "ftok gives the same key for every path naming the same file (hard link, symlink)",
          .statement = "The resulting value is the same for all pathnames that name the same file, when the same "
                       "value of proj_id is used.",
-         .refs = {"ftok(3)", "POSIX.1-2017 ftok()"},
-         .cls = Conformance::xsi) {
+         .refs = {"ftok(3)", "POSIX.1-2017 ftok()"}, .cls = Conformance::xsi) {
   const Key k = FreshKey();
   const std::string hard = TempPath("hardlink");
   const std::string soft = TempPath("symlink");
@@ -71,8 +68,7 @@ IPC_CASE(sysv_sem, keys, ftok_same_file_same_key,
 IPC_CASE(sysv_sem, keys, ftok_missing_file_fails_enoent,
          .title = "ftok of a path that does not exist fails with ENOENT, as stat(2) would",
          .statement = "On failure -1 is returned, with errno indicating the error as for the stat(2) system call.",
-         .refs = {"ftok(3) RETURN VALUE", "POSIX.1-2017 ftok() ERRORS"},
-         .cls = Conformance::xsi) {
+         .refs = {"ftok(3) RETURN VALUE", "POSIX.1-2017 ftok() ERRORS"}, .cls = Conformance::xsi) {
   const std::string missing = TempPath("missing");
   EXPECT_THAT(ftok(missing.c_str(), 'S'), SyscallFailsWithErrno(ENOENT));
 }
@@ -98,8 +94,7 @@ IPC_CASE(sysv_sem, keys, key_is_per_ipc_namespace,
                       "namespace are visible to all other processes that are members of that namespace, but are not "
                       "visible to processes in other IPC namespaces.",
          .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC", "sysvipc(7) IPC namespaces"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedNamespaces) {
+         .cls = Conformance::linux_specific, .needs = kNeedNamespaces) {
   const Key k = FreshKey();
   IPCC_NEW_SEM_SET(set, k.key, 2, IPC_CREAT | IPC_EXCL | 0600);
   SetAll(set.id(), {7, 8});
@@ -126,8 +121,7 @@ IPC_CASE(sysv_sem, keys, id_not_valid_in_other_ipc_namespace,
          .title = "a set's identifier does not reach the set from a new IPC namespace",
          .statement = "Each IPC namespace has its own set of System V IPC identifiers ... Objects created in an IPC "
                       "namespace ... are not visible to processes in other IPC namespaces.",
-         .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC"},
-         .cls = Conformance::linux_specific,
+         .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC"}, .cls = Conformance::linux_specific,
          .needs = kNeedNamespaces) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0666);
   SetVal(set.id(), 0, 5);
@@ -147,15 +141,13 @@ IPC_CASE(sysv_sem, proc, sysvipc_sem_lists_set,
          .title = "/proc/sysvipc/sem lists a set with its key, id, mode and number of semaphores",
          .statement = "/proc/sysvipc Subdirectory containing the pseudo-files msg, sem and shm. These files list the "
                       "System V Interprocess Communication (IPC) objects ... that currently exist on the system.",
-         .refs = {"proc(5) /proc/sysvipc", "ipc_namespaces(7)"},
-         .cls = Conformance::linux_specific,
+         .refs = {"proc(5) /proc/sysvipc", "ipc_namespaces(7)"}, .cls = Conformance::linux_specific,
          .needs = kNeedIpcNamespace) {
   const Key k = FreshKey();
   IPCC_NEW_SEM_SET(set, k.key, 3, IPC_CREAT | IPC_EXCL | 0640);
   std::ifstream in("/proc/sysvipc/sem");
   // The file is what the statement is about: missing, it is a deviation.
-  ASSERT_TRUE(in) << "/proc/sysvipc/sem, documented in proc(5), cannot be opened (" << ErrnoName(errno)
-                  << ")";
+  ASSERT_TRUE(in) << "/proc/sysvipc/sem, documented in proc(5), cannot be opened (" << ErrnoName(errno) << ")";
   std::string line;
   std::getline(in, line);  // header: key semid perms nsems uid gid cuid cgid otime ctime
   bool found = false;

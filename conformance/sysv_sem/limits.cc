@@ -12,8 +12,7 @@ using namespace ipcc::sysv_sem;
 // holds the values is the page's statement, so the read-back is an expectation.
 void ExpectProcSemHolds(const SemLimits& l) {
   const auto now = ReadProcSem();
-  ASSERT_TRUE(now.has_value()) << kProcSem << " cannot be read back after writing \"" << ProcSemText(l)
-                               << "\"";
+  ASSERT_TRUE(now.has_value()) << kProcSem << " cannot be read back after writing \"" << ProcSemText(l) << "\"";
   EXPECT_EQ(ProcSemText(*now), ProcSemText(l)) << kProcSem << " after writing it";
 }
 

@@ -29,16 +29,14 @@ IPC_CASE(sysv_sem, permissions, alter_without_write_permission_fails_eacces,
                       "semaphore set. ... EACCES The calling process does not have the permissions required to "
                       "perform the specified semaphore operations, and does not have the CAP_IPC_OWNER capability.",
          .refs = {"semop(2) DESCRIPTION, EACCES", "semctl(2) SETVAL, EACCES", "POSIX.1-2017 semop() [EACCES]"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);  // owned by root, nothing for others
   SetVal(set.id(), 0, 2);
   ExpectCleanExit(RunInChild([&] {
                     DropPrivileges(nobody);
                     EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallFailsWithErrno(EACCES)) << "semop +1";
-                    EXPECT_THAT(Semop(set.id(), {Op(0, -1, IPC_NOWAIT)}), SyscallFailsWithErrno(EACCES))
-                        << "semop -1";
+                    EXPECT_THAT(Semop(set.id(), {Op(0, -1, IPC_NOWAIT)}), SyscallFailsWithErrno(EACCES)) << "semop -1";
                     EXPECT_THAT(semctl(set.id(), 0, SETVAL, SemUn{.val = 9}), SyscallFailsWithErrno(EACCES))
                         << "SETVAL";
                   }),
@@ -54,26 +52,23 @@ IPC_CASE(sysv_sem, permissions, read_without_read_permission_fails_eacces,
                       "cmd has one of the values GETALL, GETPID, GETVAL, GETNCNT, GETZCNT, IPC_STAT ... and the "
                       "calling process does not have the required permissions.",
          .refs = {"semctl(2) EACCES", "semop(2) DESCRIPTION, EACCES", "POSIX.1-2017 semctl() [EACCES]"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(nobody);
-                    unsigned short values[2] = {};
-                    semid_ds ds{};
-                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EACCES)) << "GETVAL";
-                    EXPECT_THAT(semctl(set.id(), 0, GETALL, SemUn{.array = values}), SyscallFailsWithErrno(EACCES))
-                        << "GETALL";
-                    EXPECT_THAT(semctl(set.id(), 0, GETNCNT), SyscallFailsWithErrno(EACCES)) << "GETNCNT";
-                    EXPECT_THAT(semctl(set.id(), 0, GETZCNT), SyscallFailsWithErrno(EACCES)) << "GETZCNT";
-                    EXPECT_THAT(semctl(set.id(), 0, GETPID), SyscallFailsWithErrno(EACCES)) << "GETPID";
-                    EXPECT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallFailsWithErrno(EACCES))
-                        << "IPC_STAT";
-                    EXPECT_THAT(Semop(set.id(), {Op(0, 0, IPC_NOWAIT)}), SyscallFailsWithErrno(EACCES))
-                        << "semop wait-for-zero";
-                  }),
-                  "unprivileged child");
+  ExpectCleanExit(
+      RunInChild([&] {
+        DropPrivileges(nobody);
+        unsigned short values[2] = {};
+        semid_ds ds{};
+        EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EACCES)) << "GETVAL";
+        EXPECT_THAT(semctl(set.id(), 0, GETALL, SemUn{.array = values}), SyscallFailsWithErrno(EACCES)) << "GETALL";
+        EXPECT_THAT(semctl(set.id(), 0, GETNCNT), SyscallFailsWithErrno(EACCES)) << "GETNCNT";
+        EXPECT_THAT(semctl(set.id(), 0, GETZCNT), SyscallFailsWithErrno(EACCES)) << "GETZCNT";
+        EXPECT_THAT(semctl(set.id(), 0, GETPID), SyscallFailsWithErrno(EACCES)) << "GETPID";
+        EXPECT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallFailsWithErrno(EACCES)) << "IPC_STAT";
+        EXPECT_THAT(Semop(set.id(), {Op(0, 0, IPC_NOWAIT)}), SyscallFailsWithErrno(EACCES)) << "semop wait-for-zero";
+      }),
+      "unprivileged child");
 }
 
 IPC_CASE(sysv_sem, permissions, read_permission_allows_reads_and_wait_for_zero_only,
@@ -81,8 +76,7 @@ IPC_CASE(sysv_sem, permissions, read_permission_allows_reads_and_wait_for_zero_o
          .statement = "If sem_op is zero, the process must have read permission on the semaphore set. ... If sem_op "
                       "is less than zero, the process must have alter permission on the semaphore set.",
          .refs = {"semop(2) DESCRIPTION", "semctl(2) GETVAL, IPC_STAT, SETVAL", "POSIX.1-2017 semop()"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0604);  // others: read only
   ExpectCleanExit(RunInChild([&] {
@@ -105,8 +99,7 @@ IPC_CASE(sysv_sem, permissions, alter_permission_allows_changes_not_reads,
          .statement = kModeStatement,
          .refs = {"semctl(2) The ipc_perm structure, GETVAL, SETVAL", "semop(2) DESCRIPTION",
                   "POSIX.1-2017 XSI Interprocess Communication"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0602);  // others: alter only
   ExpectCleanExit(RunInChild([&] {
@@ -122,12 +115,10 @@ IPC_CASE(sysv_sem, permissions, alter_permission_allows_changes_not_reads,
 }
 
 IPC_CASE(sysv_sem, permissions, group_bits_apply_to_group_member,
-         .title = "the group permission bits grant access to a process in the set's group",
-         .statement = kModeStatement,
+         .title = "the group permission bits grant access to a process in the set's group", .statement = kModeStatement,
          .refs = {"semctl(2) The ipc_perm structure", "semget(2) DESCRIPTION",
                   "POSIX.1-2017 XSI Interprocess Communication (IPC permissions)"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetOwnerAndMode(set.id(), geteuid(), nobody.gid, 0060);  // owner root, group nobody's: rw for the group
@@ -145,8 +136,7 @@ IPC_CASE(sysv_sem, permissions, group_class_ignores_other_bits,
                       "process matches xxx_perm.cgid or xxx_perm.gid ... and the appropriate bit of the group field "
                       "in xxx_perm.mode is set; ... [only a process matching neither] is judged by the other field.",
          .refs = {"POSIX.1-2017 XSI Interprocess Communication (IPC permissions)", "semctl(2) The ipc_perm structure"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetOwnerAndMode(set.id(), geteuid(), nobody.gid, 0006);  // others may, the group may not
@@ -165,8 +155,7 @@ IPC_CASE(sysv_sem, permissions, owner_bits_decide_for_owner,
          .statement = "The effective user ID of the process matches xxx_perm.cuid or xxx_perm.uid ... and the "
                       "appropriate bit of the user field in xxx_perm.mode is set.",
          .refs = {"POSIX.1-2017 XSI Interprocess Communication (IPC permissions)", "semctl(2) The ipc_perm structure"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetOwnerAndMode(set.id(), nobody.uid, nobody.gid, 0600);
@@ -178,14 +167,13 @@ IPC_CASE(sysv_sem, permissions, owner_bits_decide_for_owner,
                   }),
                   "owner child, mode 0600");
   SetOwnerAndMode(set.id(), nobody.uid, nobody.gid, 0066);
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(nobody);
-                    EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallFailsWithErrno(EACCES))
-                        << "semop +1 by the owner, mode 0066";
-                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EACCES))
-                        << "GETVAL by the owner, mode 0066";
-                  }),
-                  "owner child, mode 0066");
+  ExpectCleanExit(
+      RunInChild([&] {
+        DropPrivileges(nobody);
+        EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallFailsWithErrno(EACCES)) << "semop +1 by the owner, mode 0066";
+        EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EACCES)) << "GETVAL by the owner, mode 0066";
+      }),
+      "owner child, mode 0066");
 }
 
 // A set created by the unprivileged identity (so that it is the creator, cuid), owned by this process.
@@ -207,8 +195,7 @@ IPC_CASE(sysv_sem, permissions, creator_uses_owner_bits_after_owner_change,
          .statement = "The effective user ID of the process matches xxx_perm.cuid or xxx_perm.uid ... and the "
                       "appropriate bit of the user field in xxx_perm.mode is set.",
          .refs = {"POSIX.1-2017 XSI Interprocess Communication (IPC permissions)", "semctl(2) IPC_SET"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   SemSet set = CreateAs(nobody, 0600);
   SetOwnerAndMode(set.id(), geteuid(), getegid(), 0600);  // owner now root; nobody stays the creator
@@ -225,8 +212,7 @@ IPC_CASE(sysv_sem, permissions, creator_may_ipc_set_and_rmid,
          .title = "the creator may IPC_SET and IPC_RMID a set whose owner is another uid",
          .statement = "The effective UID of the calling process must match the owner (sem_perm.uid) or creator "
                       "(sem_perm.cuid) of the semaphore set, or the caller must be privileged.",
-         .refs = {"semctl(2) IPC_SET, IPC_RMID", "POSIX.1-2017 semctl() IPC_SET, IPC_RMID"},
-         .cls = Conformance::xsi,
+         .refs = {"semctl(2) IPC_SET, IPC_RMID", "POSIX.1-2017 semctl() IPC_SET, IPC_RMID"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   SemSet set = CreateAs(nobody, 0600);
@@ -251,8 +237,7 @@ IPC_CASE(sysv_sem, permissions, owner_may_ipc_set_and_rmid,
          .title = "the owner (not the creator) may IPC_SET and IPC_RMID",
          .statement = "The effective UID of the calling process must match the owner (sem_perm.uid) or creator "
                       "(sem_perm.cuid) of the semaphore set, or the caller must be privileged.",
-         .refs = {"semctl(2) IPC_SET, IPC_RMID", "POSIX.1-2017 semctl() IPC_SET, IPC_RMID"},
-         .cls = Conformance::xsi,
+         .refs = {"semctl(2) IPC_SET, IPC_RMID", "POSIX.1-2017 semctl() IPC_SET, IPC_RMID"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
@@ -279,8 +264,7 @@ IPC_CASE(sysv_sem, permissions, ipc_set_by_non_owner_fails_eperm,
                       "calling process is not the creator (as found in sem_perm.cuid) or the owner (as found in "
                       "sem_perm.uid) of the semaphore set, and the process does not have the CAP_SYS_ADMIN "
                       "capability.",
-         .refs = {"semctl(2) EPERM", "POSIX.1-2017 semctl() [EPERM]"},
-         .cls = Conformance::xsi,
+         .refs = {"semctl(2) EPERM", "POSIX.1-2017 semctl() [EPERM]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0666);
@@ -301,8 +285,7 @@ IPC_CASE(sysv_sem, permissions, ipc_rmid_by_non_owner_fails_eperm,
                       "calling process is not the creator (as found in sem_perm.cuid) or the owner (as found in "
                       "sem_perm.uid) of the semaphore set, and the process does not have the CAP_SYS_ADMIN "
                       "capability.",
-         .refs = {"semctl(2) EPERM", "POSIX.1-2017 semctl() [EPERM]"},
-         .cls = Conformance::xsi,
+         .refs = {"semctl(2) EPERM", "POSIX.1-2017 semctl() [EPERM]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0666);
@@ -321,8 +304,7 @@ IPC_CASE(sysv_sem, permissions, semget_existing_key_checks_requested_mode,
                   "granted",
          .statement = "If the semaphore set already exists, the permissions are verified. ... EACCES A semaphore "
                       "set exists for key, but the calling process does not have permission to access the set.",
-         .refs = {"semget(2) DESCRIPTION, EACCES", "POSIX.1-2017 semget() [EACCES]"},
-         .cls = Conformance::xsi,
+         .refs = {"semget(2) DESCRIPTION, EACCES", "POSIX.1-2017 semget() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   const Key k = FreshKey();
@@ -343,8 +325,7 @@ IPC_CASE(sysv_sem, permissions, sem_stat_any_skips_read_check,
          .statement = "SEM_STAT_ANY (Linux-specific, since Linux 4.17) Return a semid_ds structure as for SEM_STAT. "
                       "However, sem_perm.mode is not checked for read access for semid meaning that any user can "
                       "employ this operation.",
-         .refs = {"semctl(2) SEM_STAT, SEM_STAT_ANY, EACCES"},
-         .cls = Conformance::linux_specific,
+         .refs = {"semctl(2) SEM_STAT, SEM_STAT_ANY, EACCES"}, .cls = Conformance::linux_specific,
          .needs = kNeedSecondUid | need::MinKernel(4, 17)) {
   // On a kernel of 4.17 or later, EINVAL from SEM_STAT_ANY means it is missing: a FAIL, not UNSUPPORTED.
   const Identity nobody = SecondIdentity();
@@ -363,8 +344,7 @@ IPC_CASE(sysv_sem, permissions, sem_stat_any_skips_read_check,
                     semid_ds ds{};
                     EXPECT_THAT(semctl(index, 0, SEM_STAT, SemUn{.buf = &ds}), SyscallFailsWithErrno(EACCES))
                         << "SEM_STAT of a 0600 root set by an unprivileged process";
-                    EXPECT_THAT(semctl(index, 0, SEM_STAT_ANY, SemUn{.buf = &ds}),
-                                SyscallSucceedsWithValue(set.id()))
+                    EXPECT_THAT(semctl(index, 0, SEM_STAT_ANY, SemUn{.buf = &ds}), SyscallSucceedsWithValue(set.id()))
                         << "SEM_STAT_ANY (since Linux 4.17) of the same set by the same process";
                     EXPECT_EQ(ds.sem_nsems, 2u) << "sem_nsems from SEM_STAT_ANY";
                   }),

@@ -71,15 +71,15 @@ class SemSet {
 // In a test body: `var` becomes a new set made by semget(key, nsems, flags) and removed at the end of the
 // scope. The runner has proven System V semaphores present (feature sysv_sem), so any failure is a
 // set-up ERROR.
-#define IPCC_NEW_SEM_SET(var, key, nsems, flags)                                                          \
-  ::ipcc::sysv_sem::SemSet var;                                                                          \
-  do {                                                                                                   \
-    const int ipcc_id_ = semget((key), (nsems), (flags));                                                \
-    if (ipcc_id_ < 0) {                                                                                  \
-      ::ipcc::ThrowHarnessError(fmt::format("set-up: semget({}) failed with {}", #key ", " #nsems ", " #flags, \
-                                            ::ipcc::ErrnoName(errno)));                                  \
-    }                                                                                                    \
-    var.Reset(ipcc_id_);                                                                                 \
+#define IPCC_NEW_SEM_SET(var, key, nsems, flags)                                                                     \
+  ::ipcc::sysv_sem::SemSet var;                                                                                      \
+  do {                                                                                                               \
+    const int ipcc_id_ = semget((key), (nsems), (flags));                                                            \
+    if (ipcc_id_ < 0) {                                                                                              \
+      ::ipcc::ThrowHarnessError(                                                                                     \
+          fmt::format("set-up: semget({}) failed with {}", #key ", " #nsems ", " #flags, ::ipcc::ErrnoName(errno))); \
+    }                                                                                                                \
+    var.Reset(ipcc_id_);                                                                                             \
   } while (0)
 
 inline sembuf Op(unsigned short num, short op, short flg = 0) {
@@ -111,15 +111,26 @@ inline int Semtimedop(int id, std::initializer_list<sembuf> ops, const timespec*
 
 inline int CtlOrThrow(int id, int num, int cmd, SemUn arg, const char* what) {
   const int r = semctl(id, num, cmd, arg);
-  if (r < 0) ThrowHarnessError(fmt::format("read-back: semctl({}, {}, {}) failed with {}", id, num, what, ErrnoName(errno)));
+  if (r < 0)
+    ThrowHarnessError(fmt::format("read-back: semctl({}, {}, {}) failed with {}", id, num, what, ErrnoName(errno)));
   return r;
 }
 
-inline int GetVal(int id, int num) { return CtlOrThrow(id, num, GETVAL, SemUn{.val = 0}, "GETVAL"); }
-inline int GetNcnt(int id, int num) { return CtlOrThrow(id, num, GETNCNT, SemUn{.val = 0}, "GETNCNT"); }
-inline int GetZcnt(int id, int num) { return CtlOrThrow(id, num, GETZCNT, SemUn{.val = 0}, "GETZCNT"); }
-inline int GetPid(int id, int num) { return CtlOrThrow(id, num, GETPID, SemUn{.val = 0}, "GETPID"); }
-inline void SetVal(int id, int num, int value) { CtlOrThrow(id, num, SETVAL, SemUn{.val = value}, "SETVAL"); }
+inline int GetVal(int id, int num) {
+  return CtlOrThrow(id, num, GETVAL, SemUn{.val = 0}, "GETVAL");
+}
+inline int GetNcnt(int id, int num) {
+  return CtlOrThrow(id, num, GETNCNT, SemUn{.val = 0}, "GETNCNT");
+}
+inline int GetZcnt(int id, int num) {
+  return CtlOrThrow(id, num, GETZCNT, SemUn{.val = 0}, "GETZCNT");
+}
+inline int GetPid(int id, int num) {
+  return CtlOrThrow(id, num, GETPID, SemUn{.val = 0}, "GETPID");
+}
+inline void SetVal(int id, int num, int value) {
+  CtlOrThrow(id, num, SETVAL, SemUn{.val = value}, "SETVAL");
+}
 
 inline semid_ds Stat(int id) {
   semid_ds ds{};
@@ -174,8 +185,7 @@ inline long SemLimit(long SemLimits::*field, int seminfo::*info_field) {
   if (const auto l = ReadProcSem()) return (*l).*field;
   seminfo info{};
   if (semctl(0, 0, IPC_INFO, SemUn{.info = &info}) < 0) {
-    ThrowHarnessError(
-        fmt::format("set-up: {} cannot be read and IPC_INFO fails with {}", kProcSem, ErrnoName(errno)));
+    ThrowHarnessError(fmt::format("set-up: {} cannot be read and IPC_INFO fails with {}", kProcSem, ErrnoName(errno)));
   }
   return info.*info_field;
 }
@@ -184,7 +194,6 @@ inline long SemLimit(long SemLimits::*field, int seminfo::*info_field) {
 inline std::string ProcSemText(const SemLimits& l) {
   return fmt::format("{} {} {} {}", l.semmsl, l.semmns, l.semopm, l.semmni);
 }
-
 
 // A key from ftok(3) on a fresh file in the case's folder, not in use yet in this IPC namespace.
 struct Key {
@@ -208,8 +217,12 @@ inline Key FreshKey() {
 // Seconds since the epoch, as sem_otime/sem_ctime are. The kernel stamps those from a clock whose
 // granularity may differ from time()'s (a tick-updated coarse clock, or a fine one), so bounds around a
 // stamp are taken as: earliest = EarliestStamp() before the call, latest = LatestStamp() after it.
-inline time_t Now() { return time(nullptr); }
-inline time_t EarliestStamp() { return time(nullptr) - 1; }  // one second of slack below
+inline time_t Now() {
+  return time(nullptr);
+}
+inline time_t EarliestStamp() {
+  return time(nullptr) - 1;
+}  // one second of slack below
 inline time_t LatestStamp() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);

@@ -15,8 +15,7 @@ IPC_CASE(sysv_sem, semctl, setall_getall_round_trip,
          .title = "SETALL sets every value of the set and GETALL reads them back",
          .statement = "SETALL Set the semval values for all semaphores of the set using arg.array ... GETALL Return "
                       "semval (i.e., the current value) for all semaphores of the set into arg.array.",
-         .refs = {"semctl(2) SETALL, GETALL", "POSIX.1-2017 semctl() GETALL, SETALL"},
-         .cls = Conformance::xsi) {
+         .refs = {"semctl(2) SETALL, GETALL", "POSIX.1-2017 semctl() GETALL, SETALL"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 5, IPC_CREAT | 0600);
   std::vector<unsigned short> in{0, 1, 32767, 300, 7};
   ASSERT_THAT(semctl(set.id(), 0, SETALL, SemUn{.array = in.data()}), SyscallSucceeds());
@@ -30,8 +29,7 @@ IPC_CASE(sysv_sem, semctl, setval_sets_one_semaphore,
          .title = "SETVAL sets the value of the named semaphore only, and GETVAL reads it back",
          .statement = "SETVAL Set the semaphore value (semval) to arg.val for the semnum-th semaphore of the set "
                       "... GETVAL Return semval (i.e., the semaphore value) for the semnum-th semaphore of the set.",
-         .refs = {"semctl(2) SETVAL, GETVAL", "POSIX.1-2017 semctl() GETVAL, SETVAL"},
-         .cls = Conformance::xsi) {
+         .refs = {"semctl(2) SETVAL, GETVAL", "POSIX.1-2017 semctl() GETVAL, SETVAL"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 3, IPC_CREAT | 0600);
   SetAll(set.id(), {1, 2, 3});
   ASSERT_THAT(semctl(set.id(), 1, SETVAL, SemUn{.val = 42}), SyscallSucceeds());
@@ -55,8 +53,8 @@ IPC_CASE(sysv_sem, semctl, ipc_stat_reports_key_nsems_owner_mode,
   EXPECT_EQ(ds.sem_perm.uid, geteuid()) << "sem_perm.uid";
   EXPECT_EQ(ds.sem_perm.cuid, geteuid()) << "sem_perm.cuid";
   EXPECT_EQ(ds.sem_perm.gid, getegid()) << "sem_perm.gid";
-  EXPECT_EQ(ds.sem_perm.mode & 0777, 0640) << "sem_perm.mode permission bits (octal " << std::oct
-                                           << (ds.sem_perm.mode & 0777) << ")";
+  EXPECT_EQ(ds.sem_perm.mode & 0777, 0640)
+      << "sem_perm.mode permission bits (octal " << std::oct << (ds.sem_perm.mode & 0777) << ")";
 }
 
 IPC_CASE(sysv_sem, semctl, ipc_set_changes_mode_and_owner,
@@ -64,8 +62,7 @@ IPC_CASE(sysv_sem, semctl, ipc_set_changes_mode_and_owner,
          .statement = "IPC_SET Write the values of some members of the semid_ds structure pointed to by arg.buf to "
                       "the kernel data structure ... The following members of the structure are updated: "
                       "sem_perm.uid, sem_perm.gid, and (the least significant 9 bits of) sem_perm.mode.",
-         .refs = {"semctl(2) IPC_SET", "POSIX.1-2017 semctl() IPC_SET"},
-         .cls = Conformance::xsi,
+         .refs = {"semctl(2) IPC_SET", "POSIX.1-2017 semctl() IPC_SET"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();  // a second mapped uid/gid to hand the set to
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
@@ -77,8 +74,8 @@ IPC_CASE(sysv_sem, semctl, ipc_set_changes_mode_and_owner,
   const semid_ds after = Stat(set.id());
   EXPECT_EQ(after.sem_perm.uid, nobody.uid) << "sem_perm.uid after IPC_SET";
   EXPECT_EQ(after.sem_perm.gid, nobody.gid) << "sem_perm.gid after IPC_SET";
-  EXPECT_EQ(after.sem_perm.mode & 0777, 0604) << "mode after IPC_SET (octal " << std::oct
-                                              << (after.sem_perm.mode & 0777) << ")";
+  EXPECT_EQ(after.sem_perm.mode & 0777, 0604)
+      << "mode after IPC_SET (octal " << std::oct << (after.sem_perm.mode & 0777) << ")";
   EXPECT_EQ(after.sem_perm.cuid, geteuid()) << "sem_perm.cuid is not changed by IPC_SET";
   EXPECT_EQ(after.sem_perm.cgid, getegid()) << "sem_perm.cgid is not changed by IPC_SET";
   EXPECT_EQ(after.sem_nsems, 1u) << "sem_nsems is not changed by IPC_SET";
@@ -145,8 +142,7 @@ IPC_CASE(sysv_sem, semctl, getncnt_counts_processes_waiting_for_increase,
          .title = "GETNCNT counts the processes blocked waiting for the value to increase",
          .statement = "GETNCNT Return the semncnt value for the semnum-th semaphore of the set (i.e., the number of "
                       "processes waiting for the semaphore's value to increase).",
-         .refs = {"semctl(2) GETNCNT", "POSIX.1-2017 semctl() GETNCNT"},
-         .cls = Conformance::xsi) {
+         .refs = {"semctl(2) GETNCNT", "POSIX.1-2017 semctl() GETNCNT"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
   EXPECT_EQ(GetNcnt(set.id(), 0), 0) << "semncnt with nobody waiting";
   Child one = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -1)}), SyscallSucceeds()); });
@@ -166,8 +162,7 @@ IPC_CASE(sysv_sem, semctl, getzcnt_counts_processes_waiting_for_zero,
          .title = "GETZCNT counts the processes blocked waiting for the value to become 0",
          .statement = "GETZCNT Return the semzcnt value for the semnum-th semaphore of the set (i.e., the number of "
                       "processes waiting for the semaphore value to become 0).",
-         .refs = {"semctl(2) GETZCNT", "POSIX.1-2017 semctl() GETZCNT"},
-         .cls = Conformance::xsi) {
+         .refs = {"semctl(2) GETZCNT", "POSIX.1-2017 semctl() GETZCNT"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
   SetAll(set.id(), {1, 1});
   EXPECT_EQ(GetZcnt(set.id(), 0), 0) << "semzcnt with nobody waiting";
@@ -189,8 +184,7 @@ IPC_CASE(sysv_sem, semctl, setval_and_setall_set_sempid,
          .statement = "Linux also updates sempid for SETVAL operations and semaphore adjustments. However, somewhat "
                       "inconsistently, up to and including Linux 4.5, the kernel did not update sempid for SETALL "
                       "operations. This was rectified in Linux 4.6.",
-         .refs = {"semctl(2) NOTES The sempid value"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"semctl(2) NOTES The sempid value"}, .cls = Conformance::linux_specific) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
   Child setter = Fork([&] { SetVal(set.id(), 1, 4); });
   ExpectCleanExit(setter.Wait(), "SETVAL child");
@@ -205,8 +199,7 @@ IPC_CASE(sysv_sem, semctl, ipc_rmid_wakes_blocked_with_eidrm,
          .title = "IPC_RMID wakes every process blocked in semop on the set with EIDRM",
          .statement = "IPC_RMID Immediately remove the semaphore set, awakening all processes blocked in semop(2) "
                       "calls on the set (with an error return and errno set to EIDRM).",
-         .refs = {"semctl(2) IPC_RMID", "semop(2) EIDRM", "POSIX.1-2017 semop() [EIDRM]"},
-         .cls = Conformance::xsi) {
+         .refs = {"semctl(2) IPC_RMID", "semop(2) EIDRM", "POSIX.1-2017 semop() [EIDRM]"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
   SetVal(set.id(), 1, 1);
   Child dec1 = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -1)}), SyscallFailsWithErrno(EIDRM)); });
@@ -236,7 +229,8 @@ IPC_CASE(sysv_sem, semctl, removed_set_id_fails_einval_or_eidrm,
   EXPECT_THAT(Semop(id, {Op(0, 1)}), SyscallFailsWithAnyErrno(gone)) << "semop on the removed id";
   EXPECT_THAT(semctl(id, 0, GETVAL), SyscallFailsWithAnyErrno(gone)) << "GETVAL on the removed id";
   EXPECT_THAT(semctl(id, 0, SETVAL, SemUn{.val = 1}), SyscallFailsWithAnyErrno(gone)) << "SETVAL on the removed id";
-  EXPECT_THAT(semctl(id, 0, IPC_STAT, SemUn{.buf = &ds}), SyscallFailsWithAnyErrno(gone)) << "IPC_STAT on the removed id";
+  EXPECT_THAT(semctl(id, 0, IPC_STAT, SemUn{.buf = &ds}), SyscallFailsWithAnyErrno(gone))
+      << "IPC_STAT on the removed id";
   EXPECT_THAT(semctl(id, 0, IPC_RMID), SyscallFailsWithAnyErrno(gone)) << "a second IPC_RMID";
 }
 
@@ -245,8 +239,7 @@ IPC_CASE(sysv_sem, semctl, setval_out_of_range_fails_erange,
          .statement = "ERANGE The argument cmd has the value SETALL or SETVAL and the value to which semval is to be "
                       "set (for some semaphore of the set) is less than 0 or greater than the implementation limit "
                       "SEMVMX.",
-         .refs = {"semctl(2) ERANGE", "POSIX.1-2017 semctl() [ERANGE]"},
-         .cls = Conformance::xsi) {
+         .refs = {"semctl(2) ERANGE", "POSIX.1-2017 semctl() [ERANGE]"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
   SetVal(set.id(), 0, 9);
   EXPECT_THAT(semctl(set.id(), 0, SETVAL, SemUn{.val = 32768}), SyscallFailsWithErrno(ERANGE)) << "SETVAL 32768";
@@ -262,8 +255,7 @@ IPC_CASE(sysv_sem, semctl, setval_wakes_blocked_waiters,
          .title = "SETVAL that lets blocked semop calls proceed wakes them",
          .statement = "SETVAL ... If the changes to semaphore values would permit blocked semop(2) calls in other "
                       "processes to proceed, then those processes are woken up.",
-         .refs = {"semctl(2) SETVAL", "POSIX.1-2017 semctl() SETVAL"},
-         .cls = Conformance::xsi) {
+         .refs = {"semctl(2) SETVAL", "POSIX.1-2017 semctl() SETVAL"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
   SetVal(set.id(), 1, 5);
   Child dec = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -2)}), SyscallSucceeds()); });
@@ -277,11 +269,9 @@ IPC_CASE(sysv_sem, semctl, setval_wakes_blocked_waiters,
   EXPECT_EQ(GetAll(set.id()), (std::vector<int>{0, 0}));
 }
 
-IPC_CASE(sysv_sem, semctl, invalid_cmd_fails_einval,
-         .title = "semctl with an unknown command fails with EINVAL",
+IPC_CASE(sysv_sem, semctl, invalid_cmd_fails_einval, .title = "semctl with an unknown command fails with EINVAL",
          .statement = "EINVAL Invalid value for cmd or semid.",
-         .refs = {"semctl(2) EINVAL", "POSIX.1-2017 semctl() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .refs = {"semctl(2) EINVAL", "POSIX.1-2017 semctl() [EINVAL]"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   EXPECT_THAT(semctl(set.id(), 0, 4711, SemUn{.val = 0}), SyscallFailsWithErrno(EINVAL)) << "cmd 4711";
   EXPECT_THAT(semctl(-1, 0, GETVAL), SyscallFailsWithErrno(EINVAL)) << "semid -1";
@@ -292,8 +282,7 @@ IPC_CASE(sysv_sem, semctl, ipc_info_matches_proc_sem,
          .statement = "IPC_INFO (Linux-specific) Return information about system-wide semaphore limits and "
                       "parameters ... The semmsl, semmns, semopm, and semmni settings can be changed via "
                       "/proc/sys/kernel/sem.",
-         .refs = {"semctl(2) IPC_INFO", "proc(5) /proc/sys/kernel/sem"},
-         .cls = Conformance::linux_specific,
+         .refs = {"semctl(2) IPC_INFO", "proc(5) /proc/sys/kernel/sem"}, .cls = Conformance::linux_specific,
          .needs = kNeedIpcNamespace) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   seminfo info{};
@@ -301,8 +290,8 @@ IPC_CASE(sysv_sem, semctl, ipc_info_matches_proc_sem,
   // The page documents the file: missing or unreadable, it is itself a deviation.
   const auto limits = ReadProcSem();
   ASSERT_TRUE(limits.has_value()) << kProcSem << " cannot be read as four numbers (" << ErrnoName(errno)
-                                  << "); IPC_INFO reports " << info.semmsl << " " << info.semmns << " "
-                                  << info.semopm << " " << info.semmni;
+                                  << "); IPC_INFO reports " << info.semmsl << " " << info.semmns << " " << info.semopm
+                                  << " " << info.semmni;
   EXPECT_EQ(info.semmsl, limits->semmsl) << "semmsl vs the 1st field of " << kProcSem;
   EXPECT_EQ(info.semmns, limits->semmns) << "semmns vs the 2nd field of " << kProcSem;
   EXPECT_EQ(info.semopm, limits->semopm) << "semopm vs the 3rd field of " << kProcSem;
@@ -316,8 +305,7 @@ IPC_CASE(sysv_sem, semctl, sem_info_counts_sets_and_semaphores,
                       "IPC_INFO, except that ... the semusz field returns the number of semaphore sets that "
                       "currently exist on the system; and the semaem field returns the total number of semaphores "
                       "in all semaphore sets on the system.",
-         .refs = {"semctl(2) SEM_INFO"},
-         .cls = Conformance::linux_specific,
+         .refs = {"semctl(2) SEM_INFO"}, .cls = Conformance::linux_specific,
          .needs = kNeedIpcNamespace) {  // counts every semaphore set in its IPC namespace
   IPCC_NEW_SEM_SET(probe, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   seminfo before{};
@@ -344,8 +332,7 @@ IPC_CASE(sysv_sem, semctl, sem_stat_index_finds_set,
          .statement = "SEM_STAT (Linux-specific) Return a semid_ds structure as for IPC_STAT. However, the semid "
                       "argument is not a semaphore identifier, but instead an index into the kernel's internal "
                       "array ... SEM_STAT the identifier of the semaphore set whose index was given in semid.",
-         .refs = {"semctl(2) SEM_STAT, IPC_INFO RETURN VALUE"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"semctl(2) SEM_STAT, IPC_INFO RETURN VALUE"}, .cls = Conformance::linux_specific) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 6, IPC_CREAT | 0600);
   seminfo info{};
   const int highest = semctl(0, 0, IPC_INFO, SemUn{.info = &info});

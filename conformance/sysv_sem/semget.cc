@@ -10,8 +10,7 @@ IPC_CASE(sysv_sem, semget, creat_excl_on_existing_key_fails_eexist,
          .title = "semget with IPC_CREAT|IPC_EXCL on a key that has a set fails with EEXIST",
          .statement = "If semflg specifies both IPC_CREAT and IPC_EXCL and a semaphore set already exists for "
                       "key, then semget() fails with errno set to EEXIST.",
-         .refs = {"semget(2) EEXIST", "POSIX.1-2017 semget() [EEXIST]"},
-         .cls = Conformance::xsi) {
+         .refs = {"semget(2) EEXIST", "POSIX.1-2017 semget() [EEXIST]"}, .cls = Conformance::xsi) {
   const Key k = FreshKey();
   IPCC_NEW_SEM_SET(set, k.key, 1, IPC_CREAT | IPC_EXCL | 0600);
   EXPECT_THAT(semget(k.key, 1, IPC_CREAT | IPC_EXCL | 0600), SyscallFailsWithErrno(EEXIST));
@@ -22,8 +21,7 @@ IPC_CASE(sysv_sem, semget, creat_excl_on_existing_key_fails_eexist,
 IPC_CASE(sysv_sem, semget, missing_key_without_creat_fails_enoent,
          .title = "semget of a key with no set and without IPC_CREAT fails with ENOENT",
          .statement = "ENOENT: No semaphore set exists for key and semflg did not specify IPC_CREAT.",
-         .refs = {"semget(2) ENOENT", "POSIX.1-2017 semget() [ENOENT]"},
-         .cls = Conformance::xsi) {
+         .refs = {"semget(2) ENOENT", "POSIX.1-2017 semget() [ENOENT]"}, .cls = Conformance::xsi) {
   const Key k = FreshKey();
   EXPECT_THAT(semget(k.key, 1, 0600), SyscallFailsWithErrno(ENOENT));
   // Nothing was created by the failed call.
@@ -35,8 +33,7 @@ IPC_CASE(sysv_sem, semget, nsems_above_existing_count_fails_einval,
          .title = "semget of an existing key asking for more semaphores than the set has fails with EINVAL",
          .statement = "EINVAL: A semaphore set corresponding to key already exists, but nsems is larger than the "
                       "number of semaphores in that set.",
-         .refs = {"semget(2) EINVAL", "POSIX.1-2017 semget() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .refs = {"semget(2) EINVAL", "POSIX.1-2017 semget() [EINVAL]"}, .cls = Conformance::xsi) {
   const Key k = FreshKey();
   IPCC_NEW_SEM_SET(set, k.key, 2, IPC_CREAT | IPC_EXCL | 0600);
   EXPECT_THAT(semget(k.key, 3, 0600), SyscallFailsWithErrno(EINVAL));
@@ -70,8 +67,7 @@ IPC_CASE(sysv_sem, semget, create_with_zero_nsems_fails_einval,
          .statement = "The argument nsems can be 0 (a don't care) when a semaphore set is not being created. "
                       "Otherwise, nsems must be greater than 0 and less than or equal to the maximum number of "
                       "semaphores per semaphore set (SEMMSL).",
-         .refs = {"semget(2) DESCRIPTION", "POSIX.1-2017 semget() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .refs = {"semget(2) DESCRIPTION", "POSIX.1-2017 semget() [EINVAL]"}, .cls = Conformance::xsi) {
   const int id = semget(IPC_PRIVATE, 0, IPC_CREAT | 0600);
   SemSet guard(id);
   EXPECT_THAT(id, SyscallFailsWithErrno(EINVAL));
@@ -81,11 +77,9 @@ IPC_CASE(sysv_sem, semget, create_with_zero_nsems_fails_einval,
   EXPECT_THAT(keyed, SyscallFailsWithErrno(EINVAL)) << "creating a keyed set of 0 semaphores";
 }
 
-IPC_CASE(sysv_sem, semget, zero_nsems_finds_existing_set,
-         .title = "semget with nsems 0 finds an existing set",
+IPC_CASE(sysv_sem, semget, zero_nsems_finds_existing_set, .title = "semget with nsems 0 finds an existing set",
          .statement = "The argument nsems can be 0 (a don't care) when a semaphore set is not being created.",
-         .refs = {"semget(2) DESCRIPTION", "POSIX.1-2017 semget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"semget(2) DESCRIPTION", "POSIX.1-2017 semget()"}, .cls = Conformance::xsi) {
   const Key k = FreshKey();
   IPCC_NEW_SEM_SET(set, k.key, 4, IPC_CREAT | IPC_EXCL | 0600);
   EXPECT_THAT(semget(k.key, 0, 0), SyscallSucceedsWithValue(set.id()));
@@ -114,15 +108,16 @@ IPC_CASE(sysv_sem, semget, new_set_otime_zero_ctime_now,
          .title = "a new set has sem_otime 0 and sem_ctime set to the creation time",
          .statement = "When creating a new semaphore set, semget() initializes the set's associated data "
                       "structure, semid_ds: ... sem_otime is set to 0. sem_ctime is set to the current time.",
-         .refs = {"semget(2) DESCRIPTION", "POSIX.1-2017 semget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"semget(2) DESCRIPTION", "POSIX.1-2017 semget()"}, .cls = Conformance::xsi) {
   const time_t before = EarliestStamp();
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   const time_t after = LatestStamp();
   const semid_ds ds = Stat(set.id());
   EXPECT_EQ(ds.sem_otime, 0) << "sem_otime of a set no semop has touched";
-  EXPECT_GE(ds.sem_ctime, before) << "sem_ctime must be the creation time (between " << before << " and " << after << ")";
-  EXPECT_LE(ds.sem_ctime, after) << "sem_ctime must be the creation time (between " << before << " and " << after << ")";
+  EXPECT_GE(ds.sem_ctime, before) << "sem_ctime must be the creation time (between " << before << " and " << after
+                                  << ")";
+  EXPECT_LE(ds.sem_ctime, after) << "sem_ctime must be the creation time (between " << before << " and " << after
+                                 << ")";
 }
 
 IPC_CASE(sysv_sem, semget, creator_owns_set_with_mode_from_semflg,
@@ -131,8 +126,7 @@ IPC_CASE(sysv_sem, semget, creator_owns_set_with_mode_from_semflg,
                       "sem_perm.cgid and sem_perm.gid are set to the effective group ID of the calling process. "
                       "The least significant 9 bits of sem_perm.mode are set to the least significant 9 bits of "
                       "semflg. sem_nsems is set to the value of nsems.",
-         .refs = {"semget(2) DESCRIPTION", "POSIX.1-2017 semget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"semget(2) DESCRIPTION", "POSIX.1-2017 semget()"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 3, IPC_CREAT | 0751);
   const semid_ds ds = Stat(set.id());
   EXPECT_EQ(ds.sem_perm.uid, geteuid()) << "sem_perm.uid (owner)";

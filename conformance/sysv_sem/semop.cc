@@ -16,14 +16,11 @@ IPC_CASE(sysv_sem, semop, multi_op_is_atomic,
          .title = "a semop with several operations applies none of them while one would block, then all at once",
          .statement = "The set of operations contained in sops is performed in array order, and atomically, that "
                       "is, the operations are performed either as a complete unit, or not at all.",
-         .refs = {"semop(2) DESCRIPTION", "POSIX.1-2017 semop()"},
-         .cls = Conformance::xsi) {
+         .refs = {"semop(2) DESCRIPTION", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 3, IPC_CREAT | 0600);
   SetAll(set.id(), {5, 5, 0});
   // Take one from semaphores 0 and 1 (both could go ahead) and one from semaphore 2 (0: must wait).
-  Child taker = Fork([&] {
-    EXPECT_THAT(Semop(set.id(), {Op(0, -1), Op(1, -1), Op(2, -1)}), SyscallSucceeds());
-  });
+  Child taker = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -1), Op(1, -1), Op(2, -1)}), SyscallSucceeds()); });
   IPCC_ASSERT_BLOCKED(taker.pid(), SYS_semop, SYS_semtimedop);
   EXPECT_EQ(GetAll(set.id()), (std::vector<int>{5, 5, 0}))
       << "while the three-operation semop waits on semaphore 2, none of its operations may have been applied";
@@ -67,11 +64,9 @@ IPC_CASE(sysv_sem, semop, no_lost_updates,
   EXPECT_EQ(GetVal(set.id(), 0), 1) << "the lock must be free again after balanced -1/+1 pairs";
 }
 
-IPC_CASE(sysv_sem, semop, operations_apply_in_array_order,
-         .title = "the operations of one semop apply in array order",
+IPC_CASE(sysv_sem, semop, operations_apply_in_array_order, .title = "the operations of one semop apply in array order",
          .statement = "The set of operations contained in sops is performed in array order, and atomically.",
-         .refs = {"semop(2) DESCRIPTION", "POSIX.1-2017 semop()"},
-         .cls = Conformance::xsi) {
+         .refs = {"semop(2) DESCRIPTION", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   // From 0: "+1 then -1" is valid only in this order (taken the other way the -1 would have to wait).
   EXPECT_THAT(Semop(set.id(), {Op(0, 1), Op(0, -1, IPC_NOWAIT)}), SyscallSucceeds())
@@ -92,8 +87,7 @@ IPC_CASE(sysv_sem, semop, wait_for_zero_blocks_until_zero,
          .statement = "If sem_op is zero ... if semval is zero, the operation can immediately proceed. Otherwise "
                       "... semzcnt ... is incremented by one and the thread sleeps until ... semval becomes 0, at "
                       "which time the value of semzcnt is decremented.",
-         .refs = {"semop(2) DESCRIPTION", "POSIX.1-2017 semop()"},
-         .cls = Conformance::xsi) {
+         .refs = {"semop(2) DESCRIPTION", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetVal(set.id(), 0, 2);
   Child waiter = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, 0)}), SyscallSucceeds()); });
@@ -113,8 +107,7 @@ IPC_CASE(sysv_sem, semop, decrement_blocks_until_value_suffices,
          .statement = "If the absolute value of sem_op is greater than semval ... semncnt ... is incremented by one "
                       "and the thread sleeps until ... semval becomes greater than or equal to the absolute value "
                       "of sem_op: the operation now proceeds.",
-         .refs = {"semop(2) DESCRIPTION", "POSIX.1-2017 semop()"},
-         .cls = Conformance::xsi) {
+         .refs = {"semop(2) DESCRIPTION", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   Child taker = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -2)}), SyscallSucceeds()); });
   IPCC_ASSERT_BLOCKED(taker.pid(), SYS_semop, SYS_semtimedop);
@@ -133,8 +126,7 @@ IPC_CASE(sysv_sem, semop, nowait_fails_eagain_unchanged,
          .statement = "If the absolute value of sem_op is greater than semval, and IPC_NOWAIT is specified in "
                       "sem_flg, semop() fails, with errno set to EAGAIN (and none of the operations in sops is "
                       "performed).",
-         .refs = {"semop(2) DESCRIPTION, EAGAIN", "POSIX.1-2017 semop() [EAGAIN]"},
-         .cls = Conformance::xsi) {
+         .refs = {"semop(2) DESCRIPTION, EAGAIN", "POSIX.1-2017 semop() [EAGAIN]"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 3, IPC_CREAT | 0600);
   SetAll(set.id(), {3, 1, 0});
   EXPECT_THAT(Semop(set.id(), {Op(0, -1), Op(1, 1), Op(2, -1, IPC_NOWAIT)}), SyscallFailsWithErrno(EAGAIN))
@@ -151,8 +143,7 @@ IPC_CASE(sysv_sem, semop, semtimedop_times_out_with_eagain,
          .title = "semtimedop that cannot proceed fails with EAGAIN once its timeout has passed, applying nothing",
          .statement = "If the specified time limit has been reached, semtimedop() fails with errno set to EAGAIN "
                       "(and none of the operations in sops is performed).",
-         .refs = {"semop(2) semtimedop()"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"semop(2) semtimedop()"}, .cls = Conformance::linux_specific) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
   SetAll(set.id(), {4, 0});
   const timespec timeout{0, 20 * 1000 * 1000};  // the call's own 20 ms limit
@@ -163,8 +154,8 @@ IPC_CASE(sysv_sem, semop, semtimedop_times_out_with_eagain,
   clock_gettime(CLOCK_MONOTONIC, &t1);
   const long long elapsed_ns =
       (static_cast<long long>(t1.tv_sec) - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);
-  EXPECT_GE(elapsed_ns, 20LL * 1000 * 1000) << "semtimedop gave EAGAIN after " << elapsed_ns / 1000
-                                            << " us, before its 20 ms limit was reached";
+  EXPECT_GE(elapsed_ns, 20LL * 1000 * 1000)
+      << "semtimedop gave EAGAIN after " << elapsed_ns / 1000 << " us, before its 20 ms limit was reached";
   EXPECT_EQ(GetAll(set.id()), (std::vector<int>{4, 0})) << "values after the timed-out semtimedop";
   EXPECT_EQ(GetNcnt(set.id(), 1), 0) << "semncnt after the timed-out waiter left";
 }
@@ -235,8 +226,7 @@ IPC_CASE(sysv_sem, semop, sem_num_out_of_range_fails_efbig,
          .title = "semop naming a semaphore number not in the set fails with EFBIG",
          .statement = "EFBIG: For some operation the value of sem_num is less than 0 or greater than or equal to "
                       "the number of semaphores in the set.",
-         .refs = {"semop(2) EFBIG", "POSIX.1-2017 semop() [EFBIG]"},
-         .cls = Conformance::xsi) {
+         .refs = {"semop(2) EFBIG", "POSIX.1-2017 semop() [EFBIG]"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
   EXPECT_THAT(Semop(set.id(), {Op(0, 1), Op(2, 1)}), SyscallFailsWithErrno(EFBIG)) << "sem_num 2 in a set of 2";
   EXPECT_THAT(Semop(set.id(), {Op(65535, 1)}), SyscallFailsWithErrno(EFBIG)) << "sem_num 65535 in a set of 2";
@@ -270,8 +260,7 @@ IPC_CASE(sysv_sem, semop, value_above_semvmx_fails_erange,
          .statement = "ERANGE: For some operation sem_op+semval is greater than SEMVMX, the implementation "
                       "dependent maximum value for semval. ... SEMVMX Maximum allowable value for semval: "
                       "implementation dependent (32767).",
-         .refs = {"semop(2) ERANGE, Semaphore limits", "POSIX.1-2017 semop() [ERANGE]"},
-         .cls = Conformance::xsi) {
+         .refs = {"semop(2) ERANGE, Semaphore limits", "POSIX.1-2017 semop() [ERANGE]"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
   SetAll(set.id(), {32767, 5});
   EXPECT_THAT(Semop(set.id(), {Op(1, 1), Op(0, 1)}), SyscallFailsWithErrno(ERANGE)) << "32767 + 1";
@@ -282,24 +271,20 @@ IPC_CASE(sysv_sem, semop, value_above_semvmx_fails_erange,
   EXPECT_EQ(GetVal(set.id(), 0), 32767);
 }
 
-IPC_CASE(sysv_sem, semop, zero_nsops_fails_einval,
-         .title = "semop with nsops 0 fails with EINVAL",
+IPC_CASE(sysv_sem, semop, zero_nsops_fails_einval, .title = "semop with nsops 0 fails with EINVAL",
          .statement = "EINVAL: The semaphore set doesn't exist, or semid is less than zero, or nsops has a "
                       "nonpositive value.",
-         .refs = {"semop(2) EINVAL"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"semop(2) EINVAL"}, .cls = Conformance::linux_specific) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   sembuf op = Op(0, 1);
   EXPECT_THAT(semop(set.id(), &op, 0), SyscallFailsWithErrno(EINVAL));
   EXPECT_EQ(GetVal(set.id(), 0), 0);
 }
 
-IPC_CASE(sysv_sem, semop, negative_id_fails_einval,
-         .title = "semop on a negative identifier fails with EINVAL",
+IPC_CASE(sysv_sem, semop, negative_id_fails_einval, .title = "semop on a negative identifier fails with EINVAL",
          .statement = "EINVAL: The semaphore set doesn't exist, or semid is less than zero, or nsops has a "
                       "nonpositive value.",
-         .refs = {"semop(2) EINVAL", "POSIX.1-2017 semop() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .refs = {"semop(2) EINVAL", "POSIX.1-2017 semop() [EINVAL]"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);  // proves the mechanism is there
   EXPECT_THAT(Semop(-1, {Op(0, 1)}), SyscallFailsWithErrno(EINVAL)) << "semid -1";
   EXPECT_THAT(Semop(-12345, {Op(0, 0, IPC_NOWAIT)}), SyscallFailsWithErrno(EINVAL)) << "semid -12345";
@@ -309,8 +294,7 @@ IPC_CASE(sysv_sem, semop, sets_sempid_to_caller,
          .title = "a successful semop sets sempid (GETPID) of each semaphore it names to the caller's pid",
          .statement = "On successful completion, the sempid value for each semaphore specified in the array "
                       "pointed to by sops is set to the caller's process ID.",
-         .refs = {"semop(2) DESCRIPTION", "semctl(2) GETPID", "POSIX.1-2017 semop()"},
-         .cls = Conformance::xsi) {
+         .refs = {"semop(2) DESCRIPTION", "semctl(2) GETPID", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 3, IPC_CREAT | 0600);
   Child op = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, 1), Op(2, 0)}), SyscallSucceeds()); });
   ExpectCleanExit(op.Wait(), "the child's semop");
@@ -322,11 +306,9 @@ IPC_CASE(sysv_sem, semop, sets_sempid_to_caller,
   EXPECT_EQ(GetPid(set.id(), 2), op.pid()) << "sempid of semaphore 2, untouched by the second semop";
 }
 
-IPC_CASE(sysv_sem, semop, sets_sem_otime,
-         .title = "a successful semop sets sem_otime to the current time",
+IPC_CASE(sysv_sem, semop, sets_sem_otime, .title = "a successful semop sets sem_otime to the current time",
          .statement = "On successful completion ... the sem_otime is set to the current time.",
-         .refs = {"semop(2) DESCRIPTION", "semctl(2) sem_otime", "POSIX.1-2017 semop()"},
-         .cls = Conformance::xsi) {
+         .refs = {"semop(2) DESCRIPTION", "semctl(2) sem_otime", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   ASSERT_EQ(Stat(set.id()).sem_otime, 0) << "sem_otime of a new set (semget(2): set to 0)";
   const time_t before = EarliestStamp();

@@ -24,8 +24,7 @@ constexpr const char* kUndoStatement =
     "that process's operations on the semaphore.";
 
 IPC_CASE(sysv_sem, semop_undo, applied_at_normal_exit,
-         .title = "SEM_UNDO operations are undone when the process exits normally",
-         .statement = kUndoStatement,
+         .title = "SEM_UNDO operations are undone when the process exits normally", .statement = kUndoStatement,
          .refs = {"semop(2) NOTES", "POSIX.1-2017 semop() SEM_UNDO", "POSIX.1-2017 _exit() (semadj)"},
          .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
@@ -44,10 +43,8 @@ IPC_CASE(sysv_sem, semop_undo, applied_at_normal_exit,
 }
 
 IPC_CASE(sysv_sem, semop_undo, applied_when_killed,
-         .title = "SEM_UNDO operations are undone when the process is killed by SIGKILL",
-         .statement = kUndoStatement,
-         .refs = {"semop(2) NOTES", "POSIX.1-2017 semop() SEM_UNDO"},
-         .cls = Conformance::xsi) {
+         .title = "SEM_UNDO operations are undone when the process is killed by SIGKILL", .statement = kUndoStatement,
+         .refs = {"semop(2) NOTES", "POSIX.1-2017 semop() SEM_UNDO"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetVal(set.id(), 0, 3);
   Child holder = Fork([&] {
@@ -70,8 +67,7 @@ IPC_CASE(sysv_sem, semop_undo, exit_adjustment_wakes_waiter,
          .statement = "When a process terminates, each of its per-semaphore semadj values is added to the "
                       "corresponding semaphore ... the thread sleeps until ... semval becomes greater than or "
                       "equal to the absolute value of sem_op: the operation now proceeds.",
-         .refs = {"semop(2) NOTES, DESCRIPTION", "POSIX.1-2017 semop()"},
-         .cls = Conformance::xsi) {
+         .refs = {"semop(2) NOTES, DESCRIPTION", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetVal(set.id(), 0, 1);
   Child holder = Fork([&] {
@@ -90,20 +86,17 @@ IPC_CASE(sysv_sem, semop_undo, exit_adjustment_wakes_waiter,
     const int val = GetVal(set.id(), 0);
     const int ncnt = GetNcnt(set.id(), 0);
     waiter.Kill();
-    FAIL()
-        << "SEM_UNDO not applied at exit: the holder of the unit was killed and reaped, but its adjustment "
-           "(+1) did not wake the waiter within "
-        << kUndoWait.count() << " ms (semval " << val << ", semncnt " << ncnt << ")";
+    FAIL() << "SEM_UNDO not applied at exit: the holder of the unit was killed and reaped, but its adjustment "
+              "(+1) did not wake the waiter within "
+           << kUndoWait.count() << " ms (semval " << val << ", semncnt " << ncnt << ")";
   }
   ExpectCleanExit(*ended, "waiter released by the dead holder's undo");
   EXPECT_EQ(GetVal(set.id(), 0), 0) << "the waiter took the unit the holder's undo gave back";
 }
 
 IPC_CASE(sysv_sem, semop_undo, adjustment_is_negated_sum_of_undo_ops,
-         .title = "only SEM_UNDO operations are undone at exit, as their negated sum",
-         .statement = kUndoStatement,
-         .refs = {"semop(2) NOTES", "POSIX.1-2017 semop() SEM_UNDO"},
-         .cls = Conformance::xsi) {
+         .title = "only SEM_UNDO operations are undone at exit, as their negated sum", .statement = kUndoStatement,
+         .refs = {"semop(2) NOTES", "POSIX.1-2017 semop() SEM_UNDO"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetVal(set.id(), 0, 10);
   Child worker = Fork([&] {
@@ -145,8 +138,7 @@ IPC_CASE(sysv_sem, semop_undo, setval_clears_adjustment,
          .title = "SETVAL clears the semaphore's adjustments, so a later exit undoes nothing",
          .statement = "When a semaphore's value is directly set using the SETVAL or SETALL request to semctl(2), "
                       "the corresponding semadj values in all processes are cleared.",
-         .refs = {"semop(2) NOTES", "semctl(2) SETVAL", "POSIX.1-2017 semctl() SETVAL"},
-         .cls = Conformance::xsi) {
+         .refs = {"semop(2) NOTES", "semctl(2) SETVAL", "POSIX.1-2017 semctl() SETVAL"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   Child holder = Fork([&] {
     EXPECT_THAT(Semop(set.id(), {Op(0, 1, SEM_UNDO)}), SyscallSucceeds());
@@ -164,8 +156,7 @@ IPC_CASE(sysv_sem, semop_undo, setval_clears_adjustment,
 IPC_CASE(sysv_sem, semop_undo, setall_clears_adjustment,
          .title = "SETALL clears the adjustments of the semaphores it sets",
          .statement = "SETALL ... Undo entries (see semop(2)) are cleared for altered semaphores in all processes.",
-         .refs = {"semctl(2) SETALL", "semop(2) NOTES", "POSIX.1-2017 semctl() SETALL"},
-         .cls = Conformance::xsi) {
+         .refs = {"semctl(2) SETALL", "semop(2) NOTES", "POSIX.1-2017 semctl() SETALL"}, .cls = Conformance::xsi) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
   SetAll(set.id(), {4, 4});
   Child holder = Fork([&] {
@@ -227,8 +218,7 @@ IPC_CASE(sysv_sem, semop_undo, exit_adjustment_clamped_at_zero,
                       "semaphore's value below zero ... Linux adopts a third approach: decreasing the semaphore "
                       "value as far as possible (i.e., to zero) and allowing process termination to proceed "
                       "immediately.",
-         .refs = {"semop(2) BUGS"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"semop(2) BUGS"}, .cls = Conformance::linux_specific) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   Child holder = Fork([&] {
     EXPECT_THAT(Semop(set.id(), {Op(0, 3, SEM_UNDO)}), SyscallSucceeds());  // 3, semadj -3
@@ -245,8 +235,7 @@ IPC_CASE(sysv_sem, semop_undo, exit_adjustment_clamped_at_zero,
 IPC_CASE(sysv_sem, semop_undo, exit_adjustment_sets_sempid,
          .title = "the adjustment applied at exit sets sempid to the exiting process (Linux)",
          .statement = "Linux also updates sempid for SETVAL operations and semaphore adjustments.",
-         .refs = {"semctl(2) NOTES The sempid value"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"semctl(2) NOTES The sempid value"}, .cls = Conformance::linux_specific) {
   IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
   Child holder = Fork([&] {
     EXPECT_THAT(Semop(set.id(), {Op(0, 2, SEM_UNDO)}), SyscallSucceeds());

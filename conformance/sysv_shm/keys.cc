@@ -8,8 +8,7 @@ namespace {
 using namespace ipcc;
 using namespace ipcc::shmtest;
 
-IPC_CASE(sysv_shm, keys, ipc_private_always_new,
-         .title = "each shmget(IPC_PRIVATE) creates a new, separate segment",
+IPC_CASE(sysv_shm, keys, ipc_private_always_new, .title = "each shmget(IPC_PRIVATE) creates a new, separate segment",
          .statement = "A new shared memory segment ... is created if key has the value IPC_PRIVATE ... IPC_PRIVATE "
                       "isn't a flag field but a key_t type. If this special value is used for key, the system call "
                       "ignores all but the least significant 9 bits of shmflg and creates a new shared memory "
@@ -34,8 +33,7 @@ IPC_CASE(sysv_shm, keys, ipc_private_ignores_creat_excl,
          .title = "shmget(IPC_PRIVATE) with IPC_CREAT|IPC_EXCL never fails with EEXIST",
          .statement = "If this special value is used for key, the system call ignores all but the least "
                       "significant 9 bits of shmflg and creates a new shared memory segment.",
-         .refs = {"shmget(2) NOTES", "POSIX.1-2017 shmget() IPC_PRIVATE"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmget(2) NOTES", "POSIX.1-2017 shmget() IPC_PRIVATE"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(a, IPC_PRIVATE, PageSize(), IPC_CREAT | IPC_EXCL | 0600);
   int r = -1;
   EXPECT_THAT(r = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | IPC_EXCL | 0600), SyscallSucceeds())
@@ -71,8 +69,7 @@ IPC_CASE(sysv_shm, keys, key_unique_per_ipc_namespace,
                       "namespace are visible to all other processes that are members of that namespace, but are not "
                       "visible to processes in other IPC namespaces.",
          .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC", "shmget(2) ENOENT"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedRoot | need::Feature("ipc_namespace")) {
+         .cls = Conformance::linux_specific, .needs = kNeedRoot | need::Feature("ipc_namespace")) {
   KeyFile k = FreshKey();
   IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
@@ -105,8 +102,7 @@ IPC_CASE(sysv_shm, keys, proc_sysvipc_shm_per_namespace,
          .title = "/proc/sysvipc/shm in a new IPC namespace lists only that namespace's segments",
          .statement = "The following /proc interfaces are distinct in each IPC namespace: ... The System V IPC "
                       "interfaces in /proc/sysvipc.",
-         .refs = {"ipc_namespaces(7)", "proc(5) /proc/sysvipc"},
-         .cls = Conformance::linux_specific,
+         .refs = {"ipc_namespaces(7)", "proc(5) /proc/sysvipc"}, .cls = Conformance::linux_specific,
          .needs = kNeedRoot | kNeedIpcNamespace | need::Feature("ipc_namespace")) {
   KeyFile k = FreshKey();
   IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600);
@@ -141,8 +137,7 @@ IPC_CASE(sysv_shm, keys, proc_sysvipc_shm_lists_segment,
          .statement = "/proc/sysvipc: Subdirectory containing the pseudo-files msg, sem and shm. These files list "
                       "the System V Interprocess Communication (IPC) objects ... that currently exist on the "
                       "system, providing similar information to that available via ipcs(1).",
-         .refs = {"proc(5) /proc/sysvipc", "sysvipc(7)"},
-         .cls = Conformance::linux_specific,
+         .refs = {"proc(5) /proc/sysvipc", "sysvipc(7)"}, .cls = Conformance::linux_specific,
          .needs = kNeedIpcNamespace) {
   KeyFile k = FreshKey();
   IPCC_SHM_CREATE(seg, k.key, 5000, IPC_CREAT | IPC_EXCL | 0640);

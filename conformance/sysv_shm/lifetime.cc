@@ -15,8 +15,7 @@ IPC_CASE(sysv_shm, lifetime, outlives_creating_process,
                       "and its identifier persist after the processes that used it are gone.)",
          .refs = {"shmctl(2) IPC_RMID", "sysvipc(7)", "proc(5) /proc/sys/kernel/shm_rmid_forced",
                   "POSIX.1-2017 shmget()"},
-         .cls = Conformance::xsi,
-         .needs = kNeedIpcNamespace) {
+         .cls = Conformance::xsi, .needs = kNeedIpcNamespace) {
   // The statement holds while kernel.shm_rmid_forced is 0 (proc(5)), which is what a new IPC
   // namespace starts with: the case's own namespace, never the host's, whose value it cannot know.
   if (const auto forced = ReadSysctl(kRmidForced); forced && *forced != "0") {
@@ -53,8 +52,7 @@ IPC_CASE(sysv_shm, lifetime, rmid_forced_destroys_on_last_detach,
                       "segments will be marked for destruction as soon as the number of attached processes falls "
                       "to zero.",
          .refs = {"proc(5) /proc/sys/kernel/shm_rmid_forced", "shmctl(2) IPC_RMID", "ipc_namespaces(7)"},
-         .cls = Conformance::linux_specific,
-         .needs = need::MinKernel(3, 1) | need::WritableSysctl(kRmidForced)) {
+         .cls = Conformance::linux_specific, .needs = need::MinKernel(3, 1) | need::WritableSysctl(kRmidForced)) {
   ScopedSysctl forced(kRmidForced, 1);
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   void* r = shmat(seg.id(), nullptr, 0);
@@ -71,8 +69,7 @@ IPC_CASE(sysv_shm, lifetime, rmid_forced_destroys_unattached_at_creator_exit,
          .title = "with kernel.shm_rmid_forced = 1 a never-attached segment is destroyed when its creator exits",
          .statement = "Setting this option will also destroy segments that were created, but never attached, "
                       "upon termination of the process that created the segment with shmget(2).",
-         .refs = {"proc(5) /proc/sys/kernel/shm_rmid_forced", "ipc_namespaces(7)"},
-         .cls = Conformance::linux_specific,
+         .refs = {"proc(5) /proc/sys/kernel/shm_rmid_forced", "ipc_namespaces(7)"}, .cls = Conformance::linux_specific,
          .needs = need::MinKernel(3, 1) | need::WritableSysctl(kRmidForced)) {
   ScopedSysctl forced(kRmidForced, 1);
   SharedBox<std::atomic<int>> box;
@@ -100,8 +97,7 @@ IPC_CASE(sysv_shm, lifetime, rmid_forced_set_destroys_orphans,
          .title = "setting kernel.shm_rmid_forced to 1 destroys an existing segment nobody has attached",
          .statement = "Note that existing segments that are attached to no process will be immediately destroyed "
                       "when this file is set to 1.",
-         .refs = {"proc(5) /proc/sys/kernel/shm_rmid_forced", "ipc_namespaces(7)"},
-         .cls = Conformance::linux_specific,
+         .refs = {"proc(5) /proc/sys/kernel/shm_rmid_forced", "ipc_namespaces(7)"}, .cls = Conformance::linux_specific,
          .needs = need::MinKernel(3, 1) | need::WritableSysctl(kRmidForced)) {
   ASSERT_EQ(ReadSysctlNumber(kRmidForced), 0) << "a new IPC namespace starts with shm_rmid_forced = 0";
   // A segment whose creator has exited and that nobody has attached (an orphan). (Linux destroys only

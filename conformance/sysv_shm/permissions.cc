@@ -34,16 +34,18 @@ int AttachErrnoAs(const Identity& who, int id, int flags) {
   return result->load();
 }
 
-std::string AttachName(int flags) { return flags & SHM_RDONLY ? "shmat(SHM_RDONLY)" : "shmat (read-write)"; }
+std::string AttachName(int flags) {
+  return flags & SHM_RDONLY ? "shmat(SHM_RDONLY)" : "shmat (read-write)";
+}
 
 IPC_CASE(sysv_shm, permissions, attach_0600_root_segment_eacces,
          .title = "an unprivileged user cannot attach a root-owned 0600 segment: EACCES",
          .statement = "EACCES The calling process does not have the required permissions for the requested attach "
                       "type, and does not have the CAP_IPC_OWNER capability in the user namespace that governs its "
                       "IPC namespace.",
-         .refs = {"shmop(2) EACCES", "POSIX.1-2017 shmat() [EACCES]", "POSIX.1-2017 XSH 2.7 XSI Interprocess Communication"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .refs = {"shmop(2) EACCES", "POSIX.1-2017 shmat() [EACCES]",
+                  "POSIX.1-2017 XSH 2.7 XSI Interprocess Communication"},
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   for (int flags : {0, SHM_RDONLY}) {
@@ -57,8 +59,7 @@ IPC_CASE(sysv_shm, permissions, rdonly_attach_without_read_eacces,
          .title = "SHM_RDONLY attach without read permission (mode 0602 for others) fails with EACCES",
          .statement = "SHM_RDONLY Attach the segment for read-only access. The process must have read permission "
                       "for the segment. ... There is no notion of a write-only shared memory segment.",
-         .refs = {"shmop(2) SHM_RDONLY", "shmop(2) EACCES", "POSIX.1-2017 shmat() [EACCES]"},
-         .cls = Conformance::xsi,
+         .refs = {"shmop(2) SHM_RDONLY", "shmop(2) EACCES", "POSIX.1-2017 shmat() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0602);
@@ -73,9 +74,7 @@ IPC_CASE(sysv_shm, permissions, rdonly_attach_allowed_with_0644,
          .title = "an unprivileged user can attach a 0644 segment read-only and read its data",
          .statement = "SHM_RDONLY Attach the segment for read-only access. The process must have read permission "
                       "for the segment.",
-         .refs = {"shmop(2) SHM_RDONLY", "POSIX.1-2017 shmat()"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .refs = {"shmop(2) SHM_RDONLY", "POSIX.1-2017 shmat()"}, .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0644);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
@@ -94,8 +93,7 @@ IPC_CASE(sysv_shm, permissions, rw_attach_without_write_eacces,
          .title = "a read-write attach of a 0644 segment by an unprivileged user fails with EACCES",
          .statement = "If this flag [SHM_RDONLY] is not specified, the segment is attached for read and write "
                       "access, and the process must have read and write permission for the segment.",
-         .refs = {"shmop(2) SHM_RDONLY", "shmop(2) EACCES", "POSIX.1-2017 shmat() [EACCES]"},
-         .cls = Conformance::xsi,
+         .refs = {"shmop(2) SHM_RDONLY", "shmop(2) EACCES", "POSIX.1-2017 shmat() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0644);
@@ -109,8 +107,7 @@ IPC_CASE(sysv_shm, permissions, ipc_set_by_non_owner_eperm,
          .statement = "EPERM IPC_SET or IPC_RMID is attempted, and the effective user ID of the calling process is "
                       "not that of the creator (found in shm_perm.cuid), or the owner (found in shm_perm.uid), and "
                       "the process was not privileged.",
-         .refs = {"shmctl(2) IPC_SET", "shmctl(2) EPERM", "POSIX.1-2017 shmctl() [EPERM]"},
-         .cls = Conformance::xsi,
+         .refs = {"shmctl(2) IPC_SET", "shmctl(2) EPERM", "POSIX.1-2017 shmctl() [EPERM]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0666);
@@ -130,8 +127,7 @@ IPC_CASE(sysv_shm, permissions, ipc_rmid_by_non_owner_eperm,
          .statement = "IPC_RMID ... The caller must be the owner or creator of the segment, or be privileged. EPERM "
                       "IPC_SET or IPC_RMID is attempted, and the effective user ID of the calling process is not that "
                       "of the creator ... or the owner ..., and the process was not privileged.",
-         .refs = {"shmctl(2) IPC_RMID", "shmctl(2) EPERM", "POSIX.1-2017 shmctl() [EPERM]"},
-         .cls = Conformance::xsi,
+         .refs = {"shmctl(2) IPC_RMID", "shmctl(2) EPERM", "POSIX.1-2017 shmctl() [EPERM]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0666);
@@ -148,8 +144,7 @@ IPC_CASE(sysv_shm, permissions, creator_keeps_control_after_owner_change,
          .title = "the creator may still IPC_SET and IPC_RMID after giving ownership to another uid",
          .statement = "The effective UID of the calling process must match the owner (shm_perm.uid) or creator "
                       "(shm_perm.cuid) of the shared memory segment, or the caller must be privileged.",
-         .refs = {"shmctl(2) IPC_SET", "shmctl(2) IPC_RMID", "POSIX.1-2017 shmctl()"},
-         .cls = Conformance::xsi,
+         .refs = {"shmctl(2) IPC_SET", "shmctl(2) IPC_RMID", "POSIX.1-2017 shmctl()"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   SharedBox<std::atomic<int>> box;
@@ -187,8 +182,7 @@ IPC_CASE(sysv_shm, permissions, group_bits_grant_access,
                       "shared memory segment: 0400 Read by user, 0200 Write by user, 0040 Read by group, 0020 Write "
                       "by group, 0004 Read by others, 0002 Write by others.",
          .refs = {"shmctl(2) DESCRIPTION", "POSIX.1-2017 XSH 2.7 XSI Interprocess Communication"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   // The creator's group (shm_perm.cgid) grants the group bits too, so the segment is created under a
   // group that is not the identity's, even when the identity shares the case's group.
@@ -221,8 +215,7 @@ IPC_CASE(sysv_shm, permissions, owner_bits_follow_ipc_set_uid,
          .statement = "shm_perm.uid: Effective UID of owner. 0400 Read by user, 0200 Write by user. (The owner "
                       "class applies when the effective uid matches shm_perm.uid or shm_perm.cuid.)",
          .refs = {"shmctl(2) DESCRIPTION", "shmctl(2) IPC_SET", "POSIX.1-2017 XSH 2.7 XSI Interprocess Communication"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   int err = AttachErrnoAs(who, seg.id(), 0);
@@ -238,8 +231,7 @@ IPC_CASE(sysv_shm, permissions, owner_class_checked_before_others,
          .statement = "(XSI IPC permissions) The user class applies when the effective user ID matches "
                       "shm_perm.cuid or shm_perm.uid; only otherwise are the group, then the other bits used.",
          .refs = {"POSIX.1-2017 XSH 2.7 XSI Interprocess Communication", "shmctl(2) DESCRIPTION"},
-         .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   SetPerm(seg.id(), who.uid, getegid(), 0066);
@@ -254,8 +246,7 @@ IPC_CASE(sysv_shm, permissions, ipc_stat_without_read_eacces,
          .title = "IPC_STAT without read permission fails with EACCES",
          .statement = "IPC_STAT ... The caller must have read permission on the shared memory segment. EACCES "
                       "IPC_STAT or SHM_STAT is requested and shm_perm.mode does not allow read access for shmid",
-         .refs = {"shmctl(2) IPC_STAT", "shmctl(2) EACCES", "POSIX.1-2017 shmctl() [EACCES]"},
-         .cls = Conformance::xsi,
+         .refs = {"shmctl(2) IPC_STAT", "shmctl(2) EACCES", "POSIX.1-2017 shmctl() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
@@ -272,8 +263,7 @@ IPC_CASE(sysv_shm, permissions, shmget_existing_without_permission_eacces,
          .statement = "If this flag [IPC_CREAT] is not used, then shmget() will find the segment associated with "
                       "key and check to see if the user has permission to access the segment. EACCES The user does "
                       "not have permission to access the shared memory segment",
-         .refs = {"shmget(2) IPC_CREAT", "shmget(2) EACCES", "POSIX.1-2017 shmget() [EACCES]"},
-         .cls = Conformance::xsi,
+         .refs = {"shmget(2) IPC_CREAT", "shmget(2) EACCES", "POSIX.1-2017 shmget() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   KeyFile k = FreshKey();
@@ -292,8 +282,7 @@ IPC_CASE(sysv_shm, permissions, shm_stat_any_ignores_read_permission,
                       "However, shm_perm.mode is not checked for read access for shmid, meaning that any user can "
                       "employ this operation.",
          .refs = {"shmctl(2) SHM_STAT_ANY", "shmctl(2) SHM_STAT", "shmctl(2) EACCES"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedSecondUid | need::MinKernel(4, 17)) {
+         .cls = Conformance::linux_specific, .needs = kNeedSecondUid | need::MinKernel(4, 17)) {
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, 3 * PageSize(), IPC_CREAT | 0600);
   // Find the segment's index as root (set-up: SHM_INFO and SHM_STAT have cases of their own).
@@ -326,8 +315,7 @@ IPC_CASE(sysv_shm, permissions, shm_unlock_by_non_owner_eperm,
          .title = "SHM_LOCK and SHM_UNLOCK by an unprivileged non-owner fail with EPERM",
          .statement = "Since Linux 2.6.10, an unprivileged process can employ these operations if its effective UID "
                       "matches the owner or creator UID of the segment ... EPERM",
-         .refs = {"shmctl(2) SHM_LOCK", "shmctl(2) EPERM"},
-         .cls = Conformance::linux_specific,
+         .refs = {"shmctl(2) SHM_LOCK", "shmctl(2) EPERM"}, .cls = Conformance::linux_specific,
          .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0666);
@@ -348,8 +336,7 @@ IPC_CASE(sysv_shm, permissions, shm_lock_by_owner_within_memlock,
          .statement = "Since Linux 2.6.10, an unprivileged process can employ these operations if its effective UID "
                       "matches the owner or creator UID of the segment, and (for SHM_LOCK) the amount of memory to be "
                       "locked falls within the RLIMIT_MEMLOCK resource limit.",
-         .refs = {"shmctl(2) SHM_LOCK", "setrlimit(2) RLIMIT_MEMLOCK"},
-         .cls = Conformance::linux_specific,
+         .refs = {"shmctl(2) SHM_LOCK", "setrlimit(2) RLIMIT_MEMLOCK"}, .cls = Conformance::linux_specific,
          .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);

@@ -35,7 +35,9 @@
 
 namespace ipcc::shmtest {
 
-inline std::size_t ShmLba() { return static_cast<std::size_t>(SHMLBA); }
+inline std::size_t ShmLba() {
+  return static_cast<std::size_t>(SHMLBA);
+}
 
 // A segment id that is removed (IPC_RMID) when the owner goes out of scope.
 class Segment {
@@ -177,8 +179,6 @@ inline int StatusOfTouch(const std::function<void()>& touch) {
   return c.Wait();
 }
 
-
-
 // One line of /proc/sysvipc/shm.
 struct ProcShmEntry {
   long key = 0;
@@ -220,8 +220,8 @@ inline std::optional<std::vector<ProcShmEntry>> ReadProcSysvipcShm() {
   ::ipcc::shmtest::Segment var(IPCC_SETUP(::shmget((key), (size), (flags))))
 
 // In a test body: attaches segment `id` as a char* named `var`, detached at the end of the scope.
-#define IPCC_SHM_ATTACH(var, id, addr, flags)                                                          \
-  void* const var##_raw_ = ::shmat((id), (addr), (flags));                                             \
-  ASSERT_THAT(var##_raw_, ::ipcc::SyscallSucceeds()) << "shmat(" #id ", " #addr ", " #flags ")";        \
-  ::ipcc::shmtest::Attachment var##_guard_(var##_raw_);                                                \
+#define IPCC_SHM_ATTACH(var, id, addr, flags)                                                    \
+  void* const var##_raw_ = ::shmat((id), (addr), (flags));                                       \
+  ASSERT_THAT(var##_raw_, ::ipcc::SyscallSucceeds()) << "shmat(" #id ", " #addr ", " #flags ")"; \
+  ::ipcc::shmtest::Attachment var##_guard_(var##_raw_);                                          \
   [[maybe_unused]] char* const var = static_cast<char*>(var##_raw_)

@@ -11,7 +11,9 @@ using namespace ipcc::shmtest;
 std::uint32_t Load(const char* p) {
   return std::atomic_ref<std::uint32_t>(*reinterpret_cast<std::uint32_t*>(const_cast<char*>(p))).load();
 }
-void Store(char* p, std::uint32_t v) { std::atomic_ref<std::uint32_t>(*reinterpret_cast<std::uint32_t*>(p)).store(v); }
+void Store(char* p, std::uint32_t v) {
+  std::atomic_ref<std::uint32_t>(*reinterpret_cast<std::uint32_t*>(p)).store(v);
+}
 
 // A free, SHMLBA-aligned address range of `len` bytes (reserved, then released again). The case process
 // is single-threaded, so nothing else maps there before the case uses it.
@@ -58,8 +60,7 @@ IPC_CASE(sysv_shm, shmat, two_attaches_alias_in_one_process,
          .title = "two attaches of one segment in one process are different addresses of the same memory",
          .statement = "The same segment may be attached as a read and as a read-write one, and more than once, "
                       "in the process's address space.",
-         .refs = {"shmop(2) shmat()", "POSIX.1-2017 shmat()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) shmat()", "POSIX.1-2017 shmat()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, 2 * PageSize(), IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(a, seg.id(), nullptr, 0);
   IPCC_SHM_ATTACH(b, seg.id(), nullptr, 0);
@@ -74,8 +75,7 @@ IPC_CASE(sysv_shm, shmat, null_address_is_page_aligned,
          .title = "shmat with a NULL address attaches at a page-aligned address",
          .statement = "If shmaddr is NULL, the system chooses a suitable (unused) page-aligned address to attach "
                       "the segment.",
-         .refs = {"shmop(2) shmat()", "POSIX.1-2017 shmat()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) shmat()", "POSIX.1-2017 shmat()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, 123, IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
   EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % PageSize(), 0u)
@@ -85,14 +85,14 @@ IPC_CASE(sysv_shm, shmat, null_address_is_page_aligned,
 IPC_CASE(sysv_shm, shmat, rdonly_write_faults,
          .title = "a write through an SHM_RDONLY attach kills the writer with SIGSEGV",
          .statement = "SHM_RDONLY Attach the segment for read-only access.",
-         .refs = {"shmop(2) SHM_RDONLY", "POSIX.1-2017 shmat() SHM_RDONLY"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) SHM_RDONLY", "POSIX.1-2017 shmat() SHM_RDONLY"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(ro, seg.id(), nullptr, SHM_RDONLY);
   const int status = StatusOfTouch([&] { *reinterpret_cast<volatile char*>(ro) = 'w'; });
   EXPECT_TRUE(KilledBy(status, SIGSEGV))
       << "expected the child's write through the SHM_RDONLY attach to kill it with SIGSEGV, but it "
-      << DescribeWaitStatus(status) << (WIFEXITED(status) && WEXITSTATUS(status) == 0 ? " (the write went through)" : "");
+      << DescribeWaitStatus(status)
+      << (WIFEXITED(status) && WEXITSTATUS(status) == 0 ? " (the write went through)" : "");
   EXPECT_EQ(ro[0], 0) << "the segment changed although the only write went through a read-only attach";
 }
 
@@ -100,8 +100,7 @@ IPC_CASE(sysv_shm, shmat, rdonly_and_rw_attach_coexist,
          .title = "one process can attach a segment read-only and read-write; the read-only view sees writes",
          .statement = "The same segment may be attached as a read and as a read-write one, and more than once, "
                       "in the process's address space.",
-         .refs = {"shmop(2) shmat()", "POSIX.1-2017 shmat()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) shmat()", "POSIX.1-2017 shmat()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(ro, seg.id(), nullptr, SHM_RDONLY);
   IPCC_SHM_ATTACH(rw, seg.id(), nullptr, 0);
@@ -114,25 +113,23 @@ IPC_CASE(sysv_shm, shmat, rnd_rounds_down_to_shmlba,
          .title = "shmat with SHM_RND attaches at the address rounded down to a multiple of SHMLBA",
          .statement = "If shmaddr isn't NULL and SHM_RND is specified in shmflg, the attach occurs at the "
                       "address equal to shmaddr rounded down to the nearest multiple of SHMLBA.",
-         .refs = {"shmop(2) shmat() SHM_RND", "POSIX.1-2017 shmat()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) shmat() SHM_RND", "POSIX.1-2017 shmat()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   char* base = FreeAlignedRange(2 * ShmLba() + PageSize());
   char* target = base + ShmLba();
   void* r = shmat(seg.id(), target + 100, SHM_RND);
   ASSERT_THAT(r, SyscallSucceeds()) << "shmat(id, SHMLBA-multiple + 100, SHM_RND) on a free range";
   Attachment guard(r);
-  EXPECT_EQ(r, static_cast<void*>(target)) << "expected the attach at " << static_cast<void*>(target)
-                                           << " (" << static_cast<void*>(target + 100) << " rounded down to SHMLBA "
-                                           << ShmLba() << "), got " << r;
+  EXPECT_EQ(r, static_cast<void*>(target))
+      << "expected the attach at " << static_cast<void*>(target) << " (" << static_cast<void*>(target + 100)
+      << " rounded down to SHMLBA " << ShmLba() << "), got " << r;
 }
 
 IPC_CASE(sysv_shm, shmat, misaligned_without_rnd_einval,
          .title = "shmat at an address that is not page-aligned, without SHM_RND, fails with EINVAL",
          .statement = "Otherwise, shmaddr must be a page-aligned address at which the attach occurs. EINVAL "
                       "... unaligned (i.e., not page-aligned and SHM_RND was not specified) ... shmaddr value",
-         .refs = {"shmop(2) shmat()", "shmop(2) EINVAL", "POSIX.1-2017 shmat() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) shmat()", "shmop(2) EINVAL", "POSIX.1-2017 shmat() [EINVAL]"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   char* base = FreeAlignedRange(2 * ShmLba() + PageSize());
   void* r = nullptr;
@@ -145,8 +142,7 @@ IPC_CASE(sysv_shm, shmat, remap_replaces_existing_mapping,
          .statement = "SHM_REMAP (Linux-specific) This flag specifies that the mapping of the segment should "
                       "replace any existing mapping in the range starting at shmaddr and continuing for the size "
                       "of the segment.",
-         .refs = {"shmop(2) SHM_REMAP"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"shmop(2) SHM_REMAP"}, .cls = Conformance::linux_specific) {
   const std::size_t size = 2 * PageSize();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, size, IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(other, seg.id(), nullptr, 0);
@@ -170,8 +166,7 @@ IPC_CASE(sysv_shm, shmat, occupied_range_without_remap_einval,
          .title = "shmat at an address range already mapped, without SHM_REMAP, fails with EINVAL",
          .statement = "SHM_REMAP ... (Normally, an EINVAL error would result if a mapping already exists in this "
                       "address range.) EINVAL ... can't attach segment at shmaddr",
-         .refs = {"shmop(2) SHM_REMAP", "shmop(2) EINVAL"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"shmop(2) SHM_REMAP", "shmop(2) EINVAL"}, .cls = Conformance::linux_specific) {
   const std::size_t size = 2 * PageSize();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, size, IPC_CREAT | 0600);
   void* m = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -181,24 +176,21 @@ IPC_CASE(sysv_shm, shmat, occupied_range_without_remap_einval,
   void* r = nullptr;
   EXPECT_THAT(r = shmat(seg.id(), m, 0), SyscallFailsWithErrno(EINVAL));
   Attachment guard(r == reinterpret_cast<void*>(-1) ? nullptr : r);
-  EXPECT_EQ(static_cast<char*>(m)[size - 1], 'A') << "the existing mapping was replaced although SHM_REMAP was not given";
+  EXPECT_EQ(static_cast<char*>(m)[size - 1], 'A')
+      << "the existing mapping was replaced although SHM_REMAP was not given";
 }
 
-IPC_CASE(sysv_shm, shmat, remap_with_null_address_einval,
-         .title = "SHM_REMAP with a NULL address fails with EINVAL",
+IPC_CASE(sysv_shm, shmat, remap_with_null_address_einval, .title = "SHM_REMAP with a NULL address fails with EINVAL",
          .statement = "EINVAL ... or SHM_REMAP was specified and shmaddr was NULL.",
-         .refs = {"shmop(2) SHM_REMAP", "shmop(2) EINVAL"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"shmop(2) SHM_REMAP", "shmop(2) EINVAL"}, .cls = Conformance::linux_specific) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   void* r = nullptr;
   EXPECT_THAT(r = shmat(seg.id(), nullptr, SHM_REMAP), SyscallFailsWithErrno(EINVAL));
   Attachment guard(r == reinterpret_cast<void*>(-1) ? nullptr : r);
 }
 
-IPC_CASE(sysv_shm, shmat, invalid_id_einval,
-         .title = "shmat of an id that names no segment fails with EINVAL",
-         .statement = "EINVAL Invalid shmid value ...",
-         .refs = {"shmop(2) EINVAL", "POSIX.1-2017 shmat() [EINVAL]"},
+IPC_CASE(sysv_shm, shmat, invalid_id_einval, .title = "shmat of an id that names no segment fails with EINVAL",
+         .statement = "EINVAL Invalid shmid value ...", .refs = {"shmop(2) EINVAL", "POSIX.1-2017 shmat() [EINVAL]"},
          .cls = Conformance::xsi) {
   int gone = -1;
   {
@@ -235,8 +227,7 @@ IPC_CASE(sysv_shm, shmat, updates_atime_lpid_nattch,
          .statement = "A successful shmat() call updates the members of the shmid_ds structure ... shm_atime is "
                       "set to the current time. shm_lpid is set to the process-ID of the calling process. "
                       "shm_nattch is incremented by one.",
-         .refs = {"shmop(2) shmat()", "POSIX.1-2017 shmat()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) shmat()", "POSIX.1-2017 shmat()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   const time_t t0 = time(nullptr);
   Child c = Fork([&] {

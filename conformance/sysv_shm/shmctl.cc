@@ -22,7 +22,7 @@ IPC_CASE(sysv_shm, shmctl, rmid_lifetime,
     CheckpointPost(0);  // attached
     CheckpointWait(1);  // the segment is marked for removal
     EXPECT_EQ(q[0], 'P') << "after IPC_RMID the attached child no longer sees the parent's data";
-    q[1] = 'C';         // and it can still write
+    q[1] = 'C';  // and it can still write
     CheckpointPost(2);
     CheckpointWait(3);  // the parent has detached: the child is the last one attached
     EXPECT_EQ(q[2], 'Q') << "after IPC_RMID the child does not see the parent's later write";
@@ -85,8 +85,7 @@ IPC_CASE(sysv_shm, shmctl, rmid_sets_shm_dest,
          .title = "IPC_RMID of an attached segment sets SHM_DEST in shm_perm.mode; IPC_STAT still works",
          .statement = "If a segment has been marked for destruction, then the (nonstandard) SHM_DEST flag of the "
                       "shm_perm.mode field in the associated data structure retrieved by IPC_STAT will be set.",
-         .refs = {"shmctl(2) IPC_RMID"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"shmctl(2) IPC_RMID"}, .cls = Conformance::linux_specific) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   void* r = shmat(seg.id(), nullptr, 0);
   ASSERT_THAT(r, SyscallSucceeds());
@@ -107,8 +106,7 @@ IPC_CASE(sysv_shm, shmctl, rmid_segment_still_attachable,
          .statement = "Linux permits a process to attach (shmat(2)) a shared memory segment that has already "
                       "been marked for deletion using shmctl(IPC_RMID). This feature is not available on other "
                       "UNIX implementations.",
-         .refs = {"shmctl(2) NOTES", "shmop(2) NOTES"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"shmctl(2) NOTES", "shmop(2) NOTES"}, .cls = Conformance::linux_specific) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   void* ra = shmat(seg.id(), nullptr, 0);
   ASSERT_THAT(ra, SyscallSucceeds());
@@ -175,8 +173,7 @@ IPC_CASE(sysv_shm, shmctl, nattch_follows_attach,
          .title = "shm_nattch counts each shmat, including repeated attaches by one process",
          .statement = "shm_nattch Number of processes that have this segment attached. (shmat:) shm_nattch is "
                       "incremented by one.",
-         .refs = {"shmctl(2) shm_nattch", "shmop(2) shmat()", "POSIX.1-2017 shmat()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmctl(2) shm_nattch", "shmop(2) shmat()", "POSIX.1-2017 shmat()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 0u) << "before any attach";
   IPCC_SHM_ATTACH(a, seg.id(), nullptr, 0);
@@ -185,12 +182,10 @@ IPC_CASE(sysv_shm, shmctl, nattch_follows_attach,
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 2u) << "after a second shmat (read-only) by the same process";
 }
 
-IPC_CASE(sysv_shm, shmctl, nattch_follows_fork,
-         .title = "fork adds the child's inherited attachment to shm_nattch",
+IPC_CASE(sysv_shm, shmctl, nattch_follows_fork, .title = "fork adds the child's inherited attachment to shm_nattch",
          .statement = "After a fork(2), the child inherits the attached shared memory segments. shm_nattch "
                       "Number of current attaches.",
-         .refs = {"shmop(2) NOTES", "shmctl(2) shm_nattch", "POSIX.1-2017 fork()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) NOTES", "shmctl(2) shm_nattch", "POSIX.1-2017 fork()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 1u) << "the parent's attach alone";
@@ -230,11 +225,9 @@ IPC_CASE(sysv_shm, shmctl, nattch_follows_exec,
   ExpectCleanExit(c.Wait(), "exec'd fixture");
 }
 
-IPC_CASE(sysv_shm, shmctl, nattch_follows_exit,
-         .title = "a process that exits attached no longer counts in shm_nattch",
+IPC_CASE(sysv_shm, shmctl, nattch_follows_exit, .title = "a process that exits attached no longer counts in shm_nattch",
          .statement = "Upon _exit(2), all attached shared memory segments are detached from the process.",
-         .refs = {"shmop(2) NOTES", "POSIX.1-2017 _exit()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) NOTES", "POSIX.1-2017 _exit()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   Child c = Fork([&] {
     void* r = shmat(seg.id(), nullptr, 0);
@@ -250,11 +243,9 @@ IPC_CASE(sysv_shm, shmctl, nattch_follows_exit,
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 0u) << "after the attached child exited without shmdt";
 }
 
-IPC_CASE(sysv_shm, shmctl, nattch_follows_shmdt,
-         .title = "each shmdt subtracts one from shm_nattch, down to 0",
+IPC_CASE(sysv_shm, shmctl, nattch_follows_shmdt, .title = "each shmdt subtracts one from shm_nattch, down to 0",
          .statement = "On a successful shmdt() call ... shm_nattch is decremented by one.",
-         .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   void* ra = shmat(seg.id(), nullptr, 0);
   ASSERT_THAT(ra, SyscallSucceeds());
@@ -272,8 +263,7 @@ IPC_CASE(sysv_shm, shmctl, nattch_follows_shmdt,
 IPC_CASE(sysv_shm, shmctl, cpid_is_creator,
          .title = "shm_cpid is the process that created the segment, not a later user",
          .statement = "shm_cpid ID of the process that created the shared memory segment.",
-         .refs = {"shmctl(2) shm_cpid", "POSIX.1-2017 <sys/shm.h> shm_cpid"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmctl(2) shm_cpid", "POSIX.1-2017 <sys/shm.h> shm_cpid"}, .cls = Conformance::xsi) {
   SharedBox<std::atomic<int>> box;
   box->store(-1);
   Child c = Fork([&] {
@@ -296,13 +286,11 @@ IPC_CASE(sysv_shm, shmctl, cpid_is_creator,
   ExpectCleanExit(c.Wait(), "creating child");
 }
 
-IPC_CASE(sysv_shm, shmctl, ipc_set_changes_mode,
-         .title = "IPC_SET changes the permission bits of shm_perm.mode",
+IPC_CASE(sysv_shm, shmctl, ipc_set_changes_mode, .title = "IPC_SET changes the permission bits of shm_perm.mode",
          .statement = "IPC_SET Write the values of some members of the shmid_ds structure pointed to by buf to the "
                       "kernel data structure ... The following fields are updated: shm_perm.uid, shm_perm.gid, and "
                       "(the least significant 9 bits of) shm_perm.mode.",
-         .refs = {"shmctl(2) IPC_SET", "POSIX.1-2017 shmctl() IPC_SET"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmctl(2) IPC_SET", "POSIX.1-2017 shmctl() IPC_SET"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   shmid_ds ds = Stat(seg.id());
   ds.shm_perm.mode = 0604;
@@ -316,8 +304,7 @@ IPC_CASE(sysv_shm, shmctl, ipc_set_changes_owner,
          .title = "IPC_SET changes shm_perm.uid and gid; cuid and cgid stay the creator's",
          .statement = "The following fields are updated: shm_perm.uid, shm_perm.gid, and (the least significant "
                       "9 bits of) shm_perm.mode.",
-         .refs = {"shmctl(2) IPC_SET", "POSIX.1-2017 shmctl() IPC_SET"},
-         .cls = Conformance::xsi,
+         .refs = {"shmctl(2) IPC_SET", "POSIX.1-2017 shmctl() IPC_SET"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   // Another uid and gid to give the segment to (the identity is only a source of ids here).
   const Identity who = SecondIdentity();
@@ -337,26 +324,21 @@ IPC_CASE(sysv_shm, shmctl, ipc_set_keeps_only_permission_bits,
          .title = "IPC_SET takes only the 9 permission bits of the given mode",
          .statement = "The following fields are updated: shm_perm.uid, shm_perm.gid, and (the least significant "
                       "9 bits of) shm_perm.mode.",
-         .refs = {"shmctl(2) IPC_SET", "POSIX.1-2017 shmctl() IPC_SET"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmctl(2) IPC_SET", "POSIX.1-2017 shmctl() IPC_SET"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   shmid_ds ds = Stat(seg.id());
   ds.shm_perm.mode = 07640 | SHM_DEST | SHM_LOCKED;
   ASSERT_THAT(shmctl(seg.id(), IPC_SET, &ds), SyscallSucceeds());
   shmid_ds after = Stat(seg.id());
-  EXPECT_EQ(after.shm_perm.mode, 0640u) << "expected mode 0640 (only the permission bits of 0"
-                                        << std::oct << (07640 | SHM_DEST | SHM_LOCKED) << "), saw 0"
-                                        << after.shm_perm.mode;
+  EXPECT_EQ(after.shm_perm.mode, 0640u) << "expected mode 0640 (only the permission bits of 0" << std::oct
+                                        << (07640 | SHM_DEST | SHM_LOCKED) << "), saw 0" << after.shm_perm.mode;
 }
 
-IPC_CASE(sysv_shm, shmctl, shm_lock_sets_shm_locked,
-         .title = "SHM_LOCK sets SHM_LOCKED in shm_perm.mode",
+IPC_CASE(sysv_shm, shmctl, shm_lock_sets_shm_locked, .title = "SHM_LOCK sets SHM_LOCKED in shm_perm.mode",
          .statement = "SHM_LOCK (Linux-specific) Prevent swapping of the shared memory segment. ... If a segment "
                       "has been locked, then the (nonstandard) SHM_LOCKED flag of the shm_perm.mode field in the "
                       "associated data structure retrieved by IPC_STAT will be set.",
-         .refs = {"shmctl(2) SHM_LOCK"},
-         .cls = Conformance::linux_specific,
-         .needs = kNeedRoot) {
+         .refs = {"shmctl(2) SHM_LOCK"}, .cls = Conformance::linux_specific, .needs = kNeedRoot) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   EXPECT_EQ(Stat(seg.id()).shm_perm.mode & SHM_LOCKED, 0u) << "SHM_LOCKED is set before SHM_LOCK";
   ASSERT_THAT(shmctl(seg.id(), SHM_LOCK, nullptr), SyscallSucceeds()) << "SHM_LOCK as root";
@@ -366,12 +348,10 @@ IPC_CASE(sysv_shm, shmctl, shm_lock_sets_shm_locked,
       << "expected SHM_LOCKED (02000) in shm_perm.mode after SHM_LOCK, mode is 0" << std::oct << ds.shm_perm.mode;
 }
 
-IPC_CASE(sysv_shm, shmctl, shm_unlock_clears_shm_locked,
-         .title = "SHM_UNLOCK clears SHM_LOCKED in shm_perm.mode",
+IPC_CASE(sysv_shm, shmctl, shm_unlock_clears_shm_locked, .title = "SHM_UNLOCK clears SHM_LOCKED in shm_perm.mode",
          .statement = "SHM_UNLOCK (Linux-specific) Unlock the segment, allowing it to be swapped out. (SHM_LOCKED "
                       "is set while a segment is locked.)",
-         .refs = {"shmctl(2) SHM_UNLOCK", "shmctl(2) SHM_LOCK"},
-         .cls = Conformance::linux_specific,
+         .refs = {"shmctl(2) SHM_UNLOCK", "shmctl(2) SHM_LOCK"}, .cls = Conformance::linux_specific,
          .needs = kNeedRoot) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   ASSERT_THAT(shmctl(seg.id(), SHM_LOCK, nullptr), SyscallSucceeds()) << "SHM_LOCK as root";
@@ -388,8 +368,7 @@ IPC_CASE(sysv_shm, shmctl, ipc_info_reports_limits,
          .statement = "IPC_INFO (Linux-specific) Return information about system-wide shared memory limits and "
                       "parameters in the structure pointed to by buf. ... shmmin; Minimum segment size; always 1 "
                       "... The shmmni, shmmax, and shmall settings can be changed via /proc files of the same name.",
-         .refs = {"shmctl(2) IPC_INFO", "proc(5) /proc/sys/kernel/shmmax"},
-         .cls = Conformance::linux_specific,
+         .refs = {"shmctl(2) IPC_INFO", "proc(5) /proc/sys/kernel/shmmax"}, .cls = Conformance::linux_specific,
          .needs = kNeedIpcNamespace) {
   struct shminfo info {};
   int r = -1;
@@ -415,8 +394,7 @@ IPC_CASE(sysv_shm, shmctl, shm_info_counts_segments,
          .statement = "SHM_INFO (Linux-specific) Return a shm_info structure whose fields contain information "
                       "about system resources consumed by shared memory. used_ids: # of currently existing "
                       "segments; shm_tot: Total number of shared memory pages.",
-         .refs = {"shmctl(2) SHM_INFO"},
-         .cls = Conformance::linux_specific,
+         .refs = {"shmctl(2) SHM_INFO"}, .cls = Conformance::linux_specific,
          .needs = kNeedIpcNamespace) {  // exact counts: no other process's segments come and go
   struct shm_info before {};
   ASSERT_THAT(shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&before)), SyscallSucceeds());
@@ -439,8 +417,7 @@ IPC_CASE(sysv_shm, shmctl, shm_stat_by_index,
                       "argument is not a segment identifier, but instead an index into the kernel's internal array "
                       "... A successful SHM_STAT operation returns the identifier of the shared memory segment "
                       "whose index was given in shmid.",
-         .refs = {"shmctl(2) SHM_STAT", "shmctl(2) RETURN VALUE"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"shmctl(2) SHM_STAT", "shmctl(2) RETURN VALUE"}, .cls = Conformance::linux_specific) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, 3 * PageSize() + 7, IPC_CREAT | 0600);
   struct shm_info info {};
   int max_index = -1;
@@ -460,11 +437,9 @@ IPC_CASE(sysv_shm, shmctl, shm_stat_by_index,
   EXPECT_EQ(ds.shm_cpid, getpid()) << "shm_cpid from SHM_STAT";
 }
 
-IPC_CASE(sysv_shm, shmctl, invalid_command_einval,
-         .title = "shmctl with an unknown command fails with EINVAL",
+IPC_CASE(sysv_shm, shmctl, invalid_command_einval, .title = "shmctl with an unknown command fails with EINVAL",
          .statement = "EINVAL shmid is not a valid identifier, or cmd is not a valid command.",
-         .refs = {"shmctl(2) EINVAL", "POSIX.1-2017 shmctl() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmctl(2) EINVAL", "POSIX.1-2017 shmctl() [EINVAL]"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   shmid_ds ds{};
   EXPECT_THAT(shmctl(seg.id(), 0x7123, &ds), SyscallFailsWithErrno(EINVAL)) << "command 0x7123";

@@ -10,8 +10,7 @@ IPC_CASE(sysv_shm, shmdt, access_after_shmdt_faults,
          .title = "after shmdt the segment's former address is gone: touching it raises SIGSEGV",
          .statement = "shmdt() detaches the shared memory segment located at the address specified by shmaddr "
                       "from the address space of the calling process.",
-         .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   void* r = shmat(seg.id(), nullptr, 0);
   ASSERT_THAT(r, SyscallSucceeds());
@@ -22,18 +21,19 @@ IPC_CASE(sysv_shm, shmdt, access_after_shmdt_faults,
   // The child is forked right after the detach (nothing in between maps memory) and reads the address
   // at once; the child's status, not the case, records the fault.
   const int status = StatusOfTouch([&] { (void)p[0]; });
-  EXPECT_TRUE(KilledBy(status, SIGSEGV))
-      << "expected a read of the detached address " << static_cast<const void*>(const_cast<char*>(p))
-      << " to kill the child with SIGSEGV, but it " << DescribeWaitStatus(status)
-      << (WIFEXITED(status) && WEXITSTATUS(status) == 0 ? " (the address was still readable)" : "");
+  EXPECT_TRUE(KilledBy(status, SIGSEGV)) << "expected a read of the detached address "
+                                         << static_cast<const void*>(const_cast<char*>(p))
+                                         << " to kill the child with SIGSEGV, but it " << DescribeWaitStatus(status)
+                                         << (WIFEXITED(status) && WEXITSTATUS(status) == 0
+                                                 ? " (the address was still readable)"
+                                                 : "");
 }
 
 IPC_CASE(sysv_shm, shmdt, reattach_after_shmdt_sees_data,
          .title = "detaching does not discard the contents: a new attach sees the data again",
          .statement = "shmdt() detaches the shared memory segment ... from the address space of the calling "
                       "process. (The segment is destroyed only after IPC_RMID and the last detach.)",
-         .refs = {"shmop(2) shmdt()", "shmctl(2) IPC_RMID", "POSIX.1-2017 shmdt()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) shmdt()", "shmctl(2) IPC_RMID", "POSIX.1-2017 shmdt()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, 2 * PageSize(), IPC_CREAT | 0600);
   {
     IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
@@ -50,8 +50,7 @@ IPC_CASE(sysv_shm, shmdt, not_a_segment_einval,
          .title = "shmdt of an address where no segment is attached fails with EINVAL",
          .statement = "EINVAL There is no shared memory segment attached at shmaddr; or, shmaddr is not aligned "
                       "on a page boundary.",
-         .refs = {"shmop(2) shmdt() EINVAL", "POSIX.1-2017 shmdt() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) shmdt() EINVAL", "POSIX.1-2017 shmdt() [EINVAL]"}, .cls = Conformance::xsi) {
   const std::size_t ps = PageSize();
   void* m = mmap(nullptr, ps, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (m == MAP_FAILED) ThrowHarnessError(fmt::format("mmap: {}", ErrnoName(errno)));
@@ -68,8 +67,7 @@ IPC_CASE(sysv_shm, shmdt, unaligned_address_einval,
          .title = "shmdt of an address inside a segment that is not page-aligned fails with EINVAL",
          .statement = "EINVAL There is no shared memory segment attached at shmaddr; or, shmaddr is not aligned "
                       "on a page boundary.",
-         .refs = {"shmop(2) shmdt() EINVAL", "POSIX.1-2017 shmdt() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) shmdt() EINVAL", "POSIX.1-2017 shmdt() [EINVAL]"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
   EXPECT_THAT(shmdt(p + 1), SyscallFailsWithErrno(EINVAL));
@@ -81,8 +79,7 @@ IPC_CASE(sysv_shm, shmdt, middle_of_segment_einval,
          .statement = "The to-be-detached segment must be currently attached with shmaddr equal to the value "
                       "returned by the attaching shmat() call. (POSIX: [EINVAL] The value of shmaddr is not the "
                       "data segment start address of a shared memory segment.)",
-         .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt() [EINVAL]"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, 2 * PageSize(), IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
   EXPECT_THAT(shmdt(p + PageSize()), SyscallFailsWithErrno(EINVAL)) << "the segment's second page";
@@ -98,8 +95,7 @@ IPC_CASE(sysv_shm, shmdt, updates_dtime_lpid_nattch,
          .statement = "On a successful shmdt() call, the system updates the members of the shmid_ds structure "
                       "... shm_dtime is set to the current time. shm_lpid is set to the process-ID of the "
                       "calling process. shm_nattch is decremented by one.",
-         .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   // Forked before the parent attaches: the child's only attachment is its own.
   Child c = Fork([&] {
@@ -133,8 +129,7 @@ IPC_CASE(sysv_shm, shmdt, detaches_only_given_attach,
          .title = "with two attaches of a segment, shmdt of one leaves the other attached and usable",
          .statement = "shmdt() detaches the shared memory segment located at the address specified by shmaddr "
                       "... shm_nattch is decremented by one.",
-         .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   void* ra = shmat(seg.id(), nullptr, 0);
   ASSERT_THAT(ra, SyscallSucceeds());

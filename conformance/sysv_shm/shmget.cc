@@ -17,8 +17,7 @@ IPC_CASE(sysv_shm, shmget, new_segment_reads_zero,
          .title = "a new segment reads as zeros, even where a removed segment had data",
          .statement = "When a new shared memory segment is created, its contents are initialized to zero "
                       "values.",
-         .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"}, .cls = Conformance::xsi) {
   const std::size_t size = 3 * PageSize();
   {
     // A segment of the same size filled with a pattern and removed first, so that the new one could
@@ -37,15 +36,15 @@ IPC_CASE(sysv_shm, shmget, new_segment_reads_zero,
     }
   }
   EXPECT_EQ(first_nonzero, size) << "expected all " << size << " bytes of a new segment to be zero, but byte "
-                                 << first_nonzero << " is " << (first_nonzero < size ? +static_cast<unsigned char>(p[first_nonzero]) : 0);
+                                 << first_nonzero << " is "
+                                 << (first_nonzero < size ? +static_cast<unsigned char>(p[first_nonzero]) : 0);
 }
 
 IPC_CASE(sysv_shm, shmget, mapping_rounds_up_to_page_size,
          .title = "a segment of PAGE_SIZE+1 bytes is mapped as two whole pages",
          .statement = "A new shared memory segment, with size equal to the value of size rounded up to a "
                       "multiple of PAGE_SIZE, is created ...",
-         .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"}, .cls = Conformance::xsi) {
   const std::size_t ps = PageSize();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, ps + 1, IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
@@ -60,8 +59,8 @@ IPC_CASE(sysv_shm, shmget, mapping_rounds_up_to_page_size,
       if (std::sscanf(line.c_str(), "%" SCNxPTR "-%" SCNxPTR, &start, &end) == 2 &&
           start == reinterpret_cast<std::uintptr_t>(p)) {
         found = true;
-        EXPECT_EQ(end - start, 2 * ps) << "expected the attach of a " << ps + 1 << "-byte segment to span "
-                                       << 2 * ps << " bytes (rounded up to pages); /proc/self/maps says: " << line;
+        EXPECT_EQ(end - start, 2 * ps) << "expected the attach of a " << ps + 1 << "-byte segment to span " << 2 * ps
+                                       << " bytes (rounded up to pages); /proc/self/maps says: " << line;
       }
     }
     EXPECT_TRUE(found) << "no /proc/self/maps line starts at the attach address " << static_cast<void*>(p);
@@ -82,13 +81,12 @@ IPC_CASE(sysv_shm, shmget, segsz_is_requested_size,
          .title = "shm_segsz is the size asked of shmget, not the rounded-up size",
          .statement = "When a new shared memory segment is created, ... shm_segsz is set to the value of "
                       "size.",
-         .refs = {"shmget(2) DESCRIPTION", "shmctl(2) shm_segsz", "POSIX.1-2017 shmget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmget(2) DESCRIPTION", "shmctl(2) shm_segsz", "POSIX.1-2017 shmget()"}, .cls = Conformance::xsi) {
   for (std::size_t size : {std::size_t{1}, std::size_t{100}, PageSize() + 1}) {
     IPCC_SHM_CREATE(seg, IPC_PRIVATE, size, IPC_CREAT | 0600);
     shmid_ds ds = Stat(seg.id());
-    EXPECT_EQ(ds.shm_segsz, size) << "expected shm_segsz to be the requested size " << size
-                                  << ", but IPC_STAT reports " << ds.shm_segsz;
+    EXPECT_EQ(ds.shm_segsz, size) << "expected shm_segsz to be the requested size " << size << ", but IPC_STAT reports "
+                                  << ds.shm_segsz;
   }
 }
 
@@ -98,8 +96,7 @@ IPC_CASE(sysv_shm, shmget, new_segment_perm_initialised,
                       "shm_perm.cgid and shm_perm.gid are set to the effective group ID of the calling process. "
                       "The least significant 9 bits of shm_perm.mode are set to the least significant 9 bit "
                       "of shmflg.",
-         .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"}, .cls = Conformance::xsi) {
   KeyFile k = FreshKey();
   IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0640);
   shmid_ds ds = Stat(seg.id());
@@ -117,8 +114,7 @@ IPC_CASE(sysv_shm, shmget, new_segment_times_and_pids_initialised,
                   "shm_ctime now",
          .statement = "shm_lpid, shm_nattch, shm_atime, and shm_dtime are set to 0. shm_ctime is set to the "
                       "current time. (shm_cpid: ID of the process that created the shared memory segment.)",
-         .refs = {"shmget(2) DESCRIPTION", "shmctl(2) shm_cpid", "POSIX.1-2017 shmget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmget(2) DESCRIPTION", "shmctl(2) shm_cpid", "POSIX.1-2017 shmget()"}, .cls = Conformance::xsi) {
   const time_t t0 = time(nullptr);
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   const time_t t1 = time(nullptr);
@@ -133,8 +129,7 @@ IPC_CASE(sysv_shm, shmget, new_segment_times_and_pids_initialised,
       << "shm_ctime: expected the creation time, within [" << t0 << ", " << t1 << "], saw " << ds.shm_ctime;
 }
 
-IPC_CASE(sysv_shm, shmget, size_zero_einval,
-         .title = "creating a segment of size 0 (below SHMMIN) fails with EINVAL",
+IPC_CASE(sysv_shm, shmget, size_zero_einval, .title = "creating a segment of size 0 (below SHMMIN) fails with EINVAL",
          .statement = "EINVAL A new segment was to be created and size is less than SHMMIN or greater than "
                       "SHMMAX. (SHMMIN: currently 1 byte)",
          .refs = {"shmget(2) EINVAL", "shmget(2) Shared memory limits", "POSIX.1-2017 shmget() [EINVAL]"},
@@ -153,8 +148,7 @@ IPC_CASE(sysv_shm, shmget, size_above_shmmax_einval,
                       "SHMMAX. SHMMAX: Maximum size in bytes for a shared memory segment. On Linux, this limit "
                       "can be read and modified via /proc/sys/kernel/shmmax.",
          .refs = {"shmget(2) EINVAL", "shmget(2) Shared memory limits", "POSIX.1-2017 shmget() [EINVAL]"},
-         .cls = Conformance::xsi,
-         .needs = need::WritableSysctl(kShmmax)) {
+         .cls = Conformance::xsi, .needs = need::WritableSysctl(kShmmax)) {
   const std::size_t limit = 4 * PageSize();
   ScopedSysctl lowered(kShmmax, static_cast<long>(limit));
   int r = -1;
@@ -172,8 +166,7 @@ IPC_CASE(sysv_shm, shmget, shmmni_exhausted_enospc,
                       "limit on the number of shared memory segments. On Linux, this limit can be read and "
                       "modified via /proc/sys/kernel/shmmni.",
          .refs = {"shmget(2) ENOSPC", "shmget(2) Shared memory limits", "POSIX.1-2017 shmget() [ENOSPC]"},
-         .cls = Conformance::xsi,
-         .needs = need::WritableSysctl(kShmmni)) {
+         .cls = Conformance::xsi, .needs = need::WritableSysctl(kShmmni)) {
   // SHM_INFO's used_ids is the count SHMMNI limits (the namespace's existing segments); it needs no
   // /proc file.
   struct shm_info info {};
@@ -193,8 +186,7 @@ IPC_CASE(sysv_shm, shmget, existing_key_bigger_size_einval,
          .title = "asking an existing key for more than the segment's size fails with EINVAL",
          .statement = "EINVAL A segment for the given key exists, but size is greater than the size of that "
                       "segment.",
-         .refs = {"shmget(2) EINVAL", "POSIX.1-2017 shmget() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmget(2) EINVAL", "POSIX.1-2017 shmget() [EINVAL]"}, .cls = Conformance::xsi) {
   KeyFile k = FreshKey();
   const std::size_t size = 2 * PageSize();
   IPCC_SHM_CREATE(seg, k.key, size, IPC_CREAT | IPC_EXCL | 0600);
@@ -211,8 +203,7 @@ IPC_CASE(sysv_shm, shmget, existing_key_returns_same_id,
                       "the value of the argument key. It may be used either to obtain the identifier of a "
                       "previously created shared memory segment (when shmflg is zero and key does not have the "
                       "value IPC_PRIVATE), or to create a new set.",
-         .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"}, .cls = Conformance::xsi) {
   KeyFile k = FreshKey();
   const std::size_t size = 2 * PageSize();
   IPCC_SHM_CREATE(seg, k.key, size, IPC_CREAT | IPC_EXCL | 0600);
@@ -226,8 +217,7 @@ IPC_CASE(sysv_shm, shmget, creat_on_existing_key_returns_same_id,
          .statement = "A new shared memory segment ... is created if key has the value IPC_PRIVATE or key "
                       "isn't IPC_PRIVATE, no shared memory segment corresponding to key exists, and IPC_CREAT "
                       "is specified in shmflg.",
-         .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"}, .cls = Conformance::xsi) {
   KeyFile k = FreshKey();
   IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
@@ -255,8 +245,7 @@ IPC_CASE(sysv_shm, shmget, creat_excl_existing_eexist,
 IPC_CASE(sysv_shm, shmget, missing_key_without_creat_enoent,
          .title = "shmget of a key with no segment, without IPC_CREAT, fails with ENOENT",
          .statement = "ENOENT No segment exists for the given key, and IPC_CREAT was not specified.",
-         .refs = {"shmget(2) ENOENT", "POSIX.1-2017 shmget() [ENOENT]"},
-         .cls = Conformance::xsi) {
+         .refs = {"shmget(2) ENOENT", "POSIX.1-2017 shmget() [ENOENT]"}, .cls = Conformance::xsi) {
   KeyFile k = FreshKey();
   EXPECT_THAT(shmget(k.key, PageSize(), 0600), SyscallFailsWithErrno(ENOENT));
   EXPECT_THAT(shmget(k.key, 0, 0), SyscallFailsWithErrno(ENOENT));

@@ -16,8 +16,7 @@ IPC_CASE(unix_socket, abstract, bind_creates_no_filesystem_entry,
          .statement = "an abstract socket address is distinguished (from a pathname socket) by the fact that "
                       "sun_path[0] is a null byte ('\\0'). ... The name has no connection with filesystem "
                       "pathnames.",
-         .refs = {"unix(7) Address format abstract"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"unix(7) Address format abstract"}, .cls = Conformance::linux_specific) {
   // The abstract name is a plain file name: if the kernel wrongly created a file for it, it would
   // appear in the working directory, which is the case's folder.
   EnterTempDir();
@@ -44,8 +43,7 @@ IPC_CASE(unix_socket, abstract, connectable,
          .statement = "Linux also supports an abstract namespace which is independent of the filesystem. ... The "
                       "socket's address in this namespace is given by the additional bytes in sun_path that are "
                       "covered by the specified length of the address structure.",
-         .refs = {"unix(7) abstract", "connect(2)"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"unix(7) abstract", "connect(2)"}, .cls = Conformance::linux_specific) {
   const std::string name = UniqueAbstractName("listener");
   UniqueFd listener = MakeSocket(SOCK_STREAM);
   Address a = AbstractAddress(name);
@@ -76,8 +74,7 @@ IPC_CASE(unix_socket, abstract, name_disappears_when_closed,
          .title = "an abstract name disappears when its socket is closed and can be bound again",
          .statement = "Abstract sockets automatically disappear when all open references to the socket are "
                       "closed.",
-         .refs = {"unix(7) Abstract sockets"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"unix(7) Abstract sockets"}, .cls = Conformance::linux_specific) {
   const std::string name = UniqueAbstractName("transient");
   Address a = AbstractAddress(name);
   UniqueFd first = MakeSocket(SOCK_STREAM);

@@ -81,8 +81,7 @@ IPC_CASE(unix_socket, so_peercred, socketpair_reports_creator,
          .statement = "SO_PEERCRED This read-only socket option returns the credentials of the peer process "
                       "connected to this socket. The returned credentials are those that were in effect at the "
                       "time of the call to connect(2) or socketpair(2).",
-         .refs = {"unix(7) SO_PEERCRED", "socketpair(2)", "getsockopt(2)"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"unix(7) SO_PEERCRED", "socketpair(2)", "getsockopt(2)"}, .cls = Conformance::linux_specific) {
   const ChildIdentity id = PickChildIdentity();
   // The child takes its identity, creates the pair and hands one end to the case over a channel that
   // existed before.
@@ -117,8 +116,7 @@ IPC_CASE(unix_socket, so_peercred, connected_path_socket_reports_connecting_proc
                       "time of the call to connect(2) or socketpair(2). ... The use of this option is possible "
                       "only for connected AF_UNIX stream sockets and for AF_UNIX stream and datagram socket "
                       "pairs created using socketpair(2).",
-         .refs = {"unix(7) SO_PEERCRED", "connect(2)", "getsockopt(2)"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"unix(7) SO_PEERCRED", "connect(2)", "getsockopt(2)"}, .cls = Conformance::linux_specific) {
   const std::string path = SocketPath("peercred.sock");
   UniqueFd listener = Listener(path);
   ScopedCleanup unlink_path([&] { unlink(path.c_str()); });

@@ -40,7 +40,8 @@ void CheckTruncation(int type) {
       << "a 4-byte buffer receives the first 4 bytes of a 10-byte message";
   EXPECT_EQ(std::string(buf, 4), "0123");
   EXPECT_TRUE(msg.msg_flags & MSG_TRUNC) << "msg_flags must contain MSG_TRUNC when the message was longer "
-                                            "than the buffer (msg_flags = " << msg.msg_flags << ")";
+                                            "than the buffer (msg_flags = "
+                                         << msg.msg_flags << ")";
   char next[16] = {};
   EXPECT_THAT(recv(sp.b.get(), next, sizeof next, 0), SyscallSucceedsWithValue(4))
       << "the truncated message's remaining 6 bytes must have been discarded";
@@ -52,8 +53,7 @@ IPC_CASE(unix_socket, dgram, keeps_message_boundaries,
          .statement = "SOCK_DGRAM, for a datagram-oriented socket that preserves message boundaries (as on "
                       "most UNIX implementations, UNIX domain datagram sockets are always reliable and don't "
                       "reorder datagrams)",
-         .refs = {"unix(7)", "socket(2) SOCK_DGRAM", "POSIX.1-2017 2.10.6 Socket Types"},
-         .cls = Conformance::posix) {
+         .refs = {"unix(7)", "socket(2) SOCK_DGRAM", "POSIX.1-2017 2.10.6 Socket Types"}, .cls = Conformance::posix) {
   CheckBoundaries(SOCK_DGRAM);
 }
 
@@ -70,8 +70,7 @@ IPC_CASE(unix_socket, dgram, truncation_sets_msg_trunc,
          .title = "a SOCK_DGRAM message longer than the buffer is truncated, MSG_TRUNC set, the rest discarded",
          .statement = "MSG_TRUNC indicates that the trailing portion of a datagram was discarded because the "
                       "datagram was larger than the buffer supplied.",
-         .refs = {"recv(2) msg_flags MSG_TRUNC", "POSIX.1-2017 recvmsg() MSG_TRUNC"},
-         .cls = Conformance::posix) {
+         .refs = {"recv(2) msg_flags MSG_TRUNC", "POSIX.1-2017 recvmsg() MSG_TRUNC"}, .cls = Conformance::posix) {
   CheckTruncation(SOCK_DGRAM);
 }
 
@@ -90,8 +89,7 @@ IPC_CASE(unix_socket, dgram, recv_msg_trunc_flag_returns_real_length,
          .statement = "MSG_TRUNC (since Linux 2.2) For raw (AF_PACKET), Internet datagram ..., netlink ..., and "
                       "UNIX datagram (since Linux 3.4) sockets: return the real length of the packet or "
                       "datagram, even when it was longer than the passed buffer.",
-         .refs = {"recv(2) MSG_TRUNC flag", "unix(7) Sockets API"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"recv(2) MSG_TRUNC flag", "unix(7) Sockets API"}, .cls = Conformance::linux_specific) {
   SocketPair sp = MakeSocketPair(SOCK_DGRAM);
   ASSERT_THAT(send(sp.a.get(), "0123456789", 10, 0), SyscallSucceedsWithValue(10));
   char buf[4] = {};
@@ -105,8 +103,7 @@ IPC_CASE(unix_socket, dgram, sendto_path_delivers_to_bound_socket,
          .statement = "SOCK_DGRAM and SOCK_RAW sockets allow sending of datagrams to correspondents named in "
                       "sendto(2) calls. Datagrams are generally received with recvfrom(2), which returns the "
                       "next datagram along with the address of its sender.",
-         .refs = {"socket(2)", "sendto(2)", "unix(7) pathname", "POSIX.1-2017 sendto()"},
-         .cls = Conformance::posix) {
+         .refs = {"socket(2)", "sendto(2)", "unix(7) pathname", "POSIX.1-2017 sendto()"}, .cls = Conformance::posix) {
   const std::string path = SocketPath("dgram.sock");
   UniqueFd receiver = MakeSocket(SOCK_DGRAM);
   Address a = PathAddress(path);
@@ -166,8 +163,7 @@ IPC_CASE(unix_socket, ioctl, siocinq_dgram_reports_next_datagram_size,
          .statement = "For SOCK_DGRAM sockets, the returned value is the same as for Internet domain datagram "
                       "sockets; see udp(7). [udp(7):] SIOCINQ ... Returns the size of the next pending datagram "
                       "in the integer in bytes, or 0 when no datagram is pending.",
-         .refs = {"unix(7) Ioctls SIOCINQ", "udp(7) SIOCINQ"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"unix(7) Ioctls SIOCINQ", "udp(7) SIOCINQ"}, .cls = Conformance::linux_specific) {
   SocketPair sp = MakeSocketPair(SOCK_DGRAM);
   int value = -1;
   ASSERT_THAT(ioctl(sp.b.get(), FIONREAD, &value), SyscallSucceeds());

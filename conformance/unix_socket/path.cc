@@ -28,12 +28,10 @@ IPC_CASE(unix_socket, bind, path_persists_until_unlinked,
     ASSERT_THAT(bind(s.get(), a.get(), a.len), SyscallSucceeds());
     struct stat st {};
     ASSERT_THAT(stat(path.c_str(), &st), SyscallSucceeds()) << "bind must create " << path;
-    EXPECT_TRUE(S_ISSOCK(st.st_mode)) << "the bound path must be a socket file (mode " << std::oct
-                                      << st.st_mode << ")";
+    EXPECT_TRUE(S_ISSOCK(st.st_mode)) << "the bound path must be a socket file (mode " << std::oct << st.st_mode << ")";
   }
   struct stat st {};
-  ASSERT_THAT(stat(path.c_str(), &st), SyscallSucceeds())
-      << "the socket file must remain after the socket is closed";
+  ASSERT_THAT(stat(path.c_str(), &st), SyscallSucceeds()) << "the socket file must remain after the socket is closed";
   EXPECT_TRUE(S_ISSOCK(st.st_mode)) << "the remaining file must still be a socket file";
   ASSERT_THAT(unlink(path.c_str()), SyscallSucceeds());
   EXPECT_THAT(stat(path.c_str(), &st), SyscallFailsWithErrno(ENOENT)) << "unlink removes the socket file";
@@ -81,8 +79,7 @@ IPC_CASE(unix_socket, bind, oversized_address_fails_einval,
   ASSERT_GT(len, sizeof(sockaddr_un));
   UniqueFd s = MakeSocket(SOCK_STREAM);
   EXPECT_THAT(bind(s.get(), reinterpret_cast<const sockaddr*>(&big), len), SyscallFailsWithErrno(EINVAL))
-      << "a " << path.size() << "-byte path does not fit the " << sizeof big.sun.sun_path
-      << "-byte sun_path";
+      << "a " << path.size() << "-byte path does not fit the " << sizeof big.sun.sun_path << "-byte sun_path";
   struct stat st {};
   EXPECT_THAT(stat(path.c_str(), &st), SyscallFailsWithErrno(ENOENT)) << "no socket file may have been created";
 }
@@ -122,8 +119,7 @@ IPC_CASE(unix_socket, connect, non_listening_socket_fails_econnrefused,
 IPC_CASE(unix_socket, connect, missing_path_fails_enoent,
          .title = "connect to a pathname that does not exist fails with ENOENT",
          .statement = "ENOENT The pathname in the remote address specified to connect(2) did not exist.",
-         .refs = {"unix(7) ERRORS ENOENT", "POSIX.1-2017 connect() [ENOENT]"},
-         .cls = Conformance::posix) {
+         .refs = {"unix(7) ERRORS ENOENT", "POSIX.1-2017 connect() [ENOENT]"}, .cls = Conformance::posix) {
   UniqueFd s = MakeSocket(SOCK_STREAM);
   Address a = PathAddress(SocketPath("missing.sock"));
   EXPECT_THAT(connect(s.get(), a.get(), a.len), SyscallFailsWithErrno(ENOENT));
@@ -194,8 +190,7 @@ IPC_CASE(unix_socket, accept, blocks_until_client_connects,
          .title = "accept on a listening socket with no pending connection blocks until a client connects",
          .statement = "If no pending connections are present on the queue, and the socket is not marked as "
                       "nonblocking, accept() blocks the caller until a connection is present.",
-         .refs = {"accept(2)", "POSIX.1-2017 accept()"},
-         .cls = Conformance::posix) {
+         .refs = {"accept(2)", "POSIX.1-2017 accept()"}, .cls = Conformance::posix) {
   const std::string path = SocketPath("accept.sock");
   ScopedCleanup unlink_path([&] { unlink(path.c_str()); });
   UniqueFd listener = Listener(path);
@@ -219,8 +214,7 @@ IPC_CASE(unix_socket, connect, nonblocking_full_backlog_fails_eagain,
          .statement = "EAGAIN For nonblocking UNIX domain sockets, the socket is nonblocking, and the connection "
                       "cannot be completed immediately. ... The backlog argument defines the maximum length to "
                       "which the queue of pending connections for sockfd may grow.",
-         .refs = {"connect(2) EAGAIN", "listen(2) backlog"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"connect(2) EAGAIN", "listen(2) backlog"}, .cls = Conformance::linux_specific) {
   const std::string path = SocketPath("backlog.sock");
   ScopedCleanup unlink_path([&] { unlink(path.c_str()); });
   UniqueFd listener = Listener(path, SOCK_STREAM, /*backlog=*/1);
@@ -247,8 +241,7 @@ IPC_CASE(unix_socket, connect, blocks_while_backlog_full,
          .statement = "EAGAIN For nonblocking UNIX domain sockets, the socket is nonblocking, and the connection "
                       "cannot be completed immediately. ... The backlog argument defines the maximum length to "
                       "which the queue of pending connections for sockfd may grow.",
-         .refs = {"connect(2) EAGAIN", "listen(2) backlog", "accept(2)"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"connect(2) EAGAIN", "listen(2) backlog", "accept(2)"}, .cls = Conformance::linux_specific) {
   const std::string path = SocketPath("backlog.sock");
   ScopedCleanup unlink_path([&] { unlink(path.c_str()); });
   UniqueFd listener = Listener(path, SOCK_STREAM, /*backlog=*/1);
@@ -290,8 +283,7 @@ IPC_CASE(unix_socket, path, unrelated_process_connects,
   Child client = SpawnFixture("unix-stream-client", {path, "request-from-fixture"});
   // Bounded wait for the fixture's connection (a fixture that failed has recorded why).
   pollfd pfd{listener.get(), POLLIN, 0};
-  ASSERT_THAT(poll(&pfd, 1, 5000), SyscallSucceedsWithValue(1))
-      << "no connection from the fixture arrived within 5 s";
+  ASSERT_THAT(poll(&pfd, 1, 5000), SyscallSucceedsWithValue(1)) << "no connection from the fixture arrived within 5 s";
   UniqueFd conn(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
   ASSERT_TRUE(conn.valid()) << "accept: " << ErrnoName(errno);
   ucred cred{};

@@ -18,8 +18,7 @@ IPC_CASE(unix_socket, recv, empty_socket_blocks_until_data,
          .statement = "If no messages are available at the socket, the receive calls wait for a message to "
                       "arrive, unless the socket is nonblocking (see fcntl(2)), in which case the value -1 is "
                       "returned and errno is set to EAGAIN or EWOULDBLOCK.",
-         .refs = {"recv(2)", "POSIX.1-2017 recv()"},
-         .cls = Conformance::posix) {
+         .refs = {"recv(2)", "POSIX.1-2017 recv()"}, .cls = Conformance::posix) {
   SocketPair sp = MakeSocketPair(SOCK_STREAM);
   Child receiver = Fork([&] {
     char buf[8] = {};
@@ -36,8 +35,7 @@ IPC_CASE(unix_socket, recv, dgram_empty_socket_blocks_until_datagram,
          .statement = "If no messages are available at the socket, the receive calls wait for a message to "
                       "arrive, unless the socket is nonblocking (see fcntl(2)), in which case the value -1 is "
                       "returned and errno is set to EAGAIN or EWOULDBLOCK.",
-         .refs = {"recv(2)", "POSIX.1-2017 recv()"},
-         .cls = Conformance::posix) {
+         .refs = {"recv(2)", "POSIX.1-2017 recv()"}, .cls = Conformance::posix) {
   SocketPair sp = MakeSocketPair(SOCK_DGRAM);
   Child receiver = Fork([&] {
     char buf[8] = {};
@@ -54,8 +52,7 @@ IPC_CASE(unix_socket, recv, msg_dontwait_empty_fails_eagain,
          .statement = "MSG_DONTWAIT (since Linux 2.2) Enables nonblocking operation; if the operation would "
                       "block, the call fails with the error EAGAIN or EWOULDBLOCK. ... MSG_DONTWAIT is a per-call "
                       "option, whereas O_NONBLOCK is a setting on the open file description",
-         .refs = {"recv(2) MSG_DONTWAIT"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"recv(2) MSG_DONTWAIT"}, .cls = Conformance::linux_specific) {
   for (int type : {SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET}) {
     SocketPair sp = MakeSocketPair(type);
     char c;
@@ -121,8 +118,7 @@ IPC_CASE(unix_socket, ioctl, fionread_stream_reports_unread_bytes,
          .title = "FIONREAD (SIOCINQ) on a SOCK_STREAM socket returns the number of unread bytes",
          .statement = "SIOCINQ For SOCK_STREAM sockets, this call returns the number of unread bytes in the "
                       "receive buffer. ... Alternatively, you can use the synonymous FIONREAD",
-         .refs = {"unix(7) Ioctls SIOCINQ"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"unix(7) Ioctls SIOCINQ"}, .cls = Conformance::linux_specific) {
   SocketPair sp = MakeSocketPair(SOCK_STREAM);
   int value = -1;
   ASSERT_THAT(ioctl(sp.b.get(), FIONREAD, &value), SyscallSucceeds());

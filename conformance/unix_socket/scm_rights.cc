@@ -35,7 +35,8 @@ IPC_CASE(unix_socket, scm_rights, passes_working_descriptor,
          .statement = "SCM_RIGHTS Send or receive a set of open file descriptors from another process. ... "
                       "Semantically, this operation is equivalent to duplicating (dup(2)) a file descriptor "
                       "into the file descriptor table of another process.",
-         .refs = {"unix(7) SCM_RIGHTS", "sendmsg(2)", "recvmsg(2)", "cmsg(3)", "POSIX.1-2017 <sys/socket.h> SCM_RIGHTS"},
+         .refs = {"unix(7) SCM_RIGHTS", "sendmsg(2)", "recvmsg(2)", "cmsg(3)",
+                  "POSIX.1-2017 <sys/socket.h> SCM_RIGHTS"},
          .cls = Conformance::posix) {
   const std::string message = "written through the passed descriptor";
   SocketPair sp = MakeSocketPair(SOCK_STREAM);
@@ -98,8 +99,7 @@ IPC_CASE(unix_socket, scm_rights, received_descriptor_shares_open_file_descripti
                       "the receiving process it is likely that a different file descriptor number will be "
                       "used. Semantically, this operation is equivalent to duplicating (dup(2)) a file "
                       "descriptor",
-         .refs = {"unix(7) SCM_RIGHTS", "dup(2)", "open(2) open file description"},
-         .cls = Conformance::posix) {
+         .refs = {"unix(7) SCM_RIGHTS", "dup(2)", "open(2) open file description"}, .cls = Conformance::posix) {
   SocketPair sp = MakeSocketPair(SOCK_STREAM);
   UniqueFd file = TempFile("offset.file");
   ASSERT_THAT(SendFds(sp.a.get(), {file.get()}), SyscallSucceedsWithValue(1));
@@ -140,8 +140,7 @@ IPC_CASE(unix_socket, scm_rights, small_control_buffer_sets_ctrunc_and_closes_ex
   std::vector<UniqueFd> owned;
   for (int fd : r.fds) owned.emplace_back(fd);
   EXPECT_LT(r.fds.size(), 4u) << "a buffer for " << room << " descriptor(s) cannot have received all four";
-  EXPECT_TRUE(r.msg_flags & MSG_CTRUNC) << "msg_flags must contain MSG_CTRUNC (msg_flags = " << r.msg_flags
-                                        << ")";
+  EXPECT_TRUE(r.msg_flags & MSG_CTRUNC) << "msg_flags must contain MSG_CTRUNC (msg_flags = " << r.msg_flags << ")";
   char c;
   EXPECT_THAT(read(p.r.get(), &c, 1), SyscallSucceedsWithValue(0))
       << "the pipe write end that did not fit must have been closed (end-of-file expected)";
@@ -153,8 +152,7 @@ IPC_CASE(unix_socket, scm_rights, invalid_descriptor_fails_ebadf,
                       "data over a UNIX domain socket (see the description of SCM_RIGHTS, above), and indicates "
                       "that the file descriptor number that is being sent is not valid (e.g., it is not an open "
                       "file descriptor).",
-         .refs = {"unix(7) ERRORS EBADF", "sendmsg(2)"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"unix(7) ERRORS EBADF", "sendmsg(2)"}, .cls = Conformance::linux_specific) {
   SocketPair sp = MakeSocketPair(SOCK_STREAM);
   UniqueFd closed = TempFile("closed");
   const int number = closed.get();

@@ -35,8 +35,7 @@ IPC_CASE(unix_socket, socketpair, bidirectional_stream,
          .title = "both ends of a SOCK_STREAM socketpair can send and receive",
          .statement = "The socketpair() call creates an unnamed pair of connected sockets in the specified "
                       "domain, of the specified type ... The two sockets are indistinguishable.",
-         .refs = {"socketpair(2)", "unix(7)", "POSIX.1-2017 socketpair()"},
-         .cls = Conformance::posix) {
+         .refs = {"socketpair(2)", "unix(7)", "POSIX.1-2017 socketpair()"}, .cls = Conformance::posix) {
   CheckBidirectional(SOCK_STREAM);
 }
 
@@ -44,8 +43,7 @@ IPC_CASE(unix_socket, socketpair, bidirectional_dgram,
          .title = "both ends of a SOCK_DGRAM socketpair can send and receive",
          .statement = "The socketpair() call creates an unnamed pair of connected sockets in the specified "
                       "domain, of the specified type ... The two sockets are indistinguishable.",
-         .refs = {"socketpair(2)", "unix(7)", "POSIX.1-2017 socketpair()"},
-         .cls = Conformance::posix) {
+         .refs = {"socketpair(2)", "unix(7)", "POSIX.1-2017 socketpair()"}, .cls = Conformance::posix) {
   CheckBidirectional(SOCK_DGRAM);
 }
 
@@ -53,8 +51,7 @@ IPC_CASE(unix_socket, socketpair, bidirectional_seqpacket,
          .title = "both ends of a SOCK_SEQPACKET socketpair can send and receive",
          .statement = "The socketpair() call creates an unnamed pair of connected sockets in the specified "
                       "domain, of the specified type ... The two sockets are indistinguishable.",
-         .refs = {"socketpair(2)", "unix(7) SOCK_SEQPACKET", "POSIX.1-2017 socketpair()"},
-         .cls = Conformance::posix) {
+         .refs = {"socketpair(2)", "unix(7) SOCK_SEQPACKET", "POSIX.1-2017 socketpair()"}, .cls = Conformance::posix) {
   CheckBidirectional(SOCK_SEQPACKET);
 }
 
@@ -63,8 +60,7 @@ IPC_CASE(unix_socket, socketpair, ends_are_unnamed,
          .statement = "the two sockets created by socketpair(2) are unnamed. When the address of an unnamed "
                       "socket is returned, its length is sizeof(sa_family_t), and sun_path should not be "
                       "inspected.",
-         .refs = {"unix(7) Address format", "getsockname(2)"},
-         .cls = Conformance::linux_specific) {
+         .refs = {"unix(7) Address format", "getsockname(2)"}, .cls = Conformance::linux_specific) {
   SocketPair sp = MakeSocketPair(SOCK_STREAM);
   sockaddr_un sun{};
   socklen_t len = sizeof sun;

@@ -16,8 +16,7 @@ IPC_CASE(unix_socket, stream, byte_stream_merges_writes,
          .title = "SOCK_STREAM keeps no record boundaries: two writes are read back by one read",
          .statement = "Sockets of type SOCK_STREAM are full-duplex byte streams. They do not preserve record "
                       "boundaries.",
-         .refs = {"socket(2) SOCK_STREAM", "unix(7)", "POSIX.1-2017 2.10.6 Socket Types"},
-         .cls = Conformance::posix) {
+         .refs = {"socket(2) SOCK_STREAM", "unix(7)", "POSIX.1-2017 2.10.6 Socket Types"}, .cls = Conformance::posix) {
   SocketPair sp = MakeSocketPair(SOCK_STREAM);
   ASSERT_THAT(write(sp.a.get(), "abc", 3), SyscallSucceedsWithValue(3));
   ASSERT_THAT(write(sp.a.get(), "defg", 4), SyscallSucceedsWithValue(4));
@@ -34,8 +33,7 @@ IPC_CASE(unix_socket, stream, read_after_peer_close_returns_zero,
          .title = "recv on a SOCK_STREAM socket whose peer closed returns 0 after the queued data",
          .statement = "When a stream socket peer has performed an orderly shutdown, the return value will be 0 "
                       "(the traditional \"end-of-file\" return).",
-         .refs = {"recv(2) RETURN VALUE", "POSIX.1-2017 recv()"},
-         .cls = Conformance::posix) {
+         .refs = {"recv(2) RETURN VALUE", "POSIX.1-2017 recv()"}, .cls = Conformance::posix) {
   SocketPair sp = MakeSocketPair(SOCK_STREAM);
   ASSERT_THAT(write(sp.a.get(), "xy", 2), SyscallSucceedsWithValue(2));
   sp.a.reset();
@@ -44,8 +42,7 @@ IPC_CASE(unix_socket, stream, read_after_peer_close_returns_zero,
       << "data sent before the close is still delivered";
   EXPECT_THAT(recv(sp.b.get(), buf, sizeof buf, 0), SyscallSucceedsWithValue(0))
       << "after the data, a closed peer means end-of-file";
-  EXPECT_THAT(read(sp.b.get(), buf, sizeof buf), SyscallSucceedsWithValue(0))
-      << "end-of-file persists for read(2) too";
+  EXPECT_THAT(read(sp.b.get(), buf, sizeof buf), SyscallSucceedsWithValue(0)) << "end-of-file persists for read(2) too";
 }
 
 IPC_CASE(unix_socket, stream, write_after_peer_close_raises_sigpipe,
@@ -60,8 +57,7 @@ IPC_CASE(unix_socket, stream, write_after_peer_close_raises_sigpipe,
   Child writer = Fork([&] {
     ssize_t r = write(sp.a.get(), "x", 1);
     int err = errno;
-    ADD_FAILURE() << "write after the peer closed returned " << r
-                  << (r < 0 ? " with " + ErrnoName(err) : std::string())
+    ADD_FAILURE() << "write after the peer closed returned " << r << (r < 0 ? " with " + ErrnoName(err) : std::string())
                   << " and the process survived; expected it to be killed by SIGPIPE";
   });
   const int status = writer.Wait();
@@ -89,8 +85,7 @@ IPC_CASE(unix_socket, stream, msg_nosignal_gives_epipe_without_sigpipe,
          .title = "send with MSG_NOSIGNAL to a closed peer fails with EPIPE and raises no SIGPIPE",
          .statement = "MSG_NOSIGNAL Don't generate a SIGPIPE signal if the peer on a stream-oriented socket has "
                       "closed the connection. The EPIPE error is still returned.",
-         .refs = {"send(2) MSG_NOSIGNAL", "POSIX.1-2017 send() MSG_NOSIGNAL"},
-         .cls = Conformance::posix) {
+         .refs = {"send(2) MSG_NOSIGNAL", "POSIX.1-2017 send() MSG_NOSIGNAL"}, .cls = Conformance::posix) {
   SocketPair sp = MakeSocketPair(SOCK_STREAM);
   sp.b.reset();
   // SIGPIPE keeps its default action: a SIGPIPE would kill the child. It is also blocked for a
@@ -116,8 +111,7 @@ IPC_CASE(unix_socket, shutdown, shut_wr_gives_peer_eof,
          .statement = "The shutdown() call causes all or part of a full-duplex connection on the socket "
                       "associated with sockfd to be shut down. ... If how is SHUT_WR, further transmissions "
                       "will be disallowed.",
-         .refs = {"shutdown(2)", "recv(2) RETURN VALUE", "POSIX.1-2017 shutdown()"},
-         .cls = Conformance::posix) {
+         .refs = {"shutdown(2)", "recv(2) RETURN VALUE", "POSIX.1-2017 shutdown()"}, .cls = Conformance::posix) {
   SocketPair sp = MakeSocketPair(SOCK_STREAM);
   ASSERT_THAT(write(sp.a.get(), "q", 1), SyscallSucceedsWithValue(1));
   ASSERT_THAT(shutdown(sp.a.get(), SHUT_WR), SyscallSucceeds());
@@ -135,8 +129,7 @@ IPC_CASE(unix_socket, shutdown, shut_wr_then_send_fails_epipe,
          .title = "sending on a SOCK_STREAM socket after shutdown(SHUT_WR) fails with EPIPE",
          .statement = "If how is SHUT_WR, further transmissions will be disallowed. ... EPIPE The local end "
                       "has been shut down on a connection oriented socket.",
-         .refs = {"shutdown(2)", "send(2) EPIPE", "POSIX.1-2017 send() [EPIPE]"},
-         .cls = Conformance::posix) {
+         .refs = {"shutdown(2)", "send(2) EPIPE", "POSIX.1-2017 send() [EPIPE]"}, .cls = Conformance::posix) {
   SocketPair sp = MakeSocketPair(SOCK_STREAM);
   ASSERT_THAT(shutdown(sp.a.get(), SHUT_WR), SyscallSucceeds());
   EXPECT_THAT(send(sp.a.get(), "x", 1, MSG_NOSIGNAL), SyscallFailsWithErrno(EPIPE));

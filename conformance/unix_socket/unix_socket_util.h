@@ -3,9 +3,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -155,11 +155,11 @@ inline ssize_t SendFds(int sock, const std::vector<int>& fds, char byte = 'F', i
 }
 
 struct ReceivedFds {
-  ssize_t result = -1;        // recvmsg's return value
-  int error = 0;              // errno when result < 0
-  char byte = 0;              // the data byte
-  int msg_flags = 0;          // msg.msg_flags
-  std::vector<int> fds;       // descriptors found in SCM_RIGHTS headers (caller owns them)
+  ssize_t result = -1;                     // recvmsg's return value
+  int error = 0;                           // errno when result < 0
+  char byte = 0;                           // the data byte
+  int msg_flags = 0;                       // msg.msg_flags
+  std::vector<int> fds;                    // descriptors found in SCM_RIGHTS headers (caller owns them)
   std::vector<std::string> other_headers;  // any other control message, for messages
 };
 
@@ -188,8 +188,7 @@ inline ReceivedFds RecvFds(int sock, std::size_t room, int flags = 0) {
         r.fds.push_back(fd);
       }
     } else {
-      r.other_headers.push_back("level " + std::to_string(c->cmsg_level) + " type " +
-                                std::to_string(c->cmsg_type));
+      r.other_headers.push_back("level " + std::to_string(c->cmsg_level) + " type " + std::to_string(c->cmsg_type));
     }
   }
   return r;

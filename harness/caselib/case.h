@@ -34,21 +34,21 @@ enum class Conformance { posix, xsi, linux_specific, implementation_defined };
 inline constexpr Need kNeedNamespaces = need::Feature("ipc_namespace");
 
 struct CaseMeta {
-  std::string title;                  // one line
-  std::string statement;              // the documented sentence the case checks
-  std::vector<std::string> refs;      // "fifo(7)", "open(2) O_NONBLOCK", "POSIX.1-2017 write()"
+  std::string title;              // one line
+  std::string statement;          // the documented sentence the case checks
+  std::vector<std::string> refs;  // "fifo(7)", "open(2) O_NONBLOCK", "POSIX.1-2017 write()"
   Conformance cls = Conformance::posix;
-  Needs needs;                        // harness/caselib/needs.h: checked by the runner, SKIP/UNSUPPORTED when unmet
+  Needs needs;  // harness/caselib/needs.h: checked by the runner, SKIP/UNSUPPORTED when unmet
   std::chrono::milliseconds timeout = std::chrono::seconds(10);
-  bool hidden = false;                // self-test cases: not in the catalogue, run only when named
-  std::string raw_syscalls;           // system calls made without a C library wrapper, and why
+  bool hidden = false;       // self-test cases: not in the catalogue, run only when named
+  std::string raw_syscalls;  // system calls made without a C library wrapper, and why
 };
 
 struct CaseInfo {
-  std::string id;         // pipe.write.no_reader_raises_sigpipe
-  std::string mechanism;  // pipe
-  std::string interface;  // write
-  std::string gtest_name; // pipe_write.no_reader_raises_sigpipe
+  std::string id;          // pipe.write.no_reader_raises_sigpipe
+  std::string mechanism;   // pipe
+  std::string interface;   // write
+  std::string gtest_name;  // pipe_write.no_reader_raises_sigpipe
   CaseMeta meta;
   std::string file;
   int line = 0;
@@ -58,8 +58,8 @@ class Registry {
  public:
   // Called by IPC_CASE during static initialisation; never fails there. Problems (duplicate id,
   // missing statement or reference, malformed id) are kept and reported by Validate().
-  static bool Add(std::string_view mechanism, std::string_view interface, std::string_view behaviour,
-                  CaseMeta meta, const char* file, int line);
+  static bool Add(std::string_view mechanism, std::string_view interface, std::string_view behaviour, CaseMeta meta,
+                  const char* file, int line);
 
   // Every case, in id order, including hidden ones.
   static const std::vector<CaseInfo>& All();
@@ -91,8 +91,8 @@ class CaseTest : public ::testing::Test {
 #define IPCC_CONCAT_(a, b) a##b
 #define IPCC_CONCAT(a, b) IPCC_CONCAT_(a, b)
 
-#define IPC_CASE(mechanism, interface, behaviour, ...)                                               \
-  using mechanism##_##interface = ::ipcc::CaseTest;                                                  \
-  [[maybe_unused]] static const bool IPCC_CONCAT(ipcc_registered_, __LINE__) = ::ipcc::Registry::Add( \
-      #mechanism, #interface, #behaviour, ::ipcc::CaseMeta{__VA_ARGS__}, __FILE__, __LINE__);        \
+#define IPC_CASE(mechanism, interface, behaviour, ...)                                                              \
+  using mechanism##_##interface = ::ipcc::CaseTest;                                                                 \
+  [[maybe_unused]] static const bool IPCC_CONCAT(ipcc_registered_, __LINE__) =                                      \
+      ::ipcc::Registry::Add(#mechanism, #interface, #behaviour, ::ipcc::CaseMeta{__VA_ARGS__}, __FILE__, __LINE__); \
   TEST_F(mechanism##_##interface, behaviour)

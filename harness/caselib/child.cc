@@ -1,8 +1,8 @@
 #include "harness/caselib/child.h"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,7 +74,9 @@ Child& Child::operator=(Child&& other) noexcept {
   return *this;
 }
 
-Child::~Child() { Kill(); }
+Child::~Child() {
+  Kill();
+}
 
 std::optional<int> Child::TryWait(milliseconds timeout) {
   if (status_) return status_;
@@ -158,8 +160,7 @@ int RunInChild(const std::function<void()>& fn, milliseconds timeout) {
 
 void ExpectCleanExit(int status, const std::string& what) {
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
-  if (WIFEXITED(status) && (WEXITSTATUS(status) == kChildFailedExit ||
-                            WEXITSTATUS(status) == kChildHarnessErrorExit)) {
+  if (WIFEXITED(status) && (WEXITSTATUS(status) == kChildFailedExit || WEXITSTATUS(status) == kChildHarnessErrorExit)) {
     return;  // the child recorded its own failure or error with its message
   }
   if (WIFSIGNALED(status)) {
@@ -168,7 +169,9 @@ void ExpectCleanExit(int status, const std::string& what) {
   ADD_FAILURE() << what << ": expected a clean exit (status 0), but it " << DescribeWaitStatus(status);
 }
 
-bool KilledBy(int status, int sig) { return WIFSIGNALED(status) && WTERMSIG(status) == sig; }
+bool KilledBy(int status, int sig) {
+  return WIFSIGNALED(status) && WTERMSIG(status) == sig;
+}
 
 void ExpectKilledBy(int status, int sig, const std::string& what) {
   EXPECT_TRUE(KilledBy(status, sig)) << what << ": expected to be killed by " << SignalName(sig) << ", but it "
@@ -178,8 +181,7 @@ void ExpectKilledBy(int status, int sig, const std::string& what) {
 std::optional<int> ExpectEnds(Child& c, const std::string& what, milliseconds bound) {
   auto status = c.TryWait(bound);
   if (!status) {
-    ADD_FAILURE() << what << ": expected the process to end, but it was still running " << bound.count()
-                  << " ms later";
+    ADD_FAILURE() << what << ": expected the process to end, but it was still running " << bound.count() << " ms later";
     c.Kill();
   }
   return status;
@@ -191,8 +193,8 @@ bool AwaitCheckpoint(Child& c, int id, std::uint32_t count, milliseconds timeout
     if (CheckpointValue(id) >= count) return true;
     if (auto st = c.TryWait(std::chrono::milliseconds(1))) {
       if (CheckpointValue(id) >= count) return true;
-      const bool recorded = WIFEXITED(*st) && (WEXITSTATUS(*st) == kChildFailedExit ||
-                                               WEXITSTATUS(*st) == kChildHarnessErrorExit);
+      const bool recorded =
+          WIFEXITED(*st) && (WEXITSTATUS(*st) == kChildFailedExit || WEXITSTATUS(*st) == kChildHarnessErrorExit);
       if (!recorded) {
         ADD_FAILURE() << "child " << c.pid() << " ended before reaching checkpoint " << id << ": it "
                       << DescribeWaitStatus(*st);
@@ -200,8 +202,8 @@ bool AwaitCheckpoint(Child& c, int id, std::uint32_t count, milliseconds timeout
       return false;
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      ThrowHarnessError(fmt::format("checkpoint {} not reached within {} ms while child {} runs", id,
-                                    timeout.count(), c.pid()));
+      ThrowHarnessError(
+          fmt::format("checkpoint {} not reached within {} ms while child {} runs", id, timeout.count(), c.pid()));
     }
   }
 }
@@ -222,9 +224,9 @@ std::string FixturePath() {
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) ThrowHarnessError("cannot resolve /proc/self/exe to find the fixture program");
-  for (const auto& candidate : {self.parent_path() / "ipcconform-fixture",
-                                self.parent_path() / "../fixtures/ipcconform-fixture",
-                                self.parent_path().parent_path() / "fixtures" / "ipcconform-fixture"}) {
+  for (const auto& candidate :
+       {self.parent_path() / "ipcconform-fixture", self.parent_path() / "../fixtures/ipcconform-fixture",
+        self.parent_path().parent_path() / "fixtures" / "ipcconform-fixture"}) {
     if (access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal().string();
   }
   ThrowHarnessError(fmt::format("fixture program ipcconform-fixture not found beside {}", self.string()));

@@ -50,7 +50,9 @@ const std::vector<FeatureInfo> kFeatures = {
     {"selftest_never", "a feature no system has (the harness's own tests)"},
 };
 
-FeatureResult Present(std::string evidence) { return {FeatureState::kPresent, std::move(evidence)}; }
+FeatureResult Present(std::string evidence) {
+  return {FeatureState::kPresent, std::move(evidence)};
+}
 
 // ENOSYS proves the mechanism absent; anything else is for the cases to judge.
 FeatureResult FromCall(const std::string& call, int result, int err) {
@@ -105,7 +107,8 @@ FeatureResult ProbePosixMq() {
     mq_close(q);
     mq_unlink(name.c_str());
   }
-  return FromCall(fmt::format("mq_open(\"{}\", O_CREAT|O_EXCL|O_RDWR)", name), q == static_cast<mqd_t>(-1) ? -1 : 0, err);
+  return FromCall(fmt::format("mq_open(\"{}\", O_CREAT|O_EXCL|O_RDWR)", name), q == static_cast<mqd_t>(-1) ? -1 : 0,
+                  err);
 }
 
 FeatureResult ProbePosixShm() {
@@ -306,7 +309,9 @@ const CaseInfo* g_current_case = nullptr;
 
 }  // namespace
 
-const std::vector<FeatureInfo>& KnownFeatures() { return kFeatures; }
+const std::vector<FeatureInfo>& KnownFeatures() {
+  return kFeatures;
+}
 
 std::vector<std::string> FeatureNames() {
   std::vector<std::string> names;
@@ -316,9 +321,12 @@ std::vector<std::string> FeatureNames() {
 
 std::string_view FeatureStateName(FeatureState s) {
   switch (s) {
-    case FeatureState::kPresent: return "present";
-    case FeatureState::kAbsent: return "absent";
-    case FeatureState::kRefused: return "refused";
+    case FeatureState::kPresent:
+      return "present";
+    case FeatureState::kAbsent:
+      return "absent";
+    case FeatureState::kRefused:
+      return "refused";
   }
   return "present";
 }
@@ -329,7 +337,8 @@ int ParseKernelVersion(std::string_view release) {
   std::size_t i = 0;
   auto number = [&](int* v) {
     const std::size_t start = i;
-    while (i < release.size() && release[i] >= '0' && release[i] <= '9' && i - start < 6) *v = *v * 10 + (release[i++] - '0');
+    while (i < release.size() && release[i] >= '0' && release[i] <= '9' && i - start < 6)
+      *v = *v * 10 + (release[i++] - '0');
     return i > start;
   };
   if (!number(&major) || i >= release.size() || release[i] != '.') return 0;
@@ -368,9 +377,8 @@ nlohmann::json EnvironmentJson(const Environment& env) {
   for (const auto& f : kFeatures) {
     const auto it = env.features.find(std::string(f.name));
     if (it == env.features.end()) continue;
-    features[std::string(f.name)] = {{"state", FeatureStateName(it->second.state)},
-                                     {"what", f.what},
-                                     {"evidence", it->second.evidence}};
+    features[std::string(f.name)] = {
+        {"state", FeatureStateName(it->second.state)}, {"what", f.what}, {"evidence", it->second.evidence}};
   }
   return {{"features", features},
           {"kernel_release", env.kernel_release},
@@ -378,9 +386,9 @@ nlohmann::json EnvironmentJson(const Environment& env) {
           {"cpus", env.cpus},
           {"euid", env.euid},
           {"sys_admin", env.sys_admin},
-          {"second_identity", env.second_identity ? json(fmt::format("{}:{}", env.second_identity->uid,
-                                                                      env.second_identity->gid))
-                                                  : json(nullptr)},
+          {"second_identity", env.second_identity
+                                  ? json(fmt::format("{}:{}", env.second_identity->uid, env.second_identity->gid))
+                                  : json(nullptr)},
           {"second_identity_why", env.second_identity_why}};
 }
 
@@ -393,11 +401,13 @@ std::optional<Unmet> CheckNeeds(const Needs& needs, const Environment& env) {
   for (const Need& n : needs.list()) {
     if (n.kind == NeedKind::kFeature) {
       const auto it = env.features.find(n.name);
-      const auto def = std::find_if(kFeatures.begin(), kFeatures.end(), [&](const FeatureInfo& f) { return f.name == n.name; });
+      const auto def =
+          std::find_if(kFeatures.begin(), kFeatures.end(), [&](const FeatureInfo& f) { return f.name == n.name; });
       const std::string what = def != kFeatures.end() ? std::string(def->what) : std::string(n.name);
       if (it == env.features.end()) continue;
       if (it->second.state == FeatureState::kAbsent) {
-        return unmet(Outcome::kUnsupported, n, fmt::format("{} absent here (runner probe: {})", what, it->second.evidence));
+        return unmet(Outcome::kUnsupported, n,
+                     fmt::format("{} absent here (runner probe: {})", what, it->second.evidence));
       }
     } else if (n.kind == NeedKind::kMinKernel && env.kernel_version != 0 && env.kernel_version < n.value) {
       return unmet(Outcome::kUnsupported, n,
@@ -416,15 +426,17 @@ std::optional<Unmet> CheckNeeds(const Needs& needs, const Environment& env) {
       case NeedKind::kFeature: {
         const auto it = env.features.find(n.name);
         if (it != env.features.end() && it->second.state == FeatureState::kRefused) {
-          return unmet(Outcome::kSkip, n, fmt::format("needs {}, which this environment refuses (runner probe: {})",
-                                                      n.name, it->second.evidence));
+          return unmet(
+              Outcome::kSkip, n,
+              fmt::format("needs {}, which this environment refuses (runner probe: {})", n.name, it->second.evidence));
         }
         break;
       }
       case NeedKind::kRoot:
         if (env.euid != 0) return unmet(Outcome::kSkip, n, fmt::format("needs root (running as uid {})", env.euid));
         if (!env.sys_admin) {
-          return unmet(Outcome::kSkip, n, "needs root's capabilities (CAP_SYS_ADMIN), which this environment withholds");
+          return unmet(Outcome::kSkip, n,
+                       "needs root's capabilities (CAP_SYS_ADMIN), which this environment withholds");
         }
         break;
       case NeedKind::kCapability:
@@ -433,7 +445,8 @@ std::optional<Unmet> CheckNeeds(const Needs& needs, const Environment& env) {
         }
         break;
       case NeedKind::kSecondIdentity:
-        if (!env.second_identity) return unmet(Outcome::kSkip, n, "needs a second identity: " + env.second_identity_why);
+        if (!env.second_identity)
+          return unmet(Outcome::kSkip, n, "needs a second identity: " + env.second_identity_why);
         break;
       case NeedKind::kOwnIpcNamespace:
         if (!env.isolation.namespaces) {
@@ -445,7 +458,8 @@ std::optional<Unmet> CheckNeeds(const Needs& needs, const Environment& env) {
         if (IsIpcNamespacedSysctl(n.name) && !env.isolation.namespaces) {
           return unmet(Outcome::kSkip, n,
                        fmt::format("sets {}, which only a case in its own IPC namespace may do; this environment "
-                                   "refuses namespaces ({})", n.name, env.isolation.reason));
+                                   "refuses namespaces ({})",
+                                   n.name, env.isolation.reason));
         }
         break;
       case NeedKind::kCpus:
@@ -454,7 +468,8 @@ std::optional<Unmet> CheckNeeds(const Needs& needs, const Environment& env) {
         }
         break;
       case NeedKind::kMinKernel:
-      case NeedKind::kKernelConfig: break;
+      case NeedKind::kKernelConfig:
+        break;
     }
   }
   return std::nullopt;
@@ -470,7 +485,8 @@ std::optional<Unmet> CheckNeedsInCase(const Needs& needs) {
     if (IsIpcNamespacedSysctl(n.name) && !InOwnNamespaces()) {
       return Unmet{Outcome::kSkip, n.Text(),
                    fmt::format("sets {}, which only a case in its own IPC namespace may do (it would change the "
-                               "host's limit)", n.name)};
+                               "host's limit)",
+                               n.name)};
     }
     // Writing the current value back (in the case's own IPC namespace) proves the file writable
     // without changing anything.
@@ -499,11 +515,13 @@ std::optional<Unmet> CheckNeedsInCase(const Needs& needs) {
       if (doc != nullptr && kernel != 0 && kernel >= doc->since) {
         return Unmet{Outcome::kFail, n.Text(),
                      fmt::format("{} does not exist here, though {} documents it since Linux {}.{} and this kernel "
-                                 "reports {}", n.name, doc->page, doc->since / 1000, doc->since % 1000, u.release)};
+                                 "reports {}",
+                                 n.name, doc->page, doc->since / 1000, doc->since % 1000, u.release)};
       }
       return Unmet{Outcome::kSkip, n.Text(),
                    fmt::format("sets {}, which does not exist here (a file no page in scope documents for this "
-                               "kernel)", n.name)};
+                               "kernel)",
+                               n.name)};
     }
     if (err == EACCES || err == EPERM || err == EROFS || err == EIO) {
       return Unmet{Outcome::kSkip, n.Text(),
@@ -515,8 +533,12 @@ std::optional<Unmet> CheckNeedsInCase(const Needs& needs) {
   return std::nullopt;
 }
 
-const CaseInfo* CurrentCase() { return g_current_case; }
-void SetCurrentCase(const CaseInfo* info) { g_current_case = info; }
+const CaseInfo* CurrentCase() {
+  return g_current_case;
+}
+void SetCurrentCase(const CaseInfo* info) {
+  g_current_case = info;
+}
 
 void RequireDeclared(const Need& need, std::string_view what) {
   const CaseInfo* c = CurrentCase();

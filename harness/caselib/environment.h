@@ -43,10 +43,10 @@ struct FeatureResult {
 struct Environment {
   IsolationSupport isolation;
   std::map<std::string, FeatureResult> features;
-  std::string kernel_release;  // as the (possibly emulated) kernel reports it
-  int kernel_version = 0;      // major * 1000 + minor, 0 when unparsable
+  std::string kernel_release;                        // as the (possibly emulated) kernel reports it
+  int kernel_version = 0;                            // major * 1000 + minor, 0 when unparsable
   std::map<std::string, std::string> kernel_config;  // CONFIG_X -> y/m/value; empty when unknown
-  std::string kernel_config_source;                   // where it was read, "" when unreadable
+  std::string kernel_config_source;                  // where it was read, "" when unreadable
   int cpus = 1;
   uid_t euid = 0;
   bool sys_admin = false;

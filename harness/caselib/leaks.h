@@ -10,9 +10,9 @@
 namespace ipcc {
 
 struct IpcSnapshot {
-  std::set<int> msg, sem, shm;         // System V ids
-  std::set<std::string> shm_files;     // /dev/shm entries
-  std::set<std::string> mq_files;      // /dev/mqueue entries
+  std::set<int> msg, sem, shm;      // System V ids
+  std::set<std::string> shm_files;  // /dev/shm entries
+  std::set<std::string> mq_files;   // /dev/mqueue entries
 };
 
 IpcSnapshot TakeIpcSnapshot();

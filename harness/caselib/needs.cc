@@ -11,15 +11,24 @@ namespace ipcc {
 
 std::string Need::Text() const {
   switch (kind) {
-    case NeedKind::kRoot: return "root";
-    case NeedKind::kCapability: return fmt::format("capability:{}", name);
-    case NeedKind::kSecondIdentity: return "second-identity";
-    case NeedKind::kOwnIpcNamespace: return "own-ipc-namespace";
-    case NeedKind::kFeature: return fmt::format("feature:{}", name);
-    case NeedKind::kWritableSysctl: return fmt::format("sysctl:{}", name);
-    case NeedKind::kKernelConfig: return fmt::format("config:{}", name);
-    case NeedKind::kMinKernel: return fmt::format("kernel>={}.{}", value / 1000, value % 1000);
-    case NeedKind::kCpus: return fmt::format("cpus>={}", value);
+    case NeedKind::kRoot:
+      return "root";
+    case NeedKind::kCapability:
+      return fmt::format("capability:{}", name);
+    case NeedKind::kSecondIdentity:
+      return "second-identity";
+    case NeedKind::kOwnIpcNamespace:
+      return "own-ipc-namespace";
+    case NeedKind::kFeature:
+      return fmt::format("feature:{}", name);
+    case NeedKind::kWritableSysctl:
+      return fmt::format("sysctl:{}", name);
+    case NeedKind::kKernelConfig:
+      return fmt::format("config:{}", name);
+    case NeedKind::kMinKernel:
+      return fmt::format("kernel>={}.{}", value / 1000, value % 1000);
+    case NeedKind::kCpus:
+      return fmt::format("cpus>={}", value);
   }
   return "unknown";
 }
@@ -58,7 +67,8 @@ std::vector<std::string> NeedProblems(const Needs& needs) {
         }
         break;
       case NeedKind::kKernelConfig:
-        if (name.rfind("CONFIG_", 0) != 0) problems.push_back(fmt::format("needs a kernel option '{}' not named CONFIG_*", name));
+        if (name.rfind("CONFIG_", 0) != 0)
+          problems.push_back(fmt::format("needs a kernel option '{}' not named CONFIG_*", name));
         break;
       case NeedKind::kCapability:
         if (n.value < 0 || n.value > 63 || name.rfind("CAP_", 0) != 0) {
@@ -73,7 +83,8 @@ std::vector<std::string> NeedProblems(const Needs& needs) {
         break;
       case NeedKind::kRoot:
       case NeedKind::kSecondIdentity:
-      case NeedKind::kOwnIpcNamespace: break;
+      case NeedKind::kOwnIpcNamespace:
+        break;
     }
     if (std::count(needs.list().begin(), needs.list().end(), n) > 1) {
       problems.push_back(fmt::format("declares {} more than once", n.Text()));

@@ -67,7 +67,9 @@ class Needs {
   std::vector<Need> list_;
 };
 
-inline Needs operator|(const Need& a, const Need& b) { return Needs(a) | Needs(b); }
+inline Needs operator|(const Need& a, const Need& b) {
+  return Needs(a) | Needs(b);
+}
 
 inline constexpr Need kNeedRoot{NeedKind::kRoot, "", 0};
 inline constexpr Need kNeedSecondUid{NeedKind::kSecondIdentity, "", 0};
@@ -75,14 +77,26 @@ inline constexpr Need kNeedIpcNamespace{NeedKind::kOwnIpcNamespace, "", 0};
 
 namespace need {
 // `cap_name` is the constant's name, for messages: use IPCC_NEED_CAPABILITY(CAP_SYS_RESOURCE).
-constexpr Need Capability(int cap, const char* cap_name) { return {NeedKind::kCapability, cap_name, cap}; }
+constexpr Need Capability(int cap, const char* cap_name) {
+  return {NeedKind::kCapability, cap_name, cap};
+}
 inline constexpr Need kSecondIdentity = kNeedSecondUid;
 inline constexpr Need kOwnIpcNamespace = kNeedIpcNamespace;
-constexpr Need Feature(const char* feature) { return {NeedKind::kFeature, feature, 0}; }
-constexpr Need WritableSysctl(const char* path) { return {NeedKind::kWritableSysctl, path, 0}; }
-constexpr Need KernelConfig(const char* option) { return {NeedKind::kKernelConfig, option, 0}; }
-constexpr Need MinKernel(int major, int minor) { return {NeedKind::kMinKernel, "", major * 1000 + minor}; }
-constexpr Need Cpus(int count) { return {NeedKind::kCpus, "", count}; }
+constexpr Need Feature(const char* feature) {
+  return {NeedKind::kFeature, feature, 0};
+}
+constexpr Need WritableSysctl(const char* path) {
+  return {NeedKind::kWritableSysctl, path, 0};
+}
+constexpr Need KernelConfig(const char* option) {
+  return {NeedKind::kKernelConfig, option, 0};
+}
+constexpr Need MinKernel(int major, int minor) {
+  return {NeedKind::kMinKernel, "", major * 1000 + minor};
+}
+constexpr Need Cpus(int count) {
+  return {NeedKind::kCpus, "", count};
+}
 }  // namespace need
 
 // Problems with a declaration (an unknown feature, a sysctl outside /proc/sys, ...), for the registry.

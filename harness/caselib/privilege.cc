@@ -51,8 +51,7 @@ std::optional<Identity> UnprivilegedIdentity(std::string* why_not) {
     return std::nullopt;
   };
   if (geteuid() != 0) {
-    return fail(fmt::format("no second identity: running as uid {}, cannot switch to another user",
-                            geteuid()));
+    return fail(fmt::format("no second identity: running as uid {}, cannot switch to another user", geteuid()));
   }
   if (!HasCapability(CAP_SETUID) || !HasCapability(CAP_SETGID)) {
     return fail("no second identity: root here lacks CAP_SETUID/CAP_SETGID (capabilities were dropped)");
@@ -62,8 +61,8 @@ std::optional<Identity> UnprivilegedIdentity(std::string* why_not) {
     who = {pw->pw_uid, pw->pw_gid};
   }
   if (!IdMapped("/proc/self/uid_map", who.uid) || !IdMapped("/proc/self/gid_map", who.gid)) {
-    return fail(fmt::format("no second identity: uid {} / gid {} is not mapped in this user namespace",
-                            who.uid, who.gid));
+    return fail(
+        fmt::format("no second identity: uid {} / gid {} is not mapped in this user namespace", who.uid, who.gid));
   }
   return who;
 }

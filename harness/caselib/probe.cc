@@ -44,17 +44,16 @@ std::string SyscallName(long nr) {
 #define IPCC_SYS(name) \
   case SYS_##name:     \
     return #name;
-    IPCC_SYS(read) IPCC_SYS(write) IPCC_SYS(open) IPCC_SYS(openat) IPCC_SYS(readv) IPCC_SYS(writev)
-    IPCC_SYS(poll) IPCC_SYS(ppoll) IPCC_SYS(select) IPCC_SYS(pselect6) IPCC_SYS(pause)
-    IPCC_SYS(nanosleep) IPCC_SYS(clock_nanosleep) IPCC_SYS(wait4) IPCC_SYS(waitid)
-    IPCC_SYS(semop) IPCC_SYS(semtimedop) IPCC_SYS(msgsnd) IPCC_SYS(msgrcv) IPCC_SYS(futex)
-    IPCC_SYS(rt_sigsuspend) IPCC_SYS(rt_sigtimedwait) IPCC_SYS(mq_timedsend) IPCC_SYS(mq_timedreceive)
-    IPCC_SYS(accept) IPCC_SYS(accept4) IPCC_SYS(connect) IPCC_SYS(recvfrom) IPCC_SYS(recvmsg)
-    IPCC_SYS(sendto) IPCC_SYS(sendmsg) IPCC_SYS(epoll_wait) IPCC_SYS(epoll_pwait) IPCC_SYS(flock)
-    IPCC_SYS(fcntl)
+    IPCC_SYS(read)
+    IPCC_SYS(write) IPCC_SYS(open) IPCC_SYS(openat) IPCC_SYS(readv) IPCC_SYS(writev) IPCC_SYS(poll) IPCC_SYS(ppoll)
+        IPCC_SYS(select) IPCC_SYS(pselect6) IPCC_SYS(pause) IPCC_SYS(nanosleep) IPCC_SYS(clock_nanosleep)
+            IPCC_SYS(wait4) IPCC_SYS(waitid) IPCC_SYS(semop) IPCC_SYS(semtimedop) IPCC_SYS(msgsnd) IPCC_SYS(msgrcv)
+                IPCC_SYS(futex) IPCC_SYS(rt_sigsuspend) IPCC_SYS(rt_sigtimedwait) IPCC_SYS(mq_timedsend)
+                    IPCC_SYS(mq_timedreceive) IPCC_SYS(accept) IPCC_SYS(accept4) IPCC_SYS(connect) IPCC_SYS(recvfrom)
+                        IPCC_SYS(recvmsg) IPCC_SYS(sendto) IPCC_SYS(sendmsg) IPCC_SYS(epoll_wait) IPCC_SYS(epoll_pwait)
+                            IPCC_SYS(flock) IPCC_SYS(fcntl)
 #undef IPCC_SYS
-    default:
-      return fmt::format("syscall {}", nr);
+                                default : return fmt::format("syscall {}", nr);
   }
 }
 

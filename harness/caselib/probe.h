@@ -17,14 +17,14 @@ namespace ipcc {
 
 struct ProbeResult {
   enum Kind {
-    kBlocked,   // asleep in one of the expected system calls
-    kExited,    // the process ended (or became a zombie) before it was seen blocked
+    kBlocked,           // asleep in one of the expected system calls
+    kExited,            // the process ended (or became a zombie) before it was seen blocked
     kBlockedElsewhere,  // asleep in another system call (not a harness wait) through the last second
                         // of the wait: the expected call did not block
-    kTimedOut,  // never seen blocked in time: no verdict can be drawn
+    kTimedOut,          // never seen blocked in time: no verdict can be drawn
   } kind = kTimedOut;
-  std::string method;    // "syscall" or "stat+wchan"
-  std::string last_seen; // what the probe saw last, for messages
+  std::string method;     // "syscall" or "stat+wchan"
+  std::string last_seen;  // what the probe saw last, for messages
 };
 
 // Waits, bounded, until `pid` (a task of this pid namespace; a thread id works too) is asleep in one
@@ -39,21 +39,20 @@ std::string SyscallName(long nr);
 
 // Asserts that `pid` becomes blocked in one of the given system calls. A process that ends instead is
 // a FAIL (the call did not block); a probe that cannot see the process block in time is an ERROR.
-#define IPCC_ASSERT_BLOCKED(pid, ...)                                                                \
-  do {                                                                                               \
-    const ::ipcc::ProbeResult ipcc_probe_ = ::ipcc::WaitUntilBlocked((pid), {__VA_ARGS__});          \
-    if (ipcc_probe_.kind == ::ipcc::ProbeResult::kExited) {                                          \
-      GTEST_FAIL() << "expected pid " << (pid) << " to block in " #__VA_ARGS__                      \
-                   << ", but it completed without blocking (" << ipcc_probe_.last_seen << ")";      \
-    }                                                                                                \
-    if (ipcc_probe_.kind == ::ipcc::ProbeResult::kBlockedElsewhere) {                              \
-      GTEST_FAIL() << "expected pid " << (pid) << " to block in " #__VA_ARGS__                      \
-                   << ", but it did not stay there: it is " << ipcc_probe_.last_seen                \
-                   << " (the call returned and the process went on)";                               \
-    }                                                                                                \
-    if (ipcc_probe_.kind == ::ipcc::ProbeResult::kTimedOut) {                                        \
-      ::ipcc::ThrowHarnessError("blocked-task probe expired: pid " + std::to_string(pid) +          \
-                                " never seen blocked in " #__VA_ARGS__ "; last seen: " +            \
-                                ipcc_probe_.last_seen);                                              \
-    }                                                                                                \
+#define IPCC_ASSERT_BLOCKED(pid, ...)                                                                            \
+  do {                                                                                                           \
+    const ::ipcc::ProbeResult ipcc_probe_ = ::ipcc::WaitUntilBlocked((pid), {__VA_ARGS__});                      \
+    if (ipcc_probe_.kind == ::ipcc::ProbeResult::kExited) {                                                      \
+      GTEST_FAIL() << "expected pid " << (pid) << " to block in " #__VA_ARGS__                                   \
+                   << ", but it completed without blocking (" << ipcc_probe_.last_seen << ")";                   \
+    }                                                                                                            \
+    if (ipcc_probe_.kind == ::ipcc::ProbeResult::kBlockedElsewhere) {                                            \
+      GTEST_FAIL() << "expected pid " << (pid) << " to block in " #__VA_ARGS__                                   \
+                   << ", but it did not stay there: it is " << ipcc_probe_.last_seen                             \
+                   << " (the call returned and the process went on)";                                            \
+    }                                                                                                            \
+    if (ipcc_probe_.kind == ::ipcc::ProbeResult::kTimedOut) {                                                    \
+      ::ipcc::ThrowHarnessError("blocked-task probe expired: pid " + std::to_string(pid) +                       \
+                                " never seen blocked in " #__VA_ARGS__ "; last seen: " + ipcc_probe_.last_seen); \
+    }                                                                                                            \
   } while (0)

@@ -20,19 +20,26 @@ enum class Outcome {
   kCrash,        // a process of the case tree died unexpectedly
 };
 
-inline constexpr std::array<Outcome, 7> kAllOutcomes = {Outcome::kPass,  Outcome::kFail,    Outcome::kUnsupported,
-                                                       Outcome::kSkip,  Outcome::kError,   Outcome::kTimeout,
-                                                       Outcome::kCrash};
+inline constexpr std::array<Outcome, 7> kAllOutcomes = {Outcome::kPass, Outcome::kFail,  Outcome::kUnsupported,
+                                                        Outcome::kSkip, Outcome::kError, Outcome::kTimeout,
+                                                        Outcome::kCrash};
 
 constexpr std::string_view OutcomeName(Outcome o) {
   switch (o) {
-    case Outcome::kPass: return "PASS";
-    case Outcome::kFail: return "FAIL";
-    case Outcome::kUnsupported: return "UNSUPPORTED";
-    case Outcome::kSkip: return "SKIP";
-    case Outcome::kError: return "ERROR";
-    case Outcome::kTimeout: return "TIMEOUT";
-    case Outcome::kCrash: return "CRASH";
+    case Outcome::kPass:
+      return "PASS";
+    case Outcome::kFail:
+      return "FAIL";
+    case Outcome::kUnsupported:
+      return "UNSUPPORTED";
+    case Outcome::kSkip:
+      return "SKIP";
+    case Outcome::kError:
+      return "ERROR";
+    case Outcome::kTimeout:
+      return "TIMEOUT";
+    case Outcome::kCrash:
+      return "CRASH";
   }
   return "ERROR";
 }
@@ -52,7 +59,7 @@ constexpr bool IsBadOutcome(Outcome o) {
 
 // Field names of the records (results.jsonl). A header line, one line per case, an end line.
 namespace field {
-inline constexpr const char* kRecord = "record";      // "header", "resume", "case", "gate", "end"
+inline constexpr const char* kRecord = "record";  // "header", "resume", "case", "gate", "end"
 inline constexpr const char* kId = "id";
 inline constexpr const char* kOutcome = "outcome";
 inline constexpr const char* kMessage = "message";

@@ -28,8 +28,8 @@ Store& TheStore() {
 
 const char* MechanismFeature(std::string_view mechanism) {
   static constexpr std::pair<std::string_view, const char*> kFamilies[] = {
-      {"sysv_msg", "sysv_msg"},   {"sysv_sem", "sysv_sem"},       {"sysv_shm", "sysv_shm"},
-      {"posix_mq", "posix_mq"},   {"posix_shm", "posix_shm"},     {"unix_socket", "unix_socket"},
+      {"sysv_msg", "sysv_msg"},       {"sysv_sem", "sysv_sem"},   {"sysv_shm", "sysv_shm"},
+      {"posix_mq", "posix_mq"},       {"posix_shm", "posix_shm"}, {"unix_socket", "unix_socket"},
       {"namespace", "ipc_namespace"},
   };
   for (const auto& [family, feature] : kFamilies) {
@@ -59,8 +59,8 @@ std::vector<std::string> Registry::Check(const CaseInfo& info) {
   return problems;
 }
 
-bool Registry::Add(std::string_view mechanism, std::string_view interface, std::string_view behaviour,
-                   CaseMeta meta, const char* file, int line) {
+bool Registry::Add(std::string_view mechanism, std::string_view interface, std::string_view behaviour, CaseMeta meta,
+                   const char* file, int line) {
   Store& store = TheStore();
   CaseInfo info;
   info.id = fmt::format("{}.{}.{}", mechanism, interface, behaviour);
@@ -70,8 +70,8 @@ bool Registry::Add(std::string_view mechanism, std::string_view interface, std::
   info.meta = std::move(meta);
   // A whole family needs its mechanism: where the runner's probe finds it absent, every case of the
   // family is UNSUPPORTED with that evidence (docs/verdicts.md).
-  if (const char* feature = MechanismFeature(mechanism); feature != nullptr &&
-                                                         !info.meta.needs.Has(NeedKind::kFeature, feature)) {
+  if (const char* feature = MechanismFeature(mechanism);
+      feature != nullptr && !info.meta.needs.Has(NeedKind::kFeature, feature)) {
     info.meta.needs = Needs(need::Feature(feature)) | info.meta.needs;
   }
   info.file = file;
@@ -105,21 +105,27 @@ std::vector<std::string> Registry::FindProblems(const std::vector<CaseInfo>& cas
     for (auto& p : Check(info)) problems.push_back(std::move(p));
     auto [it, inserted] = seen.emplace(info.id, &info);
     if (!inserted) {
-      problems.push_back(fmt::format("{}:{}: case {} repeats the id declared at {}:{}", info.file, info.line,
-                                     info.id, it->second->file, it->second->line));
+      problems.push_back(fmt::format("{}:{}: case {} repeats the id declared at {}:{}", info.file, info.line, info.id,
+                                     it->second->file, it->second->line));
     }
   }
   return problems;
 }
 
-std::vector<std::string> Registry::Validate() { return FindProblems(All()); }
+std::vector<std::string> Registry::Validate() {
+  return FindProblems(All());
+}
 
 std::string_view ConformanceName(Conformance cls) {
   switch (cls) {
-    case Conformance::posix: return "posix";
-    case Conformance::xsi: return "xsi";
-    case Conformance::linux_specific: return "linux";
-    case Conformance::implementation_defined: return "implementation-defined";
+    case Conformance::posix:
+      return "posix";
+    case Conformance::xsi:
+      return "xsi";
+    case Conformance::linux_specific:
+      return "linux";
+    case Conformance::implementation_defined:
+      return "implementation-defined";
   }
   return "unknown";
 }
@@ -136,8 +142,8 @@ void CaseTest::SetUp() {
   // case runs (so undeclared needs can be refused) and judge the needs only the case's own
   // namespaces can answer.
   const ::testing::TestInfo* t = ::testing::UnitTest::GetInstance()->current_test_info();
-  const CaseInfo* info = t == nullptr ? nullptr
-                                      : Registry::FindByTestName(std::string(t->test_suite_name()) + "." + t->name());
+  const CaseInfo* info =
+      t == nullptr ? nullptr : Registry::FindByTestName(std::string(t->test_suite_name()) + "." + t->name());
   SetCurrentCase(info);
   if (info == nullptr) return;
   std::optional<Unmet> unmet;

@@ -21,8 +21,8 @@ using std::chrono::milliseconds;
 IPC_CASE(selftest, timeout, hang_becomes_timeout, .title = "a hanging case becomes TIMEOUT",
          .statement = "A case that does not finish within its timeout is reported as TIMEOUT and its whole "
                       "process tree is killed.",
-         .refs = {"ipcconform harness"}, .cls = Conformance::implementation_defined,
-         .timeout = milliseconds(1000), .hidden = true) {
+         .refs = {"ipcconform harness"}, .cls = Conformance::implementation_defined, .timeout = milliseconds(1000),
+         .hidden = true) {
   int shm = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
   ASSERT_GE(shm, 0);
   int fd = shm_open("/ipcconform-selftest-leak", O_CREAT | O_RDWR, 0600);
@@ -41,8 +41,8 @@ IPC_CASE(selftest, timeout, hang_becomes_timeout, .title = "a hanging case becom
 }
 
 IPC_CASE(selftest, crash, segfault_becomes_crash, .title = "a crashing case becomes CRASH",
-         .statement = "A case whose process dies of a signal is reported as CRASH.",
-         .refs = {"ipcconform harness"}, .cls = Conformance::implementation_defined, .hidden = true) {
+         .statement = "A case whose process dies of a signal is reported as CRASH.", .refs = {"ipcconform harness"},
+         .cls = Conformance::implementation_defined, .hidden = true) {
   ASSERT_GE(shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600), 0);
   raise(SIGSEGV);
 }
@@ -70,11 +70,11 @@ IPC_CASE(selftest, checkpoint, expired_wait_is_error, .title = "an expired check
 
 // Unmet needs (docs/verdicts.md): the runner decides before the case starts, so none of these bodies
 // may run; each fails if it does.
-#define IPCC_SELFTEST_NEED(interface, behaviour, statement_text, need_expr)                                \
-  IPC_CASE(selftest, interface, behaviour, .title = statement_text, .statement = statement_text,          \
-           .refs = {"docs/verdicts.md"}, .cls = Conformance::implementation_defined, .needs = need_expr,  \
-           .hidden = true) {                                                                               \
-    ADD_FAILURE() << "the body ran although its need is unmet here";                                       \
+#define IPCC_SELFTEST_NEED(interface, behaviour, statement_text, need_expr)                              \
+  IPC_CASE(selftest, interface, behaviour, .title = statement_text, .statement = statement_text,         \
+           .refs = {"docs/verdicts.md"}, .cls = Conformance::implementation_defined, .needs = need_expr, \
+           .hidden = true) {                                                                             \
+    ADD_FAILURE() << "the body ran although its need is unmet here";                                     \
   }
 IPCC_SELFTEST_NEED(unsupported, is_not_pass, "A case whose feature the runner's probe finds absent is UNSUPPORTED.",
                    need::Feature("selftest_never"))
@@ -99,8 +99,7 @@ IPC_CASE(selftest, needs, capability_met_runs, .title = "a case needing CAP_SYS_
 
 IPC_CASE(selftest, needs, root_met_runs, .title = "a case needing root runs as root with its capabilities",
          .statement = "A case declaring kNeedRoot runs as root with CAP_SYS_ADMIN and is SKIP elsewhere.",
-         .refs = {"docs/verdicts.md"}, .cls = Conformance::implementation_defined, .needs = kNeedRoot,
-         .hidden = true) {
+         .refs = {"docs/verdicts.md"}, .cls = Conformance::implementation_defined, .needs = kNeedRoot, .hidden = true) {
   EXPECT_EQ(geteuid(), 0u);
 }
 
@@ -174,6 +173,4 @@ IPC_CASE(selftest, soak, alternates_with_counter_file, .title = "a case whose ou
   EXPECT_EQ(st.st_size % 2, 1) << "run number " << st.st_size << " of this case fails, as it is meant to";
 }
 
-
 }  // namespace
-

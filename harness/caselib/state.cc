@@ -141,7 +141,9 @@ void CheckpointPost(int id) {
   Futex(&word, FUTEX_WAKE, INT32_MAX, nullptr);
 }
 
-std::uint32_t CheckpointValue(int id) { return State().checkpoints[id].load(); }
+std::uint32_t CheckpointValue(int id) {
+  return State().checkpoints[id].load();
+}
 
 void CheckpointWait(int id, std::uint32_t count, std::chrono::milliseconds timeout) {
   if (id < 0 || id >= kCheckpointCount) ThrowHarnessError(fmt::format("checkpoint {} out of range", id));
@@ -165,8 +167,8 @@ void CheckpointWait(int id, std::uint32_t count, std::chrono::milliseconds timeo
       left.tv_nsec += 1000000000;
     }
     if (left.tv_sec < 0) {
-      ThrowHarnessError(fmt::format("checkpoint {} not reached within {} ms (count {} of {})", id,
-                                    timeout.count(), seen, count));
+      ThrowHarnessError(
+          fmt::format("checkpoint {} not reached within {} ms (count {} of {})", id, timeout.count(), seen, count));
     }
     Futex(&word, FUTEX_WAIT, seen, &left);  // EAGAIN/EINTR/ETIMEDOUT all lead back to the check
   }

@@ -64,8 +64,7 @@ class HarnessError : public std::runtime_error {
 // Checkpoints: counters that processes of the tree post and wait on (futex, bounded). An expired wait
 // is a harness error.
 void CheckpointPost(int id);
-void CheckpointWait(int id, std::uint32_t count = 1,
-                    std::chrono::milliseconds timeout = std::chrono::seconds(5));
+void CheckpointWait(int id, std::uint32_t count = 1, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 std::uint32_t CheckpointValue(int id);
 
 // True when the case runs in IPC, mount and PID namespaces of its own (so it may change IPC sysctls

@@ -60,7 +60,8 @@ std::string EnterNamespaces(bool user_namespace) {
     WriteFileOrFail("/proc/self/gid_map", fmt::format("0 {} 1", gid), &error);
     if (!error.empty()) return error;
   }
-  if (unshare(kNsFlags) != 0) return fmt::format("unshare(CLONE_NEWIPC|CLONE_NEWNS|CLONE_NEWPID): {}", ErrnoName(errno));
+  if (unshare(kNsFlags) != 0)
+    return fmt::format("unshare(CLONE_NEWIPC|CLONE_NEWNS|CLONE_NEWPID): {}", ErrnoName(errno));
   return {};
 }
 
@@ -174,12 +175,13 @@ Classified Classify(bool timed_out, std::chrono::milliseconds timeout, std::opti
   // bounded wait expiring is still a FAIL; a harness error that comes first is an ERROR.
   const std::uint32_t first = s.first_bad.load();
   if (first == kMarkFailed) {
-    return {Outcome::kFail, with_log(timed_out ? fmt::format("(the case then did not finish within {} ms)", timeout.count())
-                                       : std::string())};
+    return {Outcome::kFail,
+            with_log(timed_out ? fmt::format("(the case then did not finish within {} ms)", timeout.count())
+                               : std::string())};
   }
   if (timed_out) {
     return {Outcome::kTimeout, with_log(fmt::format("the case did not finish within {} ms; its process tree was killed",
-                                            timeout.count()))};
+                                                    timeout.count()))};
   }
   if (first == kMarkCrashed) return {Outcome::kCrash, with_log("")};
   if (marks & kMarkError) return {Outcome::kError, with_log("")};
@@ -187,14 +189,14 @@ Classified Classify(bool timed_out, std::chrono::milliseconds timeout, std::opti
   if (marks & kMarkFailed) return {Outcome::kFail, with_log("")};
   if (!case_status) {
     return {Outcome::kError, with_log(fmt::format("the case process's status was not reported (its parent {})",
-                                          DescribeWaitStatus(top_status)))};
+                                                  DescribeWaitStatus(top_status)))};
   }
   if (WIFSIGNALED(*case_status)) {
     return {Outcome::kCrash, with_log(fmt::format("the case process was {}", DescribeWaitStatus(*case_status)))};
   }
   if (!(marks & kMarkFinished)) {
-    return {Outcome::kCrash, with_log(fmt::format("the case process {} before the case finished",
-                                          DescribeWaitStatus(*case_status)))};
+    return {Outcome::kCrash,
+            with_log(fmt::format("the case process {} before the case finished", DescribeWaitStatus(*case_status)))};
   }
   if (marks & kMarkUnsupported) return {Outcome::kUnsupported, log};
   if (marks & kMarkSkipped) return {Outcome::kSkip, log};
@@ -420,9 +422,9 @@ nlohmann::json ParseCaseRecord(const std::string& text, pid_t supervisor, int wa
   if (record.is_discarded() || !record.is_object() || !record.contains(field::kOutcome) ||
       !record[field::kOutcome].is_string() || !ParseOutcome(record[field::kOutcome].get<std::string>())) {
     return {{field::kOutcome, OutcomeName(Outcome::kError)},
-            {"message", supervisor < 0 ? std::string("could not start the case supervisor")
-                                       : fmt::format("the case supervisor sent no record ({})",
-                                                     DescribeWaitStatus(wait_status))},
+            {"message", supervisor < 0
+                            ? std::string("could not start the case supervisor")
+                            : fmt::format("the case supervisor sent no record ({})", DescribeWaitStatus(wait_status))},
             {"isolation", "unknown"},
             {"duration_ms", 0.0}};
   }
@@ -449,8 +451,7 @@ void RunCaseProcess(const CaseInfo& info) {
   InstallStateListener();
   const int rc = RUN_ALL_TESTS();
   if (::testing::UnitTest::GetInstance()->test_to_run_count() == 0) {
-    Record(kMarkError, fmt::format("the case {} ({}) is not known to the test framework", info.id,
-                                   info.gtest_name));
+    Record(kMarkError, fmt::format("the case {} ({}) is not known to the test framework", info.id, info.gtest_name));
     fflush(nullptr);
     FlushCoverage();
     _exit(3);

@@ -25,10 +25,10 @@ namespace ipcc {
 enum class IsolationMode { automatic, namespaces, process_group };
 
 struct IsolationSupport {
-  bool namespaces = false;     // unshare(IPC|NS|PID) works here
-  bool user_namespace = false; // needed (and works) because we are not root
-  bool private_mounts = true;  // mount propagation could be made private (not so under gVisor)
-  std::string reason;          // why namespaces are not used, when they are not
+  bool namespaces = false;      // unshare(IPC|NS|PID) works here
+  bool user_namespace = false;  // needed (and works) because we are not root
+  bool private_mounts = true;   // mount propagation could be made private (not so under gVisor)
+  std::string reason;           // why namespaces are not used, when they are not
 };
 
 // Tries, in a throw-away child, the unshare the supervisor would do.

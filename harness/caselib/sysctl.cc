@@ -37,7 +37,8 @@ long ReadSysctlNumber(const std::string& path) {
   char* end = nullptr;
   errno = 0;
   const long v = std::strtol(text->c_str(), &end, 10);
-  if (errno != 0 || end == text->c_str()) ThrowHarnessError(fmt::format("set-up: {} holds '{}', not a number", path, *text));
+  if (errno != 0 || end == text->c_str())
+    ThrowHarnessError(fmt::format("set-up: {} holds '{}', not a number", path, *text));
   return v;
 }
 
@@ -65,6 +66,8 @@ ScopedSysctl::ScopedSysctl(std::string path, std::string_view value) : path_(std
   WriteSysctl(path_, value);
 }
 
-ScopedSysctl::~ScopedSysctl() { (void)TryWriteSysctl(path_, old_); }
+ScopedSysctl::~ScopedSysctl() {
+  (void)TryWriteSysctl(path_, old_);
+}
 
 }  // namespace ipcc

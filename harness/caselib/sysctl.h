@@ -20,7 +20,9 @@ long ReadSysctlNumber(const std::string& path);
 int TryWriteSysctl(const std::string& path, std::string_view value);
 // The same, and a write that fails is a harness ERROR naming the file and the errno.
 void WriteSysctl(const std::string& path, std::string_view value);
-inline void WriteSysctl(const std::string& path, long value) { WriteSysctl(path, std::to_string(value)); }
+inline void WriteSysctl(const std::string& path, long value) {
+  WriteSysctl(path, std::to_string(value));
+}
 
 // Sets a sysctl for a scope and puts the old text back when the scope ends.
 class ScopedSysctl {

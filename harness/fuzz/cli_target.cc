@@ -11,9 +11,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "harness/program/cli.h"
 #include "harness/fuzz/fuzz_targets.h"
 #include "harness/gate/gate.h"
+#include "harness/program/cli.h"
 #include "harness/program/runner.h"
 #include "reports/report.h"
 

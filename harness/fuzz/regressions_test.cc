@@ -59,10 +59,18 @@ void ReplayAll(const std::string& name, Target target) {
   Replay("regressions", name, target);
 }
 
-TEST(FuzzReplay, Expectations) { ReplayAll("expectations", ipcc::fuzz::ExpectationsTarget); }
-TEST(FuzzReplay, Results) { ReplayAll("results", ipcc::fuzz::ResultsTarget); }
-TEST(FuzzReplay, Report) { ReplayAll("report", ipcc::fuzz::ReportTarget); }
-TEST(FuzzReplay, Cli) { ReplayAll("cli", ipcc::fuzz::CliTarget); }
+TEST(FuzzReplay, Expectations) {
+  ReplayAll("expectations", ipcc::fuzz::ExpectationsTarget);
+}
+TEST(FuzzReplay, Results) {
+  ReplayAll("results", ipcc::fuzz::ResultsTarget);
+}
+TEST(FuzzReplay, Report) {
+  ReplayAll("report", ipcc::fuzz::ReportTarget);
+}
+TEST(FuzzReplay, Cli) {
+  ReplayAll("cli", ipcc::fuzz::CliTarget);
+}
 
 // Found by aiming the expectations target at long inputs: the pattern check was a std::regex, whose
 // matcher recurses once per character, and a pattern of 100,000 characters overflowed the stack

@@ -55,9 +55,8 @@ void ResultsTarget(const std::uint8_t* data, std::size_t size) {
   for (const auto& g : run.gates) CheckKind(g, "gate");
   if (run.end) CheckKind(*run.end, "end");
   for (const auto& p : run.problems) Check(p.rfind(path + ":", 0) == 0, "a problem that names no file: " + p);
-  const bool no_header_reported =
-      std::find(run.problems.begin(), run.problems.end(), path + ": no header record (environment unknown)") !=
-      run.problems.end();
+  const bool no_header_reported = std::find(run.problems.begin(), run.problems.end(),
+                                            path + ": no header record (environment unknown)") != run.problems.end();
   Check(run.header.empty() == no_header_reported, "a missing header not reported, or one reported that is there");
 
   // What was kept, written out again, reads back the same and without problems of its own.

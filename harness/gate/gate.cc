@@ -39,9 +39,9 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 enum Mech { kMemcpy, kShmSysv, kShmAnon, kShmZeroCopy, kPipe, kPipeBig, kSocket, kSysvMsg, kPosixMq, kMechCount };
-constexpr const char* kMechNames[kMechCount] = {"memcpy",     "shm_ring_sysv", "shm_ring_anon",
-                                                "shm_zero_copy", "pipe",       "pipe_raised",
-                                                "socketpair", "sysv_msg",      "posix_mq"};
+constexpr const char* kMechNames[kMechCount] = {"memcpy",        "shm_ring_sysv", "shm_ring_anon",
+                                                "shm_zero_copy", "pipe",          "pipe_raised",
+                                                "socketpair",    "sysv_msg",      "posix_mq"};
 
 // ---- waiting: a short bounded spin, then a futex on a sequence word ----
 
@@ -84,8 +84,8 @@ struct alignas(64) RingHeader {
 };
 
 struct Control {
-  Event command;       // consumer -> producer: a slice starts (or quit)
-  Event done;          // producer -> consumer: the slice's production ended
+  Event command;  // consumer -> producer: a slice starts (or quit)
+  Event done;     // producer -> consumer: the slice's production ended
   alignas(64) std::atomic<std::uint32_t> slice{0};
   std::atomic<std::int32_t> mech{0};
   std::atomic<std::uint32_t> stop{0};
@@ -234,15 +234,31 @@ void ProducePosixMq(World& w) {
     const long sw0 = InvoluntarySwitches();
     c.producer_errno.store(0);
     switch (c.mech.load()) {
-      case kShmSysv: ProduceRing(w, w.sysv_hdr, w.sysv_data); break;
+      case kShmSysv:
+        ProduceRing(w, w.sysv_hdr, w.sysv_data);
+        break;
       case kShmAnon:
-      case kShmZeroCopy: ProduceRing(w, w.anon_hdr, w.anon_data); break;
-      case kPipe: ProduceStream(w, w.pipe_small[1]); break;
-      case kPipeBig: ProduceStream(w, w.pipe_big[1]); break;
-      case kSocket: ProduceStream(w, w.sock[1]); break;
-      case kSysvMsg: ProduceSysvMsg(w); break;
-      case kPosixMq: ProducePosixMq(w); break;
-      default: c.produced.store(0); break;
+      case kShmZeroCopy:
+        ProduceRing(w, w.anon_hdr, w.anon_data);
+        break;
+      case kPipe:
+        ProduceStream(w, w.pipe_small[1]);
+        break;
+      case kPipeBig:
+        ProduceStream(w, w.pipe_big[1]);
+        break;
+      case kSocket:
+        ProduceStream(w, w.sock[1]);
+        break;
+      case kSysvMsg:
+        ProduceSysvMsg(w);
+        break;
+      case kPosixMq:
+        ProducePosixMq(w);
+        break;
+      default:
+        c.produced.store(0);
+        break;
     }
     c.producer_cpu_ns.store(ThreadCpuNs() - cpu0);
     c.producer_nivcsw.store(static_cast<std::uint64_t>(InvoluntarySwitches() - sw0));
@@ -255,7 +271,7 @@ void ProducePosixMq(World& w) {
 
 struct SliceFigures {
   double bytes_per_s = 0;
-  double consumer_cpu = 0;   // share of the slice's wall time
+  double consumer_cpu = 0;  // share of the slice's wall time
   double producer_cpu = 0;
   long consumer_nivcsw = 0;
   long producer_nivcsw = 0;
@@ -271,7 +287,8 @@ volatile std::uint64_t g_sink;
 #if defined(__x86_64__)
 __attribute__((target_clones("avx2", "default")))  // 32-byte loads where the CPU has them
 #endif
-std::uint64_t ReadInPlace(const char* p, std::size_t n) {
+std::uint64_t
+ReadInPlace(const char* p, std::size_t n) {
   typedef std::uint64_t Lane __attribute__((vector_size(16)));
   Lane a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {};
   std::size_t i = 0;
@@ -465,12 +482,23 @@ SliceFigures RunSlice(World& w, int mech, double slice_ms, std::uint64_t& stamp_
       case kShmZeroCopy:
         bytes = ConsumeRing(w, hdr, data, mech == kShmZeroCopy, deadline, stamp, f.error, f.data_lost);
         break;
-      case kPipe: bytes = ConsumeStream(w, w.pipe_small[0], deadline, f.error); break;
-      case kPipeBig: bytes = ConsumeStream(w, w.pipe_big[0], deadline, f.error); break;
-      case kSocket: bytes = ConsumeStream(w, w.sock[0], deadline, f.error); break;
-      case kSysvMsg: bytes = ConsumeSysvMsg(w, deadline, f.error); break;
-      case kPosixMq: bytes = ConsumePosixMq(w, deadline, f.error); break;
-      default: break;
+      case kPipe:
+        bytes = ConsumeStream(w, w.pipe_small[0], deadline, f.error);
+        break;
+      case kPipeBig:
+        bytes = ConsumeStream(w, w.pipe_big[0], deadline, f.error);
+        break;
+      case kSocket:
+        bytes = ConsumeStream(w, w.sock[0], deadline, f.error);
+        break;
+      case kSysvMsg:
+        bytes = ConsumeSysvMsg(w, deadline, f.error);
+        break;
+      case kPosixMq:
+        bytes = ConsumePosixMq(w, deadline, f.error);
+        break;
+      default:
+        break;
     }
   }
   const auto t1 = Clock::now();
@@ -481,15 +509,30 @@ SliceFigures RunSlice(World& w, int mech, double slice_ms, std::uint64_t& stamp_
     w.sysv_hdr->not_full.Signal();
     w.anon_hdr->not_full.Signal();
     switch (mech) {
-      case kShmSysv: DrainRing(w, w.sysv_hdr); break;
+      case kShmSysv:
+        DrainRing(w, w.sysv_hdr);
+        break;
       case kShmAnon:
-      case kShmZeroCopy: DrainRing(w, w.anon_hdr); break;
-      case kPipe: DrainStream(w, w.pipe_small[0], bytes); break;
-      case kPipeBig: DrainStream(w, w.pipe_big[0], bytes); break;
-      case kSocket: DrainStream(w, w.sock[0], bytes); break;
-      case kSysvMsg: DrainSysvMsg(w); break;
-      case kPosixMq: DrainPosixMq(w); break;
-      default: break;
+      case kShmZeroCopy:
+        DrainRing(w, w.anon_hdr);
+        break;
+      case kPipe:
+        DrainStream(w, w.pipe_small[0], bytes);
+        break;
+      case kPipeBig:
+        DrainStream(w, w.pipe_big[0], bytes);
+        break;
+      case kSocket:
+        DrainStream(w, w.sock[0], bytes);
+        break;
+      case kSysvMsg:
+        DrainSysvMsg(w);
+        break;
+      case kPosixMq:
+        DrainPosixMq(w);
+        break;
+      default:
+        break;
     }
     const std::uint32_t slice = c.slice.load();
     c.done.WaitUntil([&] { return c.finished_slice.load(std::memory_order_acquire) == slice; });
@@ -513,7 +556,9 @@ double Median(std::vector<double> v) {
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
-double Round3(double x) { return std::isfinite(x) ? std::round(x * 1000.0) / 1000.0 : x; }
+double Round3(double x) {
+  return std::isfinite(x) ? std::round(x * 1000.0) / 1000.0 : x;
+}
 
 // Builds the shared objects. Returns "" or the reason the gate cannot run at all.
 std::string BuildWorld(World& w, const Options& o) {
@@ -686,9 +731,12 @@ json RunAttempt(World& w, const Options& o, int attempt) {
 
 std::string VerdictName(Verdict v) {
   switch (v) {
-    case Verdict::pass: return "PASS";
-    case Verdict::fail: return "FAIL";
-    case Verdict::inconclusive: return "INCONCLUSIVE";
+    case Verdict::pass:
+      return "PASS";
+    case Verdict::fail:
+      return "FAIL";
+    case Verdict::inconclusive:
+      return "INCONCLUSIVE";
   }
   return "?";
 }
@@ -775,7 +823,8 @@ Result Run(const Options& o) {
     }
     result.verdict = attempt["verdict"] == "fail" ? Verdict::fail : Verdict::inconclusive;
     last_reason.clear();
-    for (const auto& f : attempt["failed_thresholds"]) last_reason += (last_reason.empty() ? "" : "; ") + f.get<std::string>();
+    for (const auto& f : attempt["failed_thresholds"])
+      last_reason += (last_reason.empty() ? "" : "; ") + f.get<std::string>();
     for (const auto& e : attempt["errors"]) last_reason += (last_reason.empty() ? "" : "; ") + e.get<std::string>();
   }
   w.ctl->quit.store(1);
@@ -787,8 +836,8 @@ Result Run(const Options& o) {
 
   if (cpus.size() < 2) {
     result.verdict = Verdict::inconclusive;
-    result.reason = fmt::format("fewer than two usable CPUs ({}): producer and consumer cannot run in parallel",
-                                cpus.size());
+    result.reason =
+        fmt::format("fewer than two usable CPUs ({}): producer and consumer cannot run in parallel", cpus.size());
   } else if (result.verdict != Verdict::pass) {
     result.reason = last_reason;
   }

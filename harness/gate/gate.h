@@ -11,17 +11,17 @@
 namespace ipcc::gate {
 
 struct Thresholds {
-  double shm_vs_memcpy = 0.4;     // shm ring >= this x memcpy of the same working set
-  double shm_vs_pipe = 5.0;       // >= this x the best pipe
-  double shm_vs_socket = 2.0;     // >= this x socketpair
-  double shm_vs_sysv_msg = 5.0;   // >= this x System V messages
+  double shm_vs_memcpy = 0.4;    // shm ring >= this x memcpy of the same working set
+  double shm_vs_pipe = 5.0;      // >= this x the best pipe
+  double shm_vs_socket = 2.0;    // >= this x socketpair
+  double shm_vs_sysv_msg = 5.0;  // >= this x System V messages
 };
 
 struct Options {
   int rounds = 15;
   double slice_ms = 12.0;
   std::size_t chunk_bytes = 64 * 1024;
-  std::size_t ring_chunks = 16;   // ring (and memcpy working set) = chunk_bytes * ring_chunks
+  std::size_t ring_chunks = 16;  // ring (and memcpy working set) = chunk_bytes * ring_chunks
   int attempts = 3;
   Thresholds thresholds;
 };
@@ -30,8 +30,8 @@ enum class Verdict { pass, fail, inconclusive };
 
 struct Result {
   Verdict verdict = Verdict::inconclusive;
-  std::string reason;            // why it failed or is inconclusive
-  nlohmann::json record;         // everything measured, every attempt
+  std::string reason;     // why it failed or is inconclusive
+  nlohmann::json record;  // everything measured, every attempt
 };
 
 // Runs the gate in this process (forks the producer). Never throws for measurement problems: they

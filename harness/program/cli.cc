@@ -50,7 +50,8 @@ void BuildCli(Cli& c, const std::string& version) {
       ->check(kFinite)
       ->check(CLI::Range(0.01, 3600.0));
   run->add_option("--out,-o", c.run.out, "Folder for results.jsonl and the reports")->capture_default_str();
-  run->add_option("--target,-t", c.run.target, "Where the cases run: native, runsc, uml, bwrap, chroot:DIR, wrap:PREFIX")
+  run->add_option("--target,-t", c.run.target,
+                  "Where the cases run: native, runsc, uml, bwrap, chroot:DIR, wrap:PREFIX")
       ->capture_default_str();
   run->add_option("--isolation", c.isolation, "auto, namespaces or process-group")
       ->check(CLI::IsMember({"auto", "namespaces", "process-group"}))
@@ -61,7 +62,8 @@ void BuildCli(Cli& c, const std::string& version) {
   run->add_flag("--no-expect", c.run.no_expect, "Judge against no expectations");
   run->add_flag("--strict", c.run.strict, "Unexpected passes and stale expectations also fail the run");
   run->add_flag("--resume", c.run.resume, "Continue the run in --out: run only the cases without a record");
-  run->add_flag("--stream", c.run.stream, "Also write every record to standard output (used inside targets)")->group("");
+  run->add_flag("--stream", c.run.stream, "Also write every record to standard output (used inside targets)")
+      ->group("");
 
   c.list_cmd = app.add_subcommand("list", "List the case catalogue");
   c.list_cmd->add_flag("--json", c.list_json, "The whole catalogue with metadata, as JSON");
@@ -70,14 +72,22 @@ void BuildCli(Cli& c, const std::string& version) {
   c.gate_cmd = app.add_subcommand("gate", "Measure shared memory against the copying mechanisms and memcpy");
   CLI::App* gate = c.gate_cmd;
   gate::Options& g = c.gate;
-  gate->add_option("--rounds", g.rounds, "Interleaved rounds per attempt")->check(CLI::Range(3, 1000))->capture_default_str();
+  gate->add_option("--rounds", g.rounds, "Interleaved rounds per attempt")
+      ->check(CLI::Range(3, 1000))
+      ->capture_default_str();
   gate->add_option("--slice-ms", g.slice_ms, "Length of one mechanism's slice")
       ->check(kFinite)
       ->check(CLI::Range(1.0, 1000.0))
       ->capture_default_str();
-  gate->add_option("--attempts", g.attempts, "Attempts before the gate fails")->check(CLI::Range(1, 10))->capture_default_str();
-  gate->add_option("--min-vs-memcpy", g.thresholds.shm_vs_memcpy, "shm >= this x memcpy")->check(kFinite)->capture_default_str();
-  gate->add_option("--min-vs-pipe", g.thresholds.shm_vs_pipe, "shm >= this x pipe")->check(kFinite)->capture_default_str();
+  gate->add_option("--attempts", g.attempts, "Attempts before the gate fails")
+      ->check(CLI::Range(1, 10))
+      ->capture_default_str();
+  gate->add_option("--min-vs-memcpy", g.thresholds.shm_vs_memcpy, "shm >= this x memcpy")
+      ->check(kFinite)
+      ->capture_default_str();
+  gate->add_option("--min-vs-pipe", g.thresholds.shm_vs_pipe, "shm >= this x pipe")
+      ->check(kFinite)
+      ->capture_default_str();
   gate->add_option("--min-vs-socketpair", g.thresholds.shm_vs_socket, "shm >= this x socketpair")
       ->check(kFinite)
       ->capture_default_str();
@@ -90,13 +100,15 @@ void BuildCli(Cli& c, const std::string& version) {
       ->check(CLI::Range(64, 1 << 20))
       ->capture_default_str();
   gate->add_option("--chunk-kib", c.chunk_kib, "Transfer unit, KiB")->check(CLI::Range(4, 4096))->capture_default_str();
-  gate->add_option("--target,-t", c.gate_target, "Where the gate runs: native, runsc, uml, bwrap, chroot:DIR, wrap:PREFIX")
+  gate->add_option("--target,-t", c.gate_target,
+                   "Where the gate runs: native, runsc, uml, bwrap, chroot:DIR, wrap:PREFIX")
       ->capture_default_str();
   gate->add_option("--out,-o", c.gate_out, "Folder whose results.jsonl gets the gate's record");
   gate->add_flag("--json", c.gate_json, "Print the whole record as JSON");
   gate->add_flag("--stream", c.gate_stream, "Write the record as a stream line (used inside targets)")->group("");
 
-  c.soak_cmd = app.add_subcommand("soak", "Run the suite N times (optionally under stress-ng load) and report outcome changes");
+  c.soak_cmd =
+      app.add_subcommand("soak", "Run the suite N times (optionally under stress-ng load) and report outcome changes");
   CLI::App* soak = c.soak_cmd;
   AddSelection(soak, c.soak.run);
   soak->add_option("--runs,-n", c.soak.runs, "How many full runs")->check(CLI::Range(2, 1000))->capture_default_str();

@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -16,11 +16,11 @@
 
 #include "harness/caselib/case.h"
 #include "harness/caselib/fingerprint.h"
-#include "harness/program/cli.h"
 #include "harness/gate/gate.h"
+#include "harness/program/cli.h"
+#include "harness/program/runner.h"
 #include "harness/program/soak.h"
 #include "harness/program/targets.h"
-#include "harness/program/runner.h"
 #include "reports/report.h"
 
 namespace {
@@ -60,8 +60,12 @@ void WriteGateRecord(const std::string& dir, const json& record) {
   std::ofstream out(path, std::ios::app);
   if (!out) throw ipcc::UsageError(fmt::format("cannot write {}", path));
   if (!exists) {
-    out << json{{"record", "header"}, {"format", 1}, {"tool", "ipcconform"}, {"version", IPCC_VERSION},
-                {"commit", IPCC_GIT_COMMIT}, {"target", record.value("target", "native")},
+    out << json{{"record", "header"},
+                {"format", 1},
+                {"tool", "ipcconform"},
+                {"version", IPCC_VERSION},
+                {"commit", IPCC_GIT_COMMIT},
+                {"target", record.value("target", "native")},
                 {"fingerprint", record.value("fingerprint", ipcc::Fingerprint())}}
                .dump()
         << "\n";

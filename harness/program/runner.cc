@@ -4,8 +4,8 @@
 #include "harness/caselib/records.h"
 
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <fnmatch.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <ctime>
 #include <deque>
 #include <filesystem>
@@ -20,7 +21,6 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <cmath>
 #include <thread>
 
 #include <fmt/format.h>
@@ -28,10 +28,10 @@
 #include "harness/caselib/child.h"
 #include "harness/caselib/fingerprint.h"
 #include "harness/caselib/leaks.h"
-#include "harness/caselib/state.h"
-#include "harness/program/targets.h"
 #include "harness/caselib/names.h"
 #include "harness/caselib/privilege.h"
+#include "harness/caselib/state.h"
+#include "harness/program/targets.h"
 #include "reports/expectations.h"
 #include "reports/junit.h"
 #include "reports/results.h"
@@ -54,8 +54,9 @@ using nlohmann::json;
 
 std::atomic<int> g_interrupted{0};
 
-void OnInterrupt(int sig) { g_interrupted.store(sig); }
-
+void OnInterrupt(int sig) {
+  g_interrupted.store(sig);
+}
 
 bool Matches(const std::string& glob, const CaseInfo& c) {
   if (c.meta.hidden && glob.rfind(c.mechanism + ".", 0) != 0) return false;
@@ -114,8 +115,7 @@ class Progress {
                  rec["id"].get<std::string>());
       std::fflush(stdout);
     } else {
-      fmt::print("{:<11} {} ({:.1f} ms)\n", outcome, rec["id"].get<std::string>(),
-                 rec["duration_ms"].get<double>());
+      fmt::print("{:<11} {} ({:.1f} ms)\n", outcome, rec["id"].get<std::string>(), rec["duration_ms"].get<double>());
       std::fflush(stdout);  // a log (CI, a pipe) shows each case as it ends, not at the end of the run
     }
   }
@@ -133,7 +133,8 @@ void PrintSummary(const std::vector<json>& records, const std::map<std::string, 
                   const std::string& out, bool interrupted) {
   std::vector<const json*> bad;
   for (const auto& r : records) {
-    if (IsBadOutcome(r["outcome"].get<std::string>()) && r.value("verdict", "") != "expected deviation") bad.push_back(&r);
+    if (IsBadOutcome(r["outcome"].get<std::string>()) && r.value("verdict", "") != "expected deviation")
+      bad.push_back(&r);
   }
   if (!bad.empty()) {
     fmt::print("\nProblems ({}):\n", bad.size());
@@ -175,7 +176,8 @@ void CleanUpAfterKilledRun(const std::string& results_path, bool quiet) {
     const pid_t runner = static_cast<pid_t>(std::strtol(run_id.c_str(), nullptr, 10));
     if (runner > 0 && runner != getpid() && kill(runner, 0) == 0 &&
         ReadSmallFile("/proc/" + std::to_string(runner) + "/cmdline").find("ipcconform") != std::string::npos) {
-      throw UsageError(fmt::format("--resume: the run that writes {} is still going (process {})", results_path, runner));
+      throw UsageError(
+          fmt::format("--resume: the run that writes {} is still going (process {})", results_path, runner));
     }
     std::vector<std::string> left = FindRunLeaks(run_id, temp_dir);  // ends the processes it finds
     if (temp_dir.rfind("/tmp/ipcconform-run-", 0) == 0) {
@@ -209,8 +211,8 @@ std::vector<std::string> FindRunLeaks(const std::string& run_id, const std::stri
     if (at == std::string::npos) continue;
     const std::string::size_type after = at + tag.size();
     if (after < env.size() && env[after] != '\0') continue;
-    leaks.push_back(fmt::format("process {} ({}) outlived the run (killed)", pid,
-                                ReadSmallFile(e.path().string() + "/comm")));
+    leaks.push_back(
+        fmt::format("process {} ({}) outlived the run (killed)", pid, ReadSmallFile(e.path().string() + "/comm")));
     kill(pid, SIGKILL);
   }
   if (!temp_dir.empty() && std::filesystem::exists(temp_dir, ec)) {
@@ -252,8 +254,8 @@ std::vector<const CaseInfo*> SelectCases(const std::vector<std::string>& filters
     bool by_filter = filters.empty() ? !c.meta.hidden
                                      : std::any_of(filters.begin(), filters.end(),
                                                    [&](const std::string& f) { return Matches(f, c); });
-    bool by_mech = mechanisms.empty() ||
-                   std::find(mechanisms.begin(), mechanisms.end(), c.mechanism) != mechanisms.end();
+    bool by_mech =
+        mechanisms.empty() || std::find(mechanisms.begin(), mechanisms.end(), c.mechanism) != mechanisms.end();
     if (by_filter && by_mech) selected.push_back(&c);
   }
   if (selected.empty()) throw UsageError("the selection is empty: no case matches both the filters and mechanisms");
@@ -310,8 +312,12 @@ RunRecorder::RunRecorder(const RunOptions& options, const std::string& expectati
     throw UsageError(fmt::format("the out folder {} is not writable: {}", options.out, ErrnoName(errno)));
   }
   jsonl_path_ = options.out + "/results.jsonl";
-  impl_ = new Impl{options, std::move(expectations),
-                   std::make_unique<JsonlWriter>(jsonl_path_, options.stream, previous != nullptr), {}, {}, 0,
+  impl_ = new Impl{options,
+                   std::move(expectations),
+                   std::make_unique<JsonlWriter>(jsonl_path_, options.stream, previous != nullptr),
+                   {},
+                   {},
+                   0,
                    Progress(total, options.quiet)};
   if (previous != nullptr) {
     // Earlier records count again (judged against today's expectations) but are not rewritten.
@@ -326,11 +332,17 @@ RunRecorder::RunRecorder(const RunOptions& options, const std::string& expectati
   }
 }
 
-RunRecorder::~RunRecorder() { delete impl_; }
+RunRecorder::~RunRecorder() {
+  delete impl_;
+}
 
-void RunRecorder::WriteHeader(json header) { impl_->jsonl->Write(header); }
+void RunRecorder::WriteHeader(json header) {
+  impl_->jsonl->Write(header);
+}
 
-void RunRecorder::WriteOther(const json& record) { impl_->jsonl->Write(record); }
+void RunRecorder::WriteOther(const json& record) {
+  impl_->jsonl->Write(record);
+}
 
 void RunRecorder::AddCase(json full, std::size_t running) {
   Impl& m = *impl_;
@@ -341,7 +353,8 @@ void RunRecorder::AddCase(json full, std::size_t running) {
   full.erase("expectation");
   if (v.entry != nullptr) {
     full["expected"] = fmt::format("{}", fmt::join(v.entry->outcomes, "|"));
-    full["expectation"] = {{"pattern", v.entry->pattern}, {"reason", v.entry->reason},
+    full["expectation"] = {{"pattern", v.entry->pattern},
+                           {"reason", v.entry->reason},
                            {"where", fmt::format("{}:{}", v.entry->file, v.entry->line)}};
   }
   m.verdicts[full["verdict"].get<std::string>()]++;
@@ -388,7 +401,8 @@ int RunRecorder::Finish(bool interrupted, int signal_number, std::size_t not_run
     PrintSummary(records_, m.counts, wall_s, m.options.out, interrupted);
     if (!expect_path_.empty()) {
       std::string line;
-      for (const auto& [verdict, count] : m.verdicts) line += fmt::format("{}{} {}", line.empty() ? "" : ", ", count, verdict);
+      for (const auto& [verdict, count] : m.verdicts)
+        line += fmt::format("{}{} {}", line.empty() ? "" : ", ", count, verdict);
       fmt::print("Verdicts against {}: {}\n", expect_path_, line);
       for (const auto& r : records_) {
         if (r["verdict"] == "unexpected pass") {
@@ -599,8 +613,8 @@ int Run(const RunOptions& options) {
   }
   for (const auto& l : leaks) fmt::print(stderr, "ipcconform: ERROR: leak: {}\n", l);
   const double wall_s = std::chrono::duration<double>(Clock::now() - started).count();
-  const int rc = recorder.Finish(interrupted, g_interrupted.load(), queue.size() + running.size(), wall_s,
-                                 json{{"leaks", leaks}});
+  const int rc =
+      recorder.Finish(interrupted, g_interrupted.load(), queue.size() + running.size(), wall_s, json{{"leaks", leaks}});
   return rc == 0 && !leaks.empty() ? 1 : rc;
 }
 

@@ -14,19 +14,19 @@
 namespace ipcc {
 
 struct RunOptions {
-  std::vector<std::string> filters;     // id globs; empty means every catalogue case
-  std::vector<std::string> mechanisms;  // empty means all
-  int jobs = 0;                         // 0: number of CPUs
+  std::vector<std::string> filters;                  // id globs; empty means every catalogue case
+  std::vector<std::string> mechanisms;               // empty means all
+  int jobs = 0;                                      // 0: number of CPUs
   std::optional<std::chrono::milliseconds> timeout;  // overrides each case's own timeout
   std::string out = "results";
   std::string target = "native";
   IsolationMode isolation = IsolationMode::automatic;
   bool quiet = false;
-  std::string expect;                   // expectation file; "" = fixtures/expectations/<target>.txt if present
-  bool no_expect = false;               // judge against no expectations at all
-  bool strict = false;                  // unexpected passes and stale entries also fail the run
-  bool stream = false;                  // also write every record to stdout (runner inside a target)
-  bool resume = false;                  // continue the run in `out`: only cases without a record run
+  std::string expect;      // expectation file; "" = fixtures/expectations/<target>.txt if present
+  bool no_expect = false;  // judge against no expectations at all
+  bool strict = false;     // unexpected passes and stale entries also fail the run
+  bool stream = false;     // also write every record to stdout (runner inside a target)
+  bool resume = false;     // continue the run in `out`: only cases without a record run
 };
 
 // A problem with the options themselves (exit status 2).

@@ -13,8 +13,8 @@
 #include <map>
 #include <sstream>
 
-#include <boost/process/search_path.hpp>
 #include <fmt/format.h>
+#include <boost/process/search_path.hpp>
 #include <nlohmann/json.hpp>
 
 #include "harness/caselib/coverage.h"
@@ -29,7 +29,9 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 std::atomic<int> g_soak_interrupted{0};
-void OnSoakInterrupt(int sig) { g_soak_interrupted.store(sig); }
+void OnSoakInterrupt(int sig) {
+  g_soak_interrupted.store(sig);
+}
 
 std::vector<std::string> Words(const std::string& text) {
   std::istringstream in(text);
@@ -148,7 +150,8 @@ int Soak(const SoakOptions& o) {
 
   struct sigaction sa {};
   sa.sa_handler = OnSoakInterrupt;
-  struct sigaction old_int {}, old_term {};
+  struct sigaction old_int {
+  }, old_term{};
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
 
@@ -185,8 +188,9 @@ int Soak(const SoakOptions& o) {
     const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
     runs.push_back(ReadRun(dir, status, wall));
     const RunSummary& s = runs.back();
-    fmt::print("soak: run {:>2}/{}: exit status {}, {} cases, {:.1f} s{}{}\n", k, o.runs, status, s.outcome.size(), wall,
-               s.leaks.empty() ? "" : fmt::format(", {} leaks", s.leaks.size()), s.complete ? "" : ", incomplete");
+    fmt::print("soak: run {:>2}/{}: exit status {}, {} cases, {:.1f} s{}{}\n", k, o.runs, status, s.outcome.size(),
+               wall, s.leaks.empty() ? "" : fmt::format(", {} leaks", s.leaks.size()),
+               s.complete ? "" : ", incomplete");
     std::fflush(stdout);
     if (status == 2) break;  // the runner refused its options: every further run would too
   }
@@ -221,7 +225,8 @@ int Soak(const SoakOptions& o) {
   int bad_runs = 0;
   for (std::size_t k = 0; k < runs.size(); ++k) {
     const RunSummary& s = runs[k];
-    const bool bad = !s.complete || !s.leaks.empty() || !s.problems.empty() || (s.exit_status != 0 && s.exit_status != 1);
+    const bool bad =
+        !s.complete || !s.leaks.empty() || !s.problems.empty() || (s.exit_status != 0 && s.exit_status != 1);
     bad_runs += bad ? 1 : 0;
     run_list.push_back({{"run", k + 1},
                         {"exit_status", s.exit_status},

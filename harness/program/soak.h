@@ -10,11 +10,11 @@
 namespace ipcc {
 
 struct SoakOptions {
-  RunOptions run;                            // filters, mechanisms, jobs, timeout of every run
+  RunOptions run;  // filters, mechanisms, jobs, timeout of every run
   int runs = 20;
-  bool load = false;                         // stress-ng beside the runs
+  bool load = false;                                 // stress-ng beside the runs
   std::string load_args = "--cpu 0 --cpu-load 100";  // its options (0 CPUs = every CPU)
-  std::string out = "results/soak";          // run-NN/ per run, soak.json with the comparison
+  std::string out = "results/soak";                  // run-NN/ per run, soak.json with the comparison
 };
 
 // Returns 0 when every run finished, none leaked, and no case changed outcome; 1 otherwise; throws

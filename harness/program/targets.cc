@@ -14,19 +14,19 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <set>
-#include <mutex>
 #include <thread>
 
-#include <boost/process.hpp>
 #include <fmt/format.h>
+#include <boost/process.hpp>
 
 #include "harness/caselib/case.h"
 #include "harness/caselib/child.h"
 #include "harness/caselib/fingerprint.h"
-#include "harness/caselib/records.h"
 #include "harness/caselib/names.h"
+#include "harness/caselib/records.h"
 
 namespace ipcc {
 namespace {
@@ -39,7 +39,9 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kChrootBinary = "/opt/ipcconform/build/bin/ipcconform";
 
 std::atomic<int> g_target_interrupted{0};
-void OnTargetInterrupt(int sig) { g_target_interrupted.store(sig); }
+void OnTargetInterrupt(int sig) {
+  g_target_interrupted.store(sig);
+}
 
 std::string FindTool(const std::string& tool, const std::string& package) {
   std::string path = bp::search_path(tool).string();
@@ -143,11 +145,12 @@ TargetSpec ParseTarget(const std::string& name) {
   if (colon != std::string::npos) t.arg = name.substr(colon + 1);
   static const std::vector<std::string> kKinds = {"native", "runsc", "uml", "bwrap", "chroot", "wrap"};
   if (std::find(kKinds.begin(), kKinds.end(), t.kind) == kKinds.end()) {
-    throw UsageError(fmt::format("unknown target '{}' (available: native, runsc, uml, bwrap, chroot:DIR, wrap:PREFIX)",
-                                 name));
+    throw UsageError(
+        fmt::format("unknown target '{}' (available: native, runsc, uml, bwrap, chroot:DIR, wrap:PREFIX)", name));
   }
   if ((t.kind == "chroot" || t.kind == "wrap") && t.arg.empty()) {
-    throw UsageError(fmt::format("target '{}' needs an argument: {}:{}", name, t.kind, t.kind == "chroot" ? "DIR" : "PREFIX"));
+    throw UsageError(
+        fmt::format("target '{}' needs an argument: {}:{}", name, t.kind, t.kind == "chroot" ? "DIR" : "PREFIX"));
   }
   if (t.kind != "chroot" && t.kind != "wrap" && !t.arg.empty()) {
     throw UsageError(fmt::format("target '{}' takes no argument", t.kind));
@@ -163,8 +166,18 @@ std::vector<std::string> TargetCommand(const TargetSpec& target, const std::vect
   } else if (target.kind == "bwrap") {
     // Its own IPC and PID namespaces, as a sandbox would use it; the host filesystem is visible.
     const std::string self = SelfPath();
-    cmd = {FindTool("bwrap", "bubblewrap"), "--dev-bind", "/", "/", "--unshare-ipc", "--unshare-pid",
-           "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"};
+    cmd = {FindTool("bwrap", "bubblewrap"),
+           "--dev-bind",
+           "/",
+           "/",
+           "--unshare-ipc",
+           "--unshare-pid",
+           "--proc",
+           "/proc",
+           "--tmpfs",
+           "/tmp",
+           "--tmpfs",
+           "/dev/shm"};
     if (const std::string keep = FolderToKeepVisible(self); !keep.empty()) {
       cmd.insert(cmd.end(), {"--bind", keep, keep});
     }
@@ -175,10 +188,18 @@ std::vector<std::string> TargetCommand(const TargetSpec& target, const std::vect
       throw UsageError(fmt::format("{} has no {}: make the root with ci/make-chroot.sh first", dir, kChrootBinary));
     }
     // A private mount namespace for the root's /proc, /dev, /tmp and /dev/shm; nothing leaks to the host.
-    cmd = {FindTool("unshare", "util-linux"), "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+    cmd = {FindTool("unshare", "util-linux"),
+           "--mount",
+           "--propagation",
+           "private",
+           "--",
+           "/bin/sh",
+           "-c",
            "set -e; d=\"$1\"; shift; mount -t proc proc \"$d/proc\"; mount --rbind /dev \"$d/dev\"; "
            "mount -t tmpfs tmpfs \"$d/dev/shm\"; mount -t tmpfs tmpfs \"$d/tmp\"; exec chroot \"$d\" \"$@\"",
-           "sh", dir, kChrootBinary};
+           "sh",
+           dir,
+           kChrootBinary};
   } else if (target.kind == "wrap") {
     cmd = {"/bin/sh", "-c", "exec " + target.arg + " \"$@\"", "sh", SelfPath()};
   } else if (target.kind == "uml") {
@@ -214,8 +235,17 @@ std::vector<std::string> TargetCommand(const TargetSpec& target, const std::vect
     chmod(path, 0755);
     *scratch_file = path;
     long mem_mb = 1536;
-    cmd = {FindTool("linux", "user-mode-linux"), fmt::format("mem={}M", mem_mb), "rootfstype=hostfs", "rootflags=/",
-           "rw", "quiet", "loglevel=0", "con=null", "con0=null,fd:1", "ssl=null", fmt::format("init={}", path)};
+    cmd = {FindTool("linux", "user-mode-linux"),
+           fmt::format("mem={}M", mem_mb),
+           "rootfstype=hostfs",
+           "rootflags=/",
+           "rw",
+           "quiet",
+           "loglevel=0",
+           "con=null",
+           "con0=null,fd:1",
+           "ssl=null",
+           fmt::format("init={}", path)};
     return cmd;
   } else {
     throw UsageError(fmt::format("target kind '{}' does not run through a command", target.kind));
@@ -247,8 +277,8 @@ TargetProcess RunTargetCommand(const TargetSpec& target, const std::vector<std::
   bp::group group;
   std::error_code ec;
   fflush(nullptr);
-  bp::child proc(bp::exe = cmd[0], bp::args = std::vector<std::string>(cmd.begin() + 1, cmd.end()),
-                 bp::std_out > out, bp::std_err > std::string(err_path), bp::std_in < bp::null, group, ec);
+  bp::child proc(bp::exe = cmd[0], bp::args = std::vector<std::string>(cmd.begin() + 1, cmd.end()), bp::std_out > out,
+                 bp::std_err > std::string(err_path), bp::std_in < bp::null, group, ec);
   if (ec) {
     unlink(err_path);
     prctl(PR_SET_CHILD_SUBREAPER, was_subreaper);
@@ -313,7 +343,8 @@ TargetProcess RunTargetCommand(const TargetSpec& target, const std::vector<std::
   result.interrupted_by = g_target_interrupted.load();
   result.stderr_tail = ReadSmallFile(err_path);
   unlink(err_path);
-  if (result.stderr_tail.size() > 3000) result.stderr_tail = "..." + result.stderr_tail.substr(result.stderr_tail.size() - 3000);
+  if (result.stderr_tail.size() > 3000)
+    result.stderr_tail = "..." + result.stderr_tail.substr(result.stderr_tail.size() - 3000);
   for (const auto& l : other_lines) result.console += l + "\n";
   return result;
 }
@@ -331,7 +362,8 @@ int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::
   for (const auto& f : options.filters) inner.insert(inner.end(), {"-f", f});
   for (const auto& m : options.mechanisms) inner.insert(inner.end(), {"-m", m});
   if (options.jobs > 0) inner.insert(inner.end(), {"--jobs", std::to_string(options.jobs)});
-  if (options.timeout) inner.insert(inner.end(), {"--timeout", fmt::format("{:.3f}", options.timeout->count() / 1000.0)});
+  if (options.timeout)
+    inner.insert(inner.end(), {"--timeout", fmt::format("{:.3f}", options.timeout->count() / 1000.0)});
   if (options.isolation == IsolationMode::process_group) inner.insert(inner.end(), {"--isolation", "process-group"});
   if (options.isolation == IsolationMode::namespaces) inner.insert(inner.end(), {"--isolation", "namespaces"});
 

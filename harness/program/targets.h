@@ -23,9 +23,9 @@ namespace ipcc {
 inline constexpr const char* kStreamMarker = "@ipcconform-record ";
 
 struct TargetSpec {
-  std::string name;   // as given: "runsc", "chroot:/srv/deb11", "wrap:'firejail --quiet'"
-  std::string kind;   // native, runsc, uml, bwrap, chroot, wrap
-  std::string arg;    // DIR for chroot, PREFIX for wrap
+  std::string name;  // as given: "runsc", "chroot:/srv/deb11", "wrap:'firejail --quiet'"
+  std::string kind;  // native, runsc, uml, bwrap, chroot, wrap
+  std::string arg;   // DIR for chroot, PREFIX for wrap
 };
 
 // Parses --target; throws UsageError for an unknown kind or a missing argument.
@@ -55,10 +55,10 @@ std::vector<std::string> TargetCommand(const TargetSpec& target, const std::vect
 // How a target's command ended.
 struct TargetProcess {
   int exit_status = -1;
-  int interrupted_by = 0;   // SIGINT/SIGTERM received by this process while the target ran
-  std::string killed_why;   // why the target was ended early ("" when it ended by itself)
-  std::string stderr_tail;  // the end of its standard error
-  std::string console;      // its last lines of output that were not records
+  int interrupted_by = 0;    // SIGINT/SIGTERM received by this process while the target ran
+  std::string killed_why;    // why the target was ended early ("" when it ended by itself)
+  std::string stderr_tail;   // the end of its standard error
+  std::string console;       // its last lines of output that were not records
   int leftovers_killed = 0;  // its processes still alive 5 s after its command ended, then killed
   // "WHAT (exit status N; why)" followed by the standard error and other output, for an error message.
   std::string Describe(const std::string& what) const;

@@ -5,9 +5,9 @@
 #include <set>
 #include <sstream>
 
-#include <boost/process.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <boost/process.hpp>
 
 #include "harness/tests/tool_util.h"
 

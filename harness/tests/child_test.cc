@@ -18,8 +18,8 @@
 namespace {
 
 using namespace ipcc;
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
+using ::testing::HasSubstr;
 
 void PauseForever() {
   for (;;) pause();
@@ -51,7 +51,9 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
-bool Gone(pid_t pid) { return kill(pid, 0) == -1 && errno == ESRCH; }
+bool Gone(pid_t pid) {
+  return kill(pid, 0) == -1 && errno == ESRCH;
+}
 
 class ChildTest : public ::testing::Test {
  protected:

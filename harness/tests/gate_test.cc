@@ -7,8 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "harness/gate/gate.h"
 #include "harness/caselib/leaks.h"
+#include "harness/gate/gate.h"
 #include "harness/tests/tool_util.h"
 
 namespace {
@@ -41,7 +41,8 @@ TEST(Gate, RecordCarriesEveryMechanismAndRatio) {
   ASSERT_EQ(rec["attempts"].size(), 1u);
   const json& attempt = rec["attempts"][0];
   EXPECT_THAT(attempt["errors"], ::testing::IsEmpty()) << "the ring's sequence stamps must all arrive in order";
-  for (const char* m : {"memcpy", "shm_ring_sysv", "shm_ring_anon", "shm_zero_copy", "pipe", "pipe_raised", "socketpair"}) {
+  for (const char* m :
+       {"memcpy", "shm_ring_sysv", "shm_ring_anon", "shm_zero_copy", "pipe", "pipe_raised", "socketpair"}) {
     ASSERT_TRUE(attempt["median_mib_s"].contains(m)) << m;
     EXPECT_GT(attempt["median_mib_s"][m].get<double>(), 0.0) << m << " moved nothing";
   }
@@ -107,8 +108,8 @@ TEST(Gate, OneCpuIsInconclusiveNotFailed) {
 TEST(Gate, CommandWritesItsRecordAndExitsByVerdict) {
   if (UsableCpus() < 2) GTEST_SKIP() << "needs two CPUs";
   const std::string dir = FreshDir("gate");
-  ToolResult r = RunTool({"gate", "--rounds", "3", "--slice-ms", "2", "--attempts", "1", "--min-vs-socketpair", "1e12",
-                          "--out", dir});
+  ToolResult r = RunTool(
+      {"gate", "--rounds", "3", "--slice-ms", "2", "--attempts", "1", "--min-vs-socketpair", "1e12", "--out", dir});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("verdict: fail"));
   std::ifstream in(dir + "/results.jsonl");
@@ -119,9 +120,9 @@ TEST(Gate, CommandWritesItsRecordAndExitsByVerdict) {
   EXPECT_EQ(lines[1]["record"], "gate");
   EXPECT_EQ(lines[2]["record"], "end");
 
-  ToolResult inside = RunTool({"gate", "--target", "wrap:env", "--rounds", "3", "--slice-ms", "2", "--attempts", "1",
-                               "--min-vs-memcpy", "0", "--min-vs-pipe", "0", "--min-vs-socketpair", "0",
-                               "--min-vs-sysv-msg", "0", "--json"});
+  ToolResult inside =
+      RunTool({"gate", "--target", "wrap:env", "--rounds", "3", "--slice-ms", "2", "--attempts", "1", "--min-vs-memcpy",
+               "0", "--min-vs-pipe", "0", "--min-vs-socketpair", "0", "--min-vs-sysv-msg", "0", "--json"});
   EXPECT_EQ(inside.exit_code, 0) << inside.out << inside.err;
   json rec = json::parse(inside.out, nullptr, false);
   ASSERT_TRUE(rec.is_object()) << inside.out;

@@ -1,6 +1,6 @@
+#include <sys/wait.h>
 #include <cerrno>
 #include <csignal>
-#include <sys/wait.h>
 
 #include <gtest/gtest.h>
 

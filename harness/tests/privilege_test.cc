@@ -140,8 +140,8 @@ TEST_F(PrivilegeTest, AUserNamespaceMappingOnlyRootHasNoSecondIdentity) {
     EXPECT_TRUE(HasCapability(CAP_SETUID)) << "root of its own user namespace";
     std::string why;
     EXPECT_FALSE(UnprivilegedIdentity(&why).has_value());
-    EXPECT_EQ(why, fmt::format("no second identity: uid {} / gid {} is not mapped in this user namespace",
-                               Nobody().uid, Nobody().gid));
+    EXPECT_EQ(why, fmt::format("no second identity: uid {} / gid {} is not mapped in this user namespace", Nobody().uid,
+                               Nobody().gid));
   });
   if (WIFEXITED(status) && WEXITSTATUS(status) == kNoUserNamespace) {
     GTEST_SKIP() << "this system refuses to create a user namespace";

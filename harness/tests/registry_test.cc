@@ -5,11 +5,11 @@
 
 namespace {
 
+using ipcc::CaseInfo;
+using ipcc::Registry;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
-using ipcc::CaseInfo;
-using ipcc::Registry;
 
 CaseInfo Good(std::string id = "pipe.read.blocks") {
   CaseInfo c;
@@ -27,7 +27,9 @@ CaseInfo Good(std::string id = "pipe.read.blocks") {
 // The shipped catalogue itself is checked through `ipcconform list` (runner_test.cc), which refuses
 // to start on any of these problems.
 
-TEST(Registry, AGoodEntryPasses) { EXPECT_THAT(Registry::FindProblems({Good()}), IsEmpty()); }
+TEST(Registry, AGoodEntryPasses) {
+  EXPECT_THAT(Registry::FindProblems({Good()}), IsEmpty());
+}
 
 TEST(Registry, MissingStatementIsRefused) {
   CaseInfo c = Good();

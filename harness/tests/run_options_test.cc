@@ -10,9 +10,9 @@
 #include <fstream>
 #include <sstream>
 
-#include <boost/process.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <boost/process.hpp>
 
 #include "harness/tests/tool_util.h"
 #include "reports/results.h"
@@ -33,14 +33,14 @@ std::string Write(const std::string& path, const std::string& text) {
 TEST(RunExpectations, VerdictsUnexpectedPassesAndStaleEntries) {
   const std::string dir = FreshDir("expect");
   std::filesystem::create_directories(dir);
-  const std::string file = Write(dir + "/target.txt",
-                                 "# deviations of a pretend target\n"
+  const std::string file =
+      Write(dir + "/target.txt", "# deviations of a pretend target\n"
                                  "selftest.child.failure_propagates FAIL  # the child's failure is known here\n"
                                  "selftest.empty.passes FAIL              # pretends the empty case fails here\n"
                                  "selftest.crash.*      CRASH             # not in this selection\n"
                                  "selftest.gone.*       FAIL              # no such case\n");
-  const std::vector<std::string> args = {"run", "-f", "selftest.empty.*", "-f", "selftest.child.*", "--expect", file,
-                                         "--out", dir + "/out"};
+  const std::vector<std::string> args = {"run", "-f",    "selftest.empty.*", "-f", "selftest.child.*", "--expect",
+                                         file,  "--out", dir + "/out"};
   ToolResult r = RunTool(args);
   EXPECT_EQ(r.exit_code, 0) << "an expected FAIL and an unexpected pass do not fail a run: " << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("Verdicts against " + file + ": 1 expected deviation, 1 unexpected pass\n"));
@@ -153,13 +153,15 @@ TEST(RunNeeds, ACaseNeedingAnIpcNamespaceIsSkippedWithoutNamespaces) {
   ToolResult r = RunTool({"run", "-j", "2", "--isolation", "process-group", "-f",
                           "selftest.needs.own_ipc_namespace_met_runs", "-f", "selftest.empty.*", "--out", dir});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("note: no namespaces (process-group isolation requested); running one case at a time\n"));
+  EXPECT_THAT(r.out,
+              HasSubstr("note: no namespaces (process-group isolation requested); running one case at a time\n"));
   Results res = Load(dir);
   EXPECT_EQ(res.header["jobs"], 1);
   const json& c = res.cases["selftest.needs.own_ipc_namespace_met_runs"];
   EXPECT_EQ(c["outcome"], "SKIP");
   EXPECT_EQ(c["unmet"], "own-ipc-namespace");
-  EXPECT_EQ(c["message"], "needs its own IPC namespace, which this environment refuses (process-group isolation requested)");
+  EXPECT_EQ(c["message"],
+            "needs its own IPC namespace, which this environment refuses (process-group isolation requested)");
   EXPECT_EQ(c["isolation"], "none") << "it never started";
   EXPECT_EQ(res.cases["selftest.empty.passes"]["isolation"], "process-group");
   std::filesystem::remove_all(dir);

@@ -9,9 +9,9 @@
 #include <set>
 #include <sstream>
 
-#include <boost/process.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <boost/process.hpp>
 #include <nlohmann/json.hpp>
 
 #include "harness/caselib/leaks.h"
@@ -20,8 +20,8 @@
 namespace {
 
 namespace bp = boost::process;
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 using namespace ipcc::testutil;
 
 class RunnerSelfTest : public ::testing::TestWithParam<std::string> {};
@@ -80,7 +80,8 @@ TEST(RunNeeds, EachUnmetNeedGivesItsOutcomeAndReason) {
   const std::string dir = FreshDir("needs");
   std::filesystem::create_directories(dir);
   const std::string config = dir + "/kernel.config";
-  std::ofstream(config) << "# selftest configuration\nCONFIG_IPCC_SELFTEST_PRESENT=y\n# CONFIG_IPCC_SELFTEST_NEVER is not set\n";
+  std::ofstream(config)
+      << "# selftest configuration\nCONFIG_IPCC_SELFTEST_PRESENT=y\n# CONFIG_IPCC_SELFTEST_NEVER is not set\n";
   ToolResult r = RunTool({"run", "-f", "selftest.needs.*", "-f", "selftest.unsupported.*", "--out", dir + "/r"},
                          {{"IPCCONFORM_KERNEL_CONFIG", config}});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;  // the ERROR cases
@@ -88,24 +89,28 @@ TEST(RunNeeds, EachUnmetNeedGivesItsOutcomeAndReason) {
   struct Row {
     const char* id;
     const char* outcome;
-    const char* unmet;     // "" when the case ran
-    const char* message;   // a part of the message
+    const char* unmet;    // "" when the case ran
+    const char* message;  // a part of the message
   };
   const Row rows[] = {
       {"selftest.unsupported.is_not_pass", "UNSUPPORTED", "feature:selftest_never", "absent here (runner probe: "},
-      {"selftest.needs.newer_kernel_is_unsupported", "UNSUPPORTED", "kernel>=999.0", "documented since Linux 999.0; this kernel reports "},
+      {"selftest.needs.newer_kernel_is_unsupported", "UNSUPPORTED", "kernel>=999.0",
+       "documented since Linux 999.0; this kernel reports "},
       {"selftest.needs.config_option_unset_is_unsupported", "UNSUPPORTED", "config:CONFIG_IPCC_SELFTEST_NEVER",
-       "the kernel was built without CONFIG_IPCC_SELFTEST_NEVER (" },
+       "the kernel was built without CONFIG_IPCC_SELFTEST_NEVER ("},
       {"selftest.needs.config_option_set_runs", "PASS", "", ""},
       {"selftest.needs.too_few_cpus_is_skip", "SKIP", "cpus>=100000", "needs 100000 CPUs; this process may use "},
-      {"selftest.needs.read_only_sysctl_is_skip", "SKIP", "", "sets /proc/sys/kernel/osrelease, which is not writable here"},
-      {"selftest.needs.missing_sysctl_is_skip", "SKIP", "", "sets /proc/sys/kernel/ipcconform_selftest_missing, which does not exist here"},
+      {"selftest.needs.read_only_sysctl_is_skip", "SKIP", "",
+       "sets /proc/sys/kernel/osrelease, which is not writable here"},
+      {"selftest.needs.missing_sysctl_is_skip", "SKIP", "",
+       "sets /proc/sys/kernel/ipcconform_selftest_missing, which does not exist here"},
       {"selftest.needs.capability_met_runs", "PASS", "", ""},
       {"selftest.needs.root_met_runs", "PASS", "", ""},
       {"selftest.needs.second_identity_met_runs", "PASS", "", ""},
       {"selftest.needs.own_ipc_namespace_met_runs", "PASS", "", ""},
       {"selftest.needs.body_skip_is_error", "ERROR", "", "the case skipped itself from its body"},
-      {"selftest.needs.undeclared_identity_is_error", "ERROR", "", "without declaring it: add second-identity to its .needs"},
+      {"selftest.needs.undeclared_identity_is_error", "ERROR", "",
+       "without declaring it: add second-identity to its .needs"},
       {"selftest.needs.undeclared_sysctl_write_is_error", "ERROR", "",
        "writes /proc/sys/kernel/msgmax without declaring it: add sysctl:/proc/sys/kernel/msgmax to its .needs"},
   };
@@ -149,7 +154,8 @@ TEST(Verdicts, ReportedButNotAppliedFailsWellInsideTheTimeout) {
   Results res = Load(dir);
   const json& c = res.cases[id];
   EXPECT_EQ(c.value("outcome", "missing"), "FAIL") << c.dump();
-  EXPECT_LT(c.value("duration_ms", 1e9), timeout_ms / 2) << "the case waited for the harness instead of bounding its wait";
+  EXPECT_LT(c.value("duration_ms", 1e9), timeout_ms / 2)
+      << "the case waited for the harness instead of bounding its wait";
   std::filesystem::remove_all(dir);
 }
 
@@ -162,10 +168,11 @@ TEST(RunNeeds, WithheldCapabilityAndNamespacesAreSkipWithReasons) {
   const std::string dir = FreshDir("needs-withheld");
   bp::environment env = boost::this_process::environment();
   env["IPCCONFORM_TEST_TAG"] = std::to_string(getpid());
-  bp::child c(setpriv, bp::args = {"--bounding-set=-sys_boot", "--inh-caps=-sys_boot", "--",
-                                   std::string(IPCC_BIN_DIR) + "/ipcconform", "run", "-q", "--isolation",
-                                   "process-group", "-f", "selftest.needs.*_met_runs", "--out", dir},
-              bp::std_out > bp::null, bp::std_err > bp::null, env);
+  bp::child c(
+      setpriv,
+      bp::args = {"--bounding-set=-sys_boot", "--inh-caps=-sys_boot", "--", std::string(IPCC_BIN_DIR) + "/ipcconform",
+                  "run", "-q", "--isolation", "process-group", "-f", "selftest.needs.*_met_runs", "--out", dir},
+      bp::std_out > bp::null, bp::std_err > bp::null, env);
   c.wait();
   EXPECT_EQ(c.exit_code(), 0);
   Results res = Load(dir);
@@ -175,7 +182,8 @@ TEST(RunNeeds, WithheldCapabilityAndNamespacesAreSkipWithReasons) {
     EXPECT_THAT(res.cases[id].value("message", ""), HasSubstr(message));
   };
   check("selftest.needs.capability_met_runs", "SKIP", "needs CAP_SYS_BOOT, which this environment withholds");
-  check("selftest.needs.own_ipc_namespace_met_runs", "SKIP", "needs its own IPC namespace, which this environment refuses");
+  check("selftest.needs.own_ipc_namespace_met_runs", "SKIP",
+        "needs its own IPC namespace, which this environment refuses");
   check("selftest.needs.root_met_runs", "PASS", "");
   check("selftest.needs.second_identity_met_runs", "PASS", "");
   std::filesystem::remove_all(dir);
@@ -222,7 +230,8 @@ TEST(Runner, BadArgumentsGiveOneClearLineAndStatusTwo) {
       {{"gate", "--target", "chroot:/nonexistent", "--rounds", "3"}, "make-chroot.sh"},
       {{"soak", "--runs", "1"}, "--runs"},
       {{"soak", "-f", "nothing.matches.*", "--out", FreshDir("bad4")}, "matches no case"},
-      {{"soak", "--load-args", "--cpu 1", "--load", "-f", "selftest.empty.*", "--out", "/proc/version/sub"}, "cannot write"},
+      {{"soak", "--load-args", "--cpu 1", "--load", "-f", "selftest.empty.*", "--out", "/proc/version/sub"},
+       "cannot write"},
   };
   for (const auto& call : calls) {
     ToolResult r = RunTool(call.args);
@@ -295,8 +304,9 @@ TEST(Runner, UnprivilegedRunSkipsWithReasonsNeverErrors) {
   if (setpriv.empty()) GTEST_SKIP() << "setpriv (util-linux) is not installed";
   {
     // The build folder must be reachable by that user (a checkout under /root is not): say so.
-    bp::child probe(setpriv, bp::args = {"--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
-                                         std::string(IPCC_BIN_DIR) + "/ipcconform", "--version"},
+    bp::child probe(setpriv,
+                    bp::args = {"--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                                std::string(IPCC_BIN_DIR) + "/ipcconform", "--version"},
                     bp::std_out > bp::null, bp::std_err > bp::null);
     probe.wait();
     if (probe.exit_code() != 0) {
@@ -310,8 +320,9 @@ TEST(Runner, UnprivilegedRunSkipsWithReasonsNeverErrors) {
   bp::ipstream out;
   bp::environment env = boost::this_process::environment();
   env["IPCCONFORM_TEST_TAG"] = std::to_string(getpid());
-  bp::child c(setpriv, bp::args = {"--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
-                                   std::string(IPCC_BIN_DIR) + "/ipcconform", "run", "-q", "--out", dir},
+  bp::child c(setpriv,
+              bp::args = {"--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                          std::string(IPCC_BIN_DIR) + "/ipcconform", "run", "-q", "--out", dir},
               bp::std_out > out, bp::std_err > bp::null, env);
   std::string line;
   while (std::getline(out, line)) {

@@ -2,9 +2,9 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <boost/process.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <boost/process.hpp>
 
 #include "harness/tests/tool_util.h"
 
@@ -30,9 +30,8 @@ TEST(SoakOptions, LoadWithoutStressNgIsRefusedBeforeAnyRun) {
   for (std::string line; std::getline(err, line);) errors += line + "\n";
   c.wait();
   EXPECT_EQ(c.exit_code(), 2) << text << errors;
-  EXPECT_EQ(errors,
-            "ipcconform: --load needs stress-ng, which is not installed (Debian package stress-ng; ci/deps.sh "
-            "targets)\n");
+  EXPECT_EQ(errors, "ipcconform: --load needs stress-ng, which is not installed (Debian package stress-ng; ci/deps.sh "
+                    "targets)\n");
   EXPECT_FALSE(std::filesystem::exists(dir + "/run-01")) << "no run started";
   std::filesystem::remove_all(dir);
 }

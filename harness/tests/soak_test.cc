@@ -39,7 +39,8 @@ TEST(Soak, AlternatingOutcomeIsReportedAsAChange) {
   ToolResult r = RunTool({"soak", "-n", "3", "-f", "selftest.soak.*", "-f", "selftest.empty.*", "--out", dir},
                          {{"IPCCONFORM_SELFTEST_FLIP_FILE", dir + "/counter"}});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("CHANGED selftest.soak.alternates_with_counter_file: FAIL in 1 run(s), PASS in 2 run(s)"));
+  EXPECT_THAT(r.out,
+              HasSubstr("CHANGED selftest.soak.alternates_with_counter_file: FAIL in 1 run(s), PASS in 2 run(s)"));
   EXPECT_THAT(r.out, HasSubstr("run 2: "));
   json soak = LoadSoak(dir);
   ASSERT_TRUE(soak.is_object());
@@ -53,7 +54,8 @@ TEST(Soak, AlternatingOutcomeIsReportedAsAChange) {
 
 TEST(Soak, LoadRunsBesideTheRunsAndEndsWithThem) {
   const std::string dir = FreshDir("soak-load");
-  ToolResult r = RunTool({"soak", "-n", "2", "--load", "--load-args", "--cpu 2", "-f", "selftest.empty.*", "--out", dir});
+  ToolResult r =
+      RunTool({"soak", "-n", "2", "--load", "--load-args", "--cpu 2", "-f", "selftest.empty.*", "--out", dir});
   ASSERT_NE(r.exit_code, 2) << "stress-ng is needed (Debian package stress-ng, ci/deps.sh installs it): " << r.err;
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("beside `stress-ng --cpu 2`"));

@@ -12,8 +12,8 @@
 namespace {
 
 using namespace ipcc;
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
+using ::testing::HasSubstr;
 
 class StateTest : public ::testing::Test {
  protected:

@@ -17,17 +17,17 @@
 
 #include "harness/caselib/child.h"
 #include "harness/caselib/fingerprint.h"
-#include "harness/program/runner.h"
 #include "harness/caselib/state.h"
 #include "harness/caselib/supervisor.h"
+#include "harness/program/runner.h"
 #include "harness/tests/tool_util.h"
 
 namespace {
 
 using namespace ipcc;
+using ipcc::testutil::DropEffectiveCapabilities;
 using nlohmann::json;
 using std::chrono::milliseconds;
-using ipcc::testutil::DropEffectiveCapabilities;
 
 class SupervisorTest : public ::testing::Test {
  protected:

@@ -9,9 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include <boost/process.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <boost/process.hpp>
 
 #include "harness/caselib/child.h"
 #include "harness/caselib/leaks.h"
@@ -37,7 +37,9 @@ std::string UsageErrorOf(F&& f) {
   return "";
 }
 
-std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string FirstLine(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 std::string ReadWhole(const std::string& path) {
   std::ifstream in(path);
@@ -46,7 +48,9 @@ std::string ReadWhole(const std::string& path) {
   return ss.str();
 }
 
-bool Installed(const std::string& tool) { return !bp::search_path(tool).empty(); }
+bool Installed(const std::string& tool) {
+  return !bp::search_path(tool).empty();
+}
 
 // RunTool with changes to a copy of the environment (RunTool's changes stay in this process's own).
 ToolResult RunToolWithEnv(const std::vector<std::string>& args, const std::map<std::string, std::string>& changes) {
@@ -219,9 +223,9 @@ TEST_F(RunTargetCommandTest, RecordsComeOutAndEverythingElseIsKeptForTheMessage)
 }
 
 TEST_F(RunTargetCommandTest, OnlyTheLastConsoleLinesAreKept) {
-  ipcc::TargetProcess p = ipcc::RunTargetCommand(ipcc::ParseTarget("wrap:sh"),
-                                                 {"/bin/sh", "-c", "i=1; while [ $i -le 100 ]; do echo line $i; i=$((i+1)); done"},
-                                                 std::chrono::seconds(30), [](const json&) {});
+  ipcc::TargetProcess p = ipcc::RunTargetCommand(
+      ipcc::ParseTarget("wrap:sh"), {"/bin/sh", "-c", "i=1; while [ $i -le 100 ]; do echo line $i; i=$((i+1)); done"},
+      std::chrono::seconds(30), [](const json&) {});
   EXPECT_EQ(p.exit_status, 0);
   EXPECT_THAT(p.console, StartsWith("line 61\n"));
   EXPECT_THAT(p.console, ::testing::EndsWith("line 100\n"));
@@ -243,11 +247,11 @@ TEST_F(RunTargetCommandTest, WhatTheTargetLeavesRunningIsEndedAndReaped) {
   // Two processes in sessions of their own (out of reach of the target's process group, as bwrap's
   // and runsc's helpers are) outlive the command: one ends by itself within the grace, one does not.
   ASSERT_THAT(ipcc::ChildrenOf(getpid()), ::testing::IsEmpty());
-  ipcc::TargetProcess p = ipcc::RunTargetCommand(
-      ipcc::ParseTarget("wrap:sh"),
-      {"/usr/bin/env", kTag, "/bin/sh", "-c",
-       "setsid sleep 60 >/dev/null 2>&1 & setsid sleep 0.3 >/dev/null 2>&1 & echo started"},
-      std::chrono::seconds(30), [](const json&) {});
+  ipcc::TargetProcess p =
+      ipcc::RunTargetCommand(ipcc::ParseTarget("wrap:sh"),
+                             {"/usr/bin/env", kTag, "/bin/sh", "-c",
+                              "setsid sleep 60 >/dev/null 2>&1 & setsid sleep 0.3 >/dev/null 2>&1 & echo started"},
+                             std::chrono::seconds(30), [](const json&) {});
   EXPECT_EQ(p.exit_status, 0);
   EXPECT_EQ(p.console, "started\n");
   EXPECT_EQ(p.leftovers_killed, 1) << "the 60 s sleep is killed after the grace, the 0.3 s one ends by itself";
@@ -270,8 +274,8 @@ TEST_F(RunTargetCommandTest, ACommandThatCannotStartIsAUsageError) {
 // writes the reports on the host, with the target's name and command; nothing of the inner run stays.
 TEST(TargetRun, WrapPrefixRunsTheSelectionAndRecordsItOnTheHost) {
   const std::string dir = FreshDir("wrap-run");
-  ToolResult r = RunTool({"run", "--target", "wrap:env", "-f", "selftest.empty.*", "-f", "selftest.unsupported.*",
-                          "-j", "1", "--timeout", "5", "--isolation", "process-group", "--out", dir});
+  ToolResult r = RunTool({"run", "--target", "wrap:env", "-f", "selftest.empty.*", "-f", "selftest.unsupported.*", "-j",
+                          "1", "--timeout", "5", "--isolation", "process-group", "--out", dir});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("2 cases: 1 PASS, 1 UNSUPPORTED"));
   Results res = Load(dir);
@@ -379,12 +383,11 @@ TEST(TargetRun, APrefixThatCannotStartLeavesNoResults) {
 
 TEST(TargetRun, AMissingToolIsNamedWithItsPackage) {
   const std::string dir = FreshDir("no-bwrap");
-  ToolResult r = RunToolWithEnv({"run", "--target", "bwrap", "-f", "selftest.empty.*", "--out", dir},
-                                {{"PATH", "/nonexistent"}});
+  ToolResult r =
+      RunToolWithEnv({"run", "--target", "bwrap", "-f", "selftest.empty.*", "--out", dir}, {{"PATH", "/nonexistent"}});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  EXPECT_EQ(r.err,
-            "ipcconform: the target needs bwrap, which is not installed (Debian package bubblewrap; ci/deps.sh "
-            "targets)\n");
+  EXPECT_EQ(r.err, "ipcconform: the target needs bwrap, which is not installed (Debian package bubblewrap; ci/deps.sh "
+                   "targets)\n");
   Results res = Load(dir);
   EXPECT_TRUE(res.header.is_null() && res.end.is_null()) << "nothing that looks like a run";
   std::filesystem::remove_all(dir);
@@ -394,9 +397,9 @@ TEST(TargetRun, AMissingToolIsNamedWithItsPackage) {
 // out is kept, the end record says what happened, and the run fails.
 TEST(TargetRun, ATargetThatDiesHalfWayKeepsItsRecordsAndFails) {
   const std::string dir = FreshDir("dies");
-  ToolResult r = RunTool({"run", "--target", "wrap:sh -c '\"$0\" \"$@\" | head -n 2'", "-j", "1", "-f",
-                          "selftest.empty.*", "-f", "selftest.isolation.*", "-f", "selftest.unsupported.*", "--out",
-                          dir});
+  ToolResult r =
+      RunTool({"run", "--target", "wrap:sh -c '\"$0\" \"$@\" | head -n 2'", "-j", "1", "-f", "selftest.empty.*", "-f",
+               "selftest.isolation.*", "-f", "selftest.unsupported.*", "--out", dir});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_EQ(r.err, "ipcconform: the target ended before the run finished (exit status 0)\n");
   Results res = Load(dir);
@@ -465,7 +468,8 @@ TEST(TargetExpectations, ChrootRootsAreNamedByTheirFolder) {
   EXPECT_EQ(ipcc::ExpectationName(ipcc::ParseTarget("chroot:/srv/trixie/")), "chroot-trixie");
   EXPECT_EQ(ipcc::ExpectationName(ipcc::ParseTarget("wrap:firejail --quiet")), "wrap");
   // The shipped file of a Debian 11 root is found without --expect.
-  EXPECT_THAT(ipcc::DefaultExpectationFile("chroot-bullseye"), ::testing::EndsWith("fixtures/expectations/chroot-bullseye.txt"));
+  EXPECT_THAT(ipcc::DefaultExpectationFile("chroot-bullseye"),
+              ::testing::EndsWith("fixtures/expectations/chroot-bullseye.txt"));
   EXPECT_EQ(ipcc::DefaultExpectationFile("chroot-no-such-root"), "");
 }
 

@@ -6,14 +6,14 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <initializer_list>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
 
-#include <boost/process.hpp>
 #include <gtest/gtest.h>
+#include <boost/process.hpp>
 #include <nlohmann/json.hpp>
 
 namespace ipcc::testutil {
@@ -81,7 +81,8 @@ inline int StrayProcesses() {
     if (name.find_first_not_of("0123456789") != std::string::npos || std::stoi(name) == getpid()) continue;
     std::ifstream in(e.path() / "environ");
     std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (env.find(kTag + '\0') != std::string::npos || (env.size() >= kTag.size() && env.rfind(kTag) == env.size() - kTag.size())) {
+    if (env.find(kTag + '\0') != std::string::npos ||
+        (env.size() >= kTag.size() && env.rfind(kTag) == env.size() - kTag.size())) {
       ++count;
     }
   }

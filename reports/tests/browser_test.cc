@@ -121,8 +121,7 @@ TEST_F(Browser, TheRegressionFilterInTheAddressHidesTheOtherRows) {
   const auto rows = CaseRows(dom);
   ASSERT_EQ(rows.size(), 5u);
   EXPECT_FALSE(rows.at("pipe.read.e"));
-  for (const char* id : {"fifo.open.a", "fifo.open.b", "fifo.io.c", "pipe.read.d"})
-    EXPECT_TRUE(rows.at(id)) << id;
+  for (const char* id : {"fifo.open.a", "fifo.open.b", "fifo.io.c", "pipe.read.d"}) EXPECT_TRUE(rows.at(id)) << id;
   // A mechanism with nothing to show is hidden too; the one with the regression is opened.
   const auto mech = [&](const std::string& name) {
     const auto at = dom.find("data-mechanism=\"" + name + "\"");
@@ -130,9 +129,7 @@ TEST_F(Browser, TheRegressionFilterInTheAddressHidesTheOtherRows) {
   };
   EXPECT_THAT(mech("fifo"), HasSubstr("hidden"));
   EXPECT_THAT(mech("pipe"), Not(HasSubstr("hidden")));
-  EXPECT_THAT(
-      dom,
-      HasSubstr("<button type=\"button\" data-filter=\"regression\" class=\"on\" aria-pressed=\"true\">"));
+  EXPECT_THAT(dom, HasSubstr("<button type=\"button\" data-filter=\"regression\" class=\"on\" aria-pressed=\"true\">"));
 }
 
 TEST_F(Browser, TheExpectedDeviationFilterShowsOnlyThoseRows) {

@@ -21,12 +21,11 @@ std::string ErrorOf(const std::string& text) {
 }
 
 TEST(Expectations, ParsesEntriesCommentsAndAlternatives) {
-  auto e = ParseExpectations(
-      "# gVisor\n"
-      "\n"
-      "posix_mq.mq_notify.*   UNSUPPORTED        # mq_notify returns ENOSYS\n"
-      "sysv_shm.shmctl.shm_lock_sets_mode  FAIL|TIMEOUT  # https://bugs.example/1\n",
-      "runsc.txt");
+  auto e = ParseExpectations("# gVisor\n"
+                             "\n"
+                             "posix_mq.mq_notify.*   UNSUPPORTED        # mq_notify returns ENOSYS\n"
+                             "sysv_shm.shmctl.shm_lock_sets_mode  FAIL|TIMEOUT  # https://bugs.example/1\n",
+                             "runsc.txt");
   ASSERT_THAT(e, SizeIs(2));
   EXPECT_EQ(e[0].pattern, "posix_mq.mq_notify.*");
   EXPECT_THAT(e[0].outcomes, ElementsAre("UNSUPPORTED"));
@@ -45,14 +44,14 @@ TEST(Expectations, BadOutcomesPatternsAndRepeatsAreRefused) {
   EXPECT_THAT(ErrorOf("fifo.open.x ERROR # r\n"), HasSubstr("ERROR cannot be expected"));
   EXPECT_THAT(ErrorOf("Fifo.Open FAIL # r\n"), HasSubstr("is not a case id"));
   EXPECT_THAT(ErrorOf("fifo.open.x FAIL extra # r\n"), HasSubstr("runsc.txt:1: expected"));
-  EXPECT_THAT(ErrorOf("fifo.* FAIL # a\nfifo.* FAIL # b\n"), HasSubstr("runsc.txt:2: 'fifo.*' was already given on line 1"));
+  EXPECT_THAT(ErrorOf("fifo.* FAIL # a\nfifo.* FAIL # b\n"),
+              HasSubstr("runsc.txt:2: 'fifo.*' was already given on line 1"));
 }
 
 TEST(Expectations, VerdictsCompareOutcomeWithTheMostSpecificEntry) {
-  auto e = ParseExpectations(
-      "posix_mq.* UNSUPPORTED # no mqueue\n"
-      "posix_mq.mq_send.exact FAIL # known bug\n",
-      "t.txt");
+  auto e = ParseExpectations("posix_mq.* UNSUPPORTED # no mqueue\n"
+                             "posix_mq.mq_send.exact FAIL # known bug\n",
+                             "t.txt");
   EXPECT_EQ(Judge(e, "posix_mq.mq_open.x", "UNSUPPORTED").verdict, Verdict::expected_deviation);
   EXPECT_EQ(Judge(e, "posix_mq.mq_open.x", "PASS").verdict, Verdict::unexpected_pass);
   EXPECT_EQ(Judge(e, "posix_mq.mq_open.x", "FAIL").verdict, Verdict::regression);
@@ -73,11 +72,10 @@ TEST(Expectations, OnlyRegressionsFailUnlessStrict) {
 }
 
 TEST(Expectations, StaleEntriesAreNamed) {
-  auto e = ParseExpectations(
-      "pipe.* FAIL # a\n"
-      "fifo.open.gone FAIL # b\n"
-      "signal.kill.x FAIL # c\n",
-      "t.txt");
+  auto e = ParseExpectations("pipe.* FAIL # a\n"
+                             "fifo.open.gone FAIL # b\n"
+                             "signal.kill.x FAIL # c\n",
+                             "t.txt");
   std::vector<nlohmann::json> records = {
       {{"id", "pipe.read.a"}, {"outcome", "PASS"}},
       {{"id", "pipe.read.b"}, {"outcome", "PASS"}},
@@ -91,11 +89,10 @@ TEST(Expectations, StaleEntriesAreNamed) {
 }
 
 TEST(Expectations, AnEntryForCasesThatDidNotRunIsNotStale) {
-  auto e = ParseExpectations(
-      "posix_mq.* FAIL # a\n"
-      "posix_mq.mq_send.x FAIL # b\n"
-      "fifo.open.gone FAIL # c\n",
-      "t.txt");
+  auto e = ParseExpectations("posix_mq.* FAIL # a\n"
+                             "posix_mq.mq_send.x FAIL # b\n"
+                             "fifo.open.gone FAIL # c\n",
+                             "t.txt");
   std::vector<nlohmann::json> records = {{{"id", "pipe.read.a"}, {"outcome", "PASS"}}};
   // posix_mq.mq_send.x was not run: the more specific entry b applies to it, and entry a to nothing.
   auto stale = StaleExpectations(e, records, {"posix_mq.mq_send.x", "pipe.read.b"});

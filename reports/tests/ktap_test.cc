@@ -61,8 +61,7 @@ class KtapParser {
   // Version line, plan, then results (with diagnostics and subtests) up to the plan's count.
   std::vector<KtapTest> Block(int depth) {
     std::string c;
-    if (!At(depth, c) || !IsVersion(c))
-      Fail("expected \"KTAP version 1\" at indentation " + std::to_string(depth * 2));
+    if (!At(depth, c) || !IsVersion(c)) Fail("expected \"KTAP version 1\" at indentation " + std::to_string(depth * 2));
     ++pos_;
     while (At(depth, c) && c[0] == '#') ++pos_;  // "# Subtest: name" and other diagnostics
     if (!At(depth, c) || c.rfind("1..", 0) != 0 || c.size() == 3 ||
@@ -76,8 +75,7 @@ class KtapParser {
     std::vector<KtapTest> pending_subtests;
     bool have_subtests = false;
     while (tests.size() < plan) {
-      if (pos_ >= lines_.size())
-        Fail("the input ends before the plan's " + std::to_string(plan) + " results");
+      if (pos_ >= lines_.size()) Fail("the input ends before the plan's " + std::to_string(plan) + " results");
       if (At(depth + 1, c) && IsVersion(c)) {
         if (have_subtests) Fail("two subtest blocks before one result line");
         pending_subtests = Block(depth + 1);
@@ -124,8 +122,7 @@ class KtapParser {
     if (digits == 0) Fail("a result line without a number");
     const std::size_t number = std::stoul(rest.substr(0, digits));
     if (number != expected_number) {
-      Fail("result number " + std::to_string(number) + " where " + std::to_string(expected_number) +
-           " is due");
+      Fail("result number " + std::to_string(number) + " where " + std::to_string(expected_number) + " is due");
     }
     rest = digits == std::string::npos ? "" : rest.substr(digits);
     if (!rest.empty() && rest[0] != ' ') Fail("the number must be followed by a space");
@@ -144,8 +141,7 @@ class KtapParser {
         if (word == d) t.directive = d;
       }
       t.data = t.directive.empty() ? after : after.substr(std::min(after.size(), word.size() + 1));
-      if ((t.directive == "TIMEOUT" || t.directive == "ERROR") && t.ok)
-        Fail(t.directive + " on an \"ok\" line");
+      if ((t.directive == "TIMEOUT" || t.directive == "ERROR") && t.ok) Fail(t.directive + " on an \"ok\" line");
     }
     return t;
   }
@@ -184,25 +180,23 @@ std::string ErrorOf(const std::string& text) {
 std::string Ktap(const std::vector<std::string>& jsonl_texts) {
   std::vector<RunResults> runs;
   int i = 0;
-  for (const auto& t : jsonl_texts)
-    runs.push_back(ReadResults(sample::WriteTempFile("run" + std::to_string(++i), t)));
+  for (const auto& t : jsonl_texts) runs.push_back(ReadResults(sample::WriteTempFile("run" + std::to_string(++i), t)));
   std::ostringstream out;
   WriteKtap(BuildMatrix(runs), ToolInfo{"0.1.0", "abc"}, out);
   return out.str();
 }
 
 TEST(KtapValidator, AcceptsTheSpecificationsExample) {
-  const char* example =
-      "KTAP version 1\n1..1\n"
-      "  KTAP version 1\n  1..3\n"
-      "    KTAP version 1\n    1..1\n    # test_1: initializing test_1\n    ok 1 test_1\n"
-      "  ok 1 example_test_1\n"
-      "    KTAP version 1\n    1..2\n    ok 1 test_1 # SKIP test_1 skipped\n    ok 2 test_2\n"
-      "  ok 2 example_test_2\n"
-      "    KTAP version 1\n    1..3\n    ok 1 test_1\n    # test_2: FAIL\n    not ok 2 test_2\n"
-      "    ok 3 test_3 # SKIP test_3 skipped\n"
-      "  not ok 3 example_test_3\n"
-      "not ok 1 main_test\n";
+  const char* example = "KTAP version 1\n1..1\n"
+                        "  KTAP version 1\n  1..3\n"
+                        "    KTAP version 1\n    1..1\n    # test_1: initializing test_1\n    ok 1 test_1\n"
+                        "  ok 1 example_test_1\n"
+                        "    KTAP version 1\n    1..2\n    ok 1 test_1 # SKIP test_1 skipped\n    ok 2 test_2\n"
+                        "  ok 2 example_test_2\n"
+                        "    KTAP version 1\n    1..3\n    ok 1 test_1\n    # test_2: FAIL\n    not ok 2 test_2\n"
+                        "    ok 3 test_3 # SKIP test_3 skipped\n"
+                        "  not ok 3 example_test_3\n"
+                        "not ok 1 main_test\n";
   auto top = KtapParser(example).Parse();
   ASSERT_EQ(top.size(), 1u);
   ASSERT_EQ(top[0].subtests.size(), 3u);
@@ -214,12 +208,10 @@ TEST(KtapValidator, AcceptsTheSpecificationsExample) {
 TEST(KtapValidator, RefusesWhatTheSpecificationForbids) {
   EXPECT_THAT(ErrorOf("1..1\nok 1 a\n"), HasSubstr("line 1: expected \"KTAP version 1\""));
   EXPECT_THAT(ErrorOf("KTAP version 1\nok 1 a\n"), HasSubstr("line 2: expected a plan"));
-  EXPECT_THAT(ErrorOf("KTAP version 1\n1..2\nok 1 a\nok 3 b\n"),
-              HasSubstr("line 4: result number 3 where 2"));
+  EXPECT_THAT(ErrorOf("KTAP version 1\n1..2\nok 1 a\nok 3 b\n"), HasSubstr("line 4: result number 3 where 2"));
   EXPECT_THAT(ErrorOf("KTAP version 1\n1..2\nok 1 a\n"), HasSubstr("ends before the plan"));
   EXPECT_THAT(ErrorOf("KTAP version 1\n1..1\nok 1 a\nok 2 b\n"), HasSubstr("line 4: text after"));
-  EXPECT_THAT(ErrorOf("KTAP version 1\n1..1\nok 1 a # TIMEOUT 30 s\n"),
-              HasSubstr("TIMEOUT on an \"ok\" line"));
+  EXPECT_THAT(ErrorOf("KTAP version 1\n1..1\nok 1 a # TIMEOUT 30 s\n"), HasSubstr("TIMEOUT on an \"ok\" line"));
   EXPECT_THAT(ErrorOf("KTAP version 1\n1..1\n   KTAP version 1\n"),
               HasSubstr("line 3: unknown line or wrong indentation"));
   EXPECT_THAT(ErrorOf("KTAP version 1\n1..1\n  KTAP version 1\n  1..1\n  not ok 1 a\nok 1 p\n"),
@@ -276,8 +268,7 @@ TEST(Ktap, TimeoutsErrorsAndUnsupportedRegressionsAreNotOk) {
   unsupported["expected"] = "FAIL";
   const std::string text =
       Ktap({header + sample::Case("pipe.read.t", "TIMEOUT", "regression", "after 10 s").dump() + "\n" +
-            sample::Case("pipe.read.r", "ERROR", "", "fork failed\nEAGAIN").dump() + "\n" +
-            unsupported.dump() + "\n"});
+            sample::Case("pipe.read.r", "ERROR", "", "fork failed\nEAGAIN").dump() + "\n" + unsupported.dump() + "\n"});
   auto top = KtapParser(text).Parse();
   ASSERT_EQ(top.size(), 1u);
   const auto& cases = top[0].subtests;
@@ -293,9 +284,9 @@ TEST(Ktap, TimeoutsErrorsAndUnsupportedRegressionsAreNotOk) {
 }
 
 TEST(Ktap, NamesNeverCarryAHashAndInputProblemsAreDiagnostics) {
-  const std::string text = Ktap({sample::Header("a#b", "1#2").dump() + "\n" +
-                                     sample::Case("fifo.open.a", "PASS", "pass").dump() + "\n{broken\n",
-                                 sample::NativeRun()});
+  const std::string text = Ktap(
+      {sample::Header("a#b", "1#2").dump() + "\n" + sample::Case("fifo.open.a", "PASS", "pass").dump() + "\n{broken\n",
+       sample::NativeRun()});
   auto top = KtapParser(text).Parse();
   EXPECT_EQ(top[0].name, "a_b @ 1_2 / Debian 12");
   EXPECT_THAT(text, HasSubstr("# input problem: "));

@@ -50,8 +50,7 @@ TEST(Merge, RunsOfOneTargetOnOneMachineShareAColumn) {
   ASSERT_THAT(m.rows, SizeIs(2));
   EXPECT_EQ(OutcomeOf(*m.Cell(m.rows[1], m.columns[0])), "PASS");  // the later record of a case wins
   ASSERT_THAT(m.notes, SizeIs(1));
-  EXPECT_THAT(m.notes[0],
-              HasSubstr("case pipe.read.a appears in " + runs[1].path + " and again in " + runs[2].path));
+  EXPECT_THAT(m.notes[0], HasSubstr("case pipe.read.a appears in " + runs[1].path + " and again in " + runs[2].path));
 }
 
 TEST(Merge, TheMachineIgnoresUserCpusAndLimitsButNotTheCLibrary) {
@@ -63,8 +62,7 @@ TEST(Merge, TheMachineIgnoresUserCpusAndLimitsButNotTheCLibrary) {
   c["fingerprint"]["libc"] = "glibc 2.41";
   std::vector<RunResults> runs;
   for (const auto& [name, h] : std::vector<std::pair<std::string, json>>{{"a", a}, {"b", b}, {"c", c}}) {
-    runs.push_back(
-        Read(name, h.dump() + "\n" + sample::Case("fifo.open." + name, "PASS", "pass").dump() + "\n"));
+    runs.push_back(Read(name, h.dump() + "\n" + sample::Case("fifo.open." + name, "PASS", "pass").dump() + "\n"));
   }
   Matrix m = BuildMatrix(runs);
   ASSERT_THAT(m.columns, SizeIs(2));
@@ -88,42 +86,39 @@ TEST(Merge, ColumnsFollowTheInputsAndRowsTheCaseTree) {
   EXPECT_THAT(m.Mechanisms(), ElementsAre("fifo", "pipe"));
   EXPECT_THAT(m.columns[1].gates, SizeIs(1));
   EXPECT_THAT(RowFlags(m, m.rows[1]), ElementsAre("everywhere"));
-  EXPECT_THAT(RowFlags(m, m.rows[3]),
-              ElementsAre("everywhere", "unexpected"));  // PASS in both, unexpected in one
+  EXPECT_THAT(RowFlags(m, m.rows[3]), ElementsAre("everywhere", "unexpected"));  // PASS in both, unexpected in one
   const Compatibility c = CompatibilityOf(m, m.columns[1], "pipe");
   EXPECT_EQ(c.level, "full");
   EXPECT_EQ(c.skipped, 1);
 }
 
 TEST(DamagedInput, EveryGoodLineIsKeptAndEachBadOneNamed) {
-  const std::string text =
-      Lines({sample::Header("native", "6.1"), sample::Case("fifo.open.a", "PASS", "pass")}) +
-      "{\"record\":\"case\",\"id\":\"fifo.open.b\",\"outc\n" +  // truncated
-      "\x01\x02 garbage\n" +
-      R"({"record":"case","id":7,"outcome":"PASS"})"
-      "\n" +
-      R"({"record":["not","a","string"]})"
-      "\n" +
-      Lines({sample::Case("fifo.open.c", "FAIL", "regression")});
+  const std::string text = Lines({sample::Header("native", "6.1"), sample::Case("fifo.open.a", "PASS", "pass")}) +
+                           "{\"record\":\"case\",\"id\":\"fifo.open.b\",\"outc\n" +  // truncated
+                           "\x01\x02 garbage\n" +
+                           R"({"record":"case","id":7,"outcome":"PASS"})"
+                           "\n" +
+                           R"({"record":["not","a","string"]})"
+                           "\n" +
+                           Lines({sample::Case("fifo.open.c", "FAIL", "regression")});
   std::vector<RunResults> runs;
   runs.push_back(Read("damaged", text));
   Matrix m = BuildMatrix(runs, {"/gone.jsonl: cannot open the results file"});
   const std::string& path = runs[0].path;
   EXPECT_THAT(m.rows, SizeIs(2));
-  EXPECT_THAT(m.problems, ElementsAre("/gone.jsonl: cannot open the results file",
-                                      path + ":3: not a valid JSON record (truncated or corrupted line)",
-                                      path + ":4: not a valid JSON record (truncated or corrupted line)",
-                                      path + ":5: case record without an id or outcome",
-                                      HasSubstr(path + ":6: malformed record"),
-                                      path + ": no end record (the run did not finish)"));
+  EXPECT_THAT(m.problems,
+              ElementsAre("/gone.jsonl: cannot open the results file",
+                          path + ":3: not a valid JSON record (truncated or corrupted line)",
+                          path + ":4: not a valid JSON record (truncated or corrupted line)",
+                          path + ":5: case record without an id or outcome", HasSubstr(path + ":6: malformed record"),
+                          path + ": no end record (the run did not finish)"));
 }
 
 TEST(DamagedInput, ANewerFormatIsNamedAndStillRead) {
   json header = sample::Header("native", "6.1");
   header["format"] = 2;
   std::vector<RunResults> runs;
-  runs.push_back(
-      Read("newer", Lines({header, sample::Case("fifo.open.a", "PASS", "pass"), {{"record", "end"}}})));
+  runs.push_back(Read("newer", Lines({header, sample::Case("fifo.open.a", "PASS", "pass"), {{"record", "end"}}})));
   Matrix m = BuildMatrix(runs);
   ASSERT_THAT(m.problems, SizeIs(1));
   EXPECT_EQ(m.problems[0], runs[0].path + ":1: results format 2 is newer than this ipcconform reads (1)");

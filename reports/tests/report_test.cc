@@ -43,8 +43,7 @@ struct Outcome {
   std::string err;
 };
 
-Outcome Report(const std::vector<std::string>& inputs, const std::string& dir,
-               const std::string& formats = "all") {
+Outcome Report(const std::vector<std::string>& inputs, const std::string& dir, const std::string& formats = "all") {
   ReportOptions o;
   o.inputs = inputs;
   o.out = dir;
@@ -69,8 +68,8 @@ TEST(Report, FormatsAreParsed) {
 TEST(Report, GoodInputWritesEveryFormatAndExitsZero) {
   const std::string dir = sample::TempFolder("out");
   const std::string native = sample::WriteTempFile("native", sample::NativeRun());
-  const auto r = Report(
-      {fs::path(native).parent_path().string(), sample::WriteTempFile("runsc", sample::SandboxRun())}, dir);
+  const auto r =
+      Report({fs::path(native).parent_path().string(), sample::WriteTempFile("runsc", sample::SandboxRun())}, dir);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.err, "");
   for (const char* f :
@@ -104,8 +103,7 @@ TEST(Report, BadInputIsNamedWithFileAndLineAndEveryGoodLineStillReported) {
   const auto r = Report({damaged, "/nonexistent/results.jsonl", newer_path}, dir);
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.err, HasSubstr("ipcconform report: " + damaged + ":8: not a valid JSON record"));
-  EXPECT_THAT(r.err,
-              HasSubstr("ipcconform report: /nonexistent/results.jsonl: cannot open the results file"));
+  EXPECT_THAT(r.err, HasSubstr("ipcconform report: /nonexistent/results.jsonl: cannot open the results file"));
   EXPECT_THAT(r.err, HasSubstr("ipcconform report: " + newer_path + ":1: results format 3 is newer"));
   const std::string html = Slurp(dir + "/report.html");
   EXPECT_THAT(html, HasSubstr("Problems with the input (3)"));
@@ -128,11 +126,10 @@ TEST(Report, TheBundleHoldsReportsInputsExpectationsAndAManifestThatChecks) {
 
   const std::string bundle = dir + "/ipcconform-report.tar.gz";
   const std::string listing = Shell("tar -tzf '" + bundle + "' | sort");
-  for (const char* f :
-       {"ipcconform-report/MANIFEST", "ipcconform-report/SHA256SUMS", "ipcconform-report/reports/report.html",
-        "ipcconform-report/reports/report.md", "ipcconform-report/reports/report.ktap",
-        "ipcconform-report/reports/junit.xml", "ipcconform-report/reports/summary.json",
-        "ipcconform-report/expectations/1-native.txt"}) {
+  for (const char* f : {"ipcconform-report/MANIFEST", "ipcconform-report/SHA256SUMS",
+                        "ipcconform-report/reports/report.html", "ipcconform-report/reports/report.md",
+                        "ipcconform-report/reports/report.ktap", "ipcconform-report/reports/junit.xml",
+                        "ipcconform-report/reports/summary.json", "ipcconform-report/expectations/1-native.txt"}) {
     EXPECT_THAT(listing, HasSubstr(std::string(f) + "\n")) << listing;
   }
   EXPECT_THAT(listing, HasSubstr("ipcconform-report/inputs/1-"));
@@ -152,8 +149,7 @@ TEST(Report, TheBundleHoldsReportsInputsExpectationsAndAManifestThatChecks) {
   const std::string listed = Shell("ls '" + unpacked + "/ipcconform-report/inputs'");
   const std::string first = listed.substr(0, listed.find('\n'));
   EXPECT_EQ(Slurp(unpacked + "/ipcconform-report/inputs/" + first), native);
-  EXPECT_THAT(Slurp(unpacked + "/ipcconform-report/reports/report.md"),
-              Not(HasSubstr("Problems with the input")));
+  EXPECT_THAT(Slurp(unpacked + "/ipcconform-report/reports/report.md"), Not(HasSubstr("Problems with the input")));
 }
 
 }  // namespace

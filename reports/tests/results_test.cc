@@ -23,7 +23,8 @@ std::string WriteTemp(const std::string& text) {
 
 const char* kHeader = R"({"record":"header","format":1,"target":"native","fingerprint":{}})";
 const char* kCase1 = R"({"record":"case","id":"pipe.read.a","mechanism":"pipe","outcome":"PASS","message":""})";
-const char* kCase2 = R"({"record":"case","id":"pipe.read.b","mechanism":"pipe","outcome":"FAIL","message":"saw <1> & \"2\""})";
+const char* kCase2 =
+    R"({"record":"case","id":"pipe.read.b","mechanism":"pipe","outcome":"FAIL","message":"saw <1> & \"2\""})";
 const char* kEnd = R"({"record":"end","counts":{}})";
 
 TEST(Results, ReadsAWholeRun) {
@@ -47,7 +48,8 @@ TEST(Results, ACorruptedLineIsNamedAndEveryGoodLineKept) {
 }
 
 TEST(Results, ANewerFormatIsNamed) {
-  auto path = WriteTemp(R"({"record":"header","format":99})" "\n");
+  auto path = WriteTemp(R"({"record":"header","format":99})"
+                        "\n");
   RunResults r = ReadResults(path);
   EXPECT_THAT(r.problems[0], HasSubstr(":1: results format 99 is newer"));
   unlink(path.c_str());

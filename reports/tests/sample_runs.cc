@@ -21,16 +21,14 @@ json Header(const std::string& target, const std::string& release) {
           {"started", "2026-01-02T03:04:05Z"},
           {"expectations", target == "runsc" ? "/nonexistent/fixtures/expectations/runsc.txt" : ""},
           {"fingerprint",
-           {{"kernel",
-             {{"sysname", "Linux"}, {"release", release}, {"version", "#1 SMP"}, {"machine", "x86_64"}}},
+           {{"kernel", {{"sysname", "Linux"}, {"release", release}, {"version", "#1 SMP"}, {"machine", "x86_64"}}},
             {"libc", "glibc 2.36"},
             {"distribution", "Debian GNU/Linux 12 (bookworm)"},
             {"cpus", 2},
             {"uid", 0}}}};
 }
 
-json Case(const std::string& id, const std::string& outcome, const std::string& verdict,
-          const std::string& message) {
+json Case(const std::string& id, const std::string& outcome, const std::string& verdict, const std::string& message) {
   const auto dot = id.find('.');
   const auto dot2 = id.find('.', dot + 1);
   json c = {{"record", "case"},
@@ -65,14 +63,13 @@ std::string Lines(const std::vector<json>& records) {
 }  // namespace
 
 std::string NativeRun(const std::string& release) {
-  return Lines(
-      {Header("native", release),
-       Case("fifo.open.a", "PASS", "pass"),
-       Case("fifo.open.b", "PASS", "pass"),
-       Case("fifo.io.c", "PASS", "pass"),
-       Case("pipe.read.d", "PASS", "pass"),
-       Case("pipe.read.e", "FAIL", "regression", "expected <b>1</b> & got \"2\" | `x` #3\nsecond line"),
-       {{"record", "end"}, {"counts", {{"PASS", 4}, {"FAIL", 1}}}, {"stale_expectations", json::array()}}});
+  return Lines({Header("native", release),
+                Case("fifo.open.a", "PASS", "pass"),
+                Case("fifo.open.b", "PASS", "pass"),
+                Case("fifo.io.c", "PASS", "pass"),
+                Case("pipe.read.d", "PASS", "pass"),
+                Case("pipe.read.e", "FAIL", "regression", "expected <b>1</b> & got \"2\" | `x` #3\nsecond line"),
+                {{"record", "end"}, {"counts", {{"PASS", 4}, {"FAIL", 1}}}, {"stale_expectations", json::array()}}});
 }
 
 std::string SandboxRun(const std::string& release) {
@@ -125,8 +122,7 @@ class RemoveTempFolders : public ::testing::Environment {
 
 std::string TempFolder(const std::string& name) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::filesystem::path dir =
-      std::filesystem::path(::testing::TempDir()) / (Prefix() + info->name() + "-" + name);
+  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / (Prefix() + info->name() + "-" + name);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();

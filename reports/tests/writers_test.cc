@@ -63,13 +63,10 @@ TEST_F(Writers, HtmlHasEveryCaseRowBothTargetsAndTheirFlags) {
   EXPECT_EQ(Occurrences(html, "<details class=\"case\""), 5u);
   EXPECT_THAT(html, HasSubstr(">native @ 6.1.0-18-amd64 / Debian 12<"));
   EXPECT_THAT(html, HasSubstr(">runsc @ 4.4.0 / Debian 12<"));
-  EXPECT_THAT(
-      html,
-      HasSubstr(
-          "id=\"case-pipe.read.e\" data-id=\"pipe.read.e\" data-flags=\"deviation differs regression\""));
-  EXPECT_THAT(
-      html,
-      HasSubstr("id=\"case-fifo.open.b\" data-id=\"fifo.open.b\" data-flags=\"deviation differs expected\""));
+  EXPECT_THAT(html,
+              HasSubstr("id=\"case-pipe.read.e\" data-id=\"pipe.read.e\" data-flags=\"deviation differs regression\""));
+  EXPECT_THAT(html,
+              HasSubstr("id=\"case-fifo.open.b\" data-id=\"fifo.open.b\" data-flags=\"deviation differs expected\""));
   EXPECT_THAT(html, HasSubstr("id=\"case-fifo.open.a\" data-id=\"fifo.open.a\" data-flags=\"everywhere\""));
   EXPECT_THAT(html, HasSubstr("<div class=\"cell o-FAIL v-regression\""));
   EXPECT_THAT(html, HasSubstr("<div class=\"cell o-FAIL v-expected-deviation\""));
@@ -84,8 +81,7 @@ TEST_F(Writers, HtmlEscapesEverythingAndFetchesNothing) {
   const std::string html = Html();
   EXPECT_THAT(html, HasSubstr("expected &lt;b&gt;1&lt;/b&gt; &amp; got &quot;2&quot; | `x` #3\nsecond line"));
   EXPECT_THAT(html, Not(HasSubstr("expected <b>1</b>")));
-  EXPECT_THAT(
-      html, HasSubstr("&ldquo;Opening a FIFO &lt;blocks&gt; until &quot;the other end&quot; opens.&rdquo;"));
+  EXPECT_THAT(html, HasSubstr("&ldquo;Opening a FIFO &lt;blocks&gt; until &quot;the other end&quot; opens.&rdquo;"));
   EXPECT_EQ(Occurrences(html, "<script"), 1u);
   EXPECT_THAT(html, Not(HasSubstr(" src=")));
   EXPECT_THAT(html, Not(HasSubstr("href=\"http")));
@@ -93,9 +89,8 @@ TEST_F(Writers, HtmlEscapesEverythingAndFetchesNothing) {
   EXPECT_THAT(html, Not(HasSubstr("@import")));
   EXPECT_THAT(html, HasSubstr("Content-Security-Policy"));
 
-  auto hostile =
-      sample::Header("<script>alert(1)</script>", "6.1").dump() + "\n" +
-      sample::Case("fifo.open.a", "FAIL", "regression", "</pre><img src=x onerror=alert(1)>").dump() + "\n";
+  auto hostile = sample::Header("<script>alert(1)</script>", "6.1").dump() + "\n" +
+                 sample::Case("fifo.open.a", "FAIL", "regression", "</pre><img src=x onerror=alert(1)>").dump() + "\n";
   runs_.push_back(ReadResults(sample::WriteTempFile("hostile", hostile)));
   m_ = BuildMatrix(runs_);
   const std::string escaped = Html();
@@ -108,14 +103,11 @@ TEST_F(Writers, HtmlShowsCompatibilityGateChartAndEnvironment) {
   const std::string html = Html();
   EXPECT_THAT(html,
               HasSubstr("<td class=\"c-full\">full<span class=\"tiny\"> 3/3</span></td>"));  // native fifo
-  EXPECT_THAT(
-      html,
-      HasSubstr("<td class=\"c-partial\">partial<span class=\"tiny\"> 1/2</span></td>"));  // native pipe
-  EXPECT_THAT(
-      html, HasSubstr("<td class=\"c-partial\">partial<span class=\"tiny\"> 1/3</span></td>"));  // runsc fifo
-  EXPECT_THAT(
-      html,
-      HasSubstr("<td class=\"c-full\">full<span class=\"tiny\"> 1/1, 1 skipped</span></td>"));  // runsc pipe
+  EXPECT_THAT(html,
+              HasSubstr("<td class=\"c-partial\">partial<span class=\"tiny\"> 1/2</span></td>"));        // native pipe
+  EXPECT_THAT(html, HasSubstr("<td class=\"c-partial\">partial<span class=\"tiny\"> 1/3</span></td>"));  // runsc fifo
+  EXPECT_THAT(html,
+              HasSubstr("<td class=\"c-full\">full<span class=\"tiny\"> 1/1, 1 skipped</span></td>"));  // runsc pipe
   EXPECT_THAT(html, HasSubstr("<section id=\"gate\">"));
   EXPECT_THAT(html, HasSubstr("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\""));
   EXPECT_THAT(html, HasSubstr(">shm_vs_pipe</text>"));
@@ -141,19 +133,15 @@ TEST_F(Writers, HtmlAndMarkdownShowProblemsWithTheInput) {
 TEST_F(Writers, MarkdownTablesAndDeviations) {
   const std::string md = Markdown();
   EXPECT_THAT(
-      md,
-      HasSubstr(
-          "| target | cases | PASS | FAIL | UNSUPPORTED | SKIP | ERROR | TIMEOUT | CRASH | regressions |"));
-  EXPECT_THAT(
-      md, HasSubstr("| native @ 6.1.0-18-amd64 / Debian 12 | 5 | 4 | 1 | 0 | 0 | 0 | 0 | 0 | 1 | 0 | 0 |"));
+      md, HasSubstr("| target | cases | PASS | FAIL | UNSUPPORTED | SKIP | ERROR | TIMEOUT | CRASH | regressions |"));
+  EXPECT_THAT(md, HasSubstr("| native @ 6.1.0-18-amd64 / Debian 12 | 5 | 4 | 1 | 0 | 0 | 0 | 0 | 0 | 1 | 0 | 0 |"));
   EXPECT_THAT(md, HasSubstr("| runsc @ 4.4.0 / Debian 12 | 5 | 2 | 1 | 1 | 1 | 0 | 0 | 0 | 0 | 1 | 1 |"));
   EXPECT_THAT(md, HasSubstr("| mechanism | native @ 6.1.0-18-amd64 / Debian 12 | runsc @ 4.4.0 / Debian 12 "
                             "|\n|---|---|---|\n"));
   EXPECT_THAT(md, HasSubstr("| fifo | ✅ full (3/3) | ⚠️ partial (1/3) |"));
   EXPECT_THAT(md, HasSubstr("| pipe | ⚠️ partial (1/2) | ✅ full (1/1), 1 skipped |"));
-  EXPECT_THAT(
-      md, HasSubstr("#### ❌ Regressions (1)\n\n- **native @ 6.1.0-18-amd64 / Debian 12** `pipe.read.e` FAIL: "
-                    "expected &lt;b&gt;1&lt;/b&gt; &amp; got \"2\" \\| \\`x\\` \\#3 ...\n"));
+  EXPECT_THAT(md, HasSubstr("#### ❌ Regressions (1)\n\n- **native @ 6.1.0-18-amd64 / Debian 12** `pipe.read.e` FAIL: "
+                            "expected &lt;b&gt;1&lt;/b&gt; &amp; got \"2\" \\| \\`x\\` \\#3 ...\n"));
   EXPECT_THAT(md, HasSubstr("#### Expected deviations (1)\n\n- **runsc @ 4.4.0 / Debian 12** `fifo.open.b` "
                             "FAIL: gVisor: FIFO open does not block\n"));
   EXPECT_THAT(md, HasSubstr("#### Unexpected passes (1)\n\n- **runsc @ 4.4.0 / Debian 12** `pipe.read.d` "
@@ -193,11 +181,8 @@ TEST_F(Writers, JUnitShowsExpectedDeviationsAsSkippedWithTheirReason) {
   std::ostringstream out;
   WriteJUnit(m_, out);
   const std::string xml = out.str();
-  EXPECT_THAT(
-      xml,
-      HasSubstr("<testsuite name=\"native.pipe\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\""));
-  EXPECT_THAT(
-      xml, HasSubstr("<testsuite name=\"runsc.fifo\" tests=\"3\" failures=\"0\" errors=\"0\" skipped=\"2\""));
+  EXPECT_THAT(xml, HasSubstr("<testsuite name=\"native.pipe\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\""));
+  EXPECT_THAT(xml, HasSubstr("<testsuite name=\"runsc.fifo\" tests=\"3\" failures=\"0\" errors=\"0\" skipped=\"2\""));
   EXPECT_THAT(xml, HasSubstr("<skipped message=\"expected deviation (FAIL): gVisor: FIFO open does not "
                              "block\">open returned at once</skipped>"));
   EXPECT_THAT(xml, HasSubstr("<property name=\"citation\" value=\"pipe(7); POSIX.1-2017 read()\"/>"));

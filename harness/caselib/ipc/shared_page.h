@@ -20,7 +20,9 @@ inline std::size_t PageSize() {
   return static_cast<std::size_t>(page);
 }
 
-inline std::size_t RoundUpToPage(std::size_t n) { return (n + PageSize() - 1) / PageSize() * PageSize(); }
+inline std::size_t RoundUpToPage(std::size_t n) {
+  return (n + PageSize() - 1) / PageSize() * PageSize();
+}
 
 // One T, value-initialised, in an anonymous MAP_SHARED mapping: forked children see the same object,
 // and a signal handler may write into it (give T std::atomic or volatile members for that). The

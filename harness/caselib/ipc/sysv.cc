@@ -30,9 +30,15 @@ std::vector<std::string> Words(const std::string& line) {
 bool TakenByGet(SysvKind kind, key_t key) {
   int r = -1;
   switch (kind) {
-    case SysvKind::msg: r = msgget(key, 0); break;
-    case SysvKind::sem: r = semget(key, 0, 0); break;
-    case SysvKind::shm: r = shmget(key, 0, 0); break;
+    case SysvKind::msg:
+      r = msgget(key, 0);
+      break;
+    case SysvKind::sem:
+      r = semget(key, 0, 0);
+      break;
+    case SysvKind::shm:
+      r = shmget(key, 0, 0);
+      break;
   }
   return !(r < 0 && errno == ENOENT);
 }
@@ -41,9 +47,12 @@ bool TakenByGet(SysvKind kind, key_t key) {
 
 const char* SysvKindName(SysvKind kind) {
   switch (kind) {
-    case SysvKind::msg: return "msg";
-    case SysvKind::sem: return "sem";
-    case SysvKind::shm: return "shm";
+    case SysvKind::msg:
+      return "msg";
+    case SysvKind::sem:
+      return "sem";
+    case SysvKind::shm:
+      return "shm";
   }
   return "?";
 }
@@ -95,8 +104,8 @@ SysvKey FreshKey(SysvKind kind) {
     const key_t key = ftok(k.path.c_str(), proj & 0xff);
     if (key == static_cast<key_t>(-1)) ThrowHarnessError(fmt::format("set-up: ftok({}): {}", k.path, ErrnoName(errno)));
     if (key == IPC_PRIVATE) continue;
-    const bool taken_now = table ? std::find(taken.begin(), taken.end(), static_cast<long>(key)) != taken.end()
-                                 : TakenByGet(kind, key);
+    const bool taken_now =
+        table ? std::find(taken.begin(), taken.end(), static_cast<long>(key)) != taken.end() : TakenByGet(kind, key);
     if (!taken_now) {
       k.key = key;
       k.proj = proj & 0xff;

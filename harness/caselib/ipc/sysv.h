@@ -27,8 +27,8 @@ SysvKey FreshKey(SysvKind kind);
 
 // One /proc/sysvipc/<kind> file: the column names of its header line and each further line's fields.
 struct SysvipcTable {
-  std::string header;                         // the header line as read
-  std::vector<std::string> columns;           // its words: "key", "msqid", "perms", ...
+  std::string header;                          // the header line as read
+  std::vector<std::string> columns;            // its words: "key", "msqid", "perms", ...
   std::vector<std::vector<std::string>> rows;  // the words of each later line
   // The value in `column` of row `row`; nullopt when the table has no such column.
   std::optional<std::string> Field(std::size_t row, const std::string& column) const;

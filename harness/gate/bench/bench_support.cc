@@ -62,8 +62,8 @@ Placement::Placement(int cpus) {
     if (CPU_ISSET(cpu, &saved_)) usable.push_back(cpu);
   }
   if (static_cast<int>(usable.size()) < cpus) {
-    why_not_ = "needs " + std::to_string(cpus) + " CPUs in the affinity mask, which has " +
-               std::to_string(usable.size());
+    why_not_ =
+        "needs " + std::to_string(cpus) + " CPUs in the affinity mask, which has " + std::to_string(usable.size());
     return;
   }
   mine_ = usable[0];
@@ -168,7 +168,9 @@ void Broken(benchmark::State& state, Peer& peer, const std::string& what, const 
   state.SkipWithError(message.c_str());
 }
 
-void Unavailable(benchmark::State& state, const std::string& why) { state.SkipWithError(why.c_str()); }
+void Unavailable(benchmark::State& state, const std::string& why) {
+  state.SkipWithError(why.c_str());
+}
 
 void RunPlaced(benchmark::State& state, const std::string& key, int cpus,
                const std::function<void(benchmark::State&)>& run) {

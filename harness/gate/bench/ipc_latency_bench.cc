@@ -31,9 +31,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include "harness/gate/bench/bench_support.h"
 #include "harness/caselib/fd.h"
 #include "harness/caselib/names.h"
+#include "harness/gate/bench/bench_support.h"
 
 namespace {
 

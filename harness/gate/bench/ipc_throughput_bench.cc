@@ -31,9 +31,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include "harness/gate/bench/bench_support.h"
 #include "harness/caselib/fd.h"
 #include "harness/caselib/names.h"
+#include "harness/gate/bench/bench_support.h"
 
 namespace {
 
@@ -182,8 +182,8 @@ void BM_Pipe(benchmark::State& state, bool raise_to_1mib) {
     int got = fcntl(out.get(), F_SETPIPE_SZ, static_cast<int>(kMiB));
     if (got < static_cast<int>(kMiB)) {
       const long max = ReadLimit("/proc/sys/fs/pipe-max-size").value_or(-1);
-      return Unavailable(state, Failed("F_SETPIPE_SZ 1 MiB", got, errno) +
-                                    " (/proc/sys/fs/pipe-max-size is " + std::to_string(max) + ")");
+      return Unavailable(state, Failed("F_SETPIPE_SZ 1 MiB", got, errno) + " (/proc/sys/fs/pipe-max-size is " +
+                                    std::to_string(max) + ")");
     }
   }
   StreamThroughput(state, out, in, ack);
@@ -209,8 +209,7 @@ std::string CheckLimit(size_t size, const char* name, const char* path) {
   const std::optional<long> limit = ReadLimit(path);
   if (!limit) return std::string("cannot read ") + path;
   if (static_cast<long>(size) <= *limit) return "";
-  return std::to_string(size) + "-byte messages exceed " + name + " " + std::to_string(*limit) + " (" + path +
-         ")";
+  return std::to_string(size) + "-byte messages exceed " + name + " " + std::to_string(*limit) + " (" + path + ")";
 }
 
 void BM_SysvMsg(benchmark::State& state) {
@@ -450,8 +449,8 @@ void RegisterAll() {
 // limits, so the host's are copied in: the figures and skips are for this system's settings.
 // Elsewhere the host's namespace, as the gate does.
 void EnterOwnIpcNamespace() {
-  const char* const limits[] = {"/proc/sys/kernel/msgmax", "/proc/sys/kernel/msgmnb",
-                                "/proc/sys/fs/mqueue/msg_max", "/proc/sys/fs/mqueue/msgsize_max"};
+  const char* const limits[] = {"/proc/sys/kernel/msgmax", "/proc/sys/kernel/msgmnb", "/proc/sys/fs/mqueue/msg_max",
+                                "/proc/sys/fs/mqueue/msgsize_max"};
   std::vector<std::optional<long>> host;
   for (const char* path : limits) host.push_back(ReadLimit(path));
   if (unshare(CLONE_NEWIPC) != 0) return;
@@ -461,8 +460,8 @@ void EnterOwnIpcNamespace() {
     out << *host[i] << '\n';
     out.flush();
     if (!out || ReadLimit(limits[i]) != host[i]) {
-      std::fprintf(stderr, "note: %s in the benchmark's IPC namespace is %ld, not the host's %ld\n",
-                   limits[i], ReadLimit(limits[i]).value_or(-1), *host[i]);
+      std::fprintf(stderr, "note: %s in the benchmark's IPC namespace is %ld, not the host's %ld\n", limits[i],
+                   ReadLimit(limits[i]).value_or(-1), *host[i]);
     }
   }
 }

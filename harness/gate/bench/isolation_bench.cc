@@ -38,8 +38,12 @@ void RunEmpty(benchmark::State& state, ipcc::IsolationMode mode) {
   rmdir(base);
 }
 
-void BM_EmptyCaseNamespaces(benchmark::State& state) { RunEmpty(state, ipcc::IsolationMode::namespaces); }
-void BM_EmptyCaseProcessGroup(benchmark::State& state) { RunEmpty(state, ipcc::IsolationMode::process_group); }
+void BM_EmptyCaseNamespaces(benchmark::State& state) {
+  RunEmpty(state, ipcc::IsolationMode::namespaces);
+}
+void BM_EmptyCaseProcessGroup(benchmark::State& state) {
+  RunEmpty(state, ipcc::IsolationMode::process_group);
+}
 
 BENCHMARK(BM_EmptyCaseNamespaces)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EmptyCaseProcessGroup)->UseRealTime()->Unit(benchmark::kMillisecond);

@@ -83,8 +83,8 @@ int Reap(pid_t pid, const HeldSignals& held, std::chrono::seconds grace) {
 
 // Runs ipcconform with `args` (and --out <dir> -q). The child dies with this program
 // (PR_SET_PDEATHSIG); its standard output (empty with -q) is discarded, its standard error is kept.
-RunResult RunIpcconform(const fs::path& program, const std::string& out_dir,
-                        const std::vector<std::string>& args, const HeldSignals& held) {
+RunResult RunIpcconform(const fs::path& program, const std::string& out_dir, const std::vector<std::string>& args,
+                        const HeldSignals& held) {
   std::vector<std::string> words{program.string(), "run", "--out", out_dir, "-q"};
   words.insert(words.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -184,10 +184,7 @@ void RegisterAll() {
   for (const char* mechanism : kMechanisms) {
     const std::string name = std::string("suite/") + mechanism;
     auto run = [mechanism](benchmark::State& s) { RunGuarded(s, mechanism, {"-m", mechanism}); };
-    benchmark::RegisterBenchmark(name.c_str(), run)
-        ->Iterations(1)
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(name.c_str(), run)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
   }
 }
 
