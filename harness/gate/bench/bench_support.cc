@@ -69,6 +69,8 @@ std::string Placement::Describe() const {
                         : "CPUs " + std::to_string(mine_) + " and " + std::to_string(peer_);
 }
 
+// A raw fork, not the case library's Fork(): the peer is half of what is measured and runs nothing but
+// its loop (no case state, no harness bookkeeping); how it ends is reported by Ended(), not judged.
 Peer::Peer(const char* name, const std::function<int()>& body) : name_(name) {
   std::fflush(nullptr);
   const pid_t parent = getpid();
