@@ -2,22 +2,15 @@
 // No namespaces or timeouts here (that is `ipcconform run`); failures in child processes still fail
 // the test. The hidden self-test cases are left out unless a filter names them.
 #include <cstring>
-#include <filesystem>
 
 #include <gtest/gtest.h>
 
-#include "harness/caselib/state.h"
-#include "harness/caselib/supervisor.h"
+#include "harness/caselib/in_process.h"
 
 int main(int argc, char** argv) {
   bool filtered = false;
   for (int i = 1; i < argc; ++i) filtered |= std::strncmp(argv[i], "--gtest_filter", 14) == 0;
   ::testing::InitGoogleTest(&argc, argv);
   if (!filtered) ::testing::GTEST_FLAG(filter) = "-selftest_*";
-  ipcc::InstallStateListener();
-  ipcc::State();
-  const int rc = RUN_ALL_TESTS();
-  std::error_code ec;
-  if (std::getenv("IPCCONFORM_TMPDIR") == nullptr) std::filesystem::remove_all(ipcc::TempDir(), ec);
-  return rc;
+  return ipcc::RunTestsInProcess();
 }

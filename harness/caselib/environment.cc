@@ -392,85 +392,103 @@ nlohmann::json EnvironmentJson(const Environment& env) {
           {"second_identity_why", env.second_identity_why}};
 }
 
+namespace {
+
+std::optional<Unmet> MakeUnmet(Outcome o, const Need& n, std::string reason) {
+  return Unmet{o, n.Text(), std::move(reason)};
+}
+
+// A need the system lacks as a whole (a feature absent, an older kernel, a kernel built without an
+// option): UNSUPPORTED.
+std::optional<Unmet> CheckSystemNeed(const Need& n, const Environment& env) {
+  if (n.kind == NeedKind::kFeature) {
+    const auto it = env.features.find(n.name);
+    const auto def =
+        std::find_if(kFeatures.begin(), kFeatures.end(), [&](const FeatureInfo& f) { return f.name == n.name; });
+    const std::string what = def != kFeatures.end() ? std::string(def->what) : std::string(n.name);
+    if (it != env.features.end() && it->second.state == FeatureState::kAbsent) {
+      return MakeUnmet(Outcome::kUnsupported, n,
+                       fmt::format("{} absent here (runner probe: {})", what, it->second.evidence));
+    }
+  } else if (n.kind == NeedKind::kMinKernel && env.kernel_version != 0 && env.kernel_version < n.value) {
+    return MakeUnmet(Outcome::kUnsupported, n,
+                     fmt::format("documented since Linux {}.{}; this kernel reports {}", n.value / 1000, n.value % 1000,
+                                 env.kernel_release));
+  } else if (n.kind == NeedKind::kKernelConfig && !env.kernel_config.empty()) {
+    const auto it = env.kernel_config.find(n.name);
+    if (it == env.kernel_config.end() || (it->second != "y" && it->second != "m")) {
+      return MakeUnmet(Outcome::kUnsupported, n,
+                       fmt::format("the kernel was built without {} ({})", n.name, env.kernel_config_source));
+    }
+  }
+  return std::nullopt;
+}
+
+// A need this environment withholds (a refused feature, root, a capability, a second identity, its own
+// IPC namespace, a writable sysctl, CPUs): SKIP.
+std::optional<Unmet> CheckEnvironmentNeed(const Need& n, const Environment& env) {
+  switch (n.kind) {
+    case NeedKind::kFeature: {
+      const auto it = env.features.find(n.name);
+      if (it != env.features.end() && it->second.state == FeatureState::kRefused) {
+        return MakeUnmet(
+            Outcome::kSkip, n,
+            fmt::format("needs {}, which this environment refuses (runner probe: {})", n.name, it->second.evidence));
+      }
+      break;
+    }
+    case NeedKind::kRoot:
+      if (env.euid != 0) return MakeUnmet(Outcome::kSkip, n, fmt::format("needs root (running as uid {})", env.euid));
+      if (!env.sys_admin) {
+        return MakeUnmet(Outcome::kSkip, n,
+                         "needs root's capabilities (CAP_SYS_ADMIN), which this environment withholds");
+      }
+      break;
+    case NeedKind::kCapability:
+      if (!HasCapability(n.value)) {
+        return MakeUnmet(Outcome::kSkip, n, fmt::format("needs {}, which this environment withholds", n.name));
+      }
+      break;
+    case NeedKind::kSecondIdentity:
+      if (!env.second_identity)
+        return MakeUnmet(Outcome::kSkip, n, "needs a second identity: " + env.second_identity_why);
+      break;
+    case NeedKind::kOwnIpcNamespace:
+      if (!env.isolation.namespaces) {
+        return MakeUnmet(Outcome::kSkip, n,
+                         "needs its own IPC namespace, which this environment refuses (" + env.isolation.reason + ")");
+      }
+      break;
+    case NeedKind::kWritableSysctl:
+      if (IsIpcNamespacedSysctl(n.name) && !env.isolation.namespaces) {
+        return MakeUnmet(Outcome::kSkip, n,
+                         fmt::format("sets {}, which only a case in its own IPC namespace may do; this environment "
+                                     "refuses namespaces ({})",
+                                     n.name, env.isolation.reason));
+      }
+      break;
+    case NeedKind::kCpus:
+      if (env.cpus < n.value) {
+        return MakeUnmet(Outcome::kSkip, n, fmt::format("needs {} CPUs; this process may use {}", n.value, env.cpus));
+      }
+      break;
+    case NeedKind::kMinKernel:
+    case NeedKind::kKernelConfig:
+      break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<Unmet> CheckNeeds(const Needs& needs, const Environment& env) {
-  auto unmet = [](Outcome o, const Need& n, std::string reason) {
-    return std::optional<Unmet>(Unmet{o, n.Text(), std::move(reason)});
-  };
   // What the system lacks as a whole comes first: it says more about the target than what this
   // environment withholds.
   for (const Need& n : needs.list()) {
-    if (n.kind == NeedKind::kFeature) {
-      const auto it = env.features.find(n.name);
-      const auto def =
-          std::find_if(kFeatures.begin(), kFeatures.end(), [&](const FeatureInfo& f) { return f.name == n.name; });
-      const std::string what = def != kFeatures.end() ? std::string(def->what) : std::string(n.name);
-      if (it == env.features.end()) continue;
-      if (it->second.state == FeatureState::kAbsent) {
-        return unmet(Outcome::kUnsupported, n,
-                     fmt::format("{} absent here (runner probe: {})", what, it->second.evidence));
-      }
-    } else if (n.kind == NeedKind::kMinKernel && env.kernel_version != 0 && env.kernel_version < n.value) {
-      return unmet(Outcome::kUnsupported, n,
-                   fmt::format("documented since Linux {}.{}; this kernel reports {}", n.value / 1000, n.value % 1000,
-                               env.kernel_release));
-    } else if (n.kind == NeedKind::kKernelConfig && !env.kernel_config.empty()) {
-      const auto it = env.kernel_config.find(n.name);
-      if (it == env.kernel_config.end() || (it->second != "y" && it->second != "m")) {
-        return unmet(Outcome::kUnsupported, n,
-                     fmt::format("the kernel was built without {} ({})", n.name, env.kernel_config_source));
-      }
-    }
+    if (auto unmet = CheckSystemNeed(n, env)) return unmet;
   }
   for (const Need& n : needs.list()) {
-    switch (n.kind) {
-      case NeedKind::kFeature: {
-        const auto it = env.features.find(n.name);
-        if (it != env.features.end() && it->second.state == FeatureState::kRefused) {
-          return unmet(
-              Outcome::kSkip, n,
-              fmt::format("needs {}, which this environment refuses (runner probe: {})", n.name, it->second.evidence));
-        }
-        break;
-      }
-      case NeedKind::kRoot:
-        if (env.euid != 0) return unmet(Outcome::kSkip, n, fmt::format("needs root (running as uid {})", env.euid));
-        if (!env.sys_admin) {
-          return unmet(Outcome::kSkip, n,
-                       "needs root's capabilities (CAP_SYS_ADMIN), which this environment withholds");
-        }
-        break;
-      case NeedKind::kCapability:
-        if (!HasCapability(n.value)) {
-          return unmet(Outcome::kSkip, n, fmt::format("needs {}, which this environment withholds", n.name));
-        }
-        break;
-      case NeedKind::kSecondIdentity:
-        if (!env.second_identity)
-          return unmet(Outcome::kSkip, n, "needs a second identity: " + env.second_identity_why);
-        break;
-      case NeedKind::kOwnIpcNamespace:
-        if (!env.isolation.namespaces) {
-          return unmet(Outcome::kSkip, n,
-                       "needs its own IPC namespace, which this environment refuses (" + env.isolation.reason + ")");
-        }
-        break;
-      case NeedKind::kWritableSysctl:
-        if (IsIpcNamespacedSysctl(n.name) && !env.isolation.namespaces) {
-          return unmet(Outcome::kSkip, n,
-                       fmt::format("sets {}, which only a case in its own IPC namespace may do; this environment "
-                                   "refuses namespaces ({})",
-                                   n.name, env.isolation.reason));
-        }
-        break;
-      case NeedKind::kCpus:
-        if (env.cpus < n.value) {
-          return unmet(Outcome::kSkip, n, fmt::format("needs {} CPUs; this process may use {}", n.value, env.cpus));
-        }
-        break;
-      case NeedKind::kMinKernel:
-      case NeedKind::kKernelConfig:
-        break;
-    }
+    if (auto unmet = CheckEnvironmentNeed(n, env)) return unmet;
   }
   return std::nullopt;
 }

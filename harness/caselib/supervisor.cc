@@ -25,6 +25,7 @@
 
 #include "harness/caselib/child.h"
 #include "harness/caselib/coverage.h"
+#include "harness/caselib/in_process.h"
 #include "harness/caselib/leaks.h"
 #include "harness/caselib/names.h"
 #include "harness/caselib/records.h"
@@ -216,35 +217,112 @@ bool WaitUntil(pid_t pid, Clock::time_point deadline, int* status) {
   }
 }
 
+// How the supervisor isolates its case: what the record says, and whether namespaces are in use.
+struct Isolation {
+  std::string description = "process-group";
+  bool namespaces = false;
+};
+
+// Enters the namespaces the probe allowed; where they are refused now, falls back to a process group
+// (and the record says so).
+Isolation EnterIsolation(const IsolationSupport& support) {
+  Isolation chosen;
+  if (!support.namespaces) return chosen;
+  const std::string refused = EnterNamespaces(support.user_namespace);
+  if (!refused.empty()) {
+    chosen.description = "process-group (namespaces refused: " + refused + ")";
+    return chosen;
+  }
+  chosen.description = support.user_namespace ? "namespaces(user,ipc,mnt,pid)" : "namespaces(ipc,mnt,pid)";
+  chosen.namespaces = true;
+  return chosen;
+}
+
+// The case's own temporary folder below the run's, named in its environment. Short on purpose:
+// socket paths below it must fit in sun_path (108 bytes).
+std::string MakeCaseTemp(const std::string& temp_base) {
+  std::string tmp = fmt::format("{}/c-XXXXXX", temp_base);
+  if (mkdtemp(tmp.data()) == nullptr) tmp = temp_base;
+  setenv("IPCCONFORM_TMPDIR", tmp.c_str(), 1);
+  setenv("TMPDIR", tmp.c_str(), 1);
+  return tmp;
+}
+
+// The case process: its output goes to `output_fd`, the record pipe is not its.
+[[noreturn]] void StartCaseProcess(const CaseInfo& info, int output_fd, int record_fd) {
+  // Marks the case's processes (and programs they exec): the fault-injection library acts only here.
+  setenv("IPCCONFORM_IN_CASE", "1", 1);
+  dup2(output_fd, STDOUT_FILENO);
+  dup2(output_fd, STDERR_FILENO);
+  close(record_fd);
+  RunCaseProcess(info);
+}
+
+// The supervisor's child: the case process itself in a process group, or pid 1 of the new PID
+// namespace, which mounts, forks the case process and reaps until it ends.
+[[noreturn]] void RunTop(const CaseInfo& info, bool use_ns, pid_t supervisor, int output_fd, int record_fd) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // (In a new PID namespace getppid() is 0: the parent lies outside it.)
+  if (!use_ns && getppid() != supervisor) _exit(1);
+  if (!use_ns) {
+    setpgid(0, 0);
+    StartCaseProcess(info, output_fd, record_fd);
+  }
+  std::string err = PrivateMounts();
+  if (!err.empty()) {
+    Record(kMarkError, "isolation set-up failed: " + err);
+    _exit(1);
+  }
+  pid_t case_pid = fork();
+  if (case_pid == 0) StartCaseProcess(info, output_fd, record_fd);
+  for (;;) {
+    int status = 0;
+    pid_t r = wait(&status);
+    if (r == case_pid) {
+      State().case_status.store(status);
+      State().case_ended.store(1);
+      FlushCoverage();
+      _exit(0);  // the kernel kills whatever the case left in the namespace
+    }
+    if (r < 0 && errno == ECHILD) _exit(1);
+  }
+}
+
+// The case record the supervisor sends, the tail of the case's output with any outcome but a good one.
+json CaseRecord(const Classified& c, const std::string& isolation, std::chrono::duration<double, std::milli> elapsed,
+                const json& cleaned, int output_fd) {
+  json record = {{field::kOutcome, OutcomeName(c.outcome)},
+                 {field::kMessage, c.message},
+                 {field::kIsolation, isolation},
+                 {field::kDurationMs, std::round(elapsed.count() * 1000.0) / 1000.0}};
+  if (!cleaned.empty()) record["cleaned_up"] = cleaned;
+  if (c.outcome != Outcome::kPass && c.outcome != Outcome::kSkip && c.outcome != Outcome::kUnsupported) {
+    std::string tail = ReadTail(output_fd);
+    if (!tail.empty()) record["output"] = tail;
+  }
+  return record;
+}
+
+void WriteRecord(int record_fd, const json& record) {
+  std::string text = record.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  for (std::size_t off = 0; off < text.size();) {
+    ssize_t n = write(record_fd, text.data() + off, text.size() - off);
+    if (n <= 0) break;
+    off += static_cast<std::size_t>(n);
+  }
+}
+
 [[noreturn]] void Supervise(const CaseInfo& info, const SuperviseOptions& options, int record_fd) {
   const auto started = Clock::now();
   setpgid(0, 0);
   CreateStateFd();
   ResetState();
-
-  // Short on purpose: socket paths below it must fit in sun_path (108 bytes).
-  std::string tmp = fmt::format("{}/c-XXXXXX", options.temp_base);
-  if (mkdtemp(tmp.data()) == nullptr) tmp = options.temp_base;
-  setenv("IPCCONFORM_TMPDIR", tmp.c_str(), 1);
-  setenv("TMPDIR", tmp.c_str(), 1);
+  const std::string tmp = MakeCaseTemp(options.temp_base);
   int output_fd = memfd_create("ipcconform-output", 0);
   if (output_fd < 0) output_fd = open("/dev/null", O_WRONLY);
 
-  std::string isolation = "process-group";
-  std::string setup_error;
-  bool use_ns = options.isolation.namespaces;
-  if (use_ns) {
-    setup_error = EnterNamespaces(options.isolation.user_namespace);
-    if (!setup_error.empty()) {
-      // Refused now though the probe allowed it: fall back, and say so in the record.
-      isolation = "process-group (namespaces refused: " + setup_error + ")";
-      setup_error.clear();
-      use_ns = false;
-    } else {
-      isolation = options.isolation.user_namespace ? "namespaces(user,ipc,mnt,pid)" : "namespaces(ipc,mnt,pid)";
-    }
-  }
-
+  const Isolation isolation = EnterIsolation(options.isolation);
+  const bool use_ns = isolation.namespaces;
   setenv("IPCCONFORM_ISOLATION", use_ns ? "namespaces" : "process-group", 1);
   IpcSnapshot before;
   if (!use_ns) {
@@ -252,47 +330,12 @@ bool WaitUntil(pid_t pid, Clock::time_point deadline, int* status) {
     before = TakeIpcSnapshot();
   }
 
-  auto start_case = [&]() {
-    // Marks the case's processes (and programs they exec): the fault-injection library acts only here.
-    setenv("IPCCONFORM_IN_CASE", "1", 1);
-    dup2(output_fd, STDOUT_FILENO);
-    dup2(output_fd, STDERR_FILENO);
-    close(record_fd);
-    RunCaseProcess(info);
-  };
-
   const pid_t supervisor = getpid();
   fflush(nullptr);
   pid_t top = fork();
-  if (top == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // (In a new PID namespace getppid() is 0: the parent lies outside it.)
-    if (!use_ns && getppid() != supervisor) _exit(1);
-    if (!use_ns) {
-      setpgid(0, 0);
-      start_case();
-    }
-    // pid 1 of the new namespace: mounts, then the case process, then reap until it ends.
-    std::string err = PrivateMounts();
-    if (!err.empty()) {
-      Record(kMarkError, "isolation set-up failed: " + err);
-      _exit(1);
-    }
-    pid_t case_pid = fork();
-    if (case_pid == 0) start_case();
-    for (;;) {
-      int status = 0;
-      pid_t r = wait(&status);
-      if (r == case_pid) {
-        State().case_status.store(status);
-        State().case_ended.store(1);
-        FlushCoverage();
-        _exit(0);  // the kernel kills whatever the case left in the namespace
-      }
-      if (r < 0 && errno == ECHILD) _exit(1);
-    }
-  }
+  if (top == 0) RunTop(info, use_ns, supervisor, output_fd, record_fd);
 
+  std::string setup_error;
   int status = 0;
   const bool ended = top > 0 && WaitUntil(top, started + options.timeout, &status);
   if (top < 0) setup_error = fmt::format("fork: {}", ErrnoName(errno));
@@ -314,24 +357,10 @@ bool WaitUntil(pid_t pid, Clock::time_point deadline, int* status) {
     for (auto& what : RemoveNewObjects(before, TakeIpcSnapshot())) cleaned.push_back(what);
   }
   const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started);
-
-  Classified c = Classify(!ended && top > 0, options.timeout, case_status, setup_error, status);
-  json record = {{field::kOutcome, OutcomeName(c.outcome)},
-                 {field::kMessage, c.message},
-                 {field::kIsolation, isolation},
-                 {field::kDurationMs, std::round(elapsed.count() * 1000.0) / 1000.0}};
-  if (!cleaned.empty()) record["cleaned_up"] = cleaned;
-  if (c.outcome != Outcome::kPass && c.outcome != Outcome::kSkip && c.outcome != Outcome::kUnsupported) {
-    std::string tail = ReadTail(output_fd);
-    if (!tail.empty()) record["output"] = tail;
-  }
+  const Classified c = Classify(!ended && top > 0, options.timeout, case_status, setup_error, status);
+  const json record = CaseRecord(c, isolation.description, elapsed, cleaned, output_fd);
   RemoveTree(tmp);
-  std::string text = record.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-  for (std::size_t off = 0; off < text.size();) {
-    ssize_t n = write(record_fd, text.data() + off, text.size() - off);
-    if (n <= 0) break;
-    off += static_cast<std::size_t>(n);
-  }
+  WriteRecord(record_fd, record);
   FlushCoverage();
   _exit(0);
 }
@@ -437,6 +466,15 @@ nlohmann::json RunCaseIsolated(const CaseInfo& info, const SuperviseOptions& opt
 
 void InstallStateListener() {
   ::testing::UnitTest::GetInstance()->listeners().Append(new StateListener);
+}
+
+int RunTestsInProcess() {
+  InstallStateListener();
+  State();
+  const int rc = RUN_ALL_TESTS();
+  std::error_code ec;
+  if (std::getenv("IPCCONFORM_TMPDIR") == nullptr) std::filesystem::remove_all(TempDir(), ec);
+  return rc;
 }
 
 void RunCaseProcess(const CaseInfo& info) {

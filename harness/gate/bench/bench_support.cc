@@ -1,9 +1,7 @@
 #include "harness/gate/bench/bench_support.h"
 
 #include <signal.h>
-#include <sys/msg.h>
 #include <sys/prctl.h>
-#include <sys/sem.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include "harness/caselib/names.h"
+#include "harness/gate/movers.h"
 
 namespace ipcc::bench {
 namespace {
@@ -22,20 +21,8 @@ namespace {
 // The CPU the current run's peer goes to (set by RunPlaced for the length of a run).
 int g_peer_cpu = -1;
 
-// The System V object in use, for the fatal-signal handler.
-volatile sig_atomic_t g_sysv_id = -1;
-volatile sig_atomic_t g_sysv_is_sem = 0;
-
-void RemoveSysv(int id, bool is_sem) {
-  if (is_sem) {
-    semctl(id, 0, IPC_RMID);
-  } else {
-    msgctl(id, IPC_RMID, nullptr);
-  }
-}
-
 extern "C" void RemoveSysvAndDie(int sig) {
-  if (g_sysv_id >= 0) RemoveSysv(g_sysv_id, g_sysv_is_sem != 0);
+  movers::RemoveSysvInUse();
   signal(sig, SIG_DFL);
   raise(sig);
 }
@@ -57,10 +44,8 @@ Placement::Placement(int cpus) {
     why_not_ = "sched_getaffinity: " + ErrnoName(errno);
     return;
   }
-  std::vector<int> usable;
-  for (int cpu = 0; cpu < CPU_SETSIZE && usable.size() < 2; ++cpu) {
-    if (CPU_ISSET(cpu, &saved_)) usable.push_back(cpu);
-  }
+  std::vector<int> usable = movers::AffinityCpus();
+  if (usable.size() > 2) usable.resize(2);
   if (static_cast<int>(usable.size()) < cpus) {
     why_not_ =
         "needs " + std::to_string(cpus) + " CPUs in the affinity mask, which has " + std::to_string(usable.size());
@@ -68,7 +53,7 @@ Placement::Placement(int cpus) {
   }
   mine_ = usable[0];
   peer_ = usable[static_cast<size_t>(cpus - 1)];
-  if (!Pin(mine_)) {
+  if (!movers::PinTo(mine_)) {
     why_not_ = "sched_setaffinity: " + ErrnoName(errno);
     return;
   }
@@ -84,21 +69,16 @@ std::string Placement::Describe() const {
                         : "CPUs " + std::to_string(mine_) + " and " + std::to_string(peer_);
 }
 
-bool Placement::Pin(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  return sched_setaffinity(0, sizeof set, &set) == 0;
-}
-
-Peer::Peer(const std::function<int()>& body) {
+// A raw fork, not the case library's Fork(): the peer is half of what is measured and runs nothing but
+// its loop (no case state, no harness bookkeeping); how it ends is reported by Ended(), not judged.
+Peer::Peer(const char* name, const std::function<int()>& body) : name_(name) {
   std::fflush(nullptr);
   const pid_t parent = getpid();
   pid_ = fork();
   fork_error_ = errno;
   if (pid_ == 0) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(kPeerSetupExit);
-    if (g_peer_cpu >= 0 && !Placement::Pin(g_peer_cpu)) _exit(kPeerSetupExit);
+    if (g_peer_cpu >= 0 && !movers::PinTo(g_peer_cpu)) _exit(kPeerSetupExit);
     _exit(body());
   }
 }
@@ -127,20 +107,6 @@ void Peer::Stop() {
   setitimer(ITIMER_REAL, &off, nullptr);  // armed by OnSigchld; the next run starts quiet
 }
 
-SysvObject::SysvObject(int id, bool is_sem) : id_(id), is_sem_(is_sem) {
-  if (id_ < 0) return;
-  g_sysv_is_sem = is_sem ? 1 : 0;
-  g_sysv_id = id;
-}
-
-SysvObject::~SysvObject() {
-  if (id_ < 0) return;
-  // Removed before it is forgotten: a signal in between removes a stale id (EINVAL: ids carry a
-  // sequence number), never leaves the object behind.
-  RemoveSysv(id_, is_sem_);
-  g_sysv_id = -1;
-}
-
 void InstallSignalHandlers() {
   struct sigaction sa {};
   sigemptyset(&sa.sa_mask);
@@ -156,20 +122,25 @@ void InstallSignalHandlers() {
   signal(SIGPIPE, SIG_IGN);
 }
 
-std::string Failed(const char* call, long result, int err) {
-  if (result < 0) return std::string(call) + ": " + ErrnoName(err);
-  return std::string(call) + " returned " + std::to_string(result);
-}
-
-void Broken(benchmark::State& state, Peer& peer, const std::string& what, const char* peer_name) {
+void Broken(benchmark::State& state, Peer& peer, const std::string& what) {
   const std::string ended = peer.Ended(std::chrono::milliseconds(100));
   const std::string message =
-      "broken: " + what + (ended.empty() ? "" : " (the " + std::string(peer_name) + " " + ended + ")");
+      "broken: " + what + (ended.empty() ? "" : " (the " + std::string(peer.name()) + " " + ended + ")");
   state.SkipWithError(message.c_str());
+}
+
+bool Started(benchmark::State& state, Peer& peer) {
+  if (peer.started()) return true;
+  Broken(state, peer, movers::Failed("fork", -1, peer.fork_error()));
+  return false;
 }
 
 void Unavailable(benchmark::State& state, const std::string& why) {
   state.SkipWithError(why.c_str());
+}
+
+void Unavailable(benchmark::State& state, const char* call, int err) {
+  Unavailable(state, movers::Failed(call, -1, err));
 }
 
 void RunPlaced(benchmark::State& state, const std::string& key, int cpus,
@@ -192,6 +163,14 @@ void RunPlaced(benchmark::State& state, const std::string& key, int cpus,
   } else {
     state.SetLabel(where.Describe());
   }
+}
+
+int RunBenchmarks(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
 }
 
 }  // namespace ipcc::bench

@@ -1,6 +1,7 @@
-// What the IPC benchmark programs share: where their two processes run, the forked peer that serves
-// one benchmark run, System V objects that go even when a run is interrupted, and the wording of a
-// failed or unavailable run.
+// What the IPC benchmark programs share around the byte movers (harness/gate/movers.h): where their two
+// processes run, the forked peer that serves one benchmark run, the signal handling that removes a System
+// V object even when a run is interrupted, the wording of a failed or unavailable run, and the
+// benchmark library's main loop.
 #pragma once
 
 #include <sched.h>
@@ -34,7 +35,6 @@ class Placement {
   const std::string& why_not() const { return why_not_; }
   int peer_cpu() const { return peer_; }
   std::string Describe() const;
-  static bool Pin(int cpu);
 
  private:
   cpu_set_t saved_;
@@ -46,10 +46,10 @@ class Placement {
 
 // A forked partner for one benchmark run, on the run's peer CPU (see RunPlaced). It dies with the
 // benchmark process (PR_SET_PDEATHSIG) and is killed and reaped when the object goes, so no run leaves
-// a process behind, even on error paths.
+// a process behind, even on error paths. `name` says what it is in messages ("echo peer", "receiver").
 class Peer {
  public:
-  explicit Peer(const std::function<int()>& body);
+  Peer(const char* name, const std::function<int()>& body);
   Peer(const Peer&) = delete;
   Peer& operator=(const Peer&) = delete;
   ~Peer() { Stop(); }
@@ -58,50 +58,37 @@ class Peer {
   // Why it did not start: fork's errno.
   int fork_error() const { return fork_error_; }
   pid_t pid() const { return pid_; }
+  const char* name() const { return name_; }
   // How the peer ended ("exited with status 121"), or "" if it still runs after `grace` (a peer that
   // is closing its descriptors on the way out is not yet a zombie).
   std::string Ended(std::chrono::milliseconds grace = std::chrono::milliseconds(0));
   void Stop();
 
  private:
+  const char* name_;
   pid_t pid_ = -1;
   int fork_error_ = 0;
   std::optional<int> status_;
 };
 
-// A System V message queue or semaphore set (id from msgget/semget, -1 when that failed). They vanish
-// for everyone at IPC_RMID, so unlike a mapping or an unlinked name they cannot be removed right after
-// creation: the one in use is removed by the destructor, and by the fatal-signal handler that
-// InstallSignalHandlers sets, so an interrupted run (Ctrl-C) leaves nothing behind.
-class SysvObject {
- public:
-  SysvObject(int id, bool is_sem);
-  SysvObject(const SysvObject&) = delete;
-  SysvObject& operator=(const SysvObject&) = delete;
-  ~SysvObject();
-  int id() const { return id_; }
-
- private:
-  int id_;
-  bool is_sem_;
-};
-
-// SIGINT/SIGTERM/SIGHUP/SIGQUIT remove the System V object in use and end the process; SIGPIPE is
+// SIGINT/SIGTERM/SIGHUP/SIGQUIT remove the System V object in use (movers::SysvObject: an interrupted
+// run, Ctrl-C, leaves nothing behind) and end the process; SIGPIPE is
 // ignored (a dead peer shows as EPIPE). A peer that dies must not leave the benchmark blocked for ever
 // (a System V call, a futex wait, a full queue): its SIGCHLD arms a 10 ms repeating SIGALRM, both
 // without SA_RESTART, so every blocking call from then on fails with EINTR and the EINTR path finds
 // the peer gone. Peer::Stop disarms it.
 void InstallSignalHandlers();
 
-// "write: EAGAIN" for a failed call, "write returned 3" for a short one.
-std::string Failed(const char* call, long result, int err);
-
 // The mechanism exists but the run did not work: "broken:" is what the ctest smoke test looks for.
-// `peer_name` says what the peer was ("echo peer", "receiver") in the message.
-void Broken(benchmark::State& state, Peer& peer, const std::string& what, const char* peer_name);
+// The message says how the peer ended, if it did.
+void Broken(benchmark::State& state, Peer& peer, const std::string& what);
+// Whether the peer was forked; if not, the run is Broken with fork's error.
+bool Started(benchmark::State& state, Peer& peer);
 
-// The mechanism or this size cannot be used here (ENOSYS, a system limit): a skip that names the cause.
+// The mechanism or this size cannot be used here (ENOSYS, a system limit): a skip that names the cause,
+// in words or as the call that failed and its errno.
 void Unavailable(benchmark::State& state, const std::string& why);
+void Unavailable(benchmark::State& state, const char* call, int err);
 
 // Runs one benchmark run with its two processes placed on `cpus` CPUs (1 or 2), labelled with where
 // they ran. libbenchmark 1.7.1 crashes computing the aggregates of a benchmark whose first repetition
@@ -109,5 +96,9 @@ void Unavailable(benchmark::State& state, const std::string& why);
 // has failed, its further repetitions fail too, saying why.
 void RunPlaced(benchmark::State& state, const std::string& key, int cpus,
                const std::function<void(benchmark::State&)>& run);
+
+// The rest of a benchmark program's main, once its benchmarks are registered: the library's flags,
+// the runs, the exit status (1 for an argument it does not know).
+int RunBenchmarks(int argc, char** argv);
 
 }  // namespace ipcc::bench
