@@ -14,7 +14,6 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <boost/process/search_path.hpp>
 #include <nlohmann/json.hpp>
 
 #include "harness/caselib/records.h"
@@ -78,7 +77,7 @@ RunSummary ReadRun(const std::string& dir, int exit_status, double wall_s) {
 // stress-ng with the --load-args, or nothing without --load; throws UsageError when it is missing.
 std::vector<std::string> LoadCommand(const SoakOptions& o) {
   if (!o.load) return {};
-  const std::string stress = boost::process::search_path("stress-ng").string();
+  const std::string stress = spawn::FindOnPath("stress-ng");
   if (stress.empty()) {
     throw UsageError("--load needs stress-ng, which is not installed (Debian package stress-ng; ci/deps.sh targets)");
   }

@@ -159,7 +159,7 @@ int FdLimit() {
 
 std::string ExecutablePath(const std::string& name) {
   if (name.find('/') != std::string::npos) return name;
-  const std::string found = bp::search_path(name).string();
+  const std::string found = FindOnPath(name);
   if (found.empty()) throw SpawnError(fmt::format("cannot run {}: {}", name, Strerror(ENOENT)));
   return found;
 }
@@ -262,6 +262,7 @@ Fd Process::Impl::OutputFd(const Output& o, bool is_out, Fd* capture, std::size_
 void Process::Impl::Start(const Spec& spec) {
   if (spec.argv.empty()) throw SpawnError("no program to run");
   if (spec.err.kind == Output::Kind::lines) throw SpawnError("only standard output can be read line by line");
+  if (spec.out.kind == Output::Kind::as_stdout) throw SpawnError("AsStdout is for standard error only");
   const std::string exe = ExecutablePath(spec.argv[0]);
   bp::environment env = boost::this_process::environment();
   for (const auto& name : spec.unset_env) env.erase(name);
@@ -444,6 +445,10 @@ const Result& Process::End(int sig, std::chrono::milliseconds grace) {
 Result Run(const Spec& spec) {
   Process p(spec);
   return p.Wait();
+}
+
+std::string FindOnPath(const std::string& name) {
+  return bp::search_path(name).string();
 }
 
 }  // namespace ipcc::spawn

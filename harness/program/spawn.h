@@ -23,6 +23,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ipcc::spawn {
@@ -114,5 +115,8 @@ class Process {
 
 // Starts the program and waits for it.
 Result Run(const Spec& spec);
+
+// The path of the program `name` on PATH, as Spec::argv finds it; "" when there is none.
+std::string FindOnPath(const std::string& name);
 
 }  // namespace ipcc::spawn

@@ -19,7 +19,6 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <boost/process/search_path.hpp>
 
 #include "harness/caselib/case.h"
 #include "harness/caselib/child.h"
@@ -46,7 +45,7 @@ void OnTargetInterrupt(int sig) {
 }
 
 std::string FindTool(const std::string& tool, const std::string& package) {
-  std::string path = boost::process::search_path(tool).string();
+  std::string path = spawn::FindOnPath(tool);
   if (path.empty()) {
     throw UsageError(fmt::format("the target needs {}, which is not installed (Debian package {}; ci/deps.sh targets)",
                                  tool, package));
