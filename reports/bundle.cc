@@ -1,9 +1,5 @@
 #include "reports/bundle.h"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -14,9 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "harness/program/spawn.h"
 #include "reports/output.h"
-
-extern char** environ;
 
 namespace ipcc {
 namespace {
@@ -27,26 +22,13 @@ using nlohmann::json;
 // Runs a program found on PATH, without a shell, in `cwd`, its standard output into `stdout_path`
 // ("" leaves it alone). Throws when it cannot start or does not exit with status 0.
 void RunProgram(const std::vector<std::string>& argv, const std::string& cwd, const std::string& stdout_path) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-  if (!stdout_path.empty()) {
-    posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  }
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error(fmt::format("cannot run {}: {}", argv[0], std::strerror(rc)));
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::runtime_error(fmt::format("waiting for {}: {}", argv[0], std::strerror(errno)));
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    throw std::runtime_error(fmt::format("{} failed (status {:#x})", argv[0], status));
-  }
+  spawn::Spec spec;
+  spec.argv = argv;
+  spec.cwd = cwd;
+  spec.die_with_parent = true;  // an interrupted report leaves no tar behind
+  if (!stdout_path.empty()) spec.out = spawn::Output::ToFile(stdout_path);
+  const spawn::Result r = spawn::Run(spec);  // a SpawnError is a std::runtime_error too
+  if (!r.exit.Succeeded()) throw std::runtime_error(fmt::format("{} failed ({})", argv[0], r.exit.Describe()));
 }
 
 std::string NowIso() {

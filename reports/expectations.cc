@@ -1,5 +1,6 @@
 #include "reports/expectations.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -8,11 +9,26 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "harness/caselib/records.h"
+
 namespace ipcc {
 namespace {
 
-// ERROR is not here: a broken harness is a bug to fix, never a known deviation of a target.
-const std::set<std::string> kOutcomes = {"PASS", "FAIL", "UNSUPPORTED", "SKIP", "TIMEOUT", "CRASH"};
+// The outcomes an entry may expect, in the vocabulary's order. ERROR is not among them: a broken
+// harness is a bug to fix, never a known deviation of a target.
+std::vector<std::string> ExpectableOutcomes() {
+  std::vector<std::string> names;
+  for (Outcome o : kAllOutcomes) {
+    if (o != Outcome::kError) names.emplace_back(OutcomeName(o));
+  }
+  return names;
+}
+
+const std::vector<std::string> kOutcomes = ExpectableOutcomes();
+
+bool IsOutcome(const std::string& text, Outcome o) {
+  return text == OutcomeName(o);
+}
 
 std::string Trim(const std::string& s) {
   auto b = s.find_first_not_of(" \t\r");
@@ -77,12 +93,13 @@ std::vector<Expectation> ParseExpectations(const std::string& text, const std::s
     while (pos <= outcomes.size()) {
       auto bar = outcomes.find('|', pos);
       std::string o = outcomes.substr(pos, bar == std::string::npos ? std::string::npos : bar - pos);
-      if (o == "ERROR") {
-        throw ExpectationError(where + ": ERROR cannot be expected: it is a harness failure, a bug to fix");
+      if (IsOutcome(o, Outcome::kError)) {
+        throw ExpectationError(fmt::format("{}: {} cannot be expected: it is a harness failure, a bug to fix", where,
+                                           OutcomeName(Outcome::kError)));
       }
-      if (kOutcomes.count(o) == 0) {
+      if (std::find(kOutcomes.begin(), kOutcomes.end(), o) == kOutcomes.end()) {
         throw ExpectationError(
-            fmt::format("{}: unknown outcome '{}' (one of PASS, FAIL, UNSUPPORTED, SKIP, TIMEOUT, CRASH)", where, o));
+            fmt::format("{}: unknown outcome '{}' (one of {})", where, o, fmt::join(kOutcomes, ", ")));
       }
       e.outcomes.insert(o);
       if (bar == std::string::npos) break;
@@ -130,21 +147,21 @@ CaseVerdict Judge(const std::vector<Expectation>& expectations, const std::strin
   CaseVerdict v;
   v.entry = best;
   if (best == nullptr) {
-    if (outcome == "PASS")
+    if (IsOutcome(outcome, Outcome::kPass))
       v.verdict = Verdict::pass;
-    else if (outcome == "UNSUPPORTED")
+    else if (IsOutcome(outcome, Outcome::kUnsupported))
       v.verdict = Verdict::unsupported;
-    else if (outcome == "SKIP")
+    else if (IsOutcome(outcome, Outcome::kSkip))
       v.verdict = Verdict::skipped;
     else
       v.verdict = Verdict::regression;
     return v;
   }
   if (best->outcomes.count(outcome) != 0) {
-    v.verdict = outcome == "PASS" ? Verdict::pass : Verdict::expected_deviation;
-  } else if (outcome == "PASS") {
+    v.verdict = IsOutcome(outcome, Outcome::kPass) ? Verdict::pass : Verdict::expected_deviation;
+  } else if (IsOutcome(outcome, Outcome::kPass)) {
     v.verdict = Verdict::unexpected_pass;
-  } else if (outcome == "SKIP") {
+  } else if (IsOutcome(outcome, Outcome::kSkip)) {
     v.verdict = Verdict::skipped;  // not run here: says nothing about the deviation
   } else {
     v.verdict = Verdict::regression;
@@ -158,19 +175,21 @@ std::vector<std::string> StaleExpectations(const std::vector<Expectation>& expec
   // Entries that apply to a case this run did not run: not stale, only not tried.
   std::set<const Expectation*> untried;
   for (const auto& id : not_run_ids) {
-    if (const Expectation* entry = Judge(expectations, id, "FAIL").entry; entry != nullptr) untried.insert(entry);
+    const Expectation* entry = Judge(expectations, id, std::string(OutcomeName(Outcome::kFail))).entry;
+    if (entry != nullptr) untried.insert(entry);
   }
   std::vector<std::string> stale;
   for (const auto& e : expectations) {
     int matched = 0;
     int held = 0;
     for (const auto& rec : case_records) {
-      const std::string id = rec.value("id", "");
+      const std::string id = rec.value(field::kId, "");
+      const std::string outcome = rec.value(field::kOutcome, "");
       // Only cases for which this entry is the one that applies.
-      CaseVerdict v = Judge(expectations, id, rec.value("outcome", ""));
+      CaseVerdict v = Judge(expectations, id, outcome);
       if (v.entry != &e) continue;
       ++matched;
-      if (e.outcomes.count(rec.value("outcome", "")) != 0 || rec.value("outcome", "") == "SKIP") ++held;
+      if (e.outcomes.count(outcome) != 0 || IsOutcome(outcome, Outcome::kSkip)) ++held;
     }
     if (matched == 0) {
       if (untried.count(&e) != 0) continue;

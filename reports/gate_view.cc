@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/caselib/records.h"
 #include "reports/model.h"
 #include "reports/text.h"
 
@@ -93,7 +94,7 @@ int Chart(std::string& svg, int y, const std::string& title, const std::vector<B
 
 GateFigures GateFiguresOf(const json& rec) {
   GateFigures g;
-  g.verdict = TextField(rec, "verdict", "");
+  g.verdict = TextField(rec, field::kVerdict, "");
   if (rec.contains("reason") && rec["reason"].is_string()) g.reason = rec["reason"].get<std::string>();
   if (!rec.contains("attempts") || !rec["attempts"].is_array() || rec["attempts"].empty()) return g;
   g.attempts = static_cast<int>(rec["attempts"].size());

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/caselib/records.h"
 #include "reports/gate_view.h"
 #include "reports/html_assets.h"
 #include "reports/text.h"
@@ -154,7 +155,7 @@ std::string Environments(const Matrix& m) {
   for (const auto& col : m.columns) {
     for (const auto* run : col.runs) {
       std::map<std::string, std::string> values;
-      for (const char* k : {"target", "commit", "version", "started", "expectations", "jobs", "isolation"}) {
+      for (const char* k : {"target", "commit", "version", "started", "expectations", "jobs", field::kIsolation}) {
         if (run->header.contains(k)) Flatten(k, run->header[k], values);
       }
       if (run->header.contains("fingerprint")) {

@@ -1,6 +1,8 @@
 // The case matrix of the HTML report: nested <details> rows laid out as one CSS grid per row.
 #include <fmt/format.h>
 
+#include "harness/caselib/records.h"
+#include "reports/expectations.h"
 #include "reports/html.h"
 #include "reports/text.h"
 
@@ -38,15 +40,15 @@ std::string Cell(const json* c) {
 std::string Aggregate(const ipcc::Matrix& m, const Column& col, const std::string& mech, const std::string& iface) {
   const Counts n = CountColumn(m, col, mech, iface);
   if (n.total == 0) return "<div class=\"agg\">&mdash;</div>";
-  auto count = [&](const char* verdict) {
-    auto it = n.verdicts.find(verdict);
+  auto count = [&](Verdict verdict) {
+    auto it = n.verdicts.find(VerdictName(verdict));
     return it == n.verdicts.end() ? 0 : it->second;
   };
-  auto pass = n.outcomes.find("PASS");
+  auto pass = n.outcomes.find(std::string(OutcomeName(Outcome::kPass)));
   std::string text = fmt::format("{}/{} pass", pass == n.outcomes.end() ? 0 : pass->second, n.total);
-  if (int r = count("regression"))
+  if (int r = count(Verdict::regression))
     text += fmt::format(" &middot; <span class=\"reg\">{} regression{}</span>", r, r > 1 ? "s" : "");
-  if (int e = count("expected deviation")) text += fmt::format(" &middot; {} expected", e);
+  if (int e = count(Verdict::expected_deviation)) text += fmt::format(" &middot; {} expected", e);
   return "<div class=\"agg\">" + text + "</div>";
 }
 
@@ -76,7 +78,7 @@ std::string Details(const ipcc::Matrix& m, const CaseRow& row, const std::vector
     }
     if (!MessageOf(*c).empty()) out += "<pre>" + HtmlEscape(MessageOf(*c)) + "</pre>";
     out += fmt::format("<p class=\"tiny\">isolation {} &middot; {:.1f} ms</p>",
-                       HtmlEscape(TextField(*c, "isolation", "?")), NumberField(*c, "duration_ms"));
+                       HtmlEscape(TextField(*c, field::kIsolation, "?")), NumberField(*c, field::kDurationMs));
   }
   return out + "</div></div>";
 }

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "harness/caselib/records.h"
+#include "reports/expectations.h"
 #include "reports/output.h"
 
 namespace ipcc {
@@ -17,11 +19,12 @@ enum class Kind { pass, failure, error, skipped };
 Kind KindOf(const json& c) {
   const std::string o = OutcomeOf(c);
   const std::string v = VerdictOf(c);
-  if (v == "expected deviation") return Kind::skipped;
-  if (o == "PASS") return Kind::pass;
-  if (o == "FAIL") return Kind::failure;
+  if (v == VerdictName(Verdict::expected_deviation)) return Kind::skipped;
+  if (o == OutcomeName(Outcome::kPass)) return Kind::pass;
+  if (o == OutcomeName(Outcome::kFail)) return Kind::failure;
   if (IsFailureOutcome(o)) return Kind::error;
-  return v == "regression" ? Kind::failure : Kind::skipped;  // UNSUPPORTED where something else was expected
+  // UNSUPPORTED where something else was expected
+  return v == VerdictName(Verdict::regression) ? Kind::failure : Kind::skipped;
 }
 
 // "runsc.fifo", or "runsc@1a2b3c4d.fifo" when the target ran on several machines.
@@ -39,16 +42,16 @@ void WriteCase(std::ostream& out, const std::string& suite, const CaseRow& row, 
   const std::string o = OutcomeOf(c);
   const std::string v = VerdictOf(c);
   const std::string message = MessageOf(c);
-  const double seconds = NumberField(c, "duration_ms") / 1000.0;
+  const double seconds = NumberField(c, field::kDurationMs) / 1000.0;
   out << fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">\n", XmlEscape(suite),
                      XmlEscape(row.id), seconds);
   out << "      <properties>\n";
-  Property(out, "id", row.id);
-  Property(out, "outcome", o);
+  Property(out, field::kId, row.id);
+  Property(out, field::kOutcome, o);
   std::string refs;
   for (const auto& r : row.refs) refs += (refs.empty() ? "" : "; ") + r;
   Property(out, "citation", refs);
-  Property(out, "verdict", v);
+  Property(out, field::kVerdict, v);
   Property(out, "expectation", TextField(c, "expected", ""));
   if (c.contains("expectation") && c["expectation"].is_object()) {
     Property(out, "expectation.reason", ExpectationReasonOf(c));
@@ -60,10 +63,11 @@ void WriteCase(std::ostream& out, const std::string& suite, const CaseRow& row, 
     case Kind::pass:
       break;
     case Kind::failure:
-      out << fmt::format(
-          "      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
-          o == "FAIL" ? summary : XmlEscape(fmt::format("{} (expected {})", o, TextField(c, "expected", "?"))),
-          XmlEscape(o), XmlEscape(message));
+      out << fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
+                         o == OutcomeName(Outcome::kFail)
+                             ? summary
+                             : XmlEscape(fmt::format("{} (expected {})", o, TextField(c, "expected", "?"))),
+                         XmlEscape(o), XmlEscape(message));
       break;
     case Kind::error:
       out << fmt::format("      <error type=\"{}\" message=\"{}\">{}</error>\n", XmlEscape(o), summary,
@@ -136,7 +140,7 @@ void WriteJUnit(const Matrix& m, std::ostream& out) {
         failures += k == Kind::failure;
         errors += k == Kind::error;
         skipped += k == Kind::skipped;
-        seconds += NumberField(*c, "duration_ms") / 1000.0;
+        seconds += NumberField(*c, field::kDurationMs) / 1000.0;
       }
       if (rows.empty()) continue;
       const std::string suite = SuitePrefix(m, col) + "." + mechanism;

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "harness/caselib/records.h"
+#include "reports/expectations.h"
 #include "reports/text.h"
 
 namespace ipcc {
@@ -13,6 +15,15 @@ namespace {
 using nlohmann::json;
 
 constexpr int kIndent = 2;  // spaces per nesting level (ktap.rst, "Nested tests")
+
+// KTAP's directives (ktap.rst, "Test case result lines"): its own words, though two are spelled as
+// outcomes are.
+constexpr const char* kDirectiveSkip = "SKIP";
+constexpr const char* kDirectiveXfail = "XFAIL";
+
+bool IsOutcome(const std::string& text, Outcome o) {
+  return text == OutcomeName(o);
+}
 
 // A test description: one line, no '#'.
 std::string Name(const std::string& text) {
@@ -75,25 +86,25 @@ Result CaseResult(const json& c) {
   const std::string v = VerdictOf(c);
   const std::string message = MessageOf(c);
   Result r;
-  if (v == "expected deviation") {
-    r.directive = "XFAIL";
+  if (v == VerdictName(Verdict::expected_deviation)) {
+    r.directive = kDirectiveXfail;
     r.data = Data(fmt::format("{}: {}", o, ExpectationReasonOf(c)));
     if (!message.empty()) r.diagnostics.push_back(message);
-  } else if (o == "PASS") {
-    if (v == "unexpected pass") {
+  } else if (IsOutcome(o, Outcome::kPass)) {
+    if (v == VerdictName(Verdict::unexpected_pass)) {
       r.diagnostics.push_back(
           fmt::format("unexpected pass: expected {} ({})", TextField(c, "expected", "?"), ExpectationReasonOf(c)));
     }
-  } else if (o == "SKIP" || o == "UNSUPPORTED") {
-    r.ok = v != "regression";
+  } else if (IsOutcome(o, Outcome::kSkip) || IsOutcome(o, Outcome::kUnsupported)) {
+    r.ok = v != VerdictName(Verdict::regression);
     r.skipped = true;
-    r.directive = "SKIP";
-    r.data = Data(o == "SKIP" ? message : fmt::format("{}: {}", o, message));
+    r.directive = kDirectiveSkip;
+    r.data = Data(IsOutcome(o, Outcome::kSkip) ? message : fmt::format("{}: {}", o, message));
     if (!r.ok) r.diagnostics.push_back(fmt::format("regression: {}, expected {}", o, TextField(c, "expected", "?")));
   } else {
     r.ok = false;
-    if (o == "TIMEOUT" || o == "ERROR") {
-      r.directive = o;
+    if (IsOutcome(o, Outcome::kTimeout) || IsOutcome(o, Outcome::kError)) {
+      r.directive = o;  // KTAP's TIMEOUT and ERROR directives
       r.data = Data(message);
     }
     // The whole message, unless the directive's one line already says it all.
@@ -112,7 +123,7 @@ Result ParentResult(const std::vector<Result>& children) {
   }
   if (all_skipped && r.ok) {
     r.skipped = true;
-    r.directive = "SKIP";
+    r.directive = kDirectiveSkip;
     r.data = "every case was skipped";
   }
   return r;

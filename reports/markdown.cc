@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "harness/caselib/records.h"
+#include "reports/expectations.h"
 #include "reports/gate_view.h"
 #include "reports/text.h"
 
@@ -11,7 +13,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kMaxItems = 50;
-const char* const kOutcomes[] = {"PASS", "FAIL", "UNSUPPORTED", "SKIP", "ERROR", "TIMEOUT", "CRASH"};
 
 std::string Label(const Column& c) {
   return MarkdownEscape(c.label);
@@ -35,21 +36,22 @@ void Problems(const Matrix& m, std::ostream& out) {
 
 void SummaryTable(const Matrix& m, std::ostream& out) {
   out << "### Summary\n\n| target | cases |";
-  for (const char* o : kOutcomes) out << " " << o << " |";
+  for (Outcome o : kAllOutcomes) out << " " << OutcomeName(o) << " |";
   out << " regressions | expected deviations | unexpected passes |\n|---|---:|";
-  for (std::size_t i = 0; i < std::size(kOutcomes) + 3; ++i) out << "---:|";
+  for (std::size_t i = 0; i < kAllOutcomes.size() + 3; ++i) out << "---:|";
   out << "\n";
   for (const auto& col : m.columns) {
     if (col.cases.empty()) continue;
     const Counts n = CountColumn(m, col);
-    auto count = [](const std::map<std::string, int>& map, const char* key) {
+    auto count = [](const std::map<std::string, int>& map, const std::string& key) {
       auto it = map.find(key);
       return it == map.end() ? 0 : it->second;
     };
     out << fmt::format("| {} | {} |", Label(col), n.total);
-    for (const char* o : kOutcomes) out << fmt::format(" {} |", count(n.outcomes, o));
-    out << fmt::format(" {} | {} | {} |\n", count(n.verdicts, "regression"), count(n.verdicts, "expected deviation"),
-                       count(n.verdicts, "unexpected pass"));
+    for (Outcome o : kAllOutcomes) out << fmt::format(" {} |", count(n.outcomes, std::string(OutcomeName(o))));
+    out << fmt::format(" {} | {} | {} |\n", count(n.verdicts, VerdictName(Verdict::regression)),
+                       count(n.verdicts, VerdictName(Verdict::expected_deviation)),
+                       count(n.verdicts, VerdictName(Verdict::unexpected_pass)));
   }
   out << "\n";
 }

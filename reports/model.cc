@@ -6,10 +6,17 @@
 
 #include <fmt/format.h>
 
+#include "harness/caselib/records.h"
+#include "reports/expectations.h"
+
 namespace ipcc {
 namespace {
 
 using nlohmann::json;
+
+bool IsOutcome(const std::string& text, Outcome o) {
+  return text == OutcomeName(o);
+}
 
 // FNV-1a, 64 bits: stable across machines and runs, which std::hash is not.
 std::string ShortHash(const std::string& text) {
@@ -60,7 +67,7 @@ Column NewColumn(const RunResults& run) {
 
 CaseRow RowOf(const json& rec, const Statements& statements) {
   CaseRow r;
-  r.id = rec["id"].get<std::string>();
+  r.id = rec[field::kId].get<std::string>();
   const auto dot1 = r.id.find('.');
   const auto dot2 = dot1 == std::string::npos ? dot1 : r.id.find('.', dot1 + 1);
   r.mechanism = TextField(rec, "mechanism");
@@ -97,17 +104,20 @@ double NumberField(const json& obj, const char* key) {
 }
 
 std::string OutcomeOf(const json& rec) {
-  return TextField(rec, "outcome");
+  return TextField(rec, field::kOutcome);
 }
 std::string MessageOf(const json& rec) {
-  return TextField(rec, "message");
+  return TextField(rec, field::kMessage);
 }
 
 std::string VerdictOf(const json& rec) {
-  std::string v = TextField(rec, "verdict");
+  std::string v = TextField(rec, field::kVerdict);
   if (!v.empty()) return v;
   const std::string o = OutcomeOf(rec);
-  return o == "PASS" ? "pass" : o == "UNSUPPORTED" ? "unsupported" : o == "SKIP" ? "skipped" : "regression";
+  return VerdictName(IsOutcome(o, Outcome::kPass)          ? Verdict::pass
+                     : IsOutcome(o, Outcome::kUnsupported) ? Verdict::unsupported
+                     : IsOutcome(o, Outcome::kSkip)        ? Verdict::skipped
+                                                           : Verdict::regression);
 }
 
 std::string ExpectationReasonOf(const json& rec) {
@@ -115,7 +125,8 @@ std::string ExpectationReasonOf(const json& rec) {
 }
 
 bool IsFailureOutcome(const std::string& o) {
-  return o == "FAIL" || o == "ERROR" || o == "TIMEOUT" || o == "CRASH";
+  const auto outcome = ParseOutcome(o);
+  return outcome && IsBadOutcome(*outcome);
 }
 
 const json* Matrix::Cell(const CaseRow& row, const Column& column) const {
@@ -145,7 +156,7 @@ Matrix BuildMatrix(const std::vector<RunResults>& runs, const std::vector<std::s
     Column& col = it != m.columns.end() ? *it : m.columns.emplace_back(std::move(fresh));
     col.runs.push_back(&run);
     for (const auto& rec : run.cases) {
-      const std::string id = rec["id"].get<std::string>();
+      const std::string id = rec[field::kId].get<std::string>();
       if (auto [prev, inserted] = source[col.key].emplace(id, run.path); !inserted) {
         m.notes.push_back(fmt::format("{}: case {} appears in {} and again in {}; the later record is shown", col.label,
                                       id, prev->second, run.path));
@@ -185,12 +196,12 @@ Compatibility CompatibilityOf(const Matrix& m, const Column& column, const std::
     const json* cell = m.Cell(row, column);
     if (cell == nullptr) continue;
     const std::string o = OutcomeOf(*cell);
-    if (o == "SKIP") {
+    if (IsOutcome(o, Outcome::kSkip)) {
       ++c.skipped;
       continue;
     }
     ++c.counted;
-    c.pass += o == "PASS";
+    c.pass += IsOutcome(o, Outcome::kPass);
   }
   c.level = c.counted == 0 ? "not run" : c.pass == c.counted ? "full" : c.pass == 0 ? "none" : "partial";
   return c;
@@ -224,13 +235,15 @@ std::set<std::string> RowFlags(const Matrix& m, const CaseRow& row) {
     const std::string o = OutcomeOf(*cell);
     const std::string v = VerdictOf(*cell);
     outcomes.insert(o);
-    if (o != "PASS") flags.insert("deviation");
-    if (v == "regression") flags.insert("regression");
-    if (v == "expected deviation") flags.insert("expected");
-    if (v == "unexpected pass") flags.insert("unexpected");
+    if (!IsOutcome(o, Outcome::kPass)) flags.insert("deviation");
+    if (v == VerdictName(Verdict::regression)) flags.insert("regression");
+    if (v == VerdictName(Verdict::expected_deviation)) flags.insert("expected");
+    if (v == VerdictName(Verdict::unexpected_pass)) flags.insert("unexpected");
   }
   if (outcomes.size() > 1 || (missing && !outcomes.empty())) flags.insert("differs");
-  if (!missing && outcomes == std::set<std::string>{"PASS"}) flags.insert("everywhere");
+  if (!missing && outcomes == std::set<std::string>{std::string(OutcomeName(Outcome::kPass))}) {
+    flags.insert("everywhere");
+  }
   return flags;
 }
 
@@ -241,13 +254,13 @@ Findings CollectFindings(const Matrix& m) {
       const json* c = m.Cell(row, col);
       if (c == nullptr) continue;
       const std::string v = VerdictOf(*c);
-      if (v == "regression")
+      if (v == VerdictName(Verdict::regression))
         f.regressions.push_back({&col, &row, c});
-      else if (v == "expected deviation")
+      else if (v == VerdictName(Verdict::expected_deviation))
         f.expected.push_back({&col, &row, c});
-      else if (v == "unexpected pass")
+      else if (v == VerdictName(Verdict::unexpected_pass))
         f.unexpected_passes.push_back({&col, &row, c});
-      else if (OutcomeOf(*c) != "PASS")
+      else if (!IsOutcome(OutcomeOf(*c), Outcome::kPass))
         f.not_run.push_back({&col, &row, c});
     }
     for (const auto& s : col.stale) f.stale.emplace_back(&col, s);

@@ -11,8 +11,15 @@ namespace ipcc {
 
 namespace {
 
+// "PASS, FAIL, ...": the outcomes a case record may name.
+std::string KnownOutcomes() {
+  std::string names;
+  for (Outcome o : kAllOutcomes) names += fmt::format("{}{}", names.empty() ? "" : ", ", OutcomeName(o));
+  return names;
+}
+
 void AddRecord(RunResults& run, nlohmann::json rec, const std::string& where) {
-  const std::string kind = rec.value("record", "");
+  const std::string kind = rec.value(field::kRecord, "");
   if (kind == "header") {
     const auto format = rec.contains("format") && rec["format"].is_number() ? rec["format"].get<double>() : 0.0;
     if (rec.contains("format") && !rec["format"].is_number()) {
@@ -23,14 +30,15 @@ void AddRecord(RunResults& run, nlohmann::json rec, const std::string& where) {
     }
     run.header = std::move(rec);
   } else if (kind == "case") {
-    if (!rec.contains("id") || !rec["id"].is_string() || !rec.contains("outcome") || !rec["outcome"].is_string()) {
+    if (!rec.contains(field::kId) || !rec[field::kId].is_string() || !rec.contains(field::kOutcome) ||
+        !rec[field::kOutcome].is_string()) {
       run.problems.push_back(where + ": case record without an id or outcome");
       return;
     }
-    if (!ParseOutcome(rec["outcome"].get<std::string>())) {
-      run.problems.push_back(fmt::format("{}: case {} has the unknown outcome '{}' (known: PASS, FAIL, UNSUPPORTED, "
-                                         "SKIP, ERROR, TIMEOUT, CRASH); the record is refused",
-                                         where, rec["id"].get<std::string>(), rec["outcome"].get<std::string>()));
+    if (!ParseOutcome(rec[field::kOutcome].get<std::string>())) {
+      run.problems.push_back(fmt::format("{}: case {} has the unknown outcome '{}' (known: {}); the record is refused",
+                                         where, rec[field::kId].get<std::string>(),
+                                         rec[field::kOutcome].get<std::string>(), KnownOutcomes()));
       return;
     }
     run.cases.push_back(std::move(rec));
@@ -39,7 +47,7 @@ void AddRecord(RunResults& run, nlohmann::json rec, const std::string& where) {
   } else if (kind == "gate") {
     run.gates.push_back(std::move(rec));
   } else if (kind.empty()) {
-    run.problems.push_back(where + ": record without a \"record\" kind");
+    run.problems.push_back(fmt::format("{}: record without a \"{}\" kind", where, field::kRecord));
   }
   // Other kinds are left to the readers that know them.
 }

@@ -1,5 +1,7 @@
 #include "reports/summary.h"
 
+#include "harness/caselib/records.h"
+#include "reports/expectations.h"
 #include "reports/gate_view.h"
 
 namespace ipcc {
@@ -20,7 +22,7 @@ json GateJson(const json& rec) {
   }
   json speeds = json::object();
   for (const auto& [name, v] : g.median_mib_s) speeds[name] = v;
-  return {{"verdict", g.verdict},
+  return {{field::kVerdict, g.verdict},
           {"reason", g.reason},
           {"attempts", g.attempts},
           {"median_mib_s", speeds},
@@ -65,16 +67,19 @@ json Summary(const Matrix& m, const ToolInfo& tool) {
     columns.push_back(ColumnJson(m, col));
     for (const auto& row : m.rows) {
       const json* c = m.Cell(row, col);
-      if (c != nullptr && VerdictOf(*c) == "unexpected pass") {
+      if (c != nullptr && VerdictOf(*c) == VerdictName(Verdict::unexpected_pass)) {
         unexpected_passes.push_back({{"column", col.key},
-                                     {"id", row.id},
+                                     {field::kId, row.id},
                                      {"expected", TextField(*c, "expected", "")},
                                      {"expectation_reason", ExpectationReasonOf(*c)}});
       }
-      if (c == nullptr || OutcomeOf(*c) == "PASS") continue;
-      json item = {{"column", col.key},          {"id", row.id},
-                   {"mechanism", row.mechanism}, {"outcome", OutcomeOf(*c)},
-                   {"verdict", VerdictOf(*c)},   {"message", MessageOf(*c)}};
+      if (c == nullptr || OutcomeOf(*c) == OutcomeName(Outcome::kPass)) continue;
+      json item = {{"column", col.key},
+                   {field::kId, row.id},
+                   {"mechanism", row.mechanism},
+                   {field::kOutcome, OutcomeOf(*c)},
+                   {field::kVerdict, VerdictOf(*c)},
+                   {field::kMessage, MessageOf(*c)}};
       if (c->contains("expected")) item["expected"] = (*c)["expected"];
       if (!ExpectationReasonOf(*c).empty()) item["expectation_reason"] = ExpectationReasonOf(*c);
       non_passes.push_back(item);

@@ -36,14 +36,8 @@ bool KnownCommand(CLI::App& app, const std::string& command, std::string* names)
   return known;
 }
 
-}  // namespace
-
-void BuildCli(Cli& c, const std::string& version) {
-  CLI::App& app = c.app;
-  app.require_subcommand(1);
-  app.set_version_flag("--version", version);
-
-  c.run_cmd = app.add_subcommand("run", "Run conformance cases and write the reports");
+void AddRun(Cli& c) {
+  c.run_cmd = c.app.add_subcommand("run", "Run conformance cases and write the reports");
   CLI::App* run = c.run_cmd;
   AddSelection(run, c.run);
   run->add_option("--timeout", c.timeout_s, "Per-case timeout in seconds (overrides each case's own)")
@@ -64,12 +58,16 @@ void BuildCli(Cli& c, const std::string& version) {
   run->add_flag("--resume", c.run.resume, "Continue the run in --out: run only the cases without a record");
   run->add_flag("--stream", c.run.stream, "Also write every record to standard output (used inside targets)")
       ->group("");
+}
 
-  c.list_cmd = app.add_subcommand("list", "List the case catalogue");
+void AddList(Cli& c) {
+  c.list_cmd = c.app.add_subcommand("list", "List the case catalogue");
   c.list_cmd->add_flag("--json", c.list_json, "The whole catalogue with metadata, as JSON");
   c.list_cmd->add_flag("--hidden", c.list_hidden, "Include the harness self-test cases");
+}
 
-  c.gate_cmd = app.add_subcommand("gate", "Measure shared memory against the copying mechanisms and memcpy");
+void AddGate(Cli& c) {
+  c.gate_cmd = c.app.add_subcommand("gate", "Measure shared memory against the copying mechanisms and memcpy");
   CLI::App* gate = c.gate_cmd;
   gate::Options& g = c.gate;
   gate->add_option("--rounds", g.rounds, "Interleaved rounds per attempt")
@@ -106,9 +104,11 @@ void BuildCli(Cli& c, const std::string& version) {
   gate->add_option("--out,-o", c.gate_out, "Folder whose results.jsonl gets the gate's record");
   gate->add_flag("--json", c.gate_json, "Print the whole record as JSON");
   gate->add_flag("--stream", c.gate_stream, "Write the record as a stream line (used inside targets)")->group("");
+}
 
-  c.soak_cmd =
-      app.add_subcommand("soak", "Run the suite N times (optionally under stress-ng load) and report outcome changes");
+void AddSoak(Cli& c) {
+  c.soak_cmd = c.app.add_subcommand(
+      "soak", "Run the suite N times (optionally under stress-ng load) and report outcome changes");
   CLI::App* soak = c.soak_cmd;
   AddSelection(soak, c.soak.run);
   soak->add_option("--runs,-n", c.soak.runs, "How many full runs")->check(CLI::Range(2, 1000))->capture_default_str();
@@ -118,12 +118,27 @@ void BuildCli(Cli& c, const std::string& version) {
       ->check(kFinite)
       ->check(CLI::Range(0.01, 3600.0));
   soak->add_option("--out,-o", c.soak.out, "Folder for each run's results and soak.json")->capture_default_str();
+}
 
-  c.report_cmd = app.add_subcommand("report", "Rebuild every report from results.jsonl files (merged into one matrix)");
+void AddReport(Cli& c) {
+  c.report_cmd =
+      c.app.add_subcommand("report", "Rebuild every report from results.jsonl files (merged into one matrix)");
   c.report_cmd->add_option("results", c.report.inputs, "results.jsonl files, or folders holding one")->required();
   c.report_cmd->add_option("--out,-o", c.report.out, "Folder for the reports")->required();
   c.report_cmd->add_option("--format", c.report.formats, "Comma-separated: html, md, ktap, junit, json, bundle")
       ->capture_default_str();
+}
+
+}  // namespace
+
+void BuildCli(Cli& c, const std::string& version) {
+  c.app.require_subcommand(1);
+  c.app.set_version_flag("--version", version);
+  AddRun(c);
+  AddList(c);
+  AddGate(c);
+  AddSoak(c);
+  AddReport(c);
 }
 
 int ParseCli(Cli& c, int argc, char** argv, std::ostream& out, std::ostream& err) {

@@ -9,7 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "harness/gate/gate.h"
-#include "harness/program/runner.h"
+#include "harness/program/plan.h"
 #include "harness/program/soak.h"
 #include "reports/report.h"
 

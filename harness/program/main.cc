@@ -16,8 +16,10 @@
 
 #include "harness/caselib/case.h"
 #include "harness/caselib/fingerprint.h"
+#include "harness/caselib/records.h"
 #include "harness/gate/gate.h"
 #include "harness/program/cli.h"
+#include "harness/program/recorder.h"
 #include "harness/program/runner.h"
 #include "harness/program/soak.h"
 #include "harness/program/targets.h"
@@ -31,14 +33,14 @@ json CatalogueJson(bool include_hidden) {
   json cases = json::array();
   for (const auto& c : ipcc::Registry::All()) {
     if (c.meta.hidden && !include_hidden) continue;
-    cases.push_back({{"id", c.id},
+    cases.push_back({{ipcc::field::kId, c.id},
                      {"mechanism", c.mechanism},
                      {"interface", c.interface},
                      {"title", c.meta.title},
                      {"statement", c.meta.statement},
                      {"refs", c.meta.refs},
                      {"class", ipcc::ConformanceName(c.meta.cls)},
-                     {"needs", c.meta.needs.Texts()},
+                     {ipcc::field::kNeeds, c.meta.needs.Texts()},
                      {"timeout_ms", c.meta.timeout.count()},
                      {"raw_syscalls", c.meta.raw_syscalls},
                      {"source", fmt::format("{}:{}", c.file, c.line)}});
@@ -60,7 +62,7 @@ void WriteGateRecord(const std::string& dir, const json& record) {
   std::ofstream out(path, std::ios::app);
   if (!out) throw ipcc::UsageError(fmt::format("cannot write {}", path));
   if (!exists) {
-    out << json{{"record", "header"},
+    out << json{{ipcc::field::kRecord, "header"},
                 {"format", 1},
                 {"tool", "ipcconform"},
                 {"version", IPCC_VERSION},
@@ -71,11 +73,13 @@ void WriteGateRecord(const std::string& dir, const json& record) {
         << "\n";
   }
   out << record.dump() << "\n";
-  if (!exists) out << json{{"record", "end"}, {"counts", json::object()}, {"interrupted", false}}.dump() << "\n";
+  if (!exists) {
+    out << json{{ipcc::field::kRecord, "end"}, {"counts", json::object()}, {"interrupted", false}}.dump() << "\n";
+  }
 }
 
 int GateExitStatus(const json& record) {
-  const std::string verdict = record.value("verdict", "");
+  const std::string verdict = record.value(ipcc::field::kVerdict, "");
   return verdict == "pass" ? 0 : verdict == "fail" ? 1 : 3;
 }
 

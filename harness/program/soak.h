@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "harness/program/runner.h"
+#include "harness/program/plan.h"
 
 namespace ipcc {
 

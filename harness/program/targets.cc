@@ -6,34 +6,35 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
 
 #include <fmt/format.h>
-#include <boost/process.hpp>
 
 #include "harness/caselib/case.h"
 #include "harness/caselib/child.h"
 #include "harness/caselib/fingerprint.h"
 #include "harness/caselib/names.h"
 #include "harness/caselib/records.h"
+#include "harness/program/spawn.h"
 
 namespace ipcc {
 namespace {
 
-namespace bp = boost::process;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
+
+// How much of a target's standard error its description keeps: the end.
+constexpr std::size_t kStderrKept = 3000;
 
 // Where `ci/make-chroot.sh` builds ipcconform inside a root.
 constexpr const char* kChrootBinary = "/opt/ipcconform/build/bin/ipcconform";
@@ -44,7 +45,7 @@ void OnTargetInterrupt(int sig) {
 }
 
 std::string FindTool(const std::string& tool, const std::string& package) {
-  std::string path = bp::search_path(tool).string();
+  std::string path = spawn::FindOnPath(tool);
   if (path.empty()) {
     throw UsageError(fmt::format("the target needs {}, which is not installed (Debian package {}; ci/deps.sh targets)",
                                  tool, package));
@@ -100,6 +101,176 @@ int EndTargetLeftovers(const std::set<pid_t>& before, std::chrono::milliseconds 
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
+
+// Its own IPC and PID namespaces, as a sandbox would use it; the host filesystem is visible.
+std::vector<std::string> BwrapCommand() {
+  const std::string self = SelfPath();
+  std::vector<std::string> cmd = {FindTool("bwrap", "bubblewrap"),
+                                  "--dev-bind",
+                                  "/",
+                                  "/",
+                                  "--unshare-ipc",
+                                  "--unshare-pid",
+                                  "--proc",
+                                  "/proc",
+                                  "--tmpfs",
+                                  "/tmp",
+                                  "--tmpfs",
+                                  "/dev/shm"};
+  if (const std::string keep = FolderToKeepVisible(self); !keep.empty()) {
+    cmd.insert(cmd.end(), {"--bind", keep, keep});
+  }
+  cmd.insert(cmd.end(), {"--die-with-parent", "--new-session", self});
+  return cmd;
+}
+
+// A private mount namespace for the root's /proc, /dev, /tmp and /dev/shm; nothing leaks to the host.
+std::vector<std::string> ChrootCommand(const std::string& root) {
+  const std::string dir = std::filesystem::absolute(root).lexically_normal().string();
+  if (access((dir + kChrootBinary).c_str(), X_OK) != 0) {
+    throw UsageError(fmt::format("{} has no {}: make the root with ci/make-chroot.sh first", dir, kChrootBinary));
+  }
+  return {FindTool("unshare", "util-linux"),
+          "--mount",
+          "--propagation",
+          "private",
+          "--",
+          "/bin/sh",
+          "-c",
+          "set -e; d=\"$1\"; shift; mount -t proc proc \"$d/proc\"; mount --rbind /dev \"$d/dev\"; "
+          "mount -t tmpfs tmpfs \"$d/dev/shm\"; mount -t tmpfs tmpfs \"$d/tmp\"; exec chroot \"$d\" \"$@\"",
+          "sh",
+          dir,
+          kChrootBinary};
+}
+
+// The user-mode kernel's init: it mounts what the cases need, runs ipcconform (at `self`, its folder
+// `keep` mounted back through hostfs when the fresh tmpfs hides it) with its records on the console,
+// and powers the machine off.
+void WriteUmlInit(const std::string& path, const std::string& self, const std::string& keep,
+                  const std::vector<std::string>& inner_args) {
+  std::string line;
+  for (const auto& a : inner_args) line += " " + ShellQuote(a);
+  std::ofstream script(path);
+  script << "#!/bin/sh\n"
+            "mount -t proc proc /proc\n"
+            "mount -t sysfs sys /sys\n"
+            "mount -t tmpfs tmp /tmp\n"
+            "mkdir -p /dev/shm /dev/mqueue 2>/dev/null\n"
+            "mount -t tmpfs shm /dev/shm\n"
+            "mount -t mqueue mqueue /dev/mqueue 2>/dev/null\n";
+  if (!keep.empty()) {
+    script << "mkdir -p " << ShellQuote(keep) << "\nmount -t hostfs hostfs " << ShellQuote(keep) << " -o "
+           << ShellQuote(keep) << "\n";
+  }
+  script << "cd /tmp\n"
+         << ShellQuote(self) << line << "\n"
+         << "echo \"@ipcconform-exit $?\"\n"
+            "poweroff -f >/dev/null 2>&1 || halt -f\n";
+  script.close();
+  chmod(path.c_str(), 0755);
+}
+
+// One boot runs the whole selection: the kernel starts a script on the host filesystem (the guest's
+// root through hostfs), whose path goes to *scratch_file.
+std::vector<std::string> UmlCommand(const std::vector<std::string>& inner_args, std::string* scratch_file) {
+  const std::string kernel = FindTool("linux", "user-mode-linux");  // before the script: none is left behind
+  const std::string self = SelfPath();
+  const std::string keep = FolderToKeepVisible(self);
+  char path[] = "/tmp/ipcconform-uml-init-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) throw UsageError(fmt::format("mkstemp: {}", ErrnoName(errno)));
+  close(fd);
+  WriteUmlInit(path, self, keep, inner_args);
+  *scratch_file = path;
+  long mem_mb = 1536;
+  return {kernel,
+          fmt::format("mem={}M", mem_mb),
+          "rootfstype=hostfs",
+          "rootflags=/",
+          "rw",
+          "quiet",
+          "loglevel=0",
+          "con=null",
+          "con0=null,fd:1",
+          "ssl=null",
+          fmt::format("init={}", path)};
+}
+
+// The end of what the target wrote to its standard error, without trailing blank lines; "..." first when
+// there was more.
+std::string StderrTail(const spawn::Result& ended) {
+  std::string tail = ended.err;
+  const auto end = tail.find_last_not_of("\n \t");
+  tail.resize(end == std::string::npos ? 0 : end + 1);
+  if (!ended.err_cut && tail.size() <= kStderrKept) return tail;
+  return "..." + tail.substr(tail.size() - std::min(tail.size(), kStderrKept));
+}
+
+// One line of a target's standard output: a record (after kStreamMarker) goes to on_record, any other
+// line is kept among the last 40 for an error message.
+void ReadConsoleLine(std::string line, const std::function<void(const json&)>& on_record,
+                     std::deque<std::string>& other_lines) {
+  if (!line.empty() && line.back() == '\r') line.pop_back();  // consoles add carriage returns
+  auto at = line.find(kStreamMarker);
+  if (at == std::string::npos) {
+    other_lines.push_back(line);
+    if (other_lines.size() > 40) other_lines.pop_front();
+    return;
+  }
+  json rec = json::parse(line.substr(at + std::string(kStreamMarker).size()), nullptr, false);
+  if (rec.is_discarded() || !rec.is_object()) {
+    other_lines.push_back("(unreadable record) " + line);
+    return;
+  }
+  on_record(rec);
+}
+
+// The records of the runner inside as they come out: its header becomes this run's (with the target's
+// facts added), its cases are judged and recorded here, its end record is kept for the counts.
+struct InnerRecords {
+  const TargetSpec& target;
+  const TargetRun& run;
+  const std::vector<std::string>& cmd;
+  RunRecorder& recorder;
+  bool have_header = false;
+  std::size_t recorded = 0;
+  std::optional<json> end;
+
+  InnerRecords(const TargetSpec& t, const TargetRun& r, const std::vector<std::string>& c, RunRecorder& rec)
+      : target(t), run(r), cmd(c), recorder(rec) {}
+
+  void Take(const json& rec) {
+    const std::string kind = rec.value(field::kRecord, "");
+    if (kind == "header") {
+      recorder.WriteHeader(Header(rec));
+      have_header = true;
+    } else if (kind == "case" && have_header) {
+      recorder.AddCase(rec, 0);
+      ++recorded;
+    } else if (kind == "end") {
+      end = rec;
+    } else if (have_header) {
+      recorder.WriteOther(rec);
+    }
+  }
+
+  json Header(const json& inner) const {
+    json header = run.header;
+    header["started"] = NowIso();  // when the runner inside began
+    header["target"] = target.name;
+    header["target_kind"] = target.kind;
+    header["fingerprint"] = inner.value("fingerprint", json::object());  // what the target reports
+    header["host_fingerprint"] = Fingerprint();
+    header[field::kIsolation] = inner.value(field::kIsolation, json::object());
+    header[field::kFeatures] = inner.value(field::kFeatures, json::object());  // the probe inside the target
+    header["needs_environment"] = inner.value("needs_environment", json::object());
+    header["jobs"] = inner.value("jobs", 0);
+    header["target_command"] = cmd;
+    header["selection"]["cases"] = inner.value("selection", json::object()).value("cases", 0);
+    return header;
+  }
+};
 
 }  // namespace
 
@@ -164,89 +335,13 @@ std::vector<std::string> TargetCommand(const TargetSpec& target, const std::vect
   if (target.kind == "runsc") {
     cmd = {FindTool("runsc", "runsc"), "--network=none", "do", SelfPath()};
   } else if (target.kind == "bwrap") {
-    // Its own IPC and PID namespaces, as a sandbox would use it; the host filesystem is visible.
-    const std::string self = SelfPath();
-    cmd = {FindTool("bwrap", "bubblewrap"),
-           "--dev-bind",
-           "/",
-           "/",
-           "--unshare-ipc",
-           "--unshare-pid",
-           "--proc",
-           "/proc",
-           "--tmpfs",
-           "/tmp",
-           "--tmpfs",
-           "/dev/shm"};
-    if (const std::string keep = FolderToKeepVisible(self); !keep.empty()) {
-      cmd.insert(cmd.end(), {"--bind", keep, keep});
-    }
-    cmd.insert(cmd.end(), {"--die-with-parent", "--new-session", self});
+    cmd = BwrapCommand();
   } else if (target.kind == "chroot") {
-    const std::string dir = std::filesystem::absolute(target.arg).lexically_normal().string();
-    if (access((dir + kChrootBinary).c_str(), X_OK) != 0) {
-      throw UsageError(fmt::format("{} has no {}: make the root with ci/make-chroot.sh first", dir, kChrootBinary));
-    }
-    // A private mount namespace for the root's /proc, /dev, /tmp and /dev/shm; nothing leaks to the host.
-    cmd = {FindTool("unshare", "util-linux"),
-           "--mount",
-           "--propagation",
-           "private",
-           "--",
-           "/bin/sh",
-           "-c",
-           "set -e; d=\"$1\"; shift; mount -t proc proc \"$d/proc\"; mount --rbind /dev \"$d/dev\"; "
-           "mount -t tmpfs tmpfs \"$d/dev/shm\"; mount -t tmpfs tmpfs \"$d/tmp\"; exec chroot \"$d\" \"$@\"",
-           "sh",
-           dir,
-           kChrootBinary};
+    cmd = ChrootCommand(target.arg);
   } else if (target.kind == "wrap") {
     cmd = {"/bin/sh", "-c", "exec " + target.arg + " \"$@\"", "sh", SelfPath()};
   } else if (target.kind == "uml") {
-    // One boot runs the whole selection: the kernel starts a script (on the host filesystem, which is
-    // the guest's root through hostfs) that mounts what the cases need, runs ipcconform with its
-    // records on the console, and powers the machine off.
-    const std::string self = SelfPath();
-    const std::string keep = FolderToKeepVisible(self);
-    char path[] = "/tmp/ipcconform-uml-init-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0) throw UsageError(fmt::format("mkstemp: {}", ErrnoName(errno)));
-    close(fd);
-    std::string line;
-    for (const auto& a : inner_args) line += " " + ShellQuote(a);
-    std::ofstream script(path);
-    script << "#!/bin/sh\n"
-              "mount -t proc proc /proc\n"
-              "mount -t sysfs sys /sys\n"
-              "mount -t tmpfs tmp /tmp\n"
-              "mkdir -p /dev/shm /dev/mqueue 2>/dev/null\n"
-              "mount -t tmpfs shm /dev/shm\n"
-              "mount -t mqueue mqueue /dev/mqueue 2>/dev/null\n";
-    if (!keep.empty()) {
-      // The host folder holding ipcconform, mounted back through hostfs below the fresh tmpfs.
-      script << "mkdir -p " << ShellQuote(keep) << "\nmount -t hostfs hostfs " << ShellQuote(keep) << " -o "
-             << ShellQuote(keep) << "\n";
-    }
-    script << "cd /tmp\n"
-           << ShellQuote(self) << line << "\n"
-           << "echo \"@ipcconform-exit $?\"\n"
-              "poweroff -f >/dev/null 2>&1 || halt -f\n";
-    script.close();
-    chmod(path, 0755);
-    *scratch_file = path;
-    long mem_mb = 1536;
-    cmd = {FindTool("linux", "user-mode-linux"),
-           fmt::format("mem={}M", mem_mb),
-           "rootfstype=hostfs",
-           "rootflags=/",
-           "rw",
-           "quiet",
-           "loglevel=0",
-           "con=null",
-           "con0=null,fd:1",
-           "ssl=null",
-           fmt::format("init={}", path)};
-    return cmd;
+    return UmlCommand(inner_args, scratch_file);  // the arguments are in its init script
   } else {
     throw UsageError(fmt::format("target kind '{}' does not run through a command", target.kind));
   }
@@ -256,10 +351,6 @@ std::vector<std::string> TargetCommand(const TargetSpec& target, const std::vect
 
 TargetProcess RunTargetCommand(const TargetSpec& target, const std::vector<std::string>& cmd,
                                std::chrono::milliseconds budget, const std::function<void(const json&)>& on_record) {
-  char err_path[] = "/tmp/ipcconform-target-stderr-XXXXXX";
-  int err_fd = mkstemp(err_path);
-  if (err_fd >= 0) close(err_fd);
-
   struct sigaction sa {};
   sa.sa_handler = OnTargetInterrupt;
   sigaction(SIGINT, &sa, nullptr);
@@ -273,78 +364,35 @@ TargetProcess RunTargetCommand(const TargetSpec& target, const std::vector<std::
   const std::vector<pid_t> children = ChildrenOf(getpid());
   const std::set<pid_t> children_before(children.begin(), children.end());
 
-  bp::ipstream out;
-  bp::group group;
-  std::error_code ec;
-  fflush(nullptr);
-  bp::child proc(bp::exe = cmd[0], bp::args = std::vector<std::string>(cmd.begin() + 1, cmd.end()), bp::std_out > out,
-                 bp::std_err > std::string(err_path), bp::std_in < bp::null, group, ec);
-  if (ec) {
-    unlink(err_path);
+  std::deque<std::string> other_lines;  // its last 40 lines that were not records
+  spawn::Spec spec;
+  spec.argv = cmd;
+  spec.out = spawn::Output::Lines([&](std::string line) { ReadConsoleLine(std::move(line), on_record, other_lines); });
+  spec.err = spawn::Output::Capture(kStderrKept + 1024);  // room for the trailing blank lines trimmed off
+  // SIGTERM first: a runner inside ends its cases and removes its temporary folder; whatever is still
+  // there after the grace period is killed.
+  spec.deadline = budget;
+  spec.stop = [] { return g_target_interrupted.load() != 0 ? SIGTERM : 0; };
+  spec.kill_after = std::chrono::seconds(5);
+  std::optional<spawn::Process> proc;
+  try {
+    proc.emplace(spec);
+  } catch (const spawn::SpawnError& e) {
     prctl(PR_SET_CHILD_SUBREAPER, was_subreaper);
-    throw UsageError(fmt::format("target {} could not start: {}", target.name, ec.message()));
+    throw UsageError(fmt::format("target {} could not start: {}", target.name, e.what()));
   }
+  const spawn::Result& ended = proc->Wait();
 
-  // The watchdog ends the target when the budget runs out or the user interrupts.
   TargetProcess result;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool finished = false;
-  std::thread watchdog([&] {
-    std::unique_lock lock(mu);
-    const auto deadline = Clock::now() + budget;
-    while (!finished) {
-      if (g_target_interrupted.load() != 0) {
-        result.killed_why = "interrupted";
-      } else if (Clock::now() >= deadline) {
-        result.killed_why = fmt::format("the target ran longer than its budget of {} s", budget.count() / 1000);
-      }
-      if (!result.killed_why.empty()) {
-        // SIGTERM first: a runner inside ends its cases and removes its temporary folder; whatever
-        // is still there after the grace period is killed.
-        kill(-group.native_handle(), SIGTERM);
-        if (!cv.wait_for(lock, std::chrono::seconds(5), [&] { return finished; })) {
-          std::error_code ignored;
-          group.terminate(ignored);
-        }
-        return;
-      }
-      cv.wait_for(lock, std::chrono::milliseconds(100));
-    }
-  });
-
-  std::deque<std::string> other_lines;
-  std::string line;
-  while (std::getline(out, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();  // consoles add carriage returns
-    auto at = line.find(kStreamMarker);
-    if (at == std::string::npos) {
-      other_lines.push_back(line);
-      if (other_lines.size() > 40) other_lines.pop_front();
-      continue;
-    }
-    json rec = json::parse(line.substr(at + std::string(kStreamMarker).size()), nullptr, false);
-    if (rec.is_discarded() || !rec.is_object()) {
-      other_lines.push_back("(unreadable record) " + line);
-      continue;
-    }
-    on_record(rec);
+  result.exit_status = ended.exit.ShellStatus();
+  if (ended.ending == spawn::Ending::stopped) result.killed_why = "interrupted";
+  if (ended.ending == spawn::Ending::deadline) {
+    result.killed_why = fmt::format("the target ran longer than its budget of {} s", budget.count() / 1000);
   }
-  proc.wait(ec);
-  result.exit_status = proc.exit_code();
   result.leftovers_killed = EndTargetLeftovers(children_before, std::chrono::seconds(5));
   prctl(PR_SET_CHILD_SUBREAPER, was_subreaper);
-  {
-    std::lock_guard lock(mu);
-    finished = true;
-  }
-  cv.notify_all();
-  watchdog.join();
   result.interrupted_by = g_target_interrupted.load();
-  result.stderr_tail = ReadSmallFile(err_path);
-  unlink(err_path);
-  if (result.stderr_tail.size() > 3000)
-    result.stderr_tail = "..." + result.stderr_tail.substr(result.stderr_tail.size() - 3000);
+  result.stderr_tail = StderrTail(ended);
   for (const auto& l : other_lines) result.console += l + "\n";
   return result;
 }
@@ -355,63 +403,24 @@ std::string TargetProcess::Describe(const std::string& what) const {
                      console.empty() ? "" : "\n--- its other output:\n", console);
 }
 
-int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::vector<const CaseInfo*>& selected) {
+int RunOnTarget(const TargetSpec& target, const TargetRun& run) {
   const auto started = Clock::now();
   const std::string inner_out = fmt::format("/tmp/ipcconform-inner-{}", getpid());
   std::vector<std::string> inner = {"run", "--target", "native", "--stream", "--no-expect", "-q", "--out", inner_out};
-  for (const auto& f : options.filters) inner.insert(inner.end(), {"-f", f});
-  for (const auto& m : options.mechanisms) inner.insert(inner.end(), {"-m", m});
-  if (options.jobs > 0) inner.insert(inner.end(), {"--jobs", std::to_string(options.jobs)});
-  if (options.timeout)
-    inner.insert(inner.end(), {"--timeout", fmt::format("{:.3f}", options.timeout->count() / 1000.0)});
-  if (options.isolation == IsolationMode::process_group) inner.insert(inner.end(), {"--isolation", "process-group"});
-  if (options.isolation == IsolationMode::namespaces) inner.insert(inner.end(), {"--isolation", "namespaces"});
+  inner.insert(inner.end(), run.selection_args.begin(), run.selection_args.end());
 
   std::string scratch;
   std::vector<std::string> cmd = TargetCommand(target, inner, &scratch);  // refuses a missing tool
   ScratchFile scratch_guard{scratch};
   // Only now the out folder is opened: a target that cannot be used keeps the previous results.
-  RunRecorder recorder(options, ExpectationName(target), selected.size());
-
-  // A bound on the whole target run: every selected case's timeout run one after another, plus start-up.
-  std::chrono::milliseconds budget(120000);
-  for (const CaseInfo* c : selected) {
-    budget += options.timeout.value_or(c->meta.timeout) / 4;
-  }
-
-  bool have_header = false;
-  std::size_t recorded = 0;
-  std::optional<json> inner_end;
-  TargetProcess proc = RunTargetCommand(target, cmd, budget, [&](const json& rec) {
-    const std::string kind = rec.value("record", "");
-    if (kind == "header") {
-      json header = HeaderBase(options, recorder.expectation_file());
-      header["target"] = target.name;
-      header["target_kind"] = target.kind;
-      header["fingerprint"] = rec.value("fingerprint", json::object());  // what the target reports
-      header["host_fingerprint"] = Fingerprint();
-      header["isolation"] = rec.value("isolation", json::object());
-      header[field::kFeatures] = rec.value(field::kFeatures, json::object());  // the probe inside the target
-      header["needs_environment"] = rec.value("needs_environment", json::object());
-      header["jobs"] = rec.value("jobs", 0);
-      header["target_command"] = cmd;
-      header["selection"]["cases"] = rec.value("selection", json::object()).value("cases", 0);
-      recorder.WriteHeader(header);
-      have_header = true;
-    } else if (kind == "case" && have_header) {
-      recorder.AddCase(rec, 0);
-      ++recorded;
-    } else if (kind == "end") {
-      inner_end = rec;
-    } else if (have_header) {
-      recorder.WriteOther(rec);
-    }
-  });
+  RunRecorder recorder(run.recording, run.cases);
+  InnerRecords records(target, run, cmd, recorder);
+  TargetProcess proc = RunTargetCommand(target, cmd, run.budget, [&](const json& rec) { records.Take(rec); });
   // A target that shares the host's /tmp (wrap:) leaves the inner runner's folder there.
   std::error_code ignored;
   std::filesystem::remove_all(inner_out, ignored);
 
-  if (!have_header) {
+  if (!records.have_header) {
     // Nothing came out: no report that could pass for a complete one.
     std::error_code ec;
     std::filesystem::remove(recorder.results_path(), ec);
@@ -421,7 +430,7 @@ int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::
   }
   const double wall_s = std::chrono::duration<double>(Clock::now() - started).count();
   json extra = {{"target_exit_status", proc.exit_status}};
-  bool died = !inner_end.has_value();
+  bool died = !records.end.has_value();
   if (died) {
     extra["target_error"] = fmt::format("the target ended before the run finished{} (exit status {}){}",
                                         proc.killed_why.empty() ? "" : ": " + proc.killed_why, proc.exit_status,
@@ -429,8 +438,8 @@ int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::
     fmt::print(stderr, "ipcconform: {}\n", extra["target_error"].get<std::string>());
   }
   if (proc.leftovers_killed > 0) extra["target_leftovers_killed"] = proc.leftovers_killed;
-  const std::size_t not_run =
-      died ? (selected.size() > recorded ? selected.size() - recorded : 0) : inner_end->value("not_run", 0);
+  const std::size_t not_run = died ? (run.cases > records.recorded ? run.cases - records.recorded : 0)
+                                   : records.end->value("not_run", std::size_t{0});
   int rc = recorder.Finish(died || proc.interrupted_by != 0, proc.interrupted_by, not_run, wall_s, extra);
   if (died && rc == 0) rc = 1;
   return rc;
@@ -446,7 +455,7 @@ std::optional<json> RunGateOnTarget(const TargetSpec& target, const std::vector<
   std::optional<json> gate_record;
   // The gate bounds itself (alarm of 300 s inside); start-up of the target comes on top.
   TargetProcess proc = RunTargetCommand(target, cmd, std::chrono::milliseconds(420000), [&](const json& rec) {
-    if (rec.value("record", "") == "gate") gate_record = rec;
+    if (rec.value(field::kRecord, "") == "gate") gate_record = rec;
   });
   if (!gate_record) {
     *error = proc.Describe(fmt::format("target {} gave no gate record", target.name));

@@ -16,11 +16,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/program/runner.h"
+#include "harness/program/recorder.h"
+#include "harness/program/usage_error.h"
 
 namespace ipcc {
-
-inline constexpr const char* kStreamMarker = "@ipcconform-record ";
 
 struct TargetSpec {
   std::string name;  // as given: "runsc", "chroot:/srv/deb11", "wrap:'firejail --quiet'"
@@ -54,7 +53,7 @@ std::vector<std::string> TargetCommand(const TargetSpec& target, const std::vect
 
 // How a target's command ended.
 struct TargetProcess {
-  int exit_status = -1;
+  int exit_status = -1;      // as a shell says it: 128+N when signal N ended it
   int interrupted_by = 0;    // SIGINT/SIGTERM received by this process while the target ran
   std::string killed_why;    // why the target was ended early ("" when it ended by itself)
   std::string stderr_tail;   // the end of its standard error
@@ -66,13 +65,24 @@ struct TargetProcess {
 
 // Runs `cmd` (from TargetCommand) with its standard output read line by line; every line holding
 // kStreamMarker goes to on_record as a JSON object. The whole process group is ended when the budget
-// runs out or SIGINT/SIGTERM arrives. Throws UsageError when the command cannot start.
+// runs out or SIGINT/SIGTERM arrives: SIGTERM, SIGKILL 5 s later. Throws UsageError when the command
+// cannot start.
 TargetProcess RunTargetCommand(const TargetSpec& target, const std::vector<std::string>& cmd,
                                std::chrono::milliseconds budget,
                                const std::function<void(const nlohmann::json&)>& on_record);
 
-// Runs the selection (as Run() selected it) inside the target; same contract as Run().
-int RunOnTarget(const RunOptions& options, const TargetSpec& target, const std::vector<const CaseInfo*>& selected);
+// A run inside a target, as the plan made it (PlanTargetRun).
+struct TargetRun {
+  std::vector<std::string> selection_args;  // the selection and options for the runner inside (-f, -m, --jobs, ...)
+  std::chrono::milliseconds budget{0};      // a bound on the whole target run
+  std::size_t cases = 0;                    // how many cases were selected
+  RecorderOptions recording;                // how the runner here records the run
+  nlohmann::json header;                    // the header's first fields, from the run's options
+};
+
+// Runs it inside the target, the runner inside streaming its records; the exit status of `ipcconform
+// run`. Throws UsageError when the target cannot be used here.
+int RunOnTarget(const TargetSpec& target, const TargetRun& run);
 
 // Runs `ipcconform gate --stream GATE_ARGS` inside the target and returns its gate record, with the
 // target's name added; nullopt with *error saying what happened when no record came out.

@@ -19,7 +19,7 @@
 #include "harness/caselib/fingerprint.h"
 #include "harness/caselib/state.h"
 #include "harness/caselib/supervisor.h"
-#include "harness/program/runner.h"
+#include "harness/program/recorder.h"
 #include "harness/tests/tool_util.h"
 
 namespace {

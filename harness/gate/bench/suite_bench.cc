@@ -2,16 +2,13 @@
 // iteration, for the whole catalogue and for each mechanism on its own (`-m <mechanism>`). The
 // ipcconform binary is the one beside this program. A run that does not exit 0 fails the benchmark.
 // Run: ipcconform-bench-suite --benchmark_repetitions=5   (docs/benchmarks.md)
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -22,6 +19,7 @@
 
 #include "harness/caselib/fd.h"
 #include "harness/caselib/names.h"
+#include "harness/program/spawn.h"
 
 namespace {
 
@@ -37,21 +35,25 @@ fs::path IpcconformPath() {
   return ec ? fs::path() : self.parent_path() / "ipcconform";
 }
 
-// SIGCHLD and the signals that would end this program are held (blocked) for the length of a suite
-// run and taken with sigwaitinfo: on SIGINT and the like the run is stopped and its folder removed
-// before this program ends by the same signal, which is raised again and arrives when the hold ends.
+// The signals that would end this program are held (blocked) for the length of a suite run and taken
+// while it runs: on SIGINT and the like the run is stopped and its folder removed before this program
+// ends by the same signal, which is raised again and arrives when the hold ends.
 class HeldSignals {
  public:
   HeldSignals() {
     sigemptyset(&set_);
-    for (int sig : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set_, sig);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set_, sig);
     sigprocmask(SIG_BLOCK, &set_, &old_);
   }
   HeldSignals(const HeldSignals&) = delete;
   HeldSignals& operator=(const HeldSignals&) = delete;
   ~HeldSignals() { sigprocmask(SIG_SETMASK, &old_, nullptr); }
-  const sigset_t& set() const { return set_; }
-  const sigset_t& old() const { return old_; }
+  // One that arrived, taken; 0 when none did.
+  int Take() const {
+    const timespec now{0, 0};
+    const int sig = sigtimedwait(&set_, nullptr, &now);
+    return sig > 0 ? sig : 0;
+  }
 
  private:
   sigset_t set_;
@@ -60,67 +62,29 @@ class HeldSignals {
 
 struct RunResult {
   int status = -1;       // wait status of ipcconform, -1 when it could not be started
-  int error = 0;         // errno when status is -1
+  std::string error;     // why it could not be started
   int fatal_signal = 0;  // a signal that ends this program arrived during the run
 };
 
-// Waits (bounded) for `pid`; SIGKILL at the deadline.
-int Reap(pid_t pid, const HeldSignals& held, std::chrono::seconds grace) {
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) != pid) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      kill(pid, SIGKILL);
-      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
-      break;
-    }
-    const timespec tick{0, 50'000'000};
-    sigtimedwait(&held.set(), nullptr, &tick);
-  }
-  return status;
-}
-
-// Runs ipcconform with `args` (and --out <dir> -q). The child dies with this program
-// (PR_SET_PDEATHSIG); its standard output (empty with -q) is discarded, its standard error is kept.
+// Runs ipcconform with `args` (and --out <dir> -q). The child dies with this program; its standard output
+// (empty with -q) is discarded, its standard error is kept. A held signal is passed on, so the suite stops
+// in its own way (and removes what it made); it is killed 10 s later if it has not.
 RunResult RunIpcconform(const fs::path& program, const std::string& out_dir, const std::vector<std::string>& args,
                         const HeldSignals& held) {
-  std::vector<std::string> words{program.string(), "run", "--out", out_dir, "-q"};
-  words.insert(words.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  argv.reserve(words.size() + 1);
-  for (std::string& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
-  std::fflush(nullptr);
-  const pid_t parent = getpid();
+  ipcc::spawn::Spec spec;
+  spec.argv = {program.string(), "run", "--out", out_dir, "-q"};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.out = ipcc::spawn::Output::Discard();
+  spec.die_with_parent = true;
   RunResult result;
-  const pid_t pid = fork();
-  if (pid < 0) {
-    result.error = errno;
-    return result;
+  spec.stop = [&] { return result.fatal_signal = held.Take(); };
+  spec.kill_after = std::chrono::seconds(10);
+  try {
+    result.status = ipcc::spawn::Run(spec).exit.status;
+  } catch (const ipcc::spawn::SpawnError& e) {
+    result.error = e.what();
   }
-  if (pid == 0) {
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(126);
-    const int null = open("/dev/null", O_WRONLY);
-    if (null < 0 || dup2(null, STDOUT_FILENO) < 0) _exit(126);
-    // The suite starts with the descriptors a shell would give it, not this program's (--benchmark_out).
-    close_range(3, ~0U, 0);
-    sigprocmask(SIG_SETMASK, &held.old(), nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  for (;;) {
-    const int sig = sigwaitinfo(&held.set(), nullptr);
-    if (sig == SIGCHLD) {
-      if (waitpid(pid, &result.status, WNOHANG) == pid) return result;
-    } else if (sig > 0) {
-      // Passed on, so the suite stops in its own way (and removes what it made), then reaped.
-      result.fatal_signal = sig;
-      kill(pid, sig);
-      result.status = Reap(pid, held, std::chrono::seconds(10));
-      return result;
-    }
-  }
+  return result;
 }
 
 void RunSuite(benchmark::State& state, const std::vector<std::string>& args) {
@@ -152,8 +116,12 @@ void RunSuite(benchmark::State& state, const std::vector<std::string>& args) {
       state.SkipWithError(("interrupted by " + ipcc::SignalName(run.fatal_signal)).c_str());
       break;
     }
+    if (!run.error.empty()) {
+      state.SkipWithError(run.error.c_str());
+      break;
+    }
     if (run.status < 0) {
-      state.SkipWithError(("cannot start ipcconform: " + ipcc::ErrnoName(run.error)).c_str());
+      state.SkipWithError("ipcconform ended in a way that could not be told");
       break;
     }
     if (!WIFEXITED(run.status) || WEXITSTATUS(run.status) != 0) {
