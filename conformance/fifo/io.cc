@@ -1,26 +1,34 @@
-// I/O on FIFOs: data between unrelated processes, end-of-file, O_NONBLOCK reads, PIPE_BUF atomicity,
-// SIGPIPE/EPIPE, lseek, poll.
+// fifo(7), pipe(7), poll(2), lseek(2) on FIFOs: data between unrelated processes, EOF, PIPE_BUF, SIGPIPE.
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
+#include <functional>
+#include <string>
 #include <vector>
 
-#include <fmt/format.h>
-
-#include "conformance/fifo/fifo_util.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/fifo.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::fifo_cases;
+using namespace ipcc::fifo;
+using namespace ipcc::pipes;
+
+// Forks a writer that opens `path` for writing (blocking until a reader comes), waits for checkpoint 1
+// (posted once every reader has closed), then runs write_step(wfd).
+Child ForkWriterOutlivingReaders(const std::string& path, const std::function<void(int wfd)>& write_step) {
+  return Fork([&] {
+    UniqueFd w(open(path.c_str(), O_WRONLY));
+    ASSERT_THAT(w.get(), SyscallSucceeds());
+    CheckpointWait(1);  // the readers have closed
+    write_step(w.get());
+  });
+}
 
 IPC_CASE(fifo, io, data_flows_case_to_unrelated_reader,
          .title = "bytes written to a FIFO are read, in order, by an unrelated (exec'd) process",
@@ -29,8 +37,7 @@ IPC_CASE(fifo, io, data_flows_case_to_unrelated_reader,
                       "When processes are exchanging data via the FIFO, the kernel passes all data internally.",
          .refs = {"fifo(7)", "pipe(7) I/O on pipes and FIFOs", "POSIX.1-2017 write() (pipe or FIFO)"},
          .cls = Conformance::posix) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
+  const std::string path = MakeFifo();
   Child reader = SpawnFixture("fifo", {path, "open:rdonly", "read:first second third", "eof"});
   {
     UniqueFd w(OpenWithin(path, O_WRONLY));
@@ -49,13 +56,9 @@ IPC_CASE(fifo, io, data_flows_unrelated_writer_to_case,
                       "to the filesystem.",
          .refs = {"fifo(7)", "pipe(7) I/O on pipes and FIFOs", "POSIX.1-2017 read() (pipe or FIFO)"},
          .cls = Conformance::posix) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
-  Child writer = SpawnFixture("fifo", {path, "open:wronly", "write:alpha ", "write:beta ", "write:gamma"});
-  UniqueFd r(OpenWithin(path, O_RDONLY));
-  ASSERT_THAT(r.get(), SyscallSucceeds());
-  EXPECT_EQ(ReadToEof(r.get()), "alpha beta gamma") << "expected the writer's bytes in order, then end-of-file";
-  ExpectCleanExit(writer.Wait(), "exec'd writer");
+  const std::string path = MakeFifo();
+  EXPECT_EQ(ReadFromUnrelatedWriter(path, {"alpha ", "beta ", "gamma"}), "alpha beta gamma")
+      << "expected the writer's bytes in order, then end-of-file";
 }
 
 IPC_CASE(fifo, io, read_without_writer_returns_eof,
@@ -66,10 +69,8 @@ IPC_CASE(fifo, io, read_without_writer_returns_eof,
                       "read(2) from the pipe will see end-of-file.)",
          .refs = {"POSIX.1-2017 read() (empty pipe or FIFO)", "pipe(7) I/O on pipes and FIFOs", "fifo(7)"},
          .cls = Conformance::posix) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
-  UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
-  ASSERT_THAT(r.get(), SyscallSucceeds());
+  const std::string path = MakeFifo();
+  const UniqueFd r = OpenOrThrow(path, O_RDONLY | O_NONBLOCK);
   char c;
   EXPECT_THAT(read(r.get(), &c, 1), SyscallSucceedsWithValue(0))
       << "with no writer, an empty FIFO reads as end-of-file, not EAGAIN";
@@ -81,14 +82,10 @@ IPC_CASE(fifo, io, nonblock_read_empty_with_writer_fails_eagain,
                       "return -1 and set errno to [EAGAIN].",
          .refs = {"POSIX.1-2017 read() [EAGAIN]", "pipe(7) I/O on pipes and FIFOs", "read(2) EAGAIN"},
          .cls = Conformance::posix) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
-  UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
-  ASSERT_THAT(r.get(), SyscallSucceeds());
-  UniqueFd w(open(path.c_str(), O_WRONLY | O_NONBLOCK));
-  ASSERT_THAT(w.get(), SyscallSucceeds());
+  const std::string path = MakeFifo();
+  const Pipe ends = OpenBothEnds(path);
   char c;
-  EXPECT_THAT(read(r.get(), &c, 1), SyscallFailsWithErrno(EAGAIN));
+  EXPECT_THAT(read(ends.r.get(), &c, 1), SyscallFailsWithErrno(EAGAIN));
 }
 
 IPC_CASE(fifo, io, nonblock_reader_sees_data_of_later_writer,
@@ -97,18 +94,14 @@ IPC_CASE(fifo, io, nonblock_reader_sees_data_of_later_writer,
                       "be opened by multiple processes for reading or writing.",
          .refs = {"fifo(7)", "POSIX.1-2017 open() O_NONBLOCK", "POSIX.1-2017 read() (pipe or FIFO)"},
          .cls = Conformance::posix) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
-  UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
-  ASSERT_THAT(r.get(), SyscallSucceeds());
+  const std::string path = MakeFifo();
+  const UniqueFd r = OpenOrThrow(path, O_RDONLY | O_NONBLOCK);
   // The writer's blocking open returns at once (a reader exists); it writes and exits.
-  Child writer = SpawnFixture("fifo", {path, "open:wronly", "write:late data"});
-  ExpectCleanExit(writer.Wait(), "exec'd writer");
-  pollfd p{r.get(), POLLIN, 0};
-  ASSERT_THAT(poll(&p, 1, 0), SyscallSucceeds());
-  EXPECT_TRUE(p.revents & POLLIN) << "expected the early reader to be readable after the writer wrote, revents "
-                                  << p.revents;
-  EXPECT_EQ(ReadUpTo(r.get(), 9), "late data") << "expected the later writer's data";
+  WriteAsUnrelatedProcess(path, "late data");
+  const short rev = PollNow(r.get(), POLLIN);
+  EXPECT_TRUE(rev & POLLIN) << "expected the early reader to be readable after the writer wrote, revents "
+                            << PollEvents(rev);
+  EXPECT_EQ(ReadExactly(r.get(), 9), "late data") << "expected the later writer's data";
 }
 
 IPC_CASE(fifo, io, nonblock_writer_data_reaches_unrelated_reader,
@@ -117,8 +110,7 @@ IPC_CASE(fifo, io, nonblock_writer_data_reaches_unrelated_reader,
                       "end has already been opened. O_NONBLOCK enabled, n <= PIPE_BUF: If there is room to "
                       "write n bytes to the pipe, then write(2) succeeds immediately, writing all n bytes.",
          .refs = {"fifo(7)", "pipe(7) PIPE_BUF", "POSIX.1-2017 open() O_NONBLOCK"}, .cls = Conformance::posix) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
+  const std::string path = MakeFifo();
   // The fixture opens the read end without blocking, announces it, and reads once the case has written.
   Child reader = SpawnFixture("fifo", {path, "open:rdonly-nonblock", "post:0", "wait:1", "read:went through", "eof"});
   CheckpointWait(0);
@@ -138,73 +130,44 @@ IPC_CASE(fifo, io, pipe_buf_writes_atomic_with_several_writers,
                       "bytes are written atomically. (POSIX: Write requests of {PIPE_BUF} bytes or less shall "
                       "not be interleaved with data from other processes doing writes on the same pipe.)",
          .refs = {"pipe(7) PIPE_BUF", "fifo(7)", "POSIX.1-2017 write() (pipe or FIFO)"}, .cls = Conformance::posix) {
-  constexpr int kWriters = 4;
-  constexpr int kRecords = 16;  // 4 x 16 x PIPE_BUF is several times the default 64 KiB capacity
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
-  UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
-  ASSERT_THAT(r.get(), SyscallSucceeds());
+  constexpr unsigned kWriters = 4;
+  constexpr unsigned kRecords = 16;  // 4 x 16 x PIPE_BUF is several times the default 64 KiB capacity
+  const std::string path = MakeFifo();
+  UniqueFd r = OpenOrThrow(path, O_RDONLY | O_NONBLOCK);
   long pipe_buf = fpathconf(r.get(), _PC_PIPE_BUF);
   if (pipe_buf <= 0) pipe_buf = PIPE_BUF;
   ASSERT_GE(pipe_buf, 512) << "POSIX requires PIPE_BUF to be at least 512 bytes";
   if (pipe_buf > 65536) pipe_buf = 65536;  // larger records would still be atomic; keep the case small
-  const std::size_t rec = static_cast<std::size_t>(pipe_buf);
+  // Tagged records are whole 32-bit words: no larger than PIPE_BUF, so still atomic.
+  const std::size_t rec = static_cast<std::size_t>(pipe_buf) / 4 * 4;
 
   std::vector<Child> writers;
-  for (int id = 0; id < kWriters; ++id) {
+  for (unsigned id = 0; id < kWriters; ++id) {
     writers.push_back(Fork([&, id] {
       UniqueFd w(open(path.c_str(), O_WRONLY));
       ASSERT_THAT(w.get(), SyscallSucceeds());
       CheckpointPost(0);
       CheckpointWait(1);
-      // Record: 'A'+id, the sequence number, then 'A'+id to the end.
-      std::string buf(rec, static_cast<char>('A' + id));
-      for (int seq = 0; seq < kRecords; ++seq) {
-        buf[1] = static_cast<char>(seq);
-        const ssize_t n = write(w.get(), buf.data(), buf.size());
-        ASSERT_EQ(n, static_cast<ssize_t>(rec)) << "expected a blocking write of PIPE_BUF bytes to write them all, saw "
-                                                << (n < 0 ? ErrnoName(errno) : std::to_string(n));
-      }
+      WriteRecords(w.get(), id, rec, kRecords);
     }));
   }
   // Once every writer holds the write end, read blocking: end-of-file then means all writers are done.
   CheckpointWait(0, kWriters);
   ASSERT_THAT(fcntl(r.get(), F_SETFL, 0), SyscallSucceeds()) << "clearing O_NONBLOCK on the read end";
   CheckpointPost(1);
-  const std::string all = ReadToEof(r.get());
+  const std::string all = ReadAll(r.get());
   for (auto& w : writers) ExpectCleanExit(w.Wait(), "writer");
-
-  ASSERT_EQ(all.size(), rec * kWriters * kRecords)
-      << "expected " << kWriters * kRecords << " records of " << rec << " bytes in total";
-  int next_seq[kWriters] = {};
-  for (std::size_t i = 0; i < kWriters * kRecords; ++i) {
-    const char* p = all.data() + i * rec;
-    const int id = p[0] - 'A';
-    ASSERT_TRUE(id >= 0 && id < kWriters) << "record " << i << " does not start with a writer mark: byte "
-                                          << static_cast<int>(static_cast<unsigned char>(p[0]));
-    for (std::size_t k = 2; k < rec; ++k) {
-      ASSERT_EQ(p[k], p[0]) << "record " << i << " from writer " << id << " has a byte of writer " << (p[k] - 'A')
-                            << " at offset " << k
-                            << ": a write of PIPE_BUF bytes was interleaved with another writer's data";
-    }
-    EXPECT_EQ(static_cast<int>(p[1]), next_seq[id])
-        << "record " << i << " of writer " << id << " is out of order (each writer's records keep their order)";
-    next_seq[id] = p[1] + 1;
-  }
+  ExpectWholeRecords(all, std::vector<std::size_t>(kWriters, rec), kRecords);
 }
 
 IPC_CASE(fifo, io, lseek_fails_espipe, .title = "lseek on a FIFO fails with ESPIPE",
          .statement = "ESPIPE fd is associated with a pipe, socket, or FIFO. It is not possible to apply "
                       "lseek(2) to a pipe.",
          .refs = {"lseek(2) ESPIPE", "pipe(7)", "POSIX.1-2017 lseek() [ESPIPE]"}, .cls = Conformance::posix) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
-  UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
-  ASSERT_THAT(r.get(), SyscallSucceeds());
-  UniqueFd w(open(path.c_str(), O_WRONLY | O_NONBLOCK));
-  ASSERT_THAT(w.get(), SyscallSucceeds());
-  EXPECT_THAT(lseek(r.get(), 0, SEEK_SET), SyscallFailsWithErrno(ESPIPE)) << "read end, SEEK_SET";
-  EXPECT_THAT(lseek(w.get(), 0, SEEK_CUR), SyscallFailsWithErrno(ESPIPE)) << "write end, SEEK_CUR";
+  const std::string path = MakeFifo();
+  const Pipe ends = OpenBothEnds(path);
+  EXPECT_THAT(lseek(ends.r.get(), 0, SEEK_SET), SyscallFailsWithErrno(ESPIPE)) << "read end, SEEK_SET";
+  EXPECT_THAT(lseek(ends.w.get(), 0, SEEK_CUR), SyscallFailsWithErrno(ESPIPE)) << "write end, SEEK_CUR";
 }
 
 IPC_CASE(fifo, io, poll_pollhup_after_last_writer_closes,
@@ -214,16 +177,12 @@ IPC_CASE(fifo, io, poll_pollhup_after_last_writer_closes,
                       "persist until some process opens the FIFO for writing or until all read-only file "
                       "descriptors for the FIFO are closed.",
          .refs = {"POSIX.1-2017 poll() POLLHUP", "poll(2)", "fifo(7)"}, .cls = Conformance::posix) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
-  UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
-  ASSERT_THAT(r.get(), SyscallSucceeds());
-  Child writer = SpawnFixture("fifo", {path, "open:wronly", "write:bye"});
-  ExpectCleanExit(writer.Wait(), "exec'd writer");
-  pollfd p{r.get(), POLLIN, 0};
-  ASSERT_THAT(poll(&p, 1, 0), SyscallSucceedsWithValue(1));
-  EXPECT_TRUE(p.revents & POLLHUP) << "expected POLLHUP once the only writer had closed, revents " << p.revents;
-  EXPECT_EQ(ReadToEof(r.get()), "bye") << "data written before the hang-up stays readable";
+  const std::string path = MakeFifo();
+  const UniqueFd r = OpenOrThrow(path, O_RDONLY | O_NONBLOCK);
+  WriteAsUnrelatedProcess(path, "bye");
+  const short rev = PollNow(r.get(), POLLIN);
+  EXPECT_TRUE(rev & POLLHUP) << "expected POLLHUP once the only writer had closed, revents " << PollEvents(rev);
+  EXPECT_EQ(ReadAll(r.get()), "bye") << "data written before the hang-up stays readable";
 }
 
 IPC_CASE(fifo, io, poll_hangup_cleared_by_new_writer,
@@ -231,22 +190,18 @@ IPC_CASE(fifo, io, poll_hangup_cleared_by_new_writer,
          .statement = "Once set, the hangup state of a FIFO shall persist until some process opens the FIFO for "
                       "writing or until all read-only file descriptors for the FIFO are closed.",
          .refs = {"POSIX.1-2017 poll() POLLHUP", "poll(2)", "fifo(7)"}, .cls = Conformance::posix) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
-  UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
-  ASSERT_THAT(r.get(), SyscallSucceeds());
-  Child first = SpawnFixture("fifo", {path, "open:wronly"});
-  ExpectCleanExit(first.Wait(), "first exec'd writer (opens, then exits)");
-  pollfd p{r.get(), POLLIN, 0};
-  ASSERT_THAT(poll(&p, 1, 0), SyscallSucceedsWithValue(1));
-  ASSERT_TRUE(p.revents & POLLHUP) << "expected POLLHUP after the first writer closed, revents " << p.revents;
+  const std::string path = MakeFifo();
+  const UniqueFd r = OpenOrThrow(path, O_RDONLY | O_NONBLOCK);
+  WriteAsUnrelatedProcess(path, "", "first exec'd writer (opens, then exits)");
+  short rev = PollNow(r.get(), POLLIN);
+  ASSERT_TRUE(rev & POLLHUP) << "expected POLLHUP after the first writer closed, revents " << PollEvents(rev);
   // A second writer opens and stays: the hang-up is over and nothing is readable yet.
   Child second = SpawnFixture("fifo", {path, "open:wronly", "post:0", "wait:1"});
   CheckpointWait(0);
-  p = pollfd{r.get(), POLLIN, 0};
-  ASSERT_THAT(poll(&p, 1, 0), SyscallSucceeds());
-  EXPECT_EQ(p.revents & (POLLHUP | POLLIN), 0)
-      << "expected neither POLLHUP nor POLLIN while a new writer holds the empty FIFO open, revents " << p.revents;
+  rev = PollNow(r.get(), POLLIN);
+  EXPECT_EQ(rev & (POLLHUP | POLLIN), 0)
+      << "expected neither POLLHUP nor POLLIN while a new writer holds the empty FIFO open, revents "
+      << PollEvents(rev);
   CheckpointPost(1);
   ExpectCleanExit(second.Wait(), "second exec'd writer");
 }
@@ -259,25 +214,16 @@ IPC_CASE(fifo, io, write_after_readers_close_raises_sigpipe,
                       "for the calling process.",
          .refs = {"fifo(7) NOTES", "pipe(7) I/O on pipes and FIFOs", "POSIX.1-2017 write() [EPIPE]"},
          .cls = Conformance::posix) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
-  Child writer = Fork([&] {
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    sigaction(SIGPIPE, &dfl, nullptr);
-    UniqueFd w(open(path.c_str(), O_WRONLY));
-    ASSERT_THAT(w.get(), SyscallSucceeds());
-    CheckpointWait(1);  // the reader has exited
-    const ssize_t n = write(w.get(), "x", 1);
+  const std::string path = MakeFifo();
+  Child writer = ForkWriterOutlivingReaders(path, [](int w) {
+    signal(SIGPIPE, SIG_DFL);
+    const ssize_t n = write(w, "x", 1);
     ADD_FAILURE() << "expected write to a FIFO without readers to kill the writer with SIGPIPE, but write "
                   << (n < 0 ? "failed with " + ErrnoName(errno) : "returned " + std::to_string(n));
   });
-  Child reader = SpawnFixture("fifo", {path, "open:rdonly"});
-  ExpectCleanExit(reader.Wait(), "exec'd reader (opens, then exits)");
+  ExpectCleanExit(SpawnFixture("fifo", {path, "open:rdonly"}).Wait(), "exec'd reader (opens, then exits)");
   CheckpointPost(1);
-  const int status = writer.Wait();
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE)
-      << "expected the writer to be killed by SIGPIPE, but it " << DescribeWaitStatus(status);
+  ExpectKilledBy(writer.Wait(), SIGPIPE, "the writer to a FIFO without readers");
 }
 
 IPC_CASE(fifo, io, write_after_readers_close_fails_epipe,
@@ -287,16 +233,12 @@ IPC_CASE(fifo, io, write_after_readers_close_fails_epipe,
                       "reading by any process.",
          .refs = {"pipe(7) I/O on pipes and FIFOs", "write(2) EPIPE", "POSIX.1-2017 write() [EPIPE]"},
          .cls = Conformance::posix) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
-  Child writer = Fork([&] {
+  const std::string path = MakeFifo();
+  Child writer = ForkWriterOutlivingReaders(path, [](int w) {
     struct sigaction ign {};
     ign.sa_handler = SIG_IGN;
     ASSERT_THAT(sigaction(SIGPIPE, &ign, nullptr), SyscallSucceeds());
-    UniqueFd w(open(path.c_str(), O_WRONLY));
-    ASSERT_THAT(w.get(), SyscallSucceeds());
-    CheckpointWait(1);  // both readers have closed
-    EXPECT_THAT(write(w.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
+    EXPECT_THAT(write(w, "x", 1), SyscallFailsWithErrno(EPIPE));
   });
   // Two readers, an exec'd one and the case itself; both close before the write.
   Child reader = SpawnFixture("fifo", {path, "open:rdonly"});
@@ -315,17 +257,12 @@ IPC_CASE(fifo, io, data_not_stored_in_filesystem,
                       "without writing it to the filesystem. Thus, the FIFO special file has no contents on the "
                       "filesystem.",
          .refs = {"fifo(7)"}, .cls = Conformance::linux_specific) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
-  UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
-  ASSERT_THAT(r.get(), SyscallSucceeds());
-  UniqueFd w(open(path.c_str(), O_WRONLY | O_NONBLOCK));
-  ASSERT_THAT(w.get(), SyscallSucceeds());
-  ASSERT_THAT(write(w.get(), "buffered", 8), SyscallSucceedsWithValue(8));
+  const std::string path = MakeFifo();
+  const Pipe ends = OpenBothEnds(path);
+  ASSERT_THAT(write(ends.w.get(), "buffered", 8), SyscallSucceedsWithValue(8));
   struct stat st {};
-  ASSERT_THAT(stat(path.c_str(), &st), SyscallSucceeds());
+  if (!ExpectFifoAt(path, "the filesystem entry to be a FIFO", &st)) return;
   EXPECT_EQ(st.st_size, 0) << "expected st_size 0 for the FIFO's filesystem entry while 8 bytes are buffered";
-  EXPECT_TRUE(S_ISFIFO(st.st_mode)) << "expected a FIFO, saw a " << FileTypeName(st.st_mode);
 }
 
 IPC_CASE(fifo, io, fstat_reports_fifo,
@@ -333,17 +270,13 @@ IPC_CASE(fifo, io, fstat_reports_fifo,
          .statement = "The only difference between pipes and FIFOs is the manner in which they are created and "
                       "opened. S_ISFIFO(m): Test for a pipe or FIFO special file.",
          .refs = {"pipe(7)", "fstat(2)", "inode(7)", "POSIX.1-2017 <sys/stat.h> S_ISFIFO"}, .cls = Conformance::posix) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
-  UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
-  ASSERT_THAT(r.get(), SyscallSucceeds());
-  UniqueFd w(open(path.c_str(), O_WRONLY | O_NONBLOCK));
-  ASSERT_THAT(w.get(), SyscallSucceeds());
+  const std::string path = MakeFifo();
+  const Pipe ends = OpenBothEnds(path);
   struct stat by_path {
   }, rs{}, ws{};
   ASSERT_THAT(stat(path.c_str(), &by_path), SyscallSucceeds());
-  ASSERT_THAT(fstat(r.get(), &rs), SyscallSucceeds());
-  ASSERT_THAT(fstat(w.get(), &ws), SyscallSucceeds());
+  ASSERT_THAT(fstat(ends.r.get(), &rs), SyscallSucceeds());
+  ASSERT_THAT(fstat(ends.w.get(), &ws), SyscallSucceeds());
   EXPECT_TRUE(S_ISFIFO(rs.st_mode)) << "read end: expected a FIFO, saw a " << FileTypeName(rs.st_mode);
   EXPECT_TRUE(S_ISFIFO(ws.st_mode)) << "write end: expected a FIFO, saw a " << FileTypeName(ws.st_mode);
   EXPECT_TRUE(rs.st_dev == by_path.st_dev && rs.st_ino == by_path.st_ino)

@@ -1,18 +1,21 @@
-// Lifetime of FIFOs: the filesystem node against the pipe object behind it.
+// fifo(7), unlink(2), POSIX close(): the FIFO node against the pipe object behind it.
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <string>
+
 #include <fmt/format.h>
 
-#include "conformance/fifo/fifo_util.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/fifo.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::fifo_cases;
+using namespace ipcc::fifo;
+using namespace ipcc::pipes;
 
 IPC_CASE(fifo, lifetime, node_outlives_creating_process,
          .title = "a FIFO created by a process that has exited is still there and usable by others",
@@ -20,20 +23,15 @@ IPC_CASE(fifo, lifetime, node_outlives_creating_process,
                       "created a FIFO special file in this way, any process can open it for reading or "
                       "writing, in the same way as an ordinary file.",
          .refs = {"mkfifo(3)", "fifo(7)", "POSIX.1-2017 mkfifo()"}, .cls = Conformance::posix) {
-  const std::string path = FifoPath();
+  const std::string path = TempPath("fifo");
   // An unrelated process creates the FIFO, uses both ends, and exits.
   Child creator =
       SpawnFixture("fifo", {path, "mkfifo:600", "open:rdonly-nonblock", "open:wronly-nonblock", "write:x", "read:x"});
   ExpectCleanExit(creator.Wait(), "exec'd creator");
-  struct stat st {};
-  ASSERT_THAT(stat(path.c_str(), &st), SyscallSucceeds()) << "the FIFO's creator has exited";
-  EXPECT_TRUE(S_ISFIFO(st.st_mode)) << "expected the node to still be a FIFO, saw a " << FileTypeName(st.st_mode);
+  if (!ExpectFifoAt(path, "the node to still be a FIFO once its creator has exited")) return;
   // Other processes can still meet through it.
-  Child writer = SpawnFixture("fifo", {path, "open:wronly", "write:still works"});
-  UniqueFd r(OpenWithin(path, O_RDONLY));
-  ASSERT_THAT(r.get(), SyscallSucceeds());
-  EXPECT_EQ(ReadToEof(r.get()), "still works") << "expected data through the FIFO after its creator exited";
-  ExpectCleanExit(writer.Wait(), "exec'd writer");
+  EXPECT_EQ(ReadFromUnrelatedWriter(path, {"still works"}), "still works")
+      << "expected data through the FIFO after its creator exited";
 }
 
 IPC_CASE(fifo, lifetime, data_discarded_after_last_close,
@@ -43,24 +41,18 @@ IPC_CASE(fifo, lifetime, data_discarded_after_last_close,
                       "has no contents on the filesystem; the kernel maintains exactly one pipe object for each "
                       "FIFO special file that is opened by at least one process.)",
          .refs = {"POSIX.1-2017 close()", "fifo(7)"}, .cls = Conformance::posix) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
+  const std::string path = MakeFifo();
   {
-    UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
-    ASSERT_THAT(r.get(), SyscallSucceeds());
+    const UniqueFd r = OpenOrThrow(path, O_RDONLY | O_NONBLOCK);
     // An unrelated writer leaves unread data behind and exits; then the case closes the read end too.
-    Child writer = SpawnFixture("fifo", {path, "open:wronly", "write:stale data"});
-    ExpectCleanExit(writer.Wait(), "exec'd writer");
-    pollfd p{r.get(), POLLIN, 0};
-    ASSERT_THAT(poll(&p, 1, 0), SyscallSucceedsWithValue(1));
-    ASSERT_TRUE(p.revents & POLLIN) << "set-up: the writer's data should be in the FIFO before it is closed";
+    WriteAsUnrelatedProcess(path, "stale data");
+    const short rev = PollNow(r.get(), POLLIN);
+    ASSERT_TRUE(rev & POLLIN) << "set-up: the writer's data should be in the FIFO before it is closed, revents "
+                              << PollEvents(rev);
   }
-  UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
-  ASSERT_THAT(r.get(), SyscallSucceeds());
-  UniqueFd w(open(path.c_str(), O_WRONLY | O_NONBLOCK));
-  ASSERT_THAT(w.get(), SyscallSucceeds());
+  const Pipe ends = OpenBothEnds(path);
   char buf[32];
-  const ssize_t n = read(r.get(), buf, sizeof buf);
+  const ssize_t n = read(ends.r.get(), buf, sizeof buf);
   const int err = errno;
   EXPECT_TRUE(n < 0 && err == EAGAIN)
       << "expected the reopened FIFO to be empty (read with a writer present fails with EAGAIN), saw "
@@ -75,10 +67,8 @@ IPC_CASE(fifo, lifetime, unlinked_fifo_keeps_working,
                       "postponed until all references to the file are closed. (fifo(7): the filesystem entry "
                       "merely serves as a reference point so that processes can access the pipe using a name.)",
          .refs = {"POSIX.1-2017 unlink()", "unlink(2)", "fifo(7)"}, .cls = Conformance::posix) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
-  UniqueFd r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
-  ASSERT_THAT(r.get(), SyscallSucceeds());
+  const std::string path = MakeFifo();
+  const UniqueFd r = OpenOrThrow(path, O_RDONLY | O_NONBLOCK);
   // The unrelated writer opens, waits for the unlink, then writes through its descriptor.
   Child writer = SpawnFixture("fifo", {path, "open:wronly", "post:0", "wait:1", "write:after unlink"});
   CheckpointWait(0);
@@ -88,7 +78,7 @@ IPC_CASE(fifo, lifetime, unlinked_fifo_keeps_working,
   CheckpointPost(1);
   ExpectCleanExit(writer.Wait(), "exec'd writer");
   ASSERT_THAT(fcntl(r.get(), F_SETFL, 0), SyscallSucceeds());
-  EXPECT_EQ(ReadToEof(r.get()), "after unlink")
+  EXPECT_EQ(ReadAll(r.get()), "after unlink")
       << "expected the data written after the unlink, then end-of-file when the writer exited";
 }
 
@@ -98,10 +88,8 @@ IPC_CASE(fifo, lifetime, recreated_path_is_new_fifo,
                       "by at least one process. A process can open a FIFO in nonblocking mode. In this case, "
                       "... opening for write-only fails with ENXIO unless the other end has already been opened.",
          .refs = {"fifo(7)", "open(2) ENXIO", "POSIX.1-2017 unlink()"}, .cls = Conformance::posix) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
-  UniqueFd old_r(open(path.c_str(), O_RDONLY | O_NONBLOCK));
-  ASSERT_THAT(old_r.get(), SyscallSucceeds());
+  const std::string path = MakeFifo();
+  const UniqueFd old_r = OpenOrThrow(path, O_RDONLY | O_NONBLOCK);
   ASSERT_THAT(unlink(path.c_str()), SyscallSucceeds());
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds()) << "creating a new FIFO at the same path";
   // The new FIFO has no reader even though the old one (same name, once) still has one.
@@ -115,21 +103,16 @@ IPC_CASE(fifo, lifetime, opens_share_one_pipe,
          .statement = "The kernel maintains exactly one pipe object for each FIFO special file that is opened "
                       "by at least one process. It can be opened by multiple processes for reading or writing.",
          .refs = {"fifo(7)"}, .cls = Conformance::posix) {
-  const std::string path = FifoPath();
-  ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
-  UniqueFd r1(open(path.c_str(), O_RDONLY | O_NONBLOCK));
-  ASSERT_THAT(r1.get(), SyscallSucceeds());
-  UniqueFd r2(open(path.c_str(), O_RDONLY | O_NONBLOCK));
-  ASSERT_THAT(r2.get(), SyscallSucceeds());
+  const std::string path = MakeFifo();
+  const UniqueFd r1 = OpenOrThrow(path, O_RDONLY | O_NONBLOCK);
+  const UniqueFd r2 = OpenOrThrow(path, O_RDONLY | O_NONBLOCK);
   // Two unrelated writers, each with its own open, one after the other.
-  Child first = SpawnFixture("fifo", {path, "open:wronly", "write:ab"});
-  ExpectCleanExit(first.Wait(), "first exec'd writer");
-  Child second = SpawnFixture("fifo", {path, "open:wronly", "write:cd"});
-  ExpectCleanExit(second.Wait(), "second exec'd writer");
+  WriteAsUnrelatedProcess(path, "ab", "first exec'd writer");
+  WriteAsUnrelatedProcess(path, "cd", "second exec'd writer");
   // Each read takes the next bytes of the one stream, whichever descriptor it uses.
-  EXPECT_EQ(ReadUpTo(r1.get(), 1), "a") << "first byte through the first read descriptor";
-  EXPECT_EQ(ReadUpTo(r2.get(), 2), "bc") << "next bytes through the second read descriptor";
-  EXPECT_EQ(ReadUpTo(r1.get(), 1), "d") << "last byte through the first read descriptor";
+  EXPECT_EQ(ReadExactly(r1.get(), 1), "a") << "first byte through the first read descriptor";
+  EXPECT_EQ(ReadExactly(r2.get(), 2), "bc") << "next bytes through the second read descriptor";
+  EXPECT_EQ(ReadExactly(r1.get(), 1), "d") << "last byte through the first read descriptor";
 }
 
 }  // namespace

@@ -4,15 +4,18 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <functional>
+#include <string>
+
 #include <fmt/format.h>
 
-#include "conformance/fifo/fifo_util.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/fifo.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::fifo_cases;
+using namespace ipcc::fifo;
 
 // A fresh folder in which new files get exactly (mode & ~umask): a default ACL, inherited from a
 // parent, would replace the umask, so any is removed from this private folder.
@@ -25,17 +28,35 @@ std::string UmaskOnlyDir() {
   return dir;
 }
 
+// Under umask `mask`, in a folder where only the umask applies, create(path) with mode 0666 (the call
+// under test) must make a FIFO whose permissions are 0666 & ~mask.
+void ExpectFifoModeUnderUmask(mode_t mask, const std::string& call, const std::function<int(const char*)>& create) {
+  const std::string path = UmaskOnlyDir() + "/fifo";
+  const mode_t old = umask(mask);
+  ScopedCleanup restore([old] { umask(old); });
+  ASSERT_THAT(create(path.c_str()), SyscallSucceeds()) << call;
+  struct stat st {};
+  if (!ExpectFifoAt(path, call + " to create a FIFO", &st)) return;
+  const mode_t want = 0666 & ~mask;
+  EXPECT_EQ(st.st_mode & 07777, want) << fmt::format("expected permissions 0666 & ~{:03o} = {:04o}, saw {:04o}", mask,
+                                                     want, st.st_mode & 07777);
+}
+
+// A new, empty regular file in the case's folder, as set-up.
+std::string MakeRegularFile() {
+  const std::string path = TempPath("regular");
+  UniqueFd fd(IPCC_SETUP(open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0600)));
+  return path;
+}
+
 IPC_CASE(fifo, mkfifo, creates_fifo_node, .title = "mkfifo creates a file that stat reports as a FIFO",
          .statement = "mkfifo() makes a FIFO special file with name pathname. FIFO special files ... are "
                       "indicated by ls -l with the file type 'p'.",
          .refs = {"mkfifo(3)", "fifo(7)", "POSIX.1-2017 mkfifo()", "POSIX.1-2017 <sys/stat.h> S_ISFIFO"},
          .cls = Conformance::posix) {
-  const std::string path = FifoPath();
+  const std::string path = TempPath("fifo");
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
-  struct stat st {};
-  ASSERT_THAT(stat(path.c_str(), &st), SyscallSucceeds());
-  EXPECT_TRUE(S_ISFIFO(st.st_mode)) << "expected stat to report the new node as a FIFO (S_ISFIFO), saw a "
-                                    << FileTypeName(st.st_mode) << fmt::format(" (st_mode {:o})", st.st_mode);
+  ExpectFifoAt(path, "stat to report the new node as a FIFO");
 }
 
 IPC_CASE(fifo, mkfifo, mode_masked_by_umask,
@@ -43,21 +64,14 @@ IPC_CASE(fifo, mkfifo, mode_masked_by_umask,
          .statement = "mode specifies the FIFO's permissions. It is modified by the process's umask in the "
                       "usual way: the permissions of the created file are (mode & ~umask).",
          .refs = {"mkfifo(3)", "umask(2)", "POSIX.1-2017 mkfifo()"}, .cls = Conformance::posix) {
-  const std::string path = UmaskOnlyDir() + "/fifo";
-  const mode_t old = umask(027);
-  ScopedCleanup restore([old] { umask(old); });
-  ASSERT_THAT(mkfifo(path.c_str(), 0666), SyscallSucceeds());
-  struct stat st {};
-  ASSERT_THAT(stat(path.c_str(), &st), SyscallSucceeds());
-  EXPECT_EQ(st.st_mode & 07777, 0640u) << fmt::format("expected permissions 0666 & ~027 = 0640, saw {:04o}",
-                                                      st.st_mode & 07777);
+  ExpectFifoModeUnderUmask(027, "mkfifo(path, 0666)", [](const char* path) { return mkfifo(path, 0666); });
 }
 
 IPC_CASE(fifo, mkfifo, existing_fifo_fails_eexist,
          .title = "mkfifo on a path where a FIFO already exists fails with EEXIST",
          .statement = "EEXIST pathname already exists.", .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [EEXIST]"},
          .cls = Conformance::posix) {
-  const std::string path = FifoPath();
+  const std::string path = TempPath("fifo");
   ASSERT_THAT(mkfifo(path.c_str(), 0600), SyscallSucceeds());
   EXPECT_THAT(mkfifo(path.c_str(), 0600), SyscallFailsWithErrno(EEXIST));
 }
@@ -66,11 +80,7 @@ IPC_CASE(fifo, mkfifo, existing_regular_file_fails_eexist,
          .title = "mkfifo on the path of a regular file fails with EEXIST and leaves the file alone",
          .statement = "EEXIST pathname already exists.", .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [EEXIST]"},
          .cls = Conformance::posix) {
-  const std::string path = TempPath("regular");
-  {
-    UniqueFd fd(open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0600));
-    ASSERT_THAT(fd.get(), SyscallSucceeds()) << "creating the regular file";
-  }
+  const std::string path = MakeRegularFile();
   EXPECT_THAT(mkfifo(path.c_str(), 0600), SyscallFailsWithErrno(EEXIST));
   struct stat st {};
   ASSERT_THAT(stat(path.c_str(), &st), SyscallSucceeds());
@@ -112,12 +122,7 @@ IPC_CASE(fifo, mkfifo, component_not_directory_fails_enotdir,
          .title = "mkfifo below a regular file (used as a directory) fails with ENOTDIR",
          .statement = "ENOTDIR A component used as a directory in pathname is not, in fact, a directory.",
          .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [ENOTDIR]"}, .cls = Conformance::posix) {
-  const std::string file = TempPath("regular");
-  {
-    UniqueFd fd(open(file.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0600));
-    ASSERT_THAT(fd.get(), SyscallSucceeds()) << "creating the regular file";
-  }
-  const std::string path = file + "/fifo";
+  const std::string path = MakeRegularFile() + "/fifo";
   EXPECT_THAT(mkfifo(path.c_str(), 0600), SyscallFailsWithErrno(ENOTDIR));
 }
 
@@ -127,15 +132,8 @@ IPC_CASE(fifo, mkfifo, mknod_s_ififo_creates_fifo,
                       "a regular file ..., FIFO (named pipe), or UNIX domain socket. POSIX.1-2001 says: \"The "
                       "only portable use of mknod() is to create a FIFO-special file.\"",
          .refs = {"mknod(2)", "POSIX.1-2017 mknod()"}, .cls = Conformance::posix) {
-  const std::string path = UmaskOnlyDir() + "/fifo";
-  const mode_t old = umask(022);
-  ScopedCleanup restore([old] { umask(old); });
-  ASSERT_THAT(mknod(path.c_str(), S_IFIFO | 0666, 0), SyscallSucceeds());
-  struct stat st {};
-  ASSERT_THAT(stat(path.c_str(), &st), SyscallSucceeds());
-  EXPECT_TRUE(S_ISFIFO(st.st_mode)) << "expected mknod(S_IFIFO) to create a FIFO, saw a " << FileTypeName(st.st_mode);
-  EXPECT_EQ(st.st_mode & 07777, 0644u) << fmt::format("expected permissions 0666 & ~022 = 0644, saw {:04o}",
-                                                      st.st_mode & 07777);
+  ExpectFifoModeUnderUmask(022, "mknod(path, S_IFIFO | 0666, 0)",
+                           [](const char* path) { return mknod(path, S_IFIFO | 0666, 0); });
 }
 
 IPC_CASE(fifo, mkfifo, mkfifoat_relative_to_dirfd,
@@ -149,10 +147,7 @@ IPC_CASE(fifo, mkfifo, mkfifoat_relative_to_dirfd,
   UniqueFd dirfd(open(dir.c_str(), O_RDONLY | O_DIRECTORY));
   ASSERT_THAT(dirfd.get(), SyscallSucceeds());
   ASSERT_THAT(mkfifoat(dirfd.get(), "relative-fifo", 0600), SyscallSucceeds());
-  struct stat st {};
-  ASSERT_THAT(stat((dir + "/relative-fifo").c_str(), &st), SyscallSucceeds())
-      << "expected the FIFO inside the directory dirfd refers to";
-  EXPECT_TRUE(S_ISFIFO(st.st_mode)) << "expected a FIFO, saw a " << FileTypeName(st.st_mode);
+  ExpectFifoAt(dir + "/relative-fifo", "the FIFO inside the directory dirfd refers to");
 }
 
 }  // namespace

@@ -1,5 +1,4 @@
-// fcntl(2) on pipes: F_GETPIPE_SZ / F_SETPIPE_SZ (capacity), and the file status flags that apply to
-// pipes (O_NONBLOCK, O_DIRECT, O_ASYNC).
+// fcntl(2), pipe(7) on pipes: F_GETPIPE_SZ/F_SETPIPE_SZ (capacity) and the O_NONBLOCK, O_DIRECT, O_ASYNC flags.
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
@@ -8,18 +7,19 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
-#include "conformance/pipe/pipe_util.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/pipe.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::pipe_cases;
+using namespace ipcc::pipes;
 
 constexpr const char* kPipeMaxSize = "/proc/sys/fs/pipe-max-size";
 
@@ -59,6 +59,32 @@ std::optional<ScopedSysctl> UsablePipeMaxSize(long long current) {
   }
   if (usable) return std::nullopt;
   return std::optional<ScopedSysctl>(std::in_place, kPipeMaxSize, kDefault);
+}
+
+// Runs fn(p, max_size) in a child that dropped to the second identity and made the pipe p, under a
+// pipe-max-size it can use (UsablePipeMaxSize: the current one, or 1 MiB for the case's duration).
+void AsUnprivilegedUnderPipeMaxSize(const std::function<void(const Pipe& p, long long max_size)>& fn) {
+  const Identity nobody = SecondIdentity();
+  ASSERT_PIPE_MAX_SIZE(current_max);
+  const std::optional<ScopedSysctl> limit = UsablePipeMaxSize(current_max);
+  ASSERT_PIPE_MAX_SIZE(max_size);
+  Child child = Fork([&] {
+    DropPrivileges(nobody);
+    fn(MakePipe(), max_size);
+  });
+  ExpectCleanExit(child.Wait(), "unprivileged child");
+}
+
+// F_SETPIPE_SZ(want) on p must succeed and set a capacity of at least `want`, which F_GETPIPE_SZ then
+// reports and a fill of the pipe takes. `asked` says why `want` (in the message of a refusal).
+void ExpectSetsCapacity(const Pipe& p, long long want, const std::string& asked) {
+  const int set = fcntl(p.w.get(), F_SETPIPE_SZ, static_cast<int>(want));
+  ASSERT_THAT(set, SyscallSucceeds()) << "F_SETPIPE_SZ of " << want << " bytes: " << asked;
+  EXPECT_GE(set, want) << "the capacity set must be at least the " << want << " bytes asked for";
+  EXPECT_THAT(fcntl(p.r.get(), F_GETPIPE_SZ), SyscallSucceedsWithValue(set))
+      << "F_GETPIPE_SZ should report the capacity F_SETPIPE_SZ returned";
+  EXPECT_EQ(FillPipe(p.w.get()), static_cast<std::size_t>(set))
+      << "the pipe should now hold exactly the capacity F_SETPIPE_SZ returned";
 }
 
 IPC_CASE(pipe, fcntl, getpipe_sz_returns_capacity, .title = "F_GETPIPE_SZ returns the number of bytes the pipe holds",
@@ -102,14 +128,7 @@ IPC_CASE(pipe, fcntl, setpipe_sz_sets_capacity,
   Pipe p = MakePipe();
   ASSERT_GET_PIPE_SZ(before, p.r.get());
   (void)before;
-  const int want = static_cast<int>(2 * PageSize());
-  const int set = fcntl(p.w.get(), F_SETPIPE_SZ, want);
-  ASSERT_THAT(set, SyscallSucceeds());
-  EXPECT_GE(set, want) << "the capacity set must be at least the " << want << " bytes asked for";
-  EXPECT_THAT(fcntl(p.r.get(), F_GETPIPE_SZ), SyscallSucceedsWithValue(set))
-      << "F_GETPIPE_SZ should report the capacity F_SETPIPE_SZ returned";
-  EXPECT_EQ(FillPipe(p.w.get()), static_cast<std::size_t>(set))
-      << "the pipe should now hold exactly the capacity F_SETPIPE_SZ returned";
+  ExpectSetsCapacity(p, 2 * static_cast<long long>(PageSize()), "two pages, from the default capacity");
 }
 
 IPC_CASE(pipe, fcntl, setpipe_sz_grows_capacity,
@@ -123,15 +142,8 @@ IPC_CASE(pipe, fcntl, setpipe_sz_grows_capacity,
   ASSERT_THAT(fcntl(p.w.get(), F_SETPIPE_SZ, static_cast<int>(PageSize())),
               SyscallSucceedsWithValue(static_cast<int>(PageSize())))
       << "shrinking the empty pipe to one page first";
-  const long long want = 2LL * static_cast<long long>(PageSize());
-  (void)before;
-  const int set = fcntl(p.w.get(), F_SETPIPE_SZ, static_cast<int>(want));
-  ASSERT_THAT(set, SyscallSucceeds());
-  EXPECT_GE(set, want);
-  EXPECT_THAT(fcntl(p.r.get(), F_GETPIPE_SZ), SyscallSucceedsWithValue(set));
-  const std::size_t filled = FillPipe(p.w.get());
-  EXPECT_EQ(filled, static_cast<std::size_t>(set))
-      << "the grown pipe should hold " << set << " bytes (it held " << before << " before)";
+  ExpectSetsCapacity(p, 2 * static_cast<long long>(PageSize()),
+                     "twice the one-page capacity (" + std::to_string(before) + " bytes at first)");
 }
 
 IPC_CASE(pipe, fcntl, setpipe_sz_rounds_up_to_page_size,
@@ -180,22 +192,15 @@ IPC_CASE(pipe, fcntl, setpipe_sz_above_max_unprivileged_fails_eperm,
                       "/proc/sys/fs/pipe-max-size yield the error EPERM.",
          .refs = {"fcntl(2) F_SETPIPE_SZ", "pipe(7) /proc/sys/fs/pipe-max-size"}, .cls = Conformance::linux_specific,
          .needs = kNeedSecondUid | need::WritableSysctl("/proc/sys/fs/pipe-max-size")) {
-  const Identity nobody = SecondIdentity();
-  ASSERT_PIPE_MAX_SIZE(current_max);
   // Only where an int cannot exceed the current limit (or the per-user limits are near it) is the
   // limit set, to 1 MiB, for the case's duration.
-  const std::optional<ScopedSysctl> limit = UsablePipeMaxSize(current_max);
-  ASSERT_PIPE_MAX_SIZE(max_size);
-  Child child = Fork([&] {
-    DropPrivileges(nobody);
-    Pipe p = MakePipe();
+  AsUnprivilegedUnderPipeMaxSize([](const Pipe& p, long long max_size) {
     const int before = fcntl(p.r.get(), F_GETPIPE_SZ);
     ASSERT_THAT(before, SyscallSucceeds());
     EXPECT_THAT(fcntl(p.w.get(), F_SETPIPE_SZ, static_cast<int>(max_size + 1)), SyscallFailsWithErrno(EPERM))
         << "uid " << getuid() << " asked for " << max_size + 1 << " bytes, above pipe-max-size " << max_size;
     EXPECT_THAT(fcntl(p.r.get(), F_GETPIPE_SZ), SyscallSucceedsWithValue(before)) << "capacity must be unchanged";
   });
-  ExpectCleanExit(child.Wait(), "unprivileged child");
 }
 
 IPC_CASE(pipe, fcntl, setpipe_sz_unprivileged_up_to_max_succeeds,
@@ -204,22 +209,15 @@ IPC_CASE(pipe, fcntl, setpipe_sz_unprivileged_up_to_max_succeeds,
                       "size and the limit defined in /proc/sys/fs/pipe-max-size.",
          .refs = {"fcntl(2) F_SETPIPE_SZ", "pipe(7) /proc/sys/fs/pipe-max-size"}, .cls = Conformance::linux_specific,
          .needs = kNeedSecondUid | need::WritableSysctl("/proc/sys/fs/pipe-max-size")) {
-  const Identity nobody = SecondIdentity();
-  ASSERT_PIPE_MAX_SIZE(current_max);
   // The per-user soft and hard limits on pipe pages could also refuse the increase (EPERM): where the
   // limit is near them (or does not fit the int argument), it is set to 1 MiB for the case's duration.
-  const std::optional<ScopedSysctl> limit = UsablePipeMaxSize(current_max);
-  ASSERT_PIPE_MAX_SIZE(max_size);
-  Child child = Fork([&] {
-    DropPrivileges(nobody);
-    Pipe p = MakePipe();
+  AsUnprivilegedUnderPipeMaxSize([](const Pipe& p, long long max_size) {
     const int set = fcntl(p.w.get(), F_SETPIPE_SZ, static_cast<int>(max_size));
     EXPECT_THAT(set, SyscallSucceeds()) << "uid " << getuid() << " asked for pipe-max-size (" << max_size << ")";
     if (set > 0) {
       EXPECT_GE(set, max_size);
     }
   });
-  ExpectCleanExit(child.Wait(), "unprivileged child");
 }
 
 IPC_CASE(pipe, fcntl, setpipe_sz_privileged_may_exceed_max,
@@ -238,12 +236,7 @@ IPC_CASE(pipe, fcntl, setpipe_sz_privileged_may_exceed_max,
   std::optional<ScopedSysctl> lowered;
   if (current_max > (1LL << 20)) lowered.emplace(kPipeMaxSize, 1L << 20);
   ASSERT_PIPE_MAX_SIZE(max_size);
-  const long long want = 2 * max_size;
-  const int set = fcntl(p.w.get(), F_SETPIPE_SZ, static_cast<int>(want));
-  ASSERT_THAT(set, SyscallSucceeds()) << "asked for " << want << " bytes, twice pipe-max-size (" << max_size << ")";
-  EXPECT_GE(set, want);
-  EXPECT_THAT(fcntl(p.r.get(), F_GETPIPE_SZ), SyscallSucceedsWithValue(set));
-  EXPECT_EQ(FillPipe(p.w.get()), static_cast<std::size_t>(set)) << "the pipe should really hold that much";
+  ExpectSetsCapacity(p, 2 * max_size, "twice pipe-max-size (" + std::to_string(max_size) + ")");
 }
 
 IPC_CASE(pipe, fcntl, setfl_nonblock_makes_read_nonblocking,
@@ -277,12 +270,9 @@ IPC_CASE(pipe, fcntl, setfl_o_direct_enables_packet_mode,
     ASSERT_NE(fcntl(fd, F_GETFL) & O_DIRECT, 0)
         << "F_SETFL O_DIRECT succeeded on the " << end << " but F_GETFL does not show O_DIRECT";
   }
-  ASSERT_THAT(write(p.w.get(), "ab", 2), SyscallSucceedsWithValue(2));
-  ASSERT_THAT(write(p.w.get(), "cd", 2), SyscallSucceedsWithValue(2));
-  char buf[64];
-  EXPECT_THAT(read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(2))
-      << "in packet mode a read returns one write's bytes";
-  EXPECT_THAT(read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(2));
+  ExpectPacketReads(p, {"ab", "cd"},
+                    {{64, "ab", "in packet mode a read returns one write's bytes"},
+                     {64, "cd", "the second read returns the second write's bytes"}});
 }
 
 IPC_CASE(pipe, fcntl, o_async_read_end_raises_sigio,

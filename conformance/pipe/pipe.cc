@@ -1,21 +1,19 @@
-// pipe(2), POSIX pipe(): creating a pipe — which descriptor is which end, their flags, failure,
-// sharing across fork and exec.
+// pipe(2), POSIX pipe(): which descriptor is which end, their flags, failure, sharing across fork and exec.
 #include <fcntl.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include <functional>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "conformance/pipe/pipe_util.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/pipe.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::pipe_cases;
+using namespace ipcc::pipes;
 
 IPC_CASE(pipe, pipe, fds0_reads_what_fds1_writes,
          .title = "pipe() returns the read end in fds[0] and the write end in fds[1]",
@@ -24,7 +22,7 @@ IPC_CASE(pipe, pipe, fds0_reads_what_fds1_writes,
                       "descriptor fildes[1] on a first-in-first-out basis.",
          .refs = {"POSIX.1-2017 pipe()", "pipe(2) DESCRIPTION"}) {
   int fds[2] = {-1, -1};
-  ASSERT_THAT(pipe(fds), SyscallSucceeds());
+  ASSERT_THAT(::pipe(fds), SyscallSucceeds());
   UniqueFd r(fds[0]), w(fds[1]);
   EXPECT_NE(fds[0], fds[1]);
   ASSERT_THAT(write(fds[1], "first", 5), SyscallSucceedsWithValue(5));
@@ -40,7 +38,7 @@ IPC_CASE(pipe, pipe, ends_open_read_only_and_write_only,
          .refs = {"pipe(2) DESCRIPTION", "pipe(7) Portability notes", "fcntl(2) F_GETFL"},
          .cls = Conformance::linux_specific) {
   int fds[2] = {-1, -1};
-  ASSERT_THAT(pipe(fds), SyscallSucceeds());
+  ASSERT_THAT(::pipe(fds), SyscallSucceeds());
   UniqueFd r(fds[0]), w(fds[1]);
   const int rfl = fcntl(fds[0], F_GETFL);
   const int wfl = fcntl(fds[1], F_GETFL);
@@ -56,38 +54,26 @@ IPC_CASE(pipe, pipe, nonblock_and_cloexec_clear,
                       "function can be used to set both these flags.)",
          .refs = {"POSIX.1-2017 pipe()", "pipe(2) DESCRIPTION (flags is 0)"}) {
   int fds[2] = {-1, -1};
-  ASSERT_THAT(pipe(fds), SyscallSucceeds());
+  ASSERT_THAT(::pipe(fds), SyscallSucceeds());
   UniqueFd r(fds[0]), w(fds[1]);
-  for (int i = 0; i < 2; ++i) {
-    const int fl = fcntl(fds[i], F_GETFL);
-    const int fd_flags = fcntl(fds[i], F_GETFD);
-    ASSERT_THAT(fl, SyscallSucceeds());
-    ASSERT_THAT(fd_flags, SyscallSucceeds());
-    EXPECT_EQ(fl & O_NONBLOCK, 0) << "O_NONBLOCK is set on fds[" << i << "]";
-    EXPECT_EQ(fd_flags & FD_CLOEXEC, 0) << "FD_CLOEXEC is set on fds[" << i << "]";
-  }
+  ExpectFlagOnBothEnds(fds, kNonblockFlag, false, "pipe()");
+  ExpectFlagOnBothEnds(fds, kCloexecFlag, false, "pipe()");
 }
 
-// In a child: lowers RLIMIT_NOFILE to 64 and takes every free descriptor number below it but one, so
-// a pipe (which needs two) cannot be made. Returns the descriptors taken.
-std::vector<UniqueFd> LeaveAtMostOneFreeDescriptor() {
-  Pipe spare = MakePipe();
-  rlimit lim{64, 64};
-  if (setrlimit(RLIMIT_NOFILE, &lim) != 0) ThrowHarnessError("setrlimit(RLIMIT_NOFILE, 64): " + ErrnoName(errno));
-  std::vector<UniqueFd> taken;
-  for (;;) {
-    const int fd = dup(spare.r.get());
-    if (fd >= 0) {
-      taken.emplace_back(fd);
-      continue;
-    }
-    if (errno != EMFILE) ThrowHarnessError("dup while using up descriptors: " + ErrnoName(errno));
-    break;
-  }
-  if (!taken.empty()) taken.pop_back();  // one number free again
-  taken.push_back(std::move(spare.r));   // the spare pipe's numbers stay taken
-  taken.push_back(std::move(spare.w));
-  return taken;
+// Runs fn in a child that has lowered RLIMIT_NOFILE to 64 and taken every free descriptor number
+// below it but one, so that a pipe (which needs two) cannot be made there.
+void AtDescriptorLimit(const std::function<void()>& fn) {
+  ExpectCleanExit(RunInChild([&] {
+                    Pipe spare = MakePipe();
+                    rlimit lim{64, 64};
+                    IPCC_SETUP(setrlimit(RLIMIT_NOFILE, &lim));
+                    std::vector<UniqueFd> taken;
+                    for (int fd; (fd = dup(spare.r.get())) >= 0;) taken.emplace_back(fd);
+                    if (errno != EMFILE) ThrowHarnessError("dup while using up descriptors: " + ErrnoName(errno));
+                    if (!taken.empty()) taken.pop_back();  // one number free again (the spare pipe's stay taken)
+                    fn();
+                  }),
+                  "child at its descriptor limit");
 }
 
 IPC_CASE(pipe, pipe, fd_limit_fails_emfile,
@@ -95,29 +81,25 @@ IPC_CASE(pipe, pipe, fd_limit_fails_emfile,
          .statement = "[EMFILE] More than {OPEN_MAX} minus two file descriptors are already in use by this "
                       "process.",
          .refs = {"POSIX.1-2017 pipe() [EMFILE]", "pipe(2) EMFILE"}) {
-  ExpectCleanExit(RunInChild([] {
-                    std::vector<UniqueFd> taken = LeaveAtMostOneFreeDescriptor();
-                    int fds[2] = {-1, -1};
-                    EXPECT_THAT(pipe(fds), SyscallFailsWithErrno(EMFILE))
-                        << "with at most one descriptor number free under RLIMIT_NOFILE";
-                    if (fds[0] >= 0) close(fds[0]);
-                    if (fds[1] >= 0) close(fds[1]);
-                  }),
-                  "child at its descriptor limit");
+  AtDescriptorLimit([] {
+    int fds[2] = {-1, -1};
+    EXPECT_THAT(::pipe(fds), SyscallFailsWithErrno(EMFILE))
+        << "with at most one descriptor number free under RLIMIT_NOFILE";
+    if (fds[0] >= 0) close(fds[0]);
+    if (fds[1] >= 0) close(fds[1]);
+  });
 }
 
 IPC_CASE(pipe, pipe, failure_leaves_pipefd_unchanged, .title = "a failed pipe() leaves the caller's array unchanged",
          .statement = "On Linux (and other systems), pipe() does not modify pipefd on failure. A requirement "
                       "standardizing this behavior was added in POSIX.1-2008 TC2.",
          .refs = {"pipe(2) RETURN VALUE", "POSIX.1-2017 pipe() RETURN VALUE"}) {
-  ExpectCleanExit(RunInChild([] {
-                    std::vector<UniqueFd> taken = LeaveAtMostOneFreeDescriptor();
-                    int fds[2] = {-7, -9};
-                    ASSERT_THAT(pipe(fds), SyscallFailsWithErrno(EMFILE));
-                    EXPECT_EQ(fds[0], -7) << "pipefd[0] was modified by the failed call";
-                    EXPECT_EQ(fds[1], -9) << "pipefd[1] was modified by the failed call";
-                  }),
-                  "child at its descriptor limit");
+  AtDescriptorLimit([] {
+    int fds[2] = {-7, -9};
+    ASSERT_THAT(::pipe(fds), SyscallFailsWithErrno(EMFILE));
+    EXPECT_EQ(fds[0], -7) << "pipefd[0] was modified by the failed call";
+    EXPECT_EQ(fds[1], -9) << "pipefd[1] was modified by the failed call";
+  });
 }
 
 IPC_CASE(pipe, pipe, shared_across_fork, .title = "a pipe made before fork carries a child's writes to the parent",
@@ -125,8 +107,7 @@ IPC_CASE(pipe, pipe, shared_across_fork, .title = "a pipe made before fork carri
                       "can be used to create a communication channel between related processes.",
          .refs = {"pipe(2) EXAMPLES", "pipe(7) DESCRIPTION", "POSIX.1-2017 pipe()"}) {
   Pipe p = MakePipe();
-  Child child = Fork([&] {
-    p.r.reset();
+  Child child = ForkWriter(p, [&] {
     const std::string msg = "hello from pid " + std::to_string(getpid());
     ASSERT_THAT(write(p.w.get(), msg.data(), msg.size()), SyscallSucceedsWithValue(static_cast<ssize_t>(msg.size())));
   });
@@ -136,15 +117,6 @@ IPC_CASE(pipe, pipe, shared_across_fork, .title = "a pipe made before fork carri
   EXPECT_EQ(got, "hello from pid " + std::to_string(child.pid()));
 }
 
-struct PipeId {
-  unsigned long long dev, ino;
-};
-PipeId IdOf(int fd) {
-  struct stat st {};
-  if (fstat(fd, &st) != 0) ThrowHarnessError("fstat of a pipe end: " + ErrnoName(errno));
-  return {static_cast<unsigned long long>(st.st_dev), static_cast<unsigned long long>(st.st_ino)};
-}
-
 IPC_CASE(pipe, pipe, fds_survive_exec,
          .title = "pipe descriptors without close-on-exec are still open in an exec'd program",
          .statement = "The O_NONBLOCK and FD_CLOEXEC flags shall be clear on both file descriptors. File "
@@ -152,12 +124,7 @@ IPC_CASE(pipe, pipe, fds_survive_exec,
                       "except for those whose close-on-exec flag FD_CLOEXEC is set.",
          .refs = {"POSIX.1-2017 pipe()", "POSIX.1-2017 exec", "execve(2) (file descriptors)"}) {
   Pipe p = MakePipe();
-  const PipeId id = IdOf(p.r.get());
-  for (int fd : {p.r.get(), p.w.get()}) {
-    Child fixture =
-        SpawnFixture("pipe-fd", {std::to_string(fd), std::to_string(id.dev), std::to_string(id.ino), "open"});
-    ExpectCleanExit(fixture.Wait(), "exec'd pipe-fd fixture for fd " + std::to_string(fd));
-  }
+  ExpectEndsAfterExec(p, "open");
 }
 
 IPC_CASE(pipe, pipe, exec_program_writes_to_inherited_pipe,

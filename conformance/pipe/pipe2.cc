@@ -1,31 +1,31 @@
 // pipe2(2): the flags O_CLOEXEC, O_NONBLOCK and O_DIRECT ("packet" mode), and invalid flags.
 #include <fcntl.h>
 #include <limits.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
-#include "conformance/pipe/pipe_util.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/pipe.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::pipe_cases;
+using namespace ipcc::pipes;
+
+// pipe2(flag), the call under test (a refusal is a FAIL), must set `bit` on both new descriptors.
+void ExpectPipe2SetsOnBothEnds(int flag, EndFlag bit, const std::string& call) {
+  int fds[2] = {-1, -1};
+  ASSERT_THAT(pipe2(fds, flag), SyscallSucceeds()) << call;
+  const Pipe p{UniqueFd(fds[0]), UniqueFd(fds[1])};
+  ExpectFlagOnBothEnds(fds, bit, true, call);
+}
 
 IPC_CASE(pipe, pipe2, cloexec_sets_fd_cloexec_on_both, .title = "pipe2(O_CLOEXEC) sets FD_CLOEXEC on both descriptors",
          .statement = "O_CLOEXEC Set the close-on-exec (FD_CLOEXEC) flag on the two new file descriptors.",
          .refs = {"pipe2(2) O_CLOEXEC", "fcntl(2) F_GETFD"}, .cls = Conformance::linux_specific) {
-  int fds[2] = {-1, -1};
-  ASSERT_THAT(pipe2(fds, O_CLOEXEC), SyscallSucceeds());  // the call under test: a refusal is a FAIL
-  Pipe p{UniqueFd(fds[0]), UniqueFd(fds[1])};
-  for (int fd : {p.r.get(), p.w.get()}) {
-    const int flags = fcntl(fd, F_GETFD);
-    ASSERT_THAT(flags, SyscallSucceeds());
-    EXPECT_NE(flags & FD_CLOEXEC, 0) << "FD_CLOEXEC is clear on " << (fd == p.r.get() ? "the read" : "the write")
-                                     << " end made by pipe2(O_CLOEXEC)";
-  }
+  ExpectPipe2SetsOnBothEnds(O_CLOEXEC, kCloexecFlag, "pipe2(O_CLOEXEC)");
 }
 
 IPC_CASE(pipe, pipe2, cloexec_closes_across_exec,
@@ -37,30 +37,14 @@ IPC_CASE(pipe, pipe2, cloexec_closes_across_exec,
   int fds[2] = {-1, -1};
   ASSERT_THAT(pipe2(fds, O_CLOEXEC), SyscallSucceeds());  // the call under test: a refusal is a FAIL
   Pipe p{UniqueFd(fds[0]), UniqueFd(fds[1])};
-  struct stat st {};
-  ASSERT_THAT(fstat(p.r.get(), &st), SyscallSucceeds());
-  // The fixture identifies the pipe by device and inode, so that a descriptor number reused by its own
-  // start-up is not mistaken for the pipe.
-  for (int fd : {p.r.get(), p.w.get()}) {
-    Child fixture =
-        SpawnFixture("pipe-fd", {std::to_string(fd), std::to_string(st.st_dev), std::to_string(st.st_ino), "closed"});
-    ExpectCleanExit(fixture.Wait(), "exec'd pipe-fd fixture for fd " + std::to_string(fd));
-  }
+  ExpectEndsAfterExec(p, "closed");
 }
 
 IPC_CASE(pipe, pipe2, nonblock_sets_o_nonblock_on_both, .title = "pipe2(O_NONBLOCK) sets O_NONBLOCK on both ends",
          .statement = "O_NONBLOCK Set the O_NONBLOCK file status flag on the open file descriptions referred to by "
                       "the new file descriptors.",
          .refs = {"pipe2(2) O_NONBLOCK", "fcntl(2) F_GETFL"}, .cls = Conformance::linux_specific) {
-  int fds[2] = {-1, -1};
-  ASSERT_THAT(pipe2(fds, O_NONBLOCK), SyscallSucceeds());  // the call under test: a refusal is a FAIL
-  Pipe p{UniqueFd(fds[0]), UniqueFd(fds[1])};
-  for (int fd : {p.r.get(), p.w.get()}) {
-    const int fl = fcntl(fd, F_GETFL);
-    ASSERT_THAT(fl, SyscallSucceeds());
-    EXPECT_NE(fl & O_NONBLOCK, 0) << "O_NONBLOCK is clear on " << (fd == p.r.get() ? "the read" : "the write")
-                                  << " end made by pipe2(O_NONBLOCK)";
-  }
+  ExpectPipe2SetsOnBothEnds(O_NONBLOCK, kNonblockFlag, "pipe2(O_NONBLOCK)");
 }
 
 IPC_CASE(pipe, pipe2, zero_flags_same_as_pipe,
@@ -70,10 +54,8 @@ IPC_CASE(pipe, pipe2, zero_flags_same_as_pipe,
   int fds[2] = {-1, -1};
   ASSERT_THAT(pipe2(fds, 0), SyscallSucceeds());
   UniqueFd r(fds[0]), w(fds[1]);
-  for (int fd : fds) {
-    EXPECT_EQ(fcntl(fd, F_GETFL) & O_NONBLOCK, 0) << "O_NONBLOCK set on fd " << fd;
-    EXPECT_EQ(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0) << "FD_CLOEXEC set on fd " << fd;
-  }
+  ExpectFlagOnBothEnds(fds, kNonblockFlag, false, "pipe2(fds, 0)");
+  ExpectFlagOnBothEnds(fds, kCloexecFlag, false, "pipe2(fds, 0)");
   ASSERT_THAT(write(fds[1], "xy", 2), SyscallSucceedsWithValue(2));
   EXPECT_EQ(ReadExactly(fds[0], 2), "xy") << "fds[0] reads what fds[1] writes";
 }
@@ -97,14 +79,15 @@ IPC_CASE(pipe, pipe2, failure_leaves_pipefd_unchanged, .title = "a failed pipe2 
   EXPECT_EQ(fds[1], -9) << "pipefd[1] was modified by the failed call";
 }
 
-// pipe2(O_DIRECT), the call under test: the cases declare need::MinKernel(3, 4) ("since Linux 3.4"),
-// so a kernel that reports at least 3.4 and refuses the flag (EINVAL) deviates: FAIL.
-#define MAKE_PACKET_PIPE(var)                                                                       \
-  int var##_fds[2] = {-1, -1};                                                                      \
-  ASSERT_THAT(pipe2(var##_fds, O_DIRECT), SyscallSucceeds()) << "pipe2(O_DIRECT), since Linux 3.4"; \
-  Pipe var {                                                                                        \
-    UniqueFd(var##_fds[0]), UniqueFd(var##_fds[1])                                                  \
-  }
+// Makes a packet-mode pipe with pipe2(O_DIRECT), the call under test: the cases declare
+// need::MinKernel(3, 4) ("since Linux 3.4"), so a kernel that reports at least 3.4 and refuses the flag
+// (EINVAL) deviates: FAIL. Then writes `writes` and makes `reads`.
+void ExpectPackets(const std::vector<std::string>& writes, const std::vector<PacketRead>& reads) {
+  int fds[2] = {-1, -1};
+  ASSERT_THAT(pipe2(fds, O_DIRECT), SyscallSucceeds()) << "pipe2(O_DIRECT), since Linux 3.4";
+  const Pipe p{UniqueFd(fds[0]), UniqueFd(fds[1])};
+  ExpectPacketReads(p, writes, reads);
+}
 
 IPC_CASE(pipe, pipe2, o_direct_keeps_packet_boundaries,
          .title = "pipe2(O_DIRECT): each write is read back by its own read, even with a large buffer",
@@ -112,20 +95,8 @@ IPC_CASE(pipe, pipe2, o_direct_keeps_packet_boundaries,
                       "write(2) to the pipe is dealt with as a separate packet, and read(2)s from the pipe will "
                       "read one packet at a time.",
          .refs = {"pipe2(2) O_DIRECT"}, .cls = Conformance::linux_specific, .needs = need::MinKernel(3, 4)) {
-  MAKE_PACKET_PIPE(p);
-  ASSERT_THAT(write(p.w.get(), "first", 5), SyscallSucceedsWithValue(5));
-  ASSERT_THAT(write(p.w.get(), "second", 6), SyscallSucceedsWithValue(6));
-  char buf[PIPE_BUF];
-  ssize_t n = read(p.r.get(), buf, sizeof buf);
-  EXPECT_THAT(n, SyscallSucceedsWithValue(5)) << "the first read should return the first packet only";
-  if (n == 5) {
-    EXPECT_EQ(std::string(buf, 5), "first");
-  }
-  n = read(p.r.get(), buf, sizeof buf);
-  EXPECT_THAT(n, SyscallSucceedsWithValue(6)) << "the second read should return the second packet";
-  if (n == 6) {
-    EXPECT_EQ(std::string(buf, 6), "second");
-  }
+  ExpectPackets({"first", "second"}, {{PIPE_BUF, "first", "the first read should return the first packet only"},
+                                      {PIPE_BUF, "second", "the second read should return the second packet"}});
 }
 
 IPC_CASE(pipe, pipe2, o_direct_short_read_discards_rest_of_packet,
@@ -133,17 +104,8 @@ IPC_CASE(pipe, pipe2, o_direct_short_read_discards_rest_of_packet,
          .statement = "If a read(2) specifies a buffer size that is smaller than the next packet, then the "
                       "requested number of bytes are read, and the excess bytes in the packet are discarded.",
          .refs = {"pipe2(2) O_DIRECT"}, .cls = Conformance::linux_specific, .needs = need::MinKernel(3, 4)) {
-  MAKE_PACKET_PIPE(p);
-  ASSERT_THAT(write(p.w.get(), "abcdef", 6), SyscallSucceedsWithValue(6));
-  ASSERT_THAT(write(p.w.get(), "gh", 2), SyscallSucceedsWithValue(2));
-  char buf[64];
-  ASSERT_THAT(read(p.r.get(), buf, 3), SyscallSucceedsWithValue(3));
-  EXPECT_EQ(std::string(buf, 3), "abc");
-  ssize_t n = read(p.r.get(), buf, sizeof buf);
-  EXPECT_THAT(n, SyscallSucceedsWithValue(2)) << "\"def\" should have been discarded with the first packet";
-  if (n > 0) {
-    EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)), "gh") << "the next read should start the next packet";
-  }
+  ExpectPackets({"abcdef", "gh"}, {{3, "abc", "a read of 3 bytes from the 6-byte packet"},
+                                   {64, "gh", "\"def\" should have been discarded with the first packet"}});
 }
 
 IPC_CASE(pipe, pipe2, o_direct_splits_writes_larger_than_pipe_buf,
@@ -152,17 +114,9 @@ IPC_CASE(pipe, pipe2, o_direct_splits_writes_larger_than_pipe_buf,
                       "Specifying a buffer size of PIPE_BUF will be sufficient to read the largest possible "
                       "packets.",
          .refs = {"pipe2(2) O_DIRECT"}, .cls = Conformance::linux_specific, .needs = need::MinKernel(3, 4)) {
-  MAKE_PACKET_PIPE(p);
   const std::string data = Pattern(PIPE_BUF + 100, 11);
-  ASSERT_THAT(write(p.w.get(), data.data(), data.size()), SyscallSucceedsWithValue(PIPE_BUF + 100));
-  std::string buf(3 * PIPE_BUF, '\0');
-  ssize_t n = read(p.r.get(), buf.data(), buf.size());
-  EXPECT_THAT(n, SyscallSucceedsWithValue(PIPE_BUF)) << "the first packet holds PIPE_BUF (" << PIPE_BUF << ") bytes";
-  n = read(p.r.get(), buf.data(), buf.size());
-  EXPECT_THAT(n, SyscallSucceedsWithValue(100)) << "the remaining 100 bytes form the second packet";
-  if (n == 100) {
-    EXPECT_TRUE(buf.substr(0, 100) == data.substr(PIPE_BUF)) << "second packet content";
-  }
+  ExpectPackets({data}, {{3 * PIPE_BUF, data.substr(0, PIPE_BUF), "the first packet holds PIPE_BUF bytes"},
+                         {3 * PIPE_BUF, data.substr(PIPE_BUF), "the remaining 100 bytes form the second packet"}});
 }
 
 IPC_CASE(pipe, pipe2, o_direct_zero_length_read_is_noop,
@@ -170,15 +124,8 @@ IPC_CASE(pipe, pipe2, o_direct_zero_length_read_is_noop,
          .statement = "Zero-length packets are not supported. (A read(2) that specifies a buffer size of zero is "
                       "a no-op, and returns 0.)",
          .refs = {"pipe2(2) O_DIRECT"}, .cls = Conformance::linux_specific, .needs = need::MinKernel(3, 4)) {
-  MAKE_PACKET_PIPE(p);
-  ASSERT_THAT(write(p.w.get(), "packet", 6), SyscallSucceedsWithValue(6));
-  char buf[64];
-  EXPECT_THAT(read(p.r.get(), buf, 0), SyscallSucceedsWithValue(0));
-  ssize_t n = read(p.r.get(), buf, sizeof buf);
-  EXPECT_THAT(n, SyscallSucceedsWithValue(6)) << "the packet must still be there after the zero-length read";
-  if (n == 6) {
-    EXPECT_EQ(std::string(buf, 6), "packet");
-  }
+  ExpectPackets({"packet"}, {{0, "", "a read of 0 bytes is a no-op and returns 0"},
+                             {64, "packet", "the packet must still be there after the zero-length read"}});
 }
 
 }  // namespace

@@ -3,39 +3,43 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <sstream>
+#include <functional>
 #include <string>
 
-#include "conformance/pipe/pipe_util.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/pipe.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::pipe_cases;
+using namespace ipcc::pipes;
 
-std::string Events(short ev) {
-  if (ev == 0) return "none";
-  std::ostringstream out;
-  const struct {
-    short bit;
-    const char* name;
-  } names[] = {{POLLIN, "POLLIN"},   {POLLPRI, "POLLPRI"}, {POLLOUT, "POLLOUT"},
-               {POLLERR, "POLLERR"}, {POLLHUP, "POLLHUP"}, {POLLNVAL, "POLLNVAL"}};
-  for (const auto& n : names) {
-    if (ev & n.bit) out << (out.tellp() > 0 ? "|" : "") << n.name;
-  }
-  const short rest = static_cast<short>(ev & ~(POLLIN | POLLPRI | POLLOUT | POLLERR | POLLHUP | POLLNVAL));
-  if (rest != 0) out << (out.tellp() > 0 ? "|" : "") << "0x" << std::hex << rest;
-  return out.str();
+// A child holds end `kept` while this process polls the other end for `events`: `bit` must be clear in
+// revents while the child holds it, and set once the child has exited.
+void ExpectBitOnceHolderExits(End kept, short events, short bit, const std::string& bit_name) {
+  Pipe p = MakePipe();
+  const char* held = kept == End::write ? "write" : "read";
+  Child holder = HoldEnd(p, kept);
+  const int polled = (kept == End::write ? p.r : p.w).get();
+  short rev = PollNow(polled, events);
+  EXPECT_FALSE(rev & bit) << "revents = " << PollEvents(rev) << " while a child still holds the " << held << " end";
+  CheckpointPost(0);
+  ExpectCleanExit(holder.Wait(), std::string(held) + "-end holder");
+  rev = PollNow(polled, events);
+  EXPECT_TRUE(rev & bit) << "revents = " << PollEvents(rev) << ", expected " << bit_name << " after the last "
+                         << (kept == End::write ? "writer" : "reader") << " exited";
 }
 
-// poll() of one descriptor with timeout 0; returns revents (a failed poll is a failure of the case).
-short PollNow(int fd, short events) {
-  pollfd pfd{fd, events, 0};
-  const int n = poll(&pfd, 1, 0);
-  EXPECT_THAT(n, SyscallSucceeds());
-  return n > 0 ? pfd.revents : 0;
+// A child polls end `polled` of p for `events` with no timeout: it must block in poll until `release`
+// (run here) makes one of them occur.
+void ExpectPollBlocksUntil(Pipe& p, End polled, short events, const std::function<void()>& release) {
+  const int fd = (polled == End::read ? p.r : p.w).get();
+  Child poller = Fork([&] {
+    pollfd pfd{fd, events, 0};
+    EXPECT_THAT(poll(&pfd, 1, -1), SyscallSucceedsWithValue(1));
+    EXPECT_TRUE(pfd.revents & events) << "revents = " << PollEvents(pfd.revents) << " after the parent's release";
+  });
+  ExpectBlockedUntilReleased(poller, {SYS_poll, SYS_ppoll}, "poller", release);
 }
 
 IPC_CASE(pipe, poll, pollin_when_data_buffered, .title = "poll reports POLLIN on the read end when data is buffered",
@@ -43,7 +47,7 @@ IPC_CASE(pipe, poll, pollin_when_data_buffered, .title = "poll reports POLLIN on
   Pipe p = MakePipe();
   ASSERT_THAT(write(p.w.get(), "d", 1), SyscallSucceedsWithValue(1));
   const short rev = PollNow(p.r.get(), POLLIN);
-  EXPECT_TRUE(rev & POLLIN) << "revents = " << Events(rev) << " with 1 byte buffered";
+  EXPECT_TRUE(rev & POLLIN) << "revents = " << PollEvents(rev) << " with 1 byte buffered";
 }
 
 IPC_CASE(pipe, poll, no_pollin_on_empty_pipe_with_writer,
@@ -54,7 +58,7 @@ IPC_CASE(pipe, poll, no_pollin_on_empty_pipe_with_writer,
          .refs = {"poll(2) POLLIN", "poll(2) DESCRIPTION", "POSIX.1-2017 poll()"}) {
   Pipe p = MakePipe();
   const short rev = PollNow(p.r.get(), POLLIN);
-  EXPECT_EQ(rev, 0) << "revents = " << Events(rev) << " on an empty pipe whose write end is open";
+  EXPECT_EQ(rev, 0) << "revents = " << PollEvents(rev) << " on an empty pipe whose write end is open";
 }
 
 IPC_CASE(pipe, poll, pollout_when_room, .title = "poll reports POLLOUT on the write end of a pipe with room",
@@ -63,7 +67,7 @@ IPC_CASE(pipe, poll, pollout_when_room, .title = "poll reports POLLOUT on the wr
          .refs = {"poll(2) POLLOUT", "POSIX.1-2017 poll()"}) {
   Pipe p = MakePipe();
   const short rev = PollNow(p.w.get(), POLLOUT);
-  EXPECT_TRUE(rev & POLLOUT) << "revents = " << Events(rev) << " on an empty pipe";
+  EXPECT_TRUE(rev & POLLOUT) << "revents = " << PollEvents(rev) << " on an empty pipe";
 }
 
 IPC_CASE(pipe, poll, no_pollout_on_full_pipe,
@@ -73,7 +77,7 @@ IPC_CASE(pipe, poll, no_pollout_on_full_pipe,
   Pipe p = MakePipe();
   FillPipe(p.w.get());
   const short rev = PollNow(p.w.get(), POLLOUT);
-  EXPECT_FALSE(rev & POLLOUT) << "revents = " << Events(rev) << " on a pipe that refuses even a 1-byte write";
+  EXPECT_FALSE(rev & POLLOUT) << "revents = " << PollEvents(rev) << " on a pipe that refuses even a 1-byte write";
 }
 
 IPC_CASE(pipe, poll, pollhup_after_writers_close,
@@ -81,18 +85,7 @@ IPC_CASE(pipe, poll, pollhup_after_writers_close,
          .statement = "POLLHUP A device has been disconnected, or a pipe or FIFO has been closed by the last "
                       "process that had it open for writing.",
          .refs = {"poll(2) POLLHUP", "POSIX.1-2017 poll() POLLHUP"}) {
-  Pipe p = MakePipe();
-  Child holder = Fork([&] {
-    p.r.reset();
-    CheckpointWait(0);  // holds the write end until then
-  });
-  p.w.reset();
-  short rev = PollNow(p.r.get(), POLLIN);
-  EXPECT_FALSE(rev & POLLHUP) << "revents = " << Events(rev) << " while a child still holds the write end";
-  CheckpointPost(0);
-  ExpectCleanExit(holder.Wait(), "write-end holder");
-  rev = PollNow(p.r.get(), POLLIN);
-  EXPECT_TRUE(rev & POLLHUP) << "revents = " << Events(rev) << " after the last writer exited";
+  ExpectBitOnceHolderExits(End::write, POLLIN, POLLHUP, "POLLHUP");
 }
 
 IPC_CASE(pipe, poll, pollhup_data_still_readable,
@@ -101,15 +94,12 @@ IPC_CASE(pipe, poll, pollhup_data_still_readable,
                       "outstanding data in the channel has been consumed.",
          .refs = {"poll(2) POLLHUP"}) {
   Pipe p = MakePipe();
-  Child writer = Fork([&] {
-    p.r.reset();
-    ASSERT_THAT(write(p.w.get(), "tail", 4), SyscallSucceedsWithValue(4));
-  });
+  Child writer = ForkWriter(p, [&] { ASSERT_THAT(write(p.w.get(), "tail", 4), SyscallSucceedsWithValue(4)); });
   p.w.reset();
   ExpectCleanExit(writer.Wait(), "writer");
   const short rev = PollNow(p.r.get(), POLLIN);
-  EXPECT_TRUE(rev & POLLHUP) << "revents = " << Events(rev) << " after the only writer exited";
-  EXPECT_TRUE(rev & POLLIN) << "revents = " << Events(rev) << " with 4 bytes still buffered";
+  EXPECT_TRUE(rev & POLLHUP) << "revents = " << PollEvents(rev) << " after the only writer exited";
+  EXPECT_TRUE(rev & POLLIN) << "revents = " << PollEvents(rev) << " with 4 bytes still buffered";
   char buf[16];
   EXPECT_THAT(read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(4));
   EXPECT_THAT(read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(0));
@@ -121,18 +111,7 @@ IPC_CASE(pipe, poll, pollerr_after_readers_close,
                       "for a file descriptor referring to the write end of a pipe when the read end has been "
                       "closed.",
          .refs = {"poll(2) POLLERR"}, .cls = Conformance::linux_specific) {
-  Pipe p = MakePipe();
-  Child holder = Fork([&] {
-    p.w.reset();
-    CheckpointWait(0);  // holds the read end until then
-  });
-  p.r.reset();
-  short rev = PollNow(p.w.get(), POLLOUT);
-  EXPECT_FALSE(rev & POLLERR) << "revents = " << Events(rev) << " while a child still holds the read end";
-  CheckpointPost(0);
-  ExpectCleanExit(holder.Wait(), "read-end holder");
-  rev = PollNow(p.w.get(), POLLOUT);
-  EXPECT_TRUE(rev & POLLERR) << "revents = " << Events(rev) << " after the last reader exited";
+  ExpectBitOnceHolderExits(End::read, POLLOUT, POLLERR, "POLLERR");
 }
 
 IPC_CASE(pipe, poll, blocks_until_data_arrives,
@@ -142,14 +121,8 @@ IPC_CASE(pipe, poll, blocks_until_data_arrives,
                       "read.",
          .refs = {"poll(2) DESCRIPTION", "POSIX.1-2017 poll()"}) {
   Pipe p = MakePipe();
-  Child poller = Fork([&] {
-    pollfd pfd{p.r.get(), POLLIN, 0};
-    EXPECT_THAT(poll(&pfd, 1, -1), SyscallSucceedsWithValue(1));
-    EXPECT_TRUE(pfd.revents & POLLIN) << "revents = " << Events(pfd.revents) << " after the parent wrote";
-  });
-  IPCC_ASSERT_BLOCKED(poller.pid(), SYS_poll, SYS_ppoll);
-  ASSERT_THAT(write(p.w.get(), "!", 1), SyscallSucceedsWithValue(1));
-  ExpectCleanExit(poller.Wait(), "poller");
+  ExpectPollBlocksUntil(p, End::read, POLLIN,
+                        [&] { ASSERT_THAT(write(p.w.get(), "!", 1), SyscallSucceedsWithValue(1)); });
 }
 
 IPC_CASE(pipe, poll, pollout_blocks_until_room,
@@ -160,14 +133,7 @@ IPC_CASE(pipe, poll, pollout_blocks_until_room,
          .refs = {"poll(2) DESCRIPTION", "poll(2) POLLOUT", "POSIX.1-2017 poll()"}) {
   Pipe p = MakePipe();
   const std::size_t filled = FillPipe(p.w.get());
-  Child poller = Fork([&] {
-    pollfd pfd{p.w.get(), POLLOUT, 0};
-    EXPECT_THAT(poll(&pfd, 1, -1), SyscallSucceedsWithValue(1));
-    EXPECT_TRUE(pfd.revents & POLLOUT) << "revents = " << Events(pfd.revents) << " after the parent drained";
-  });
-  IPCC_ASSERT_BLOCKED(poller.pid(), SYS_poll, SYS_ppoll);
-  EXPECT_EQ(ReadExactly(p.r.get(), filled).size(), filled);
-  ExpectCleanExit(poller.Wait(), "poller");
+  ExpectPollBlocksUntil(p, End::write, POLLOUT, [&] { EXPECT_EQ(ReadExactly(p.r.get(), filled).size(), filled); });
 }
 
 }  // namespace

@@ -1,15 +1,18 @@
-// pipe(7), pipe(2), read(2): reading from pipes.
+// read(2), pipe(7), POSIX read() on pipes: blocking, O_NONBLOCK, end-of-file, a byte stream.
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "conformance/pipe/pipe_util.h"
+#include <optional>
+#include <string>
+
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/pipe.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::pipe_cases;
+using namespace ipcc::pipes;
 
 IPC_CASE(pipe, read, eof_only_after_all_writers_close,
          .title = "read returns 0 only after every write end is closed, including a child's copy",
@@ -17,21 +20,17 @@ IPC_CASE(pipe, read, eof_only_after_all_writers_close,
                       "an attempt to read(2) from the pipe will see end-of-file (read(2) will return 0).",
          .refs = {"pipe(7) I/O on pipes and FIFOs", "POSIX.1-2017 read() (pipe or FIFO)"}) {
   Pipe p = MakePipe();
-  // The child holds a copy of the write end until the parent lets it go.
-  Child holder = Fork([&] {
-    p.r.reset();
-    CheckpointWait(0);
-  });
-  p.w.reset();
+  // The holder keeps a copy of the write end until the parent lets it go.
+  Child holder = HoldEnd(p, End::write);
   Child reader = Fork([&] {
     char c;
     EXPECT_THAT(read(p.r.get(), &c, 1), SyscallSucceedsWithValue(0));
   });
-  // While the child's copy is open, the reader cannot see end-of-file: it blocks in read.
-  IPCC_ASSERT_BLOCKED(reader.pid(), SYS_read);
-  CheckpointPost(0);
-  ExpectCleanExit(holder.Wait(), "write-end holder");
-  ExpectCleanExit(reader.Wait(), "reader");
+  // While the holder's copy is open, the reader cannot see end-of-file: it blocks in read.
+  ExpectBlockedUntilReleased(reader, {SYS_read}, "reader", [&] {
+    CheckpointPost(0);
+    ExpectCleanExit(holder.Wait(), "write-end holder");
+  });
 }
 
 IPC_CASE(pipe, read, empty_blocks_until_data, .title = "a blocking read of an empty pipe blocks until data is written",
@@ -44,9 +43,8 @@ IPC_CASE(pipe, read, empty_blocks_until_data, .title = "a blocking read of an em
     EXPECT_THAT(read(p.r.get(), buf, sizeof buf), SyscallSucceedsWithValue(3));
     EXPECT_EQ(std::string(buf, 3), "abc");
   });
-  IPCC_ASSERT_BLOCKED(reader.pid(), SYS_read);
-  ASSERT_THAT(write(p.w.get(), "abc", 3), SyscallSucceedsWithValue(3));
-  ExpectCleanExit(reader.Wait(), "reader");
+  ExpectBlockedUntilReleased(reader, {SYS_read}, "reader",
+                             [&] { ASSERT_THAT(write(p.w.get(), "abc", 3), SyscallSucceedsWithValue(3)); });
 }
 
 IPC_CASE(pipe, read, nonblock_empty_fails_eagain, .title = "O_NONBLOCK read of an empty pipe fails with EAGAIN",
@@ -78,8 +76,7 @@ IPC_CASE(pipe, read, partial_read_returns_available,
          .refs = {"POSIX.1-2017 read() RETURN VALUE", "read(2) RETURN VALUE", "pipe(7)"}) {
   Pipe p = MakePipe();
   // The writer keeps its end open after writing, so the short read cannot be explained by end-of-file.
-  Child writer = Fork([&] {
-    p.r.reset();
+  Child writer = ForkWriter(p, [&] {
     ASSERT_THAT(write(p.w.get(), "12345", 5), SyscallSucceedsWithValue(5));
     CheckpointPost(0);
     CheckpointWait(1);
@@ -120,10 +117,7 @@ IPC_CASE(pipe, read, eof_after_buffered_data_consumed,
                       "outstanding data in the channel has been consumed.",
          .refs = {"poll(2) POLLHUP", "pipe(7) I/O on pipes and FIFOs", "POSIX.1-2017 read()"}) {
   Pipe p = MakePipe();
-  Child writer = Fork([&] {
-    p.r.reset();
-    ASSERT_THAT(write(p.w.get(), "last words", 10), SyscallSucceedsWithValue(10));
-  });
+  Child writer = ForkWriter(p, [&] { ASSERT_THAT(write(p.w.get(), "last words", 10), SyscallSucceedsWithValue(10)); });
   p.w.reset();
   ExpectCleanExit(writer.Wait(), "writer");  // every write end is now closed
   char buf[64];

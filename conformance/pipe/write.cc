@@ -1,27 +1,22 @@
-// pipe(7), write(2), POSIX write(): writing to pipes — ordering, SIGPIPE/EPIPE, PIPE_BUF atomicity,
-// blocking and nonblocking writes to a full pipe.
+// write(2), pipe(7), POSIX write() on pipes: ordering, SIGPIPE/EPIPE, PIPE_BUF atomicity, full pipes.
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 #include <iterator>
-#include <map>
-#include <sstream>
+#include <string>
 #include <vector>
 
-#include "conformance/pipe/pipe_util.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/pipe.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::pipe_cases;
+using namespace ipcc::pipes;
 
 IPC_CASE(pipe, write, read_end_refuses_write_ebadf, .title = "write to the read end of a pipe fails with EBADF",
          .statement = "pipefd[0] refers to the read end of the pipe. On some systems (but not Linux), pipes "
@@ -54,9 +49,7 @@ IPC_CASE(pipe, write, bytes_arrive_in_order, .title = "bytes of successive write
   ASSERT_EQ(off, data.size());
   std::string got;
   for (std::size_t size : {3u, 1000u, 13u, 1984u}) got += ReadExactly(p.r.get(), size);
-  auto diff = FirstDifference(got, data);
-  EXPECT_FALSE(diff.has_value()) << "the bytes read back differ from the bytes written, first at offset "
-                                 << diff.value_or(0) << " (read " << got.size() << " of " << data.size() << ")";
+  ExpectSameBytes(got, data, "the bytes read back, in reads of other sizes");
 }
 
 IPC_CASE(pipe, write, bytes_arrive_in_order_across_processes,
@@ -68,8 +61,7 @@ IPC_CASE(pipe, write, bytes_arrive_in_order_across_processes,
   Pipe p = MakePipe();
   // Several times the pipe's capacity, so the writer blocks and resumes many times.
   const std::string data = Pattern(300000, 2);
-  Child writer = Fork([&] {
-    p.r.reset();
+  Child writer = ForkWriter(p, [&] {
     const std::size_t sizes[] = {1, 3, 4096, 17, 70000, 511, 4097, 65536, 2, 12345};
     std::size_t off = 0;
     for (std::size_t i = 0; off < data.size(); ++i) {
@@ -82,9 +74,7 @@ IPC_CASE(pipe, write, bytes_arrive_in_order_across_processes,
   p.w.reset();
   const std::string got = ReadAll(p.r.get());
   ExpectCleanExit(writer.Wait(), "writer");
-  auto diff = FirstDifference(got, data);
-  EXPECT_FALSE(diff.has_value()) << "the parent read " << got.size() << " bytes of the child's " << data.size()
-                                 << "; the first difference is at offset " << diff.value_or(0);
+  ExpectSameBytes(got, data, "the parent's reads of the child's writes");
 }
 
 IPC_CASE(pipe, write, no_reader_raises_sigpipe,
@@ -92,31 +82,23 @@ IPC_CASE(pipe, write, no_reader_raises_sigpipe,
          .statement = "If all file descriptors referring to the read end of a pipe have been closed, then a "
                       "write(2) will cause a SIGPIPE signal to be generated for the calling process.",
          .refs = {"pipe(7) I/O on pipes and FIFOs", "signal(7) SIGPIPE (Term)", "POSIX.1-2017 write() [EPIPE]"}) {
-  Pipe p = MakePipe();
-  p.r.reset();  // the only read end
-  Child writer = Fork([&] {
+  Child writer = ForkWriterWithoutReader([](int w) {
     signal(SIGPIPE, SIG_DFL);
-    ssize_t n = write(p.w.get(), "x", 1);
+    ssize_t n = write(w, "x", 1);
     ADD_FAILURE() << "the writer survived its write to a pipe without readers; write returned " << n
                   << (n < 0 ? " (" + ErrnoName(errno) + ")" : std::string());
   });
-  p.w.reset();
-  const int status = writer.Wait();
-  const bool killed_by_sigpipe = WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE;
-  EXPECT_TRUE(killed_by_sigpipe) << "expected the writer to be killed by SIGPIPE; seen: " << DescribeWaitStatus(status);
+  ExpectKilledBy(writer.Wait(), SIGPIPE, "the writer to a pipe without readers");
 }
 
 IPC_CASE(pipe, write, no_reader_sigpipe_ignored_fails_epipe,
          .title = "with SIGPIPE ignored, a write with no reader fails with EPIPE",
          .statement = "If the calling process is ignoring this signal, then write(2) fails with the error EPIPE.",
          .refs = {"pipe(7) I/O on pipes and FIFOs", "write(2) EPIPE", "POSIX.1-2017 write() [EPIPE]"}) {
-  Pipe p = MakePipe();
-  p.r.reset();
-  Child writer = Fork([&] {
+  Child writer = ForkWriterWithoutReader([](int w) {
     signal(SIGPIPE, SIG_IGN);
-    EXPECT_THAT(write(p.w.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
+    EXPECT_THAT(write(w, "x", 1), SyscallFailsWithErrno(EPIPE));
   });
-  p.w.reset();
   ExpectCleanExit(writer.Wait(), "writer ignoring SIGPIPE");
 }
 
@@ -131,21 +113,18 @@ IPC_CASE(pipe, write, no_reader_sigpipe_handled_fails_epipe,
                       "the writing process will also receive a SIGPIPE signal. (Thus, the write return value is "
                       "seen only if the program catches, blocks or ignores this signal.)",
          .refs = {"write(2) EPIPE", "pipe(7) I/O on pipes and FIFOs", "POSIX.1-2017 write() [EPIPE]"}) {
-  Pipe p = MakePipe();
-  p.r.reset();
-  Child writer = Fork([&] {
+  Child writer = ForkWriterWithoutReader([](int w) {
     struct sigaction sa {};
     sa.sa_handler = RecordSignal;
     sigemptyset(&sa.sa_mask);
     ASSERT_THAT(sigaction(SIGPIPE, &sa, nullptr), SyscallSucceeds());
     g_caught_signal = 0;
-    EXPECT_THAT(write(p.w.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
+    EXPECT_THAT(write(w, "x", 1), SyscallFailsWithErrno(EPIPE));
     EXPECT_EQ(g_caught_signal, SIGPIPE) << "the SIGPIPE handler should have run for the write ("
                                         << (g_caught_signal == 0 ? std::string("no signal was caught")
                                                                  : "caught " + SignalName(g_caught_signal))
                                         << ")";
   });
-  p.w.reset();
   ExpectCleanExit(writer.Wait(), "writer handling SIGPIPE");
 }
 
@@ -154,20 +133,17 @@ IPC_CASE(pipe, write, no_reader_sigpipe_blocked_fails_epipe_and_pending,
          .statement = "[EPIPE] An attempt is made to write to a pipe or FIFO that is not open for reading by any "
                       "process ... A SIGPIPE signal shall also be sent to the thread.",
          .refs = {"POSIX.1-2017 write() [EPIPE]", "write(2) EPIPE", "pipe(7) I/O on pipes and FIFOs"}) {
-  Pipe p = MakePipe();
-  p.r.reset();
-  Child writer = Fork([&] {
+  Child writer = ForkWriterWithoutReader([](int w) {
     sigset_t block;
     sigemptyset(&block);
     sigaddset(&block, SIGPIPE);
     ASSERT_THAT(sigprocmask(SIG_BLOCK, &block, nullptr), SyscallSucceeds());
-    EXPECT_THAT(write(p.w.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
+    EXPECT_THAT(write(w, "x", 1), SyscallFailsWithErrno(EPIPE));
     sigset_t pending;
     sigemptyset(&pending);
     ASSERT_THAT(sigpending(&pending), SyscallSucceeds());
     EXPECT_EQ(sigismember(&pending, SIGPIPE), 1) << "SIGPIPE should be pending (blocked) after the write";
   });
-  p.w.reset();
   ExpectCleanExit(writer.Wait(), "writer blocking SIGPIPE");
 }
 
@@ -178,9 +154,8 @@ IPC_CASE(pipe, write, epipe_after_reader_process_exits,
                       "calling process is ignoring this signal, then write(2) fails with the error EPIPE.",
          .refs = {"pipe(7) I/O on pipes and FIFOs", "POSIX.1-2017 write() [EPIPE]"}) {
   Pipe p = MakePipe();
-  Child writer = Fork([&] {
+  Child writer = ForkWriter(p, [&] {
     signal(SIGPIPE, SIG_IGN);
-    p.r.reset();
     ASSERT_THAT(write(p.w.get(), "abc", 3), SyscallSucceedsWithValue(3)) << "while the reader is alive";
     CheckpointWait(0);  // the reader has exited
     EXPECT_THAT(write(p.w.get(), "x", 1), SyscallFailsWithErrno(EPIPE)) << "after the reader exited";
@@ -205,23 +180,31 @@ IPC_CASE(pipe, write, blocked_writer_gets_epipe_when_last_reader_closes,
          .refs = {"pipe(7) I/O on pipes and FIFOs", "write(2) EPIPE", "POSIX.1-2017 write() [EPIPE]"}) {
   Pipe p = MakePipe();
   FillPipe(p.w.get());
-  Child writer = Fork([&] {
+  Child writer = ForkWriter(p, [&] {
     signal(SIGPIPE, SIG_IGN);
-    p.r.reset();
     EXPECT_THAT(write(p.w.get(), "x", 1), SyscallFailsWithErrno(EPIPE))
         << "the blocked write should end with EPIPE once no reader remains";
   });
   p.w.reset();
-  IPCC_ASSERT_BLOCKED(writer.pid(), SYS_write);
-  p.r.reset();  // the last read end
-  ExpectCleanExit(writer.Wait(), "blocked writer");
+  ExpectBlockedUntilReleased(writer, {SYS_write}, "blocked writer", [&] { p.r.reset(); });  // the last read end
 }
 
-// PIPE_BUF-sized records: every 32-bit word of a record holds the same tag (magic, writer, sequence),
-// so a record that mixes bytes of two writes cannot pass.
-constexpr std::uint32_t kRecordMagic = 0xA5000000u;
-std::uint32_t RecordTag(unsigned writer, unsigned seq) {
-  return kRecordMagic | (writer << 16) | seq;
+// Forks one writer per entry of `sizes`; writer w writes `records` tagged records of sizes[w] bytes, all
+// writers starting together to contend for the pipe. The reader checks that every record came whole.
+void ExpectConcurrentRecordsWhole(const std::vector<std::size_t>& sizes, unsigned records) {
+  Pipe p = MakePipe();
+  std::vector<Child> writers;
+  for (unsigned w = 0; w < sizes.size(); ++w) {
+    writers.push_back(ForkWriter(p, [&, w] {
+      CheckpointWait(0);  // start together
+      WriteRecords(p.w.get(), w, sizes[w], records);
+    }));
+  }
+  p.w.reset();
+  CheckpointPost(0);
+  const std::string got = ReadAll(p.r.get());
+  for (unsigned w = 0; w < writers.size(); ++w) ExpectCleanExit(writers[w].Wait(), "writer " + std::to_string(w));
+  ExpectWholeRecords(got, sizes, records);
 }
 
 IPC_CASE(pipe, write, pipe_buf_writes_not_interleaved,
@@ -230,64 +213,8 @@ IPC_CASE(pipe, write, pipe_buf_writes_not_interleaved,
                       "processes doing writes on the same pipe. [pipe(7):] O_NONBLOCK disabled, n <= PIPE_BUF: All "
                       "n bytes are written atomically.",
          .refs = {"POSIX.1-2017 write() (pipe or FIFO, PIPE_BUF)", "pipe(7) PIPE_BUF"}) {
-  constexpr unsigned kWriters = 6;
-  constexpr unsigned kRecords = 12;
-  constexpr std::size_t kWords = PIPE_BUF / sizeof(std::uint32_t);
   static_assert(PIPE_BUF % sizeof(std::uint32_t) == 0);
-  Pipe p = MakePipe();
-  std::vector<Child> writers;
-  for (unsigned w = 0; w < kWriters; ++w) {
-    writers.push_back(Fork([&, w] {
-      p.r.reset();
-      std::vector<std::uint32_t> record(kWords);
-      CheckpointWait(0);  // start together, to contend for the pipe
-      for (unsigned seq = 0; seq < kRecords; ++seq) {
-        std::fill(record.begin(), record.end(), RecordTag(w, seq));
-        ASSERT_THAT(write(p.w.get(), record.data(), PIPE_BUF), SyscallSucceedsWithValue(PIPE_BUF))
-            << "writer " << w << " record " << seq;
-      }
-    }));
-  }
-  p.w.reset();
-  CheckpointPost(0);
-  const std::string got = ReadAll(p.r.get());
-  for (unsigned w = 0; w < kWriters; ++w) ExpectCleanExit(writers[w].Wait(), "writer " + std::to_string(w));
-
-  ASSERT_EQ(got.size(), std::size_t{kWriters} * kRecords * PIPE_BUF)
-      << "the reader should receive " << kWriters << " writers x " << kRecords << " records of PIPE_BUF (" << PIPE_BUF
-      << ") bytes";
-  std::map<unsigned, unsigned> next_seq;
-  int problems = 0;
-  std::vector<std::uint32_t> words(kWords);
-  for (std::size_t rec = 0; rec * PIPE_BUF < got.size() && problems < 5; ++rec) {
-    std::memcpy(words.data(), got.data() + rec * PIPE_BUF, PIPE_BUF);
-    const std::uint32_t tag = words[0];
-    const unsigned w = (tag >> 16) & 0xff;
-    const unsigned seq = tag & 0xffff;
-    auto bad = std::find_if(words.begin(), words.end(), [&](std::uint32_t x) { return x != tag; });
-    if ((tag & 0xff000000u) != kRecordMagic || w >= kWriters || bad != words.end()) {
-      ++problems;
-      std::ostringstream what;
-      what << "record " << rec << " (bytes " << rec * PIPE_BUF << ".." << (rec + 1) * PIPE_BUF - 1
-           << ") is not one write: it starts with tag 0x" << std::hex << tag;
-      if (bad != words.end()) {
-        what << " but holds 0x" << *bad << " at byte " << std::dec << (bad - words.begin()) * sizeof(std::uint32_t);
-      }
-      ADD_FAILURE() << what.str() << " — the data of concurrent PIPE_BUF-byte writes was interleaved";
-      continue;
-    }
-    if (seq != next_seq[w]) {
-      ++problems;
-      ADD_FAILURE() << "record " << rec << " is writer " << w << "'s record " << seq << ", but its next record "
-                    << "should be " << next_seq[w] << " (a writer's records must arrive complete and in order)";
-    }
-    next_seq[w] = seq + 1;
-  }
-  if (problems == 0) {
-    for (unsigned w = 0; w < kWriters; ++w) {
-      EXPECT_EQ(next_seq[w], kRecords) << "writer " << w << " should have delivered all its records";
-    }
-  }
+  ExpectConcurrentRecordsWhole(std::vector<std::size_t>(6, PIPE_BUF), 12);
 }
 
 IPC_CASE(pipe, write, mixed_size_small_writes_not_interleaved,
@@ -297,80 +224,7 @@ IPC_CASE(pipe, write, mixed_size_small_writes_not_interleaved,
                       "n bytes are written atomically.",
          .refs = {"POSIX.1-2017 write() (pipe or FIFO, PIPE_BUF)", "pipe(7) PIPE_BUF"}) {
   // Sizes that do not divide the pipe's internal units, so records straddle them; all multiples of 4.
-  constexpr std::size_t kSizes[] = {100, 1000, 2052, 3000, PIPE_BUF - 4, 776};
-  constexpr unsigned kWriters = std::size(kSizes);
-  constexpr unsigned kRecords = 20;
-  Pipe p = MakePipe();
-  std::vector<Child> writers;
-  for (unsigned w = 0; w < kWriters; ++w) {
-    writers.push_back(Fork([&, w] {
-      p.r.reset();
-      std::vector<std::uint32_t> record(kSizes[w] / sizeof(std::uint32_t));
-      CheckpointWait(0);
-      for (unsigned seq = 0; seq < kRecords; ++seq) {
-        std::fill(record.begin(), record.end(), RecordTag(w, seq));
-        ASSERT_THAT(write(p.w.get(), record.data(), kSizes[w]),
-                    SyscallSucceedsWithValue(static_cast<ssize_t>(kSizes[w])))
-            << "writer " << w << " record " << seq;
-      }
-    }));
-  }
-  p.w.reset();
-  CheckpointPost(0);
-  const std::string got = ReadAll(p.r.get());
-  for (unsigned w = 0; w < kWriters; ++w) ExpectCleanExit(writers[w].Wait(), "writer " + std::to_string(w));
-
-  // Walk the stream record by record: each record's first word names its writer and so its length.
-  std::map<unsigned, unsigned> next_seq;
-  std::size_t off = 0;
-  std::size_t records = 0;
-  while (off < got.size()) {
-    std::uint32_t tag = 0;
-    if (got.size() - off < sizeof tag) {
-      ADD_FAILURE() << "the stream ends with " << got.size() - off << " stray bytes at offset " << off;
-      break;
-    }
-    std::memcpy(&tag, got.data() + off, sizeof tag);
-    const unsigned w = (tag >> 16) & 0xff;
-    const unsigned seq = tag & 0xffff;
-    if ((tag & 0xff000000u) != kRecordMagic || w >= kWriters) {
-      ADD_FAILURE() << "offset " << off << " (after " << records << " intact records) does not start a record: "
-                    << "word 0x" << std::hex << tag << " — concurrent small writes were interleaved";
-      break;
-    }
-    const std::size_t len = kSizes[w];
-    if (got.size() - off < len) {
-      ADD_FAILURE() << "writer " << w << "'s record " << seq << " at offset " << off << " is cut short";
-      break;
-    }
-    std::size_t bad = len;
-    for (std::size_t i = 0; i < len; i += sizeof tag) {
-      std::uint32_t x = 0;
-      std::memcpy(&x, got.data() + off + i, sizeof x);
-      if (x != tag) {
-        bad = i;
-        break;
-      }
-    }
-    if (bad != len) {
-      ADD_FAILURE() << "writer " << w << "'s " << len << "-byte record " << seq << " at offset " << off
-                    << " holds foreign data at byte " << bad << " — the write was interleaved with another";
-      break;
-    }
-    if (seq != next_seq[w]) {
-      ADD_FAILURE() << "writer " << w << "'s record " << seq << " arrived where record " << next_seq[w]
-                    << " was due (a writer's records must arrive complete and in order)";
-      break;
-    }
-    next_seq[w] = seq + 1;
-    off += len;
-    ++records;
-  }
-  if (off == got.size()) {
-    for (unsigned w = 0; w < kWriters; ++w) {
-      EXPECT_EQ(next_seq[w], kRecords) << "writer " << w << " should have delivered all its records";
-    }
-  }
+  ExpectConcurrentRecordsWhole({100, 1000, 2052, 3000, PIPE_BUF - 4, 776}, 20);
 }
 
 IPC_CASE(pipe, write, full_pipe_blocking_write_blocks_until_drained,
@@ -380,15 +234,13 @@ IPC_CASE(pipe, write, full_pipe_blocking_write_blocks_until_drained,
          .refs = {"pipe(7) I/O on pipes and FIFOs", "POSIX.1-2017 write() (O_NONBLOCK clear)"}) {
   Pipe p = MakePipe();
   const std::size_t filled = FillPipe(p.w.get());
-  Child writer = Fork([&] {
-    p.r.reset();
-    EXPECT_THAT(write(p.w.get(), "Z", 1), SyscallSucceedsWithValue(1));
-  });
+  Child writer = ForkWriter(p, [&] { EXPECT_THAT(write(p.w.get(), "Z", 1), SyscallSucceedsWithValue(1)); });
   p.w.reset();
-  IPCC_ASSERT_BLOCKED(writer.pid(), SYS_write);
-  const std::string drained = ReadExactly(p.r.get(), filled);
-  EXPECT_EQ(drained, std::string(filled, 'F')) << "the bytes that filled the pipe come out first";
-  ExpectCleanExit(writer.Wait(), "blocked writer");
+  if (!ExpectBlockedUntilReleased(writer, {SYS_write}, "blocked writer", [&] {
+        EXPECT_EQ(ReadExactly(p.r.get(), filled), std::string(filled, 'F'))
+            << "the bytes that filled the pipe come out first";
+      }))
+    return;
   char c = 0;
   EXPECT_THAT(read(p.r.get(), &c, 1), SyscallSucceedsWithValue(1));
   EXPECT_EQ(c, 'Z') << "the blocked write's byte follows the drained data";
@@ -420,21 +272,17 @@ IPC_CASE(pipe, write, blocking_small_write_not_split_while_blocked,
   Pipe p = MakePipe();
   const std::size_t filled = FillLeavingPartialRoom(p.w.get());
   const std::string data = Pattern(PIPE_BUF, 3);
-  Child writer = Fork([&] {
-    p.r.reset();
-    EXPECT_THAT(write(p.w.get(), data.data(), data.size()), SyscallSucceedsWithValue(PIPE_BUF));
-  });
+  Child writer = ForkWriter(
+      p, [&] { EXPECT_THAT(write(p.w.get(), data.data(), data.size()), SyscallSucceedsWithValue(PIPE_BUF)); });
   p.w.reset();
-  IPCC_ASSERT_BLOCKED(writer.pid(), SYS_write);
-  int buffered = -1;
-  // pipe(7) documents FIONREAD on pipes: a refusal is a deviation of its own (FAIL), not a reason to
-  // give up.
-  ASSERT_THAT(ioctl(p.r.get(), FIONREAD, &buffered), SyscallSucceeds())
-      << "ioctl(FIONREAD), needed to see what the blocked writer has transferred";
-  EXPECT_EQ(static_cast<std::size_t>(buffered), filled)
-      << "while blocked, the PIPE_BUF-byte write must not have put part of its data into the free room";
-  EXPECT_EQ(ReadExactly(p.r.get(), filled), std::string(filled, 'F'));
-  ExpectCleanExit(writer.Wait(), "blocked writer");
+  if (!ExpectBlockedUntilReleased(writer, {SYS_write}, "blocked writer", [&] {
+        // pipe(7) documents FIONREAD on pipes: a refusal is a deviation of its own (FAIL), not a reason to
+        // give up.
+        ASSERT_EQ(UnreadBytes(p.r.get()), static_cast<int>(filled))
+            << "while blocked, the PIPE_BUF-byte write must not have put part of its data into the free room";
+        EXPECT_EQ(ReadExactly(p.r.get(), filled), std::string(filled, 'F'));
+      }))
+    return;
   const std::string got = ReadExactly(p.r.get(), PIPE_BUF);
   EXPECT_TRUE(got == data) << "the PIPE_BUF-byte write should follow the earlier data as one contiguous block";
 }
@@ -448,19 +296,15 @@ IPC_CASE(pipe, write, blocking_large_write_writes_all,
   const std::size_t capacity = MeasuredCapacity();
   const std::string data = Pattern(4 * capacity + 123, 4);
   Pipe p = MakePipe();
-  Child writer = Fork([&] {
-    p.r.reset();
+  Child writer = ForkWriter(p, [&] {
     EXPECT_THAT(write(p.w.get(), data.data(), data.size()), SyscallSucceedsWithValue(static_cast<ssize_t>(data.size())))
         << "a blocking write returns only when all n bytes are written";
   });
   p.w.reset();
   // Four times the capacity cannot fit: the writer must wait for the reader.
-  IPCC_ASSERT_BLOCKED(writer.pid(), SYS_write);
-  const std::string got = ReadAll(p.r.get());
-  ExpectCleanExit(writer.Wait(), "writer");
-  auto diff = FirstDifference(got, data);
-  EXPECT_FALSE(diff.has_value()) << "read " << got.size() << " of " << data.size()
-                                 << " bytes; first difference at offset " << diff.value_or(0);
+  std::string got;
+  ExpectBlockedUntilReleased(writer, {SYS_write}, "writer", [&] { got = ReadAll(p.r.get()); });
+  ExpectSameBytes(got, data, "the reader's share of one large blocking write");
 }
 
 IPC_CASE(pipe, write, nonblock_full_pipe_fails_eagain,

@@ -12,9 +12,8 @@
 #include <optional>
 #include <string>
 
-#include "conformance/posix_mq/mq_helpers.h"
 #include "harness/caselib/caselib.h"
-#include "harness/caselib/sysctl.h"
+#include "harness/caselib/ipc/posix_mq.h"
 
 namespace {
 
@@ -23,11 +22,8 @@ using namespace ipcc::posix_mq;
 
 constexpr long kHardMsgMax = 65536;  // HARD_MSGMAX since Linux 3.5
 
-constexpr char kMsgMax[] = "/proc/sys/fs/mqueue/msg_max";
-constexpr char kMsgsizeMax[] = "/proc/sys/fs/mqueue/msgsize_max";
-constexpr char kMsgDefault[] = "/proc/sys/fs/mqueue/msg_default";
-constexpr char kMsgsizeDefault[] = "/proc/sys/fs/mqueue/msgsize_default";
-constexpr char kQueuesMax[] = "/proc/sys/fs/mqueue/queues_max";
+// A Queue(...).TryCreate(...) temporary removes the queue it made when its statement ends, after the
+// expectation has judged the call.
 
 // The value of a /proc/sys/fs/mqueue file that the case only reads. mq_overview(7) documents the file,
 // so a missing or unreadable one is a deviation: nullopt, with what was seen in `why`, for the case to
@@ -46,17 +42,18 @@ std::optional<long> DocumentedLimit(const char* path, std::string* why) {
   }
 }
 
-// In the child: tries to create a queue with `attr`; returns the mq_open result with errno intact and
-// removes the queue if it was made.
-mqd_t TryCreate(const std::string& name, mq_attr attr) {
-  const mqd_t q = mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
-  const int err = errno;
-  if (q != static_cast<mqd_t>(-1)) {
-    mq_close(q);
-    mq_unlink(name.c_str());
-  }
-  errno = err;
-  return q;
+// The attributes of a queue created with attr NULL. Creating it is the behaviour under test, so a
+// refusal is a FAIL (recorded here, nullopt returned), not a set-up error.
+std::optional<mq_attr> AttributesGivenForNull() {
+  Queue q("defaults");
+  q.set(mq_open(q.name(), O_RDWR | O_CREAT | O_EXCL, 0600, nullptr));
+  EXPECT_THAT(q.get(), SyscallSucceeds()) << "mq_open O_CREAT with attr NULL";
+  if (!q.valid()) return std::nullopt;
+  mq_attr seen{};
+  const int r = mq_getattr(q.get(), &seen);
+  EXPECT_THAT(r, SyscallSucceeds()) << "mq_getattr of the queue created with attr NULL";
+  if (r != 0) return std::nullopt;
+  return seen;
 }
 
 IPC_CASE(posix_mq, limits, maxmsg_above_msg_max_fails_einval_unprivileged,
@@ -65,19 +62,15 @@ IPC_CASE(posix_mq, limits, maxmsg_above_msg_max_fails_einval_unprivileged,
                       "attr->mq_maxmsg must be less than or equal to the msg_max limit.",
          .refs = {"mq_open(3) EINVAL", "mq_overview(7) /proc/sys/fs/mqueue/msg_max"},
          .cls = Conformance::linux_specific, .needs = kNeedSecondUid) {
-  const Identity nobody = SecondIdentity();
   std::string why;
-  const std::optional<long> msg_max = DocumentedLimit(kMsgMax, &why);
+  const std::optional<long> msg_max = DocumentedLimit(kProcMsgMax, &why);
   ASSERT_TRUE(msg_max.has_value()) << why;
-  const std::string name = UniqueMqName("over-maxmsg");
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    EXPECT_THAT(TryCreate(name, Attr(*msg_max + 1, 16)), SyscallFailsWithErrno(EINVAL))
+  RunUnprivileged([&] {
+    EXPECT_THAT(Queue("over-maxmsg").TryCreate(Attr(*msg_max + 1, 16)), SyscallFailsWithErrno(EINVAL))
         << "mq_maxmsg " << *msg_max + 1 << " with msg_max " << *msg_max;
-    EXPECT_THAT(TryCreate(name, Attr(*msg_max, 16)), SyscallSucceeds())
+    EXPECT_THAT(Queue("over-maxmsg").TryCreate(Attr(*msg_max, 16)), SyscallSucceeds())
         << "mq_maxmsg equal to msg_max (" << *msg_max << ") is allowed";
   });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
 }
 
 IPC_CASE(posix_mq, limits, msgsize_above_msgsize_max_fails_einval_unprivileged,
@@ -86,17 +79,13 @@ IPC_CASE(posix_mq, limits, msgsize_above_msgsize_max_fails_einval_unprivileged,
                       "attr->mq_msgsize must be less than or equal to the msgsize_max limit.",
          .refs = {"mq_open(3) EINVAL", "mq_overview(7) /proc/sys/fs/mqueue/msgsize_max"},
          .cls = Conformance::linux_specific, .needs = kNeedSecondUid) {
-  const Identity nobody = SecondIdentity();
   std::string why;
-  const std::optional<long> msgsize_max = DocumentedLimit(kMsgsizeMax, &why);
+  const std::optional<long> msgsize_max = DocumentedLimit(kProcMsgsizeMax, &why);
   ASSERT_TRUE(msgsize_max.has_value()) << why;
-  const std::string name = UniqueMqName("over-msgsize");
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    EXPECT_THAT(TryCreate(name, Attr(1, *msgsize_max + 1)), SyscallFailsWithErrno(EINVAL))
+  RunUnprivileged([&] {
+    EXPECT_THAT(Queue("over-msgsize").TryCreate(Attr(1, *msgsize_max + 1)), SyscallFailsWithErrno(EINVAL))
         << "mq_msgsize " << *msgsize_max + 1 << " with msgsize_max " << *msgsize_max;
   });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
 }
 
 IPC_CASE(posix_mq, limits, privileged_may_exceed_msg_max,
@@ -105,13 +94,12 @@ IPC_CASE(posix_mq, limits, privileged_may_exceed_msg_max,
                       "HARD_MSGMAX ceiling is nevertheless imposed.",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_max", "mq_open(3) EINVAL"},
          .cls = Conformance::linux_specific,
-         .needs = IPCC_NEED_CAPABILITY(CAP_SYS_RESOURCE) | need::WritableSysctl(kMsgMax)) {
+         .needs = IPCC_NEED_CAPABILITY(CAP_SYS_RESOURCE) | need::WritableSysctl(kProcMsgMax)) {
   // A small msg_max of its own, so that msg_max + 1 is far below HARD_MSGMAX (the host's msg_max may be
   // at that ceiling) and the queue stays small.
   constexpr long kLowered = 3;
-  ScopedSysctl lowered(kMsgMax, kLowered);
-  const std::string name = UniqueMqName("root-maxmsg");
-  EXPECT_THAT(TryCreate(name, Attr(kLowered + 1, 16)), SyscallSucceeds())
+  ScopedSysctl lowered(kProcMsgMax, kLowered);
+  EXPECT_THAT(Queue("root-maxmsg").TryCreate(Attr(kLowered + 1, 16)), SyscallSucceeds())
       << "a process with CAP_SYS_RESOURCE creating a queue with mq_maxmsg " << kLowered + 1 << " (msg_max " << kLowered
       << ")";
 }
@@ -123,8 +111,7 @@ IPC_CASE(posix_mq, limits, hard_msgmax_applies_to_privileged,
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_max", "mq_open(3) EINVAL"},
          .cls = Conformance::linux_specific, .needs = IPCC_NEED_CAPABILITY(CAP_SYS_RESOURCE) | need::MinKernel(3, 5)) {
   // Declared CAP_SYS_RESOURCE: without it the smaller msg_max limit would refuse the call and prove nothing.
-  const std::string name = UniqueMqName("hard-maxmsg");
-  EXPECT_THAT(TryCreate(name, Attr(kHardMsgMax + 1, 1)), SyscallFailsWithErrno(EINVAL))
+  EXPECT_THAT(Queue("hard-maxmsg").TryCreate(Attr(kHardMsgMax + 1, 1)), SyscallFailsWithErrno(EINVAL))
       << "a process with CAP_SYS_RESOURCE creating a queue with mq_maxmsg " << kHardMsgMax + 1;
 }
 
@@ -134,16 +121,12 @@ IPC_CASE(posix_mq, limits, lowered_msg_max_limits_maxmsg,
                       "the maximum number of messages in a queue. This value acts as a ceiling on the "
                       "attr->mq_maxmsg argument given to mq_open(3).",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_max", "mq_open(3) EINVAL", "ipc_namespaces(7)"},
-         .cls = Conformance::linux_specific, .needs = kNeedSecondUid | need::WritableSysctl(kMsgMax)) {
-  const Identity nobody = SecondIdentity();
-  ScopedSysctl lowered(kMsgMax, 3);
-  const std::string name = UniqueMqName("lowered");
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    EXPECT_THAT(TryCreate(name, Attr(4, 16)), SyscallFailsWithErrno(EINVAL)) << "mq_maxmsg 4 with msg_max 3";
-    EXPECT_THAT(TryCreate(name, Attr(3, 16)), SyscallSucceeds()) << "mq_maxmsg 3 with msg_max 3";
+         .cls = Conformance::linux_specific, .needs = kNeedSecondUid | need::WritableSysctl(kProcMsgMax)) {
+  ScopedSysctl lowered(kProcMsgMax, 3);
+  RunUnprivileged([&] {
+    EXPECT_THAT(Queue("lowered").TryCreate(Attr(4, 16)), SyscallFailsWithErrno(EINVAL)) << "mq_maxmsg 4 with msg_max 3";
+    EXPECT_THAT(Queue("lowered").TryCreate(Attr(3, 16)), SyscallSucceeds()) << "mq_maxmsg 3 with msg_max 3";
   });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
 }
 
 IPC_CASE(posix_mq, limits, default_attributes_from_proc,
@@ -155,38 +138,33 @@ IPC_CASE(posix_mq, limits, default_attributes_from_proc,
                       "a call to mq_open(3) where attr is specified as NULL.",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_default, msgsize_default", "mq_open(3)"},
          .cls = Conformance::linux_specific,
-         .needs = need::WritableSysctl(kMsgDefault) | need::WritableSysctl(kMsgsizeDefault) | need::MinKernel(3, 5)) {
+         .needs = need::WritableSysctl(kProcMsgDefault) | need::WritableSysctl(kProcMsgsizeDefault) |
+                  need::MinKernel(3, 5)) {
   // Values below both ceilings, so no capping is involved (the ceilings are only read: set-up).
-  const long msg_max = ReadSysctlNumber(kMsgMax);
-  const long msgsize_max = ReadSysctlNumber(kMsgsizeMax);
+  const long msg_max = ReadSysctlNumber(kProcMsgMax);
+  const long msgsize_max = ReadSysctlNumber(kProcMsgsizeMax);
   const long want_msg = msg_max >= 5 ? 5 : msg_max;
   const long want_size = msgsize_max >= 200 ? 200 : msgsize_max;
-  ScopedSysctl msg_default(kMsgDefault, want_msg);
-  ScopedSysctl msgsize_default(kMsgsizeDefault, want_size);
-  // Creating with attr NULL is the behaviour under test, so a refusal is a FAIL, not a set-up error.
-  Queue q("defaults");
-  q.set(mq_open(q.name(), O_RDWR | O_CREAT | O_EXCL, 0600, nullptr));
-  ASSERT_THAT(q.get(), SyscallSucceeds()) << "mq_open O_CREAT with attr NULL";
-  mq_attr seen{};
-  ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
-  EXPECT_EQ(seen.mq_maxmsg, want_msg) << "mq_maxmsg of a queue created with attr NULL (msg_default " << want_msg << ")";
-  EXPECT_EQ(seen.mq_msgsize, want_size) << "mq_msgsize of a queue created with attr NULL (msgsize_default " << want_size
-                                        << ")";
+  ScopedSysctl msg_default(kProcMsgDefault, want_msg);
+  ScopedSysctl msgsize_default(kProcMsgsizeDefault, want_size);
+  const std::optional<mq_attr> seen = AttributesGivenForNull();
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->mq_maxmsg, want_msg) << "mq_maxmsg of a queue created with attr NULL (msg_default " << want_msg
+                                       << ")";
+  EXPECT_EQ(seen->mq_msgsize, want_size) << "mq_msgsize of a queue created with attr NULL (msgsize_default "
+                                         << want_size << ")";
 }
 
 IPC_CASE(posix_mq, limits, default_maxmsg_capped_by_msg_max,
          .title = "with attr NULL, mq_maxmsg is the smaller of msg_default and msg_max",
          .statement = "A new queue's default mq_maxmsg value will be the smaller of msg_default and msg_max.",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_default"}, .cls = Conformance::linux_specific,
-         .needs = need::WritableSysctl(kMsgDefault) | need::WritableSysctl(kMsgMax) | need::MinKernel(3, 5)) {
-  ScopedSysctl msg_default(kMsgDefault, 8);
-  ScopedSysctl msg_max(kMsgMax, 3);
-  Queue q("capped");
-  q.set(mq_open(q.name(), O_RDWR | O_CREAT | O_EXCL, 0600, nullptr));
-  ASSERT_THAT(q.get(), SyscallSucceeds()) << "mq_open O_CREAT with attr NULL";
-  mq_attr seen{};
-  ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
-  EXPECT_EQ(seen.mq_maxmsg, 3) << "msg_default 8 with msg_max 3 should give mq_maxmsg 3";
+         .needs = need::WritableSysctl(kProcMsgDefault) | need::WritableSysctl(kProcMsgMax) | need::MinKernel(3, 5)) {
+  ScopedSysctl msg_default(kProcMsgDefault, 8);
+  ScopedSysctl msg_max(kProcMsgMax, 3);
+  const std::optional<mq_attr> seen = AttributesGivenForNull();
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->mq_maxmsg, 3) << "msg_default 8 with msg_max 3 should give mq_maxmsg 3";
 }
 
 IPC_CASE(posix_mq, limits, queues_max_limits_unprivileged,
@@ -196,29 +174,18 @@ IPC_CASE(posix_mq, limits, queues_max_limits_unprivileged,
                       "for the creation of a new message queue. This probably occurred because the queues_max "
                       "limit was encountered.",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/queues_max", "mq_open(3) ENOSPC", "ipc_namespaces(7)"},
-         .cls = Conformance::linux_specific, .needs = kNeedSecondUid | need::WritableSysctl(kQueuesMax)) {
-  const Identity nobody = SecondIdentity();
+         .cls = Conformance::linux_specific, .needs = kNeedSecondUid | need::WritableSysctl(kProcQueuesMax)) {
   // Privileged processes may exceed queues_max, so the queues are made by an unprivileged child.
-  ScopedSysctl lowered(kQueuesMax, 2);
-  const std::string names[3] = {UniqueMqName("q1"), UniqueMqName("q2"), UniqueMqName("q3")};
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    mq_attr attr = Attr(2, 16);
-    mqd_t made[3];
-    for (int i = 0; i < 3; ++i) made[i] = mq_open(names[i].c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
-    const int third_errno = errno;
-    for (int i = 0; i < 3; ++i) {
-      if (made[i] != static_cast<mqd_t>(-1)) {
-        mq_close(made[i]);
-        mq_unlink(names[i].c_str());
-      }
-    }
-    EXPECT_NE(made[0], static_cast<mqd_t>(-1)) << "first queue of queues_max = 2";
-    EXPECT_NE(made[1], static_cast<mqd_t>(-1)) << "second queue of queues_max = 2";
-    errno = third_errno;
-    EXPECT_THAT(made[2], SyscallFailsWithErrno(ENOSPC)) << "third queue with queues_max = 2";
+  ScopedSysctl lowered(kProcQueuesMax, 2);
+  RunUnprivileged([&] {
+    const mq_attr attr = Attr(2, 16);
+    Queue first("q1");
+    Queue second("q2");
+    Queue third("q3");
+    EXPECT_THAT(first.TryCreate(attr), SyscallSucceeds()) << "first queue of queues_max = 2";
+    EXPECT_THAT(second.TryCreate(attr), SyscallSucceeds()) << "second queue of queues_max = 2";
+    EXPECT_THAT(third.TryCreate(attr), SyscallFailsWithErrno(ENOSPC)) << "third queue with queues_max = 2";
   });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
 }
 
 }  // namespace

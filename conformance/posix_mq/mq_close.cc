@@ -3,8 +3,8 @@
 #include <mqueue.h>
 #include <signal.h>
 
-#include "conformance/posix_mq/mq_helpers.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/posix_mq.h"
 
 namespace {
 
@@ -17,22 +17,15 @@ IPC_CASE(posix_mq, mq_close, removes_notification_registration,
                       "message queue via mqdes, then this request is removed, and another process can now attach "
                       "a notification request.",
          .refs = {"mq_close(3)", "POSIX.1-2017 mq_close()"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("close-notify", O_RDWR, 0600, &attr);
+  Queue q("close-notify", Attr(4, 16));
   // A second descriptor of the same queue: the registration goes through it, then it is closed.
   const mqd_t second = IPCC_SETUP(mq_open(q.name(), O_RDWR));
   BlockedSignal usr1(SIGUSR1);
-  sigevent sev = SignalEvent(SIGUSR1, 1);
-  ASSERT_THAT(mq_notify(second, &sev), SyscallSucceeds()) << "registering through the second descriptor";
+  ASSERT_THAT(NotifyBySignal(second, SIGUSR1, 1), SyscallSucceeds()) << "registering through the second descriptor";
   ASSERT_THAT(mq_close(second), SyscallSucceeds());
-  Child other = Fork([&] {
-    sigevent mine = SignalEvent(SIGUSR2, 2);
-    EXPECT_THAT(mq_notify(q.get(), &mine), SyscallSucceeds())
-        << "another process should be able to register once the registered descriptor was closed";
-  });
-  ExpectCleanExit(other.Wait(), "child registering after mq_close");
-  ASSERT_THAT(mq_send(q.get(), "m", 1, 0), SyscallSucceeds());
-  EXPECT_FALSE(usr1.TakePending().has_value()) << "the closed registration must not notify";
+  ExpectAnotherProcessRegisters(q.get(), SyscallSucceeds(),
+                                "another process should be able to register once the registered descriptor was closed");
+  EXPECT_FALSE(SendRaises(q.get(), usr1)) << "the closed registration must not notify";
 }
 
 IPC_CASE(posix_mq, mq_close, closed_descriptor_fails_ebadf,
@@ -40,8 +33,7 @@ IPC_CASE(posix_mq, mq_close, closed_descriptor_fails_ebadf,
          .statement = "mq_close() closes the message queue descriptor mqdes. ... EBADF The message queue "
                       "descriptor specified in mqdes is invalid.",
          .refs = {"mq_close(3)", "mq_getattr(3) EBADF", "POSIX.1-2017 mq_close()"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("closed", O_RDWR, 0600, &attr);
+  Queue q("closed", Attr(4, 16));
   const mqd_t d = q.get();
   ASSERT_THAT(mq_close(d), SyscallSucceeds());
   q.ForgetDescriptor();

@@ -2,8 +2,8 @@
 #include <fcntl.h>
 #include <mqueue.h>
 
-#include "conformance/posix_mq/mq_helpers.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/posix_mq.h"
 
 namespace {
 
@@ -16,8 +16,7 @@ IPC_CASE(posix_mq, mq_getattr, reports_maxmsg_msgsize_and_curmsgs,
                       "mq_open(3). ... The mq_curmsgs field returns the number of messages currently held in the "
                       "queue.",
          .refs = {"mq_getattr(3)", "POSIX.1-2017 mq_getattr()"}) {
-  mq_attr attr = Attr(5, 48);
-  Queue q("getattr", O_RDWR, 0600, &attr);
+  Queue q("getattr", Attr(5, 48));
   mq_attr seen{};
   ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
   EXPECT_EQ(seen.mq_maxmsg, 5) << "mq_maxmsg given to mq_open";
@@ -40,15 +39,13 @@ IPC_CASE(posix_mq, mq_getattr, flags_show_open_nonblock,
                       "field is initialized when the queue is created by mq_open(3). The only flag that can "
                       "appear in this field is O_NONBLOCK.",
          .refs = {"mq_getattr(3)", "POSIX.1-2017 mq_getattr()"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("getattr-nb", O_RDWR | O_NONBLOCK, 0600, &attr);
+  Queue q("getattr-nb", Attr(4, 16), O_RDWR | O_NONBLOCK);
   mq_attr seen{};
   ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
   EXPECT_EQ(seen.mq_flags, O_NONBLOCK) << "mq_flags should be exactly O_NONBLOCK";
   // A second descriptor opened without O_NONBLOCK is a separate description: its mq_flags are 0.
-  const mqd_t other = IPCC_SETUP(mq_open(q.name(), O_RDWR));
-  ScopedCleanup close_other([other] { mq_close(other); });
-  ASSERT_THAT(mq_getattr(other, &seen), SyscallSucceeds());
+  const UniqueMqd other(IPCC_SETUP(mq_open(q.name(), O_RDWR)));
+  ASSERT_THAT(mq_getattr(other.get(), &seen), SyscallSucceeds());
   EXPECT_EQ(seen.mq_flags, 0) << "mq_flags of a second descriptor opened without O_NONBLOCK";
 }
 

@@ -11,8 +11,8 @@
 
 #include <string>
 
-#include "conformance/posix_mq/mq_helpers.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/posix_mq.h"
 
 namespace {
 
@@ -27,11 +27,9 @@ IPC_CASE(posix_mq, mq_notify, signal_on_arrival_in_empty_queue,
                       "SIGEV_SIGNAL Notify the process by sending the signal specified in sigev_signo. ... The "
                       "si_code field of the siginfo_t structure will be set to SI_MESGQ.",
          .refs = {"mq_notify(3) SIGEV_SIGNAL", "sigevent(7)", "POSIX.1-2017 mq_notify()"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("notify", O_RDWR, 0600, &attr);
+  Queue q("notify", Attr(4, 16));
   BlockedSignal usr1(SIGUSR1);
-  sigevent sev = SignalEvent(SIGUSR1, 4242);
-  ASSERT_THAT(mq_notify(q.get(), &sev), SyscallSucceeds()) << "registering for notification";
+  ASSERT_THAT(NotifyBySignal(q.get(), SIGUSR1, 4242), SyscallSucceeds()) << "registering for notification";
   EXPECT_FALSE(usr1.TakePending().has_value()) << "no notification before any message was sent";
   ASSERT_THAT(mq_send(q.get(), "arrive", 6, 0), SyscallSucceeds());
   const auto info = usr1.TakePending();
@@ -46,11 +44,9 @@ IPC_CASE(posix_mq, mq_notify, signal_identifies_sender,
          .statement = "In addition, si_pid will be set to the PID of the process that sent the message, and si_uid "
                       "will be set to the real user ID of the sending process.",
          .refs = {"mq_notify(3) SIGEV_SIGNAL"}, .cls = Conformance::linux_specific) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("notify-pid", O_RDWR, 0600, &attr);
+  Queue q("notify-pid", Attr(4, 16));
   BlockedSignal usr1(SIGUSR1);
-  sigevent sev = SignalEvent(SIGUSR1, 1);
-  ASSERT_THAT(mq_notify(q.get(), &sev), SyscallSucceeds()) << "registering for notification";
+  ASSERT_THAT(NotifyBySignal(q.get(), SIGUSR1, 1), SyscallSucceeds()) << "registering for notification";
   Child sender = Fork([&] { EXPECT_THAT(mq_send(q.get(), "from-child", 10, 0), SyscallSucceeds()); });
   const pid_t sender_pid = sender.pid();
   ExpectCleanExit(sender.Wait(), "sending child");
@@ -67,25 +63,17 @@ IPC_CASE(posix_mq, mq_notify, registration_removed_after_notification,
          .statement = "Notification occurs once: after a notification is delivered, the notification registration "
                       "is removed, and another process can register for message notification.",
          .refs = {"mq_notify(3)", "POSIX.1-2017 mq_notify()"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("notify-once", O_RDWR, 0600, &attr);
+  Queue q("notify-once", Attr(4, 16));
   BlockedSignal usr1(SIGUSR1);
-  sigevent sev = SignalEvent(SIGUSR1, 7);
-  ASSERT_THAT(mq_notify(q.get(), &sev), SyscallSucceeds()) << "registering for notification";
-  ASSERT_THAT(mq_send(q.get(), "first", 5, 0), SyscallSucceeds());
-  ASSERT_TRUE(usr1.TakePending().has_value()) << "the first message on the empty queue should notify";
+  ASSERT_THAT(NotifyBySignal(q.get(), SIGUSR1, 7), SyscallSucceeds()) << "registering for notification";
+  ASSERT_TRUE(SendRaises(q.get(), usr1, "first")) << "the first message on the empty queue should notify";
   char buf[16];
-  ASSERT_THAT(mq_receive(q.get(), buf, sizeof buf, nullptr), SyscallSucceeds());  // empty again
-  ASSERT_THAT(mq_send(q.get(), "second", 6, 0), SyscallSucceeds());
-  EXPECT_FALSE(usr1.TakePending().has_value())
+  ASSERT_THAT(ReceiveWithin(q.get(), buf, sizeof buf), SyscallSucceeds());  // empty again
+  EXPECT_FALSE(SendRaises(q.get(), usr1, "second"))
       << "a second message on the emptied queue must not notify: the registration should have been removed";
-  ASSERT_THAT(mq_receive(q.get(), buf, sizeof buf, nullptr), SyscallSucceeds());
-  Child other = Fork([&] {
-    sigevent mine = SignalEvent(SIGUSR2, 1);
-    EXPECT_THAT(mq_notify(q.get(), &mine), SyscallSucceeds())
-        << "another process should be able to register once the notification was delivered";
-  });
-  ExpectCleanExit(other.Wait(), "child registering after the notification");
+  ASSERT_THAT(ReceiveWithin(q.get(), buf, sizeof buf), SyscallSucceeds());
+  ExpectAnotherProcessRegisters(q.get(), SyscallSucceeds(),
+                                "another process should be able to register once the notification was delivered");
 }
 
 IPC_CASE(posix_mq, mq_notify, registration_is_exclusive,
@@ -93,20 +81,12 @@ IPC_CASE(posix_mq, mq_notify, registration_is_exclusive,
          .statement = "Only one process can be registered to receive notification from a message queue. ... EBUSY "
                       "Another process has already registered to receive notification for this message queue.",
          .refs = {"mq_notify(3) EBUSY", "POSIX.1-2017 mq_notify() [EBUSY]"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("notify-busy", O_RDWR, 0600, &attr);
+  Queue q("notify-busy", Attr(4, 16));
   BlockedSignal usr1(SIGUSR1);
-  sigevent sev = SignalEvent(SIGUSR1, 1);
-  ASSERT_THAT(mq_notify(q.get(), &sev), SyscallSucceeds()) << "registering for notification";
-  Child other = Fork([&] {
-    sigevent mine = SignalEvent(SIGUSR2, 2);
-    EXPECT_THAT(mq_notify(q.get(), &mine), SyscallFailsWithErrno(EBUSY))
-        << "registering from a second process while the first is registered";
-  });
-  ExpectCleanExit(other.Wait(), "second process");
-  // The first registration is intact.
-  ASSERT_THAT(mq_send(q.get(), "m", 1, 0), SyscallSucceeds());
-  EXPECT_TRUE(usr1.TakePending().has_value()) << "the first registration should still notify";
+  ASSERT_THAT(NotifyBySignal(q.get(), SIGUSR1, 1), SyscallSucceeds()) << "registering for notification";
+  ExpectAnotherProcessRegisters(q.get(), SyscallFailsWithErrno(EBUSY),
+                                "registering from a second process while the first is registered");
+  EXPECT_TRUE(SendRaises(q.get(), usr1)) << "the first registration should still be intact, and notify";
 }
 
 IPC_CASE(posix_mq, mq_notify, null_unregisters,
@@ -115,20 +95,13 @@ IPC_CASE(posix_mq, mq_notify, null_unregisters,
                       "for this message queue, then the registration is removed; another process can then "
                       "register to receive a message notification for this queue.",
          .refs = {"mq_notify(3)", "POSIX.1-2017 mq_notify()"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("notify-null", O_RDWR, 0600, &attr);
+  Queue q("notify-null", Attr(4, 16));
   BlockedSignal usr1(SIGUSR1);
-  sigevent sev = SignalEvent(SIGUSR1, 1);
-  ASSERT_THAT(mq_notify(q.get(), &sev), SyscallSucceeds()) << "registering for notification";
+  ASSERT_THAT(NotifyBySignal(q.get(), SIGUSR1, 1), SyscallSucceeds()) << "registering for notification";
   ASSERT_THAT(mq_notify(q.get(), nullptr), SyscallSucceeds()) << "unregistering with a NULL sevp";
-  ASSERT_THAT(mq_send(q.get(), "m", 1, 0), SyscallSucceeds());
-  EXPECT_FALSE(usr1.TakePending().has_value()) << "no notification should follow mq_notify(NULL)";
-  Child other = Fork([&] {
-    sigevent mine = SignalEvent(SIGUSR2, 2);
-    EXPECT_THAT(mq_notify(q.get(), &mine), SyscallSucceeds())
-        << "another process should be able to register after mq_notify(NULL)";
-  });
-  ExpectCleanExit(other.Wait(), "child registering after mq_notify(NULL)");
+  EXPECT_FALSE(SendRaises(q.get(), usr1)) << "no notification should follow mq_notify(NULL)";
+  ExpectAnotherProcessRegisters(q.get(), SyscallSucceeds(),
+                                "another process should be able to register after mq_notify(NULL)");
 }
 
 IPC_CASE(posix_mq, mq_notify, blocked_receiver_takes_precedence,
@@ -138,27 +111,17 @@ IPC_CASE(posix_mq, mq_notify, blocked_receiver_takes_precedence,
                       "delivered to the process or thread calling mq_receive(3), and the message notification "
                       "registration remains in effect.",
          .refs = {"mq_notify(3)", "POSIX.1-2017 mq_notify() (a blocked mq_receive() takes precedence)"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("notify-recv", O_RDWR, 0600, &attr);
+  Queue q("notify-recv", Attr(4, 16));
   BlockedSignal usr1(SIGUSR1);
-  sigevent sev = SignalEvent(SIGUSR1, 1);
-  ASSERT_THAT(mq_notify(q.get(), &sev), SyscallSucceeds()) << "registering for notification";
-  Child receiver = Fork([&] {
-    char buf[16];
-    ssize_t n = mq_receive(q.get(), buf, sizeof buf, nullptr);
-    ASSERT_THAT(n, SyscallSucceedsWithValue(5));
-    EXPECT_EQ(std::string(buf, 5), "taken");
-  });
+  ASSERT_THAT(NotifyBySignal(q.get(), SIGUSR1, 1), SyscallSucceeds()) << "registering for notification";
+  Child receiver = Fork([&] { ExpectReceive(q.get(), "taken"); });
   IPCC_ASSERT_BLOCKED(receiver.pid(), SYS_mq_timedreceive);
   ASSERT_THAT(mq_send(q.get(), "taken", 5, 0), SyscallSucceeds());
   if (!ExpectReleased(receiver, "receiver blocked in mq_receive, after a message was sent")) return;
   EXPECT_FALSE(usr1.TakePending().has_value())
       << "the message went to the blocked receiver: the registered process must not be notified";
-  mq_attr now{};
-  ASSERT_THAT(mq_getattr(q.get(), &now), SyscallSucceeds());
-  ASSERT_EQ(now.mq_curmsgs, 0) << "the blocked receiver should have taken the message";
-  ASSERT_THAT(mq_send(q.get(), "later", 5, 0), SyscallSucceeds());
-  EXPECT_TRUE(usr1.TakePending().has_value())
+  ASSERT_TRUE(ExpectCurMsgs(q.get(), 0, "the blocked receiver should have taken the message"));
+  EXPECT_TRUE(SendRaises(q.get(), usr1, "later"))
       << "the registration should have remained in effect: the next message on the empty queue should notify";
 }
 
@@ -170,19 +133,16 @@ IPC_CASE(
                  "empty. If the queue was not empty at the time mq_notify() was called, then a notification "
                  "will occur only after the queue is emptied and a new message arrives.",
     .refs = {"mq_notify(3)", "POSIX.1-2017 mq_notify()"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("notify-nonempty", O_RDWR, 0600, &attr);
+  Queue q("notify-nonempty", Attr(4, 16));
   ASSERT_THAT(mq_send(q.get(), "old", 3, 0), SyscallSucceeds());
   BlockedSignal usr1(SIGUSR1);
-  sigevent sev = SignalEvent(SIGUSR1, 1);
-  ASSERT_THAT(mq_notify(q.get(), &sev), SyscallSucceeds()) << "registering for notification";
-  ASSERT_THAT(mq_send(q.get(), "new", 3, 0), SyscallSucceeds());
-  EXPECT_FALSE(usr1.TakePending().has_value()) << "a message arriving on a non-empty queue must not notify";
+  ASSERT_THAT(NotifyBySignal(q.get(), SIGUSR1, 1), SyscallSucceeds()) << "registering for notification";
+  EXPECT_FALSE(SendRaises(q.get(), usr1, "new")) << "a message arriving on a non-empty queue must not notify";
   char buf[16];
-  ASSERT_THAT(mq_receive(q.get(), buf, sizeof buf, nullptr), SyscallSucceeds());
-  ASSERT_THAT(mq_receive(q.get(), buf, sizeof buf, nullptr), SyscallSucceeds());
-  ASSERT_THAT(mq_send(q.get(), "now", 3, 0), SyscallSucceeds());
-  EXPECT_TRUE(usr1.TakePending().has_value()) << "once the queue was emptied, the next arriving message should notify";
+  ASSERT_THAT(ReceiveWithin(q.get(), buf, sizeof buf), SyscallSucceeds());
+  ASSERT_THAT(ReceiveWithin(q.get(), buf, sizeof buf), SyscallSucceeds());
+  EXPECT_TRUE(SendRaises(q.get(), usr1, "now"))
+      << "once the queue was emptied, the next arriving message should notify";
 }
 
 IPC_CASE(posix_mq, mq_notify, sigev_none_registers_without_signal,
@@ -190,22 +150,16 @@ IPC_CASE(posix_mq, mq_notify, sigev_none_registers_without_signal,
          .statement = "SIGEV_NONE A \"null\" notification: the calling process is registered as the target for "
                       "notification, but when a message arrives, no notification is sent.",
          .refs = {"mq_notify(3) SIGEV_NONE", "POSIX.1-2017 mq_notify()"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("notify-none", O_RDWR, 0600, &attr);
+  Queue q("notify-none", Attr(4, 16));
   // sigev_signo is filled in although SIGEV_NONE ignores it, and kept blocked: a system that signalled
   // anyway leaves it pending (a FAIL below) instead of killing the case.
   BlockedSignal usr1(SIGUSR1);
   sigevent sev = SignalEvent(SIGUSR1, 3);
   sev.sigev_notify = SIGEV_NONE;
   ASSERT_THAT(mq_notify(q.get(), &sev), SyscallSucceeds()) << "registering for notification";
-  Child other = Fork([&] {
-    sigevent mine = SignalEvent(SIGUSR2, 2);
-    EXPECT_THAT(mq_notify(q.get(), &mine), SyscallFailsWithErrno(EBUSY))
-        << "the SIGEV_NONE registration should make the queue busy for another process";
-  });
-  ExpectCleanExit(other.Wait(), "second process");
-  ASSERT_THAT(mq_send(q.get(), "m", 1, 0), SyscallSucceeds());
-  EXPECT_FALSE(usr1.TakePending().has_value()) << "a SIGEV_NONE registration must not send sigev_signo";
+  ExpectAnotherProcessRegisters(q.get(), SyscallFailsWithErrno(EBUSY),
+                                "the SIGEV_NONE registration should make the queue busy for another process");
+  EXPECT_FALSE(SendRaises(q.get(), usr1)) << "a SIGEV_NONE registration must not send sigev_signo";
 }
 
 IPC_CASE(posix_mq, mq_notify, invalid_signal_fails_einval,
@@ -213,18 +167,15 @@ IPC_CASE(posix_mq, mq_notify, invalid_signal_fails_einval,
          .statement = "EINVAL sevp->sigev_notify is not one of the permitted values; or sevp->sigev_notify is "
                       "SIGEV_SIGNAL and sevp->sigev_signo is not a valid signal number.",
          .refs = {"mq_notify(3) EINVAL", "POSIX.1-2017 mq_notify()"}, .cls = Conformance::linux_specific) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("notify-badsig", O_RDWR, 0600, &attr);
-  sigevent sev = SignalEvent(1000, 1);
-  EXPECT_THAT(mq_notify(q.get(), &sev), SyscallFailsWithErrno(EINVAL)) << "sigev_signo 1000";
+  Queue q("notify-badsig", Attr(4, 16));
+  EXPECT_THAT(NotifyBySignal(q.get(), 1000, 1), SyscallFailsWithErrno(EINVAL)) << "sigev_signo 1000";
 }
 
 IPC_CASE(posix_mq, mq_notify, invalid_sigev_notify_fails_einval,
          .title = "mq_notify with an unknown sigev_notify value fails with EINVAL",
          .statement = "EINVAL sevp->sigev_notify is not one of the permitted values.",
          .refs = {"mq_notify(3) EINVAL", "sigevent(7)"}, .cls = Conformance::linux_specific) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("notify-badkind", O_RDWR, 0600, &attr);
+  Queue q("notify-badkind", Attr(4, 16));
   sigevent sev{};
   sev.sigev_notify = 12345;
   sev.sigev_signo = SIGUSR1;

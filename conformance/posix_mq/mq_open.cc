@@ -5,21 +5,15 @@
 
 #include <string>
 
-#include "conformance/posix_mq/mq_helpers.h"
+#include <fmt/format.h>
+
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/posix_mq.h"
 
 namespace {
 
 using namespace ipcc;
 using namespace ipcc::posix_mq;
-
-// Opens an existing queue; closes it on destruction.
-struct OpenedQueue {
-  mqd_t q;
-  ~OpenedQueue() {
-    if (q != static_cast<mqd_t>(-1)) mq_close(q);
-  }
-};
 
 IPC_CASE(posix_mq, mq_open, excl_existing_fails_eexist,
          .title = "mq_open with O_CREAT|O_EXCL of an existing name fails with EEXIST",
@@ -27,9 +21,8 @@ IPC_CASE(posix_mq, mq_open, excl_existing_fails_eexist,
                       "then fail with the error EEXIST.",
          .refs = {"mq_open(3) O_EXCL, EEXIST", "POSIX.1-2017 mq_open() [EEXIST]"}) {
   mq_attr attr = Attr(2, 16);
-  Queue q("excl", O_RDWR, 0600, &attr);
-  OpenedQueue again{mq_open(q.name(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr)};
-  EXPECT_THAT(again.q, SyscallFailsWithErrno(EEXIST));
+  Queue q("excl", attr);
+  ExpectOpenFails(q.str(), O_RDWR | O_CREAT | O_EXCL, &attr, EEXIST, "O_CREAT|O_EXCL of the existing " + q.str());
 }
 
 IPC_CASE(posix_mq, mq_open, missing_without_creat_fails_enoent,
@@ -37,8 +30,7 @@ IPC_CASE(posix_mq, mq_open, missing_without_creat_fails_enoent,
          .statement = "ENOENT The O_CREAT flag was not specified in oflag, and no queue with this name exists.",
          .refs = {"mq_open(3) ENOENT", "POSIX.1-2017 mq_open() [ENOENT]"}) {
   const std::string name = UniqueMqName("missing");
-  OpenedQueue q{mq_open(name.c_str(), O_RDWR)};
-  EXPECT_THAT(q.q, SyscallFailsWithErrno(ENOENT));
+  ExpectOpenFails(name, O_RDWR, nullptr, ENOENT, "O_RDWR without O_CREAT of " + name);
 }
 
 IPC_CASE(posix_mq, mq_open, name_without_leading_slash_fails_einval,
@@ -51,10 +43,8 @@ IPC_CASE(posix_mq, mq_open, name_without_leading_slash_fails_einval,
                   "slash: implementation-defined)"},
          .cls = Conformance::linux_specific) {
   const std::string name = UniqueMqName("noslash").substr(1);
-  mq_attr attr = Attr(2, 16);
-  OpenedQueue q{mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr)};
-  EXPECT_THAT(q.q, SyscallFailsWithErrno(EINVAL)) << "name \"" << name << "\"";
-  if (q.q != static_cast<mqd_t>(-1)) mq_unlink(("/" + name).c_str());
+  const mq_attr attr = Attr(2, 16);
+  ExpectOpenFails(name, O_RDWR | O_CREAT | O_EXCL, &attr, EINVAL, "name \"" + name + "\"");
 }
 
 IPC_CASE(posix_mq, mq_open, name_with_inner_slash_fails_eacces,
@@ -65,17 +55,15 @@ IPC_CASE(posix_mq, mq_open, name_with_inner_slash_fails_eacces,
                   "implementation-defined)"},
          .cls = Conformance::linux_specific) {
   const std::string name = UniqueMqName("outer") + "/inner";
-  mq_attr attr = Attr(2, 16);
-  OpenedQueue q{mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr)};
-  EXPECT_THAT(q.q, SyscallFailsWithErrno(EACCES)) << "name \"" << name << "\"";
+  const mq_attr attr = Attr(2, 16);
+  ExpectOpenFails(name, O_RDWR | O_CREAT | O_EXCL, &attr, EACCES, "name \"" + name + "\"");
 }
 
 IPC_CASE(posix_mq, mq_open, slash_only_name_fails_enoent, .title = "mq_open of the name \"/\" fails with ENOENT",
          .statement = "ENOENT name was just \"/\" followed by no other characters.", .refs = {"mq_open(3) ENOENT"},
          .cls = Conformance::linux_specific) {
-  mq_attr attr = Attr(2, 16);
-  OpenedQueue q{mq_open("/", O_RDWR | O_CREAT, 0600, &attr)};
-  EXPECT_THAT(q.q, SyscallFailsWithErrno(ENOENT));
+  const mq_attr attr = Attr(2, 16);
+  ExpectOpenFails("/", O_RDWR | O_CREAT, &attr, ENOENT, "name \"/\"");
 }
 
 IPC_CASE(posix_mq, mq_open, overlong_name_fails_enametoolong,
@@ -84,11 +72,8 @@ IPC_CASE(posix_mq, mq_open, overlong_name_fails_enametoolong,
                       "255) characters consisting of an initial slash, followed by one or more characters ... "
                       "ENAMETOOLONG name was too long.",
          .refs = {"mq_open(3) ENAMETOOLONG", "mq_overview(7)", "POSIX.1-2017 mq_open() [ENAMETOOLONG]"}) {
-  const std::string name = "/" + std::string(300, 'q');
-  mq_attr attr = Attr(2, 16);
-  OpenedQueue q{mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr)};
-  EXPECT_THAT(q.q, SyscallFailsWithErrno(ENAMETOOLONG)) << "a 301-character name";
-  if (q.q != static_cast<mqd_t>(-1)) mq_unlink(name.c_str());
+  const mq_attr attr = Attr(2, 16);
+  ExpectOpenFails("/" + std::string(300, 'q'), O_RDWR | O_CREAT | O_EXCL, &attr, ENAMETOOLONG, "a 301-character name");
 }
 
 IPC_CASE(posix_mq, mq_open, nonpositive_attributes_fail_einval,
@@ -100,11 +85,9 @@ IPC_CASE(posix_mq, mq_open, nonpositive_attributes_fail_einval,
     long maxmsg, msgsize;
   };
   for (Bad b : {Bad{0, 16}, Bad{4, 0}, Bad{-1, 16}, Bad{4, -1}}) {
-    const std::string name = UniqueMqName("badattr");
-    mq_attr attr = Attr(b.maxmsg, b.msgsize);
-    OpenedQueue q{mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr)};
-    EXPECT_THAT(q.q, SyscallFailsWithErrno(EINVAL)) << "mq_maxmsg " << b.maxmsg << ", mq_msgsize " << b.msgsize;
-    if (q.q != static_cast<mqd_t>(-1)) mq_unlink(name.c_str());
+    const mq_attr attr = Attr(b.maxmsg, b.msgsize);
+    ExpectOpenFails(UniqueMqName("badattr"), O_RDWR | O_CREAT | O_EXCL, &attr, EINVAL,
+                    fmt::format("mq_maxmsg {}, mq_msgsize {}", b.maxmsg, b.msgsize));
   }
 }
 
@@ -113,20 +96,14 @@ IPC_CASE(posix_mq, mq_open, permission_denied_eacces,
          .statement = "EACCES The queue exists, but the caller does not have permission to open it in the "
                       "specified mode.",
          .refs = {"mq_open(3) EACCES", "POSIX.1-2017 mq_open() [EACCES]"}, .needs = kNeedSecondUid) {
-  const Identity nobody = SecondIdentity();
-  const mode_t old = umask(0);
-  ScopedCleanup restore([old] { umask(old); });
-  mq_attr attr = Attr(2, 16);
-  Queue q("private", O_RDWR, 0600, &attr);
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
+  const ScopedUmask no_umask(0);
+  Queue q("private", Attr(2, 16));
+  RunUnprivileged([&] {
     for (int mode : {O_RDONLY, O_WRONLY, O_RDWR}) {
-      OpenedQueue other{mq_open(q.name(), mode)};
-      EXPECT_THAT(other.q, SyscallFailsWithErrno(EACCES))
-          << "opening another user's 0600 queue with access mode " << mode;
+      ExpectOpenFails(q.str(), mode, nullptr, EACCES,
+                      "opening another user's 0600 queue with access mode " + std::to_string(mode));
     }
   });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
 }
 
 IPC_CASE(posix_mq, mq_open, read_permission_allows_only_rdonly,
@@ -134,43 +111,30 @@ IPC_CASE(posix_mq, mq_open, read_permission_allows_only_rdonly,
          .statement = "EACCES The queue exists, but the caller does not have permission to open it in the "
                       "specified mode. (O_RDONLY Open the queue to receive messages only.)",
          .refs = {"mq_open(3) EACCES, O_RDONLY", "POSIX.1-2017 mq_open() [EACCES]"}, .needs = kNeedSecondUid) {
-  const Identity nobody = SecondIdentity();
-  const mode_t old = umask(0);
-  ScopedCleanup restore([old] { umask(old); });
-  mq_attr attr = Attr(4, 64);
-  Queue q("readable", O_RDWR, 0644, &attr);
+  const ScopedUmask no_umask(0);
+  Queue q("readable", Attr(4, 64), O_RDWR, 0644);
   ASSERT_THAT(mq_send(q.get(), "for-nobody", 10, 1), SyscallSucceeds());
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    OpenedQueue ro{mq_open(q.name(), O_RDONLY | O_NONBLOCK)};
-    ASSERT_THAT(ro.q, SyscallSucceeds()) << "O_RDONLY open of a 0644 queue of another user";
+  RunUnprivileged([&] {
+    const UniqueMqd ro(mq_open(q.name(), O_RDONLY | O_NONBLOCK));
+    ASSERT_THAT(ro.get(), SyscallSucceeds()) << "O_RDONLY open of a 0644 queue of another user";
     char buf[64];
-    EXPECT_THAT(mq_receive(ro.q, buf, sizeof buf, nullptr), SyscallSucceedsWithValue(10))
+    EXPECT_THAT(mq_receive(ro.get(), buf, sizeof buf, nullptr), SyscallSucceedsWithValue(10))
         << "receiving through the O_RDONLY descriptor";
-    OpenedQueue wo{mq_open(q.name(), O_WRONLY)};
-    EXPECT_THAT(wo.q, SyscallFailsWithErrno(EACCES)) << "O_WRONLY open of a 0644 queue of another user";
+    ExpectOpenFails(q.str(), O_WRONLY, nullptr, EACCES, "O_WRONLY open of a 0644 queue of another user");
   });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
 }
 
 IPC_CASE(posix_mq, mq_open, unrelated_processes_share,
          .title = "an unrelated process that opens the same name uses the same queue, in both directions",
          .statement = "Two processes can operate on the same queue by passing the same name to mq_open(3).",
          .refs = {"mq_overview(7)", "mq_open(3)", "POSIX.1-2017 mq_open()"}) {
-  mq_attr attr = Attr(4, 64);
-  Queue q("unrelated", O_RDWR, 0600, &attr);
+  Queue q("unrelated", Attr(4, 64));
   ASSERT_THAT(mq_send(q.get(), "ping", 4, 7), SyscallSucceeds());
   // The fixture opens the name, expects "ping" with priority 7, and answers "pong" with priority 3.
   Child peer = SpawnFixture("posix-mq-echo", {q.str(), "ping", "7", "pong", "3"});
   ExpectCleanExit(peer.Wait(), "ipcconform-fixture posix-mq-echo");
-  char buf[64];
-  unsigned prio = 0;
-  mq_attr now{};
-  ASSERT_THAT(mq_getattr(q.get(), &now), SyscallSucceeds());
-  ASSERT_EQ(now.mq_curmsgs, 1) << "the unrelated process should have taken our message and left its reply";
-  ASSERT_THAT(mq_receive(q.get(), buf, sizeof buf, &prio), SyscallSucceedsWithValue(4));
-  EXPECT_EQ(std::string(buf, 4), "pong") << "the reply sent by the unrelated process";
-  EXPECT_EQ(prio, 3u);
+  ASSERT_TRUE(ExpectCurMsgs(q.get(), 1, "the unrelated process should have taken our message and left its reply"));
+  EXPECT_TRUE(ExpectReceive(q.get(), "pong", 3)) << "the reply sent by the unrelated process";
 }
 
 IPC_CASE(posix_mq, mq_open, fork_child_shares_description_flags,
@@ -181,8 +145,7 @@ IPC_CASE(posix_mq, mq_open, fork_child_shares_description_flags,
                       "processes share the flags (mq_flags) that are associated with the open message queue "
                       "description.",
          .refs = {"mq_overview(7)", "POSIX.1-2017 fork() (message queue descriptors)"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("fork", O_RDWR, 0600, &attr);
+  Queue q("fork", Attr(4, 16));
   Child child = Fork([&] {
     CheckpointWait(0);  // the parent set O_NONBLOCK
     mq_attr seen{};
@@ -206,8 +169,7 @@ IPC_CASE(posix_mq, mq_open, descriptor_close_on_exec_by_default,
                       "flag (see open(2)) is automatically set on the file descriptor returned by mq_open(2).",
          .refs = {"mq_overview(7) Linux implementation of message queue descriptors", "mq_open(3) O_CLOEXEC"},
          .cls = Conformance::linux_specific) {
-  mq_attr attr = Attr(2, 16);
-  Queue q("cloexec", O_RDWR, 0600, &attr);
+  Queue q("cloexec", Attr(2, 16));
   int flags = fcntl(q.get(), F_GETFD);
   ASSERT_THAT(flags, SyscallSucceeds()) << "a message queue descriptor should be a file descriptor on Linux";
   EXPECT_NE(flags & FD_CLOEXEC, 0) << "FD_CLOEXEC on a descriptor from mq_open without O_CLOEXEC";

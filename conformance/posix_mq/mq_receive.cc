@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "conformance/posix_mq/mq_helpers.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/posix_mq.h"
 
 namespace {
 
@@ -22,8 +22,7 @@ IPC_CASE(posix_mq, mq_receive, priority_order_then_fifo,
                       "decreasing order of priority, with newer messages of the same priority being placed after "
                       "older messages with the same priority.",
          .refs = {"mq_receive(3)", "mq_send(3)", "POSIX.1-2017 mq_receive()", "POSIX.1-2017 mq_send()"}) {
-  mq_attr attr = Attr(8, 16);
-  Queue q("order", O_RDWR, 0600, &attr);
+  Queue q("order", Attr(8, 16));
   const std::vector<std::pair<std::string, unsigned>> sent = {{"a1", 1}, {"b1", 5}, {"a2", 1}, {"c1", 0},
                                                               {"b2", 5}, {"d1", 9}, {"a3", 1}};
   for (const auto& [text, prio] : sent) {
@@ -45,8 +44,7 @@ IPC_CASE(posix_mq, mq_receive, returns_message_priority,
          .statement = "If msg_prio is not NULL, then the buffer to which it points is used to return the priority "
                       "associated with the received message.",
          .refs = {"mq_receive(3)", "POSIX.1-2017 mq_receive()"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("getprio", O_RDWR, 0600, &attr);
+  Queue q("getprio", Attr(4, 16));
   ASSERT_THAT(mq_send(q.get(), "hi", 2, 31), SyscallSucceeds());
   ASSERT_THAT(mq_send(q.get(), "lo", 2, 0), SyscallSucceeds());
   char buf[16];
@@ -64,8 +62,7 @@ IPC_CASE(posix_mq, mq_receive, nonblock_empty_queue_fails_eagain,
                       "instead fails immediately with the error EAGAIN. ... EAGAIN The queue was empty, and the "
                       "O_NONBLOCK flag was set for the message queue description referred to by mqdes.",
          .refs = {"mq_receive(3) EAGAIN", "mq_open(3) O_NONBLOCK", "POSIX.1-2017 mq_receive() [EAGAIN]"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("empty", O_RDWR | O_NONBLOCK, 0600, &attr);
+  Queue q("empty", Attr(4, 16), O_RDWR | O_NONBLOCK);
   // Bounded: a system that ignored O_NONBLOCK would block here for good.
   ExpectReturnsWithin("mq_receive on the empty O_NONBLOCK queue", [&] {
     char buf[16];
@@ -78,16 +75,8 @@ IPC_CASE(posix_mq, mq_receive, empty_queue_blocks_until_message,
          .statement = "If the queue is empty, then, by default, mq_receive() blocks until a message becomes "
                       "available, or the call is interrupted by a signal handler.",
          .refs = {"mq_receive(3)", "POSIX.1-2017 mq_receive()"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("block-recv", O_RDWR, 0600, &attr);
-  Child receiver = Fork([&] {
-    char buf[16];
-    unsigned prio = 0;
-    ssize_t n = mq_receive(q.get(), buf, sizeof buf, &prio);
-    ASSERT_THAT(n, SyscallSucceedsWithValue(5));
-    EXPECT_EQ(std::string(buf, 5), "wake!");
-    EXPECT_EQ(prio, 4u);
-  });
+  Queue q("block-recv", Attr(4, 16));
+  Child receiver = Fork([&] { ExpectReceive(q.get(), "wake!", 4); });
   IPCC_ASSERT_BLOCKED(receiver.pid(), SYS_mq_timedreceive);
   ASSERT_THAT(mq_send(q.get(), "wake!", 5, 4), SyscallSucceeds());
   ExpectReleased(receiver, "receiver blocked in mq_receive on the empty queue, after a message was sent");
@@ -99,15 +88,12 @@ IPC_CASE(posix_mq, mq_receive, buffer_smaller_than_msgsize_fails_emsgsize,
                       "greater than or equal to the mq_msgsize attribute of the queue. ... EMSGSIZE msg_len was "
                       "less than the mq_msgsize attribute of the message queue.",
          .refs = {"mq_receive(3) EMSGSIZE", "POSIX.1-2017 mq_receive() [EMSGSIZE]"}) {
-  mq_attr attr = Attr(4, 32);
-  Queue q("small-buf", O_RDWR, 0600, &attr);
+  Queue q("small-buf", Attr(4, 32));
   ASSERT_THAT(mq_send(q.get(), "tiny", 4, 0), SyscallSucceeds());
   char buf[32];
   EXPECT_THAT(mq_receive(q.get(), buf, 31, nullptr), SyscallFailsWithErrno(EMSGSIZE))
       << "a 31-byte buffer for a queue whose mq_msgsize is 32";
-  mq_attr now{};
-  ASSERT_THAT(mq_getattr(q.get(), &now), SyscallSucceeds());
-  EXPECT_EQ(now.mq_curmsgs, 1) << "the message must stay on the queue after the refused receive";
+  ExpectCurMsgs(q.get(), 1, "the message must stay on the queue after the refused receive");
   EXPECT_THAT(mq_receive(q.get(), buf, 32, nullptr), SyscallSucceedsWithValue(4))
       << "a buffer of exactly mq_msgsize bytes is enough";
 }
@@ -116,8 +102,7 @@ IPC_CASE(posix_mq, mq_receive, write_only_descriptor_fails_ebadf,
          .title = "mq_receive on a descriptor opened O_WRONLY fails with EBADF",
          .statement = "EBADF The descriptor specified in mqdes was invalid or not opened for reading.",
          .refs = {"mq_receive(3) EBADF", "POSIX.1-2017 mq_receive() [EBADF]"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("wronly", O_WRONLY, 0600, &attr);
+  Queue q("wronly", Attr(4, 16), O_WRONLY);
   ASSERT_THAT(mq_send(q.get(), "x", 1, 0), SyscallSucceeds());
   char buf[16];
   EXPECT_THAT(mq_receive(q.get(), buf, sizeof buf, nullptr), SyscallFailsWithErrno(EBADF));

@@ -6,8 +6,8 @@
 #include <climits>
 #include <string>
 
-#include "conformance/posix_mq/mq_helpers.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/posix_mq.h"
 
 namespace {
 
@@ -20,8 +20,7 @@ IPC_CASE(posix_mq, mq_send, message_round_trips_exactly,
                       "message queue descriptor mqdes. ... On success, mq_receive() and mq_timedreceive() return "
                       "the number of bytes in the received message.",
          .refs = {"mq_send(3)", "mq_receive(3) RETURN VALUE", "POSIX.1-2017 mq_send()", "POSIX.1-2017 mq_receive()"}) {
-  mq_attr attr = Attr(4, 64);
-  Queue q("roundtrip", O_RDWR, 0600, &attr);
+  Queue q("roundtrip", Attr(4, 64));
   // Binary content, with NUL bytes inside, of a length that is not a round number.
   std::string sent;
   for (int i = 0; i < 37; ++i) sent.push_back(static_cast<char>((i * 73) & 0xff));
@@ -40,12 +39,9 @@ IPC_CASE(posix_mq, mq_send, zero_length_message_allowed,
                       "length must be less than or equal to the queue's mq_msgsize attribute. Zero-length "
                       "messages are allowed.",
          .refs = {"mq_send(3)", "POSIX.1-2017 mq_send()"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("empty-msg", O_RDWR, 0600, &attr);
+  Queue q("empty-msg", Attr(4, 16));
   ASSERT_THAT(mq_send(q.get(), "", 0, 2), SyscallSucceeds()) << "sending a zero-length message";
-  mq_attr now{};
-  ASSERT_THAT(mq_getattr(q.get(), &now), SyscallSucceeds());
-  EXPECT_EQ(now.mq_curmsgs, 1) << "the zero-length message should be queued";
+  ExpectCurMsgs(q.get(), 1, "the zero-length message should be queued");
   char buf[16];
   unsigned prio = 0;
   EXPECT_THAT(mq_receive(q.get(), buf, sizeof buf, &prio), SyscallSucceedsWithValue(0));
@@ -59,16 +55,13 @@ IPC_CASE(posix_mq, mq_send, nonblock_full_queue_fails_eagain,
                       "O_NONBLOCK flag is enabled for the message queue description, then the call instead "
                       "fails immediately with the error EAGAIN.",
          .refs = {"mq_send(3) EAGAIN", "POSIX.1-2017 mq_send() [EAGAIN]"}) {
-  mq_attr attr = Attr(2, 16);
-  Queue q("full", O_RDWR | O_NONBLOCK, 0600, &attr);
+  Queue q("full", Attr(2, 16), O_RDWR | O_NONBLOCK);
   ASSERT_THAT(mq_send(q.get(), "1", 1, 0), SyscallSucceeds());
   ASSERT_THAT(mq_send(q.get(), "2", 1, 0), SyscallSucceeds());
   // Bounded: a system that ignored O_NONBLOCK would block here for good.
   ExpectReturnsWithin("mq_send on the full O_NONBLOCK queue",
                       [&] { EXPECT_THAT(mq_send(q.get(), "3", 1, 0), SyscallFailsWithErrno(EAGAIN)); });
-  mq_attr now{};
-  ASSERT_THAT(mq_getattr(q.get(), &now), SyscallSucceeds());
-  EXPECT_EQ(now.mq_curmsgs, 2) << "the refused message must not be queued";
+  ExpectCurMsgs(q.get(), 2, "the refused message must not be queued");
 }
 
 IPC_CASE(posix_mq, mq_send, full_queue_blocks_until_room,
@@ -77,32 +70,23 @@ IPC_CASE(posix_mq, mq_send, full_queue_blocks_until_room,
                       "the queue's mq_maxmsg attribute), then, by default, mq_send() blocks until sufficient "
                       "space becomes available to allow the message to be queued.",
          .refs = {"mq_send(3)", "POSIX.1-2017 mq_send()"}) {
-  mq_attr attr = Attr(1, 16);
-  Queue q("block-send", O_RDWR, 0600, &attr);
+  Queue q("block-send", Attr(1, 16));
   ASSERT_THAT(mq_send(q.get(), "first", 5, 0), SyscallSucceeds());
   Child sender = Fork([&] { EXPECT_THAT(mq_send(q.get(), "second", 6, 0), SyscallSucceeds()); });
   IPCC_ASSERT_BLOCKED(sender.pid(), SYS_mq_timedsend);
-  char buf[16];
-  ASSERT_THAT(mq_receive(q.get(), buf, sizeof buf, nullptr), SyscallSucceedsWithValue(5));
-  EXPECT_EQ(std::string(buf, 5), "first");
+  ASSERT_TRUE(ExpectReceive(q.get(), "first")) << "the message that filled the queue";
   if (!ExpectReleased(sender, "sender blocked in mq_send on the full queue, after a message was received")) {
     return;
   }
-  mq_attr now{};
-  ASSERT_THAT(mq_getattr(q.get(), &now), SyscallSucceeds());
-  // Checked first, so that a send reported but not applied FAILs here instead of blocking the receive.
-  ASSERT_EQ(now.mq_curmsgs, 1) << "the blocked sender's mq_send returned: its message should be on the queue";
-  ASSERT_THAT(mq_receive(q.get(), buf, sizeof buf, nullptr), SyscallSucceedsWithValue(6))
-      << "the blocked sender's message should be queued once room was made";
-  EXPECT_EQ(std::string(buf, 6), "second");
+  ASSERT_TRUE(ExpectCurMsgs(q.get(), 1, "the blocked sender's mq_send returned: its message should be on the queue"));
+  EXPECT_TRUE(ExpectReceive(q.get(), "second")) << "the blocked sender's message should be queued once room was made";
 }
 
 IPC_CASE(posix_mq, mq_send, oversized_message_fails_emsgsize,
          .title = "mq_send of a message longer than mq_msgsize fails with EMSGSIZE",
          .statement = "EMSGSIZE msg_len was greater than the mq_msgsize attribute of the message queue.",
          .refs = {"mq_send(3) EMSGSIZE", "POSIX.1-2017 mq_send() [EMSGSIZE]"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("big", O_RDWR, 0600, &attr);
+  Queue q("big", Attr(4, 16));
   const std::string exact(16, 'e');
   const std::string over(17, 'o');
   EXPECT_THAT(mq_send(q.get(), exact.data(), exact.size(), 0), SyscallSucceeds())
@@ -115,8 +99,7 @@ IPC_CASE(posix_mq, mq_send, priority_at_least_prio_max_fails_einval,
          .statement = "Message priorities range from 0 (low) to sysconf(_SC_MQ_PRIO_MAX) - 1 (high). (POSIX "
                       "mq_send(): [EINVAL] The value of msg_prio was outside the valid range.)",
          .refs = {"mq_overview(7)", "mq_send(3)", "POSIX.1-2017 mq_send() [EINVAL]"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("prio", O_RDWR, 0600, &attr);
+  Queue q("prio", Attr(4, 16));
   const long prio_max = sysconf(_SC_MQ_PRIO_MAX);
   ASSERT_GE(prio_max, 32) << "sysconf(_SC_MQ_PRIO_MAX) (POSIX requires at least 32)";
   EXPECT_THAT(mq_send(q.get(), "x", 1, static_cast<unsigned>(prio_max)), SyscallFailsWithErrno(EINVAL))
@@ -129,8 +112,7 @@ IPC_CASE(posix_mq, mq_send, read_only_descriptor_fails_ebadf,
          .title = "mq_send on a descriptor opened O_RDONLY fails with EBADF",
          .statement = "EBADF The descriptor specified in mqdes was invalid or not opened for writing.",
          .refs = {"mq_send(3) EBADF", "POSIX.1-2017 mq_send() [EBADF]"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("rdonly", O_RDONLY, 0600, &attr);
+  Queue q("rdonly", Attr(4, 16), O_RDONLY);
   EXPECT_THAT(mq_send(q.get(), "x", 1, 0), SyscallFailsWithErrno(EBADF));
 }
 

@@ -2,8 +2,8 @@
 #include <fcntl.h>
 #include <mqueue.h>
 
-#include "conformance/posix_mq/mq_helpers.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/posix_mq.h"
 
 namespace {
 
@@ -15,8 +15,7 @@ IPC_CASE(posix_mq, mq_setattr, returns_old_attributes,
          .statement = "If the oldattr field is not NULL, then the buffer that it points to is used to return an "
                       "mq_attr structure that contains the same information that is returned by mq_getattr().",
          .refs = {"mq_getattr(3) mq_setattr()", "POSIX.1-2017 mq_setattr()"}) {
-  mq_attr attr = Attr(6, 24);
-  Queue q("setattr-old", O_RDWR, 0600, &attr);
+  Queue q("setattr-old", Attr(6, 24));
   ASSERT_THAT(mq_send(q.get(), "m", 1, 0), SyscallSucceeds());
   mq_attr set{};
   set.mq_flags = O_NONBLOCK;
@@ -40,8 +39,7 @@ IPC_CASE(posix_mq, mq_setattr, changes_only_nonblock,
          .statement = "The only attribute that can be modified is the setting of the O_NONBLOCK flag in mq_flags. "
                       "The other fields in newattr are ignored.",
          .refs = {"mq_getattr(3) mq_setattr()", "POSIX.1-2017 mq_setattr()"}) {
-  mq_attr attr = Attr(3, 16);
-  Queue q("setattr-only", O_RDWR, 0600, &attr);
+  Queue q("setattr-only", Attr(3, 16));
   mq_attr set{};
   set.mq_flags = O_NONBLOCK;
   set.mq_maxmsg = 9;
@@ -67,8 +65,7 @@ IPC_CASE(posix_mq, mq_setattr, flags_other_than_nonblock_fail_einval,
          .title = "mq_setattr with a flag other than O_NONBLOCK in mq_flags fails with EINVAL",
          .statement = "EINVAL newattr->mq_flags contained set bits other than O_NONBLOCK.",
          .refs = {"mq_getattr(3) EINVAL", "POSIX.1-2017 mq_setattr()"}, .cls = Conformance::linux_specific) {
-  mq_attr attr = Attr(3, 16);
-  Queue q("setattr-bad", O_RDWR, 0600, &attr);
+  Queue q("setattr-bad", Attr(3, 16));
   mq_attr set{};
   set.mq_flags = O_NONBLOCK | O_APPEND;
   EXPECT_THAT(mq_setattr(q.get(), &set, nullptr), SyscallFailsWithErrno(EINVAL));

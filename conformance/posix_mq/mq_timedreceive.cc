@@ -5,13 +5,21 @@
 
 #include <string>
 
-#include "conformance/posix_mq/mq_helpers.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/posix_mq.h"
 
 namespace {
 
 using namespace ipcc;
 using namespace ipcc::posix_mq;
+
+// mq_timedreceive on q with a 16-byte buffer (the queues here have mq_msgsize 16) and a given deadline.
+TimedCall ReceiveBy(mqd_t q) {
+  return [q](const timespec& deadline) -> long {
+    char buf[16];
+    return mq_timedreceive(q, buf, sizeof buf, nullptr, &deadline);
+  };
+}
 
 IPC_CASE(posix_mq, mq_timedreceive, deadline_reached_fails_etimedout,
          .title = "mq_timedreceive on an empty queue fails with ETIMEDOUT once its absolute deadline has passed",
@@ -21,19 +29,8 @@ IPC_CASE(posix_mq, mq_timedreceive, deadline_reached_fails_etimedout,
                       "timeout in seconds and nanoseconds since the Epoch ... ETIMEDOUT The call timed out before "
                       "a message could be transferred.",
          .refs = {"mq_receive(3) mq_timedreceive(), ETIMEDOUT", "POSIX.1-2017 mq_timedreceive() [ETIMEDOUT]"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("timed-recv", O_RDWR, 0600, &attr);
-  // The call's own timeout, 20 ms ahead on CLOCK_REALTIME; bounded, since a deadline that is not
-  // applied would leave the call blocked for good.
-  ExpectReturnsWithin("mq_timedreceive on the empty queue with a deadline 20 ms ahead", [&] {
-    const timespec deadline = RealtimeIn(20);
-    char buf[16];
-    EXPECT_THAT(mq_timedreceive(q.get(), buf, sizeof buf, nullptr, &deadline), SyscallFailsWithErrno(ETIMEDOUT));
-    timespec now{};
-    clock_gettime(CLOCK_REALTIME, &now);
-    EXPECT_TRUE(NotBefore(now, deadline))
-        << "mq_timedreceive returned ETIMEDOUT before its absolute CLOCK_REALTIME deadline was reached";
-  });
+  Queue q("timed-recv", Attr(4, 16));
+  ExpectTimesOutAtDeadline("mq_timedreceive", "on the empty queue", ReceiveBy(q.get()));
 }
 
 IPC_CASE(posix_mq, mq_timedreceive, expired_deadline_fails_etimedout,
@@ -42,14 +39,10 @@ IPC_CASE(posix_mq, mq_timedreceive, expired_deadline_fails_etimedout,
                       "mq_timedreceive() returns immediately. ... ETIMEDOUT The call timed out before a message "
                       "could be transferred.",
          .refs = {"mq_receive(3) mq_timedreceive()", "POSIX.1-2017 mq_timedreceive() [ETIMEDOUT]"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("expired-recv", O_RDWR, 0600, &attr);
+  Queue q("expired-recv", Attr(4, 16));
   // Bounded: a deadline in the past that is not applied would leave the call blocked for good.
-  ExpectReturnsWithin("mq_timedreceive on the empty queue with a deadline in the past", [&] {
-    const timespec past{1, 0};  // one second after the Epoch
-    char buf[16];
-    EXPECT_THAT(mq_timedreceive(q.get(), buf, sizeof buf, nullptr, &past), SyscallFailsWithErrno(ETIMEDOUT));
-  });
+  ExpectReturnsWithin("mq_timedreceive on the empty queue with a deadline in the past",
+                      [&] { EXPECT_THAT(ReceiveBy(q.get())(kLongPast), SyscallFailsWithErrno(ETIMEDOUT)); });
 }
 
 IPC_CASE(posix_mq, mq_timedreceive, invalid_timeout_fails_einval,
@@ -57,22 +50,8 @@ IPC_CASE(posix_mq, mq_timedreceive, invalid_timeout_fails_einval,
          .statement = "EINVAL The call would have blocked, and abs_timeout was invalid, either because tv_sec was "
                       "less than zero, or because tv_nsec was less than zero or greater than 1000 million.",
          .refs = {"mq_receive(3) EINVAL", "POSIX.1-2017 mq_timedreceive() [EINVAL]"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("bad-timeout-recv", O_RDWR, 0600, &attr);
-  // Bounded: a system that accepted the timeout and then mishandled it could block for good.
-  ExpectReturnsWithin(
-      "mq_timedreceive on the empty queue with an invalid timeout",
-      [&] {
-        timespec bad = RealtimeIn(1000);
-        bad.tv_nsec = 1000000000L;
-        char buf[16];
-        EXPECT_THAT(mq_timedreceive(q.get(), buf, sizeof buf, nullptr, &bad), SyscallFailsWithErrno(EINVAL))
-            << "tv_nsec = 1000000000 on an empty queue";
-        bad.tv_nsec = -1;
-        EXPECT_THAT(mq_timedreceive(q.get(), buf, sizeof buf, nullptr, &bad), SyscallFailsWithErrno(EINVAL))
-            << "tv_nsec = -1 on an empty queue";
-      },
-      std::chrono::milliseconds(4000));
+  Queue q("bad-timeout-recv", Attr(4, 16));
+  ExpectInvalidTimeoutsFail("mq_timedreceive", "on the empty queue", ReceiveBy(q.get()));
 }
 
 IPC_CASE(posix_mq, mq_timedreceive, message_available_ignores_deadline,
@@ -83,12 +62,9 @@ IPC_CASE(posix_mq, mq_timedreceive, message_available_ignores_deadline,
                       "shall the operation fail with a timeout if a message can be removed from the message queue "
                       "immediately.)",
          .refs = {"mq_receive(3) mq_timedreceive()", "POSIX.1-2017 mq_timedreceive()"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("ready-recv", O_RDWR, 0600, &attr);
+  Queue q("ready-recv", Attr(4, 16));
   ASSERT_THAT(mq_send(q.get(), "ready", 5, 0), SyscallSucceeds());
-  const timespec past{1, 0};
-  char buf[16];
-  EXPECT_THAT(mq_timedreceive(q.get(), buf, sizeof buf, nullptr, &past), SyscallSucceedsWithValue(5));
+  EXPECT_THAT(ReceiveBy(q.get())(kLongPast), SyscallSucceedsWithValue(5));
 }
 
 }  // namespace

@@ -5,16 +5,13 @@
 
 #include <string>
 
-#include "conformance/posix_mq/mq_helpers.h"
 #include "harness/caselib/caselib.h"
-#include "harness/caselib/sysctl.h"
+#include "harness/caselib/ipc/posix_mq.h"
 
 namespace {
 
 using namespace ipcc;
 using namespace ipcc::posix_mq;
-
-constexpr char kQueuesMax[] = "/proc/sys/fs/mqueue/queues_max";
 
 IPC_CASE(posix_mq, mq_unlink, removes_name_open_descriptors_keep_working,
          .title = "mq_unlink removes the name at once while descriptors already open keep sending and receiving",
@@ -22,14 +19,11 @@ IPC_CASE(posix_mq, mq_unlink, removes_name_open_descriptors_keep_working,
                       "immediately. The queue itself is destroyed once any other processes that have the queue "
                       "open close their descriptors referring to the queue.",
          .refs = {"mq_unlink(3)", "POSIX.1-2017 mq_unlink()"}) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("unlink", O_RDWR, 0600, &attr);
+  Queue q("unlink", Attr(4, 16));
   ASSERT_THAT(mq_send(q.get(), "queued", 6, 1), SyscallSucceeds());
   ASSERT_THAT(mq_unlink(q.name()), SyscallSucceeds());
   q.ForgetName();
-  const mqd_t again = mq_open(q.name(), O_RDWR);
-  if (again != static_cast<mqd_t>(-1)) mq_close(again);
-  EXPECT_THAT(again, SyscallFailsWithErrno(ENOENT)) << "mq_open without O_CREAT of the unlinked name";
+  ExpectOpenFails(q.str(), O_RDWR, nullptr, ENOENT, "mq_open without O_CREAT of the unlinked name");
   // Bounded: a queue whose messages went with its name would leave these receives blocked for good.
   ExpectReturnsWithin("sending and receiving through the descriptor after mq_unlink", [&] {
     char buf[16];
@@ -47,18 +41,15 @@ IPC_CASE(posix_mq, mq_unlink, name_reusable_while_old_queue_open,
                       "processes that have the queue open close their descriptors referring to the queue. (POSIX "
                       "allows re-creation to fail until the old queue is gone; Linux creates a new queue at once.)",
          .refs = {"mq_unlink(3)", "POSIX.1-2017 mq_unlink() RATIONALE"}, .cls = Conformance::linux_specific) {
-  mq_attr attr = Attr(4, 16);
-  Queue q("reuse", O_RDWR, 0600, &attr);
+  const mq_attr attr = Attr(4, 16);
+  Queue q("reuse", attr);
   ASSERT_THAT(mq_send(q.get(), "old", 3, 0), SyscallSucceeds());
   ASSERT_THAT(mq_unlink(q.name()), SyscallSucceeds());
-  const mqd_t fresh = mq_open(q.name(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
-  ASSERT_THAT(fresh, SyscallSucceeds()) << "re-creating the unlinked name";
-  ScopedCleanup close_fresh([fresh] { mq_close(fresh); });
-  mq_attr seen{};
-  ASSERT_THAT(mq_getattr(fresh, &seen), SyscallSucceeds());
-  EXPECT_EQ(seen.mq_curmsgs, 0) << "the new queue must not hold the old queue's message";
-  ASSERT_THAT(mq_getattr(q.get(), &seen), SyscallSucceeds());
-  EXPECT_EQ(seen.mq_curmsgs, 1) << "the old queue should keep its message";
+  q.ForgetName();
+  Queue fresh = Queue::Named(q.str());
+  ASSERT_THAT(fresh.TryCreate(attr), SyscallSucceeds()) << "re-creating the unlinked name";
+  ExpectCurMsgs(fresh.get(), 0, "the new queue must not hold the old queue's message");
+  ExpectCurMsgs(q.get(), 1, "the old queue should keep its message");
 }
 
 IPC_CASE(posix_mq, mq_unlink, missing_name_fails_enoent,
@@ -84,19 +75,12 @@ IPC_CASE(posix_mq, mq_unlink, other_users_queue_fails_eacces,
          .refs = {"mq_unlink(3) EACCES", "mq_overview(7) Mounting the message queue filesystem",
                   "POSIX.1-2017 mq_unlink() [EACCES]"},
          .cls = Conformance::linux_specific, .needs = kNeedSecondUid) {
-  const Identity nobody = SecondIdentity();
-  const mode_t old = umask(0);
-  ScopedCleanup restore([old] { umask(old); });
-  mq_attr attr = Attr(2, 16);
-  Queue q("owned", O_RDWR, 0666, &attr);
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    EXPECT_THAT(mq_unlink(q.name()), SyscallFailsWithErrno(EACCES)) << "mq_unlink of root's 0666 queue";
-  });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
-  const mqd_t again = mq_open(q.name(), O_RDWR);
-  EXPECT_THAT(again, SyscallSucceeds()) << "the name should still exist after the refused mq_unlink";
-  if (again != static_cast<mqd_t>(-1)) mq_close(again);
+  const ScopedUmask no_umask(0);
+  Queue q("owned", Attr(2, 16), O_RDWR, 0666);
+  RunUnprivileged(
+      [&] { EXPECT_THAT(mq_unlink(q.name()), SyscallFailsWithErrno(EACCES)) << "mq_unlink of root's 0666 queue"; });
+  const UniqueMqd again(mq_open(q.name(), O_RDWR));
+  EXPECT_THAT(again.get(), SyscallSucceeds()) << "the name should still exist after the refused mq_unlink";
 }
 
 IPC_CASE(posix_mq, mq_unlink, queue_destroyed_after_last_close,
@@ -105,37 +89,27 @@ IPC_CASE(posix_mq, mq_unlink, queue_destroyed_after_last_close,
                       "descriptors referring to the queue. (mq_overview(7): queues_max limits the number of "
                       "message queues that can be created; mq_open(3) ENOSPC.)",
          .refs = {"mq_unlink(3)", "mq_overview(7) /proc/sys/fs/mqueue/queues_max", "mq_open(3) ENOSPC"},
-         .cls = Conformance::linux_specific, .needs = kNeedSecondUid | need::WritableSysctl(kQueuesMax)) {
-  const Identity nobody = SecondIdentity();
+         .cls = Conformance::linux_specific, .needs = kNeedSecondUid | need::WritableSysctl(kProcQueuesMax)) {
   // Privileged processes may exceed queues_max, so the queues are made by an unprivileged child.
-  ScopedSysctl lowered(kQueuesMax, 1);
-  const std::string first = UniqueMqName("first");
-  const std::string second = UniqueMqName("second");
-  Child c =
-      Fork([&] {
-        DropPrivileges(nobody);
-        mq_attr attr = Attr(2, 16);
-        const mqd_t a = mq_open(first.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
-        ASSERT_THAT(a, SyscallSucceeds()) << "creating the one queue queues_max allows";
-        ASSERT_THAT(mq_unlink(first.c_str()), SyscallSucceeds());
-        const mqd_t b1 = mq_open(second.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
-        EXPECT_THAT(b1, SyscallFailsWithErrno(ENOSPC))
-            << "while the unlinked queue is still open it should still exist, and count against queues_max = 1";
-        if (b1 != static_cast<mqd_t>(-1)) {
-          mq_close(b1);
-          mq_unlink(second.c_str());
-        }
-        ASSERT_THAT(mq_close(a), SyscallSucceeds());
-        const mqd_t b2 = mq_open(second.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
-        EXPECT_THAT(b2, SyscallSucceeds())
-            << "after the last descriptor of the unlinked queue was closed the queue should be destroyed, "
-               "leaving room for a new one";
-        if (b2 != static_cast<mqd_t>(-1)) {
-          mq_close(b2);
-          mq_unlink(second.c_str());
-        }
-      });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
+  ScopedSysctl lowered(kProcQueuesMax, 1);
+  RunUnprivileged([&] {
+    const mq_attr attr = Attr(2, 16);
+    Queue first("first");
+    ASSERT_THAT(first.TryCreate(attr), SyscallSucceeds()) << "creating the one queue queues_max allows";
+    ASSERT_THAT(mq_unlink(first.name()), SyscallSucceeds());
+    first.ForgetName();
+    {
+      Queue refused("refused");  // removed again at once if it was made after all
+      EXPECT_THAT(refused.TryCreate(attr), SyscallFailsWithErrno(ENOSPC))
+          << "while the unlinked queue is still open it should still exist, and count against queues_max = 1";
+    }
+    ASSERT_THAT(mq_close(first.get()), SyscallSucceeds());
+    first.ForgetDescriptor();
+    Queue later("later");
+    EXPECT_THAT(later.TryCreate(attr), SyscallSucceeds())
+        << "after the last descriptor of the unlinked queue was closed the queue should be destroyed, "
+           "leaving room for a new one";
+  });
 }
 
 }  // namespace

@@ -10,14 +10,16 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include <cstdio>
+#include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <sstream>
 #include <string>
+#include <string_view>
 
-#include "conformance/posix_mq/mq_helpers.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/posix_mq.h"
 
 namespace {
 
@@ -33,9 +35,15 @@ std::optional<std::string> QueueFile(const std::string& dir, const Queue& q) {
   return text.str();
 }
 
+// The QSIZE field of a queue file's line ("QSIZE:8 NOTIFY:0 ..."), or -1 when the line does not start so.
 long Qsize(const std::string& text) {
-  long v = -1;
-  if (std::sscanf(text.c_str(), "QSIZE:%ld", &v) != 1) return -1;
+  constexpr std::string_view kField = "QSIZE:";
+  if (text.rfind(kField, 0) != 0) return -1;
+  const char* digits = text.c_str() + kField.size();
+  char* end = nullptr;
+  errno = 0;
+  const long v = std::strtol(digits, &end, 10);
+  if (end == digits || errno != 0) return -1;
   return v;
 }
 
@@ -47,8 +55,7 @@ void WithMqueueMount(const std::function<void(const std::string&)>& check) {
   const std::string dir = TempPath("mqueue");
   IPCC_SETUP(mkdir(dir.c_str(), 0700));
   auto mount_and_check = [&] {
-    ASSERT_THAT(mount("mqueue", dir.c_str(), "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), SyscallSucceeds())
-        << "mounting an mqueue file system on " << dir;
+    ASSERT_THAT(MountMqueue(dir), SyscallSucceeds()) << "mounting an mqueue file system on " << dir;
     ScopedCleanup unmount([&] { umount2(dir.c_str(), MNT_DETACH); });
     check(dir);
   };
@@ -72,8 +79,7 @@ IPC_CASE(posix_mq, mqueue_fs, queue_file_shows_qsize,
                       "of bytes of data in all messages in the queue.",
          .refs = {"mq_overview(7) Mounting the message queue filesystem"}, .cls = Conformance::linux_specific,
          .needs = kNeedRoot) {
-  mq_attr attr = Attr(4, 32);
-  Queue q("fs", O_RDWR, 0600, &attr);
+  Queue q("fs", Attr(4, 32));
   ASSERT_THAT(mq_send(q.get(), "hello", 5, 1), SyscallSucceeds());
   ASSERT_THAT(mq_send(q.get(), "abc", 3, 2), SyscallSucceeds());
   WithMqueueMount([&](const std::string& dir) {
@@ -95,8 +101,7 @@ IPC_CASE(posix_mq, mqueue_fs, unlink_removes_queue_file,
                       "The message queue name is removed immediately.)",
          .refs = {"mq_overview(7) Mounting the message queue filesystem", "mq_unlink(3)"},
          .cls = Conformance::linux_specific, .needs = kNeedRoot) {
-  mq_attr attr = Attr(4, 32);
-  Queue q("fs-unlink", O_RDWR, 0600, &attr);
+  Queue q("fs-unlink", Attr(4, 32));
   WithMqueueMount([&](const std::string& dir) {
     ASSERT_TRUE(QueueFile(dir, q).has_value()) << dir << q.str() << " should exist before mq_unlink";
     ASSERT_THAT(mq_unlink(q.name()), SyscallSucceeds());

@@ -1,11 +1,8 @@
 // fstat(2) on shared memory objects.
-#include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include "conformance/posix_shm/shm_helpers.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/posix_shm.h"
 
 namespace {
 
@@ -18,8 +15,7 @@ IPC_CASE(posix_shm, fstat, reports_size_owner_and_mode,
                       "information returned by this call are the object's size (st_size), permissions "
                       "(st_mode), owner (st_uid), and group (st_gid).",
          .refs = {"shm_overview(7)", "fstat(2)", "POSIX.1-2017 fstat() (shared memory object)"}) {
-  const mode_t old = umask(0);
-  ScopedCleanup restore([old] { umask(old); });
+  const ScopedUmask no_mask(0);
   ShmName name(UniqueShmName("stat"));
   UniqueFd fd = CreateShm(name, 0640);
   ASSERT_THAT(ftruncate(fd.get(), 12345), SyscallSucceeds());
@@ -36,10 +32,8 @@ IPC_CASE(posix_shm, fstat, reports_size_owner_and_mode,
       << "group should be the creator's effective gid (" << getegid() << ") or that of /dev/shm; saw " << st.st_gid;
   // The same object through a second descriptor reports the same size.
   UniqueFd again(shm_open(name.c_str(), O_RDONLY, 0));
-  ASSERT_TRUE(again.valid()) << "shm_open O_RDONLY: " << ErrnoName(errno);
-  struct stat st2 {};
-  ASSERT_THAT(fstat(again.get(), &st2), SyscallSucceeds());
-  EXPECT_EQ(st2.st_size, 12345) << "st_size through a second descriptor";
+  ASSERT_THAT(again.get(), SyscallSucceeds()) << "shm_open O_RDONLY";
+  ExpectSize(again.get(), 12345, "through a second descriptor");
 }
 
 }  // namespace

@@ -1,37 +1,25 @@
-// mmap(2), POSIX mmap(): shared and private mappings of files, shared memory objects and anonymous
-// memory; faults on protection and beyond the end of the object; argument errors.
+// mmap(2), POSIX mmap(): shared, private and anonymous mappings, their faults and argument errors.
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
 
-#include "conformance/posix_shm/shm_helpers.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/posix_shm.h"
 
 namespace {
 
 using namespace ipcc;
 using namespace ipcc::posix_shm;
 
-// A regular file in the case's private folder, `size` bytes long, optionally starting with `content`.
-UniqueFd MakeFile(const std::string& path, std::size_t size, const std::string& content = "") {
-  UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
-  if (!fd.valid()) ThrowHarnessError("creating " + path + ": " + ErrnoName(errno));
-  if (ftruncate(fd.get(), static_cast<off_t>(size)) != 0) ThrowHarnessError("ftruncate: " + ErrnoName(errno));
-  if (!content.empty() && pwrite(fd.get(), content.data(), content.size(), 0) != static_cast<ssize_t>(content.size())) {
-    ThrowHarnessError("pwrite: " + ErrnoName(errno));
-  }
-  return fd;
-}
-
-std::string PreadString(int fd, std::size_t len, off_t offset) {
-  std::string buf(len, '\0');
-  ssize_t n = pread(fd, buf.data(), len, offset);
-  if (n < 0) ThrowHarnessError("pread: " + ErrnoName(errno));
-  buf.resize(static_cast<std::size_t>(n));
-  return buf;
+// mmap(NULL, len, prot, flags, fd, offset) of a new shared memory object of `object_size` bytes, expected
+// to fail with EINVAL.
+void ExpectMapEinval(const char* stem, std::size_t object_size, std::size_t len, int prot, int flags, off_t offset) {
+  const ShmObject obj(stem, object_size);
+  Mapping m = Map(len, prot, flags, obj.fd.get(), offset);
+  EXPECT_THAT(m.get(), SyscallFailsWithErrno(EINVAL)) << "mmap of " << len << " bytes, flags " << flags << ", offset "
+                                                      << offset << " of a " << object_size << "-byte object";
 }
 
 IPC_CASE(posix_shm, mmap, map_shared_write_visible_to_read,
@@ -58,28 +46,22 @@ IPC_CASE(posix_shm, mmap, map_shared_write_visible_to_other_process,
   const std::size_t page = PageSize();
   const std::string path = TempPath("mapped");
   UniqueFd fd = MakeFile(path, page);
-  // The child opens and maps the file on its own, after the fork.
-  Child other = Fork([&] {
-    UniqueFd own(open(path.c_str(), O_RDWR));
-    ASSERT_TRUE(own.valid()) << "child open: " << ErrnoName(errno);
-    Mapping cm = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, own.get());
-    ASSERT_THAT(cm.get(), SyscallSucceeds());
-    CheckpointPost(0);  // mapped
-    CheckpointWait(1);  // parent stored
-    EXPECT_EQ(ReadBytes(cm, 0, 6), "parent")
-        << "the child's MAP_SHARED mapping should show the parent's store to its own mapping";
-    WriteBytes(cm, 64, "child");
-    CheckpointPost(2);
-  });
-  Mapping m = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
-  ASSERT_THAT(m.get(), SyscallSucceeds());
-  CheckpointWait(0);
-  WriteBytes(m, 0, "parent");
-  CheckpointPost(1);
-  CheckpointWait(2);
-  EXPECT_EQ(ReadBytes(m, 64, 5), "child")
-      << "the parent's MAP_SHARED mapping should show the child's store to its own mapping";
-  ExpectCleanExit(other.Wait(), "child mapping the same file");
+  // Each process maps the file itself; the child opens it on its own, after the fork.
+  UniqueFd own;
+  Mapping m, cm;
+  ExpectSharedBothWays(
+      [&] {
+        m = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
+        return ExpectMapped(m, "the parent's MAP_SHARED mmap of the file");
+      },
+      [&]() -> volatile char* {
+        own.reset(open(path.c_str(), O_RDWR));
+        EXPECT_THAT(own.get(), SyscallSucceeds()) << "child open";
+        if (!own.valid()) return nullptr;
+        cm = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, own.get());
+        return ExpectMapped(cm, "the child's MAP_SHARED mmap of the file");
+      },
+      "its own MAP_SHARED mapping of the file");
 }
 
 IPC_CASE(posix_shm, mmap, map_private_writes_not_shared,
@@ -93,7 +75,7 @@ IPC_CASE(posix_shm, mmap, map_private_writes_not_shared,
   UniqueFd fd = MakeFile(path, page, "original");
   Child other = Fork([&] {
     UniqueFd own(open(path.c_str(), O_RDWR));
-    ASSERT_TRUE(own.valid()) << "child open: " << ErrnoName(errno);
+    ASSERT_THAT(own.get(), SyscallSucceeds()) << "child open";
     Mapping cm = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, own.get());
     ASSERT_THAT(cm.get(), SyscallSucceeds());
     CheckpointPost(0);
@@ -103,7 +85,7 @@ IPC_CASE(posix_shm, mmap, map_private_writes_not_shared,
   });
   Mapping priv = Map(page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd.get());
   ASSERT_THAT(priv.get(), SyscallSucceeds());
-  CheckpointWait(0);
+  if (!AwaitCheckpoint(other, 0)) return;
   WriteBytes(priv, 0, "modified");
   ASSERT_EQ(ReadBytes(priv, 0, 8), "modified") << "the private mapping should show its own store";
   EXPECT_EQ(PreadString(fd.get(), 8, 0), "original")
@@ -118,20 +100,11 @@ IPC_CASE(posix_shm, mmap, anonymous_shared_region_shared_across_fork,
                       "mapping the same region. ... Support for MAP_ANONYMOUS in conjunction with MAP_SHARED "
                       "was added in Linux 2.4. (fork(2): the child inherits the parent's memory mappings.)",
          .refs = {"mmap(2) MAP_SHARED, MAP_ANONYMOUS", "fork(2)", "POSIX.1-2017 mmap() MAP_SHARED"}) {
-  const std::size_t page = PageSize();
-  Mapping m = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1);
+  Mapping m = Map(PageSize(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1);
   ASSERT_THAT(m.get(), SyscallSucceeds());
-  Child child = Fork([&] {
-    CheckpointWait(0);
-    EXPECT_EQ(ReadBytes(m, 0, 4), "down") << "the child should see the parent's store made after the fork";
-    WriteBytes(m, 8, "up");
-    CheckpointPost(1);
-  });
-  WriteBytes(m, 0, "down");
-  CheckpointPost(0);
-  CheckpointWait(1);
-  EXPECT_EQ(ReadBytes(m, 8, 2), "up") << "the parent should see the child's store to the shared region";
-  ExpectCleanExit(child.Wait(), "child");
+  // The child's view is the inherited mapping; the parent stores after the fork.
+  ExpectSharedBothWays([&] { return m.bytes(); }, [&] { return m.bytes(); },
+                       "the anonymous MAP_SHARED region inherited across fork", {"down", "up", 8});
 }
 
 IPC_CASE(posix_shm, mmap, anonymous_private_copy_on_write_across_fork,
@@ -152,7 +125,7 @@ IPC_CASE(posix_shm, mmap, anonymous_private_copy_on_write_across_fork,
     EXPECT_EQ(ReadBytes(m, 0, 6), "child!")
         << "the parent's store after the fork must not reach the child's private copy";
   });
-  CheckpointWait(0);
+  if (!AwaitCheckpoint(child, 0)) return;
   EXPECT_EQ(ReadBytes(m, 0, 6), "before") << "the child's store must not reach the parent's private copy";
   WriteBytes(m, 0, "parent");
   CheckpointPost(1);
@@ -169,10 +142,9 @@ IPC_CASE(posix_shm, mmap, anonymous_mapping_zero_filled,
   for (int flags : {MAP_SHARED | MAP_ANONYMOUS, MAP_PRIVATE | MAP_ANONYMOUS}) {
     Mapping m = Map(len, PROT_READ | PROT_WRITE, flags, -1);
     ASSERT_THAT(m.get(), SyscallSucceeds());
-    std::size_t nonzero = 0;
-    for (std::size_t i = 0; i < len; ++i) nonzero += m.bytes()[i] != 0 ? 1 : 0;
-    EXPECT_EQ(nonzero, 0u) << "a new " << ((flags & MAP_SHARED) != 0 ? "MAP_SHARED" : "MAP_PRIVATE")
-                           << "|MAP_ANONYMOUS mapping should read as zeros; " << nonzero << " bytes were not";
+    EXPECT_EQ(DescribeNonzero(m.bytes(), len), "")
+        << "a new " << ((flags & MAP_SHARED) != 0 ? "MAP_SHARED" : "MAP_PRIVATE")
+        << "|MAP_ANONYMOUS mapping should read as zeros";
   }
 }
 
@@ -181,17 +153,14 @@ IPC_CASE(posix_shm, mmap, write_to_prot_read_mapping_raises_sigsegv,
          .statement = "Use of a mapped region can result in these signals: SIGSEGV Attempted write into a region "
                       "mapped as read-only.",
          .refs = {"mmap(2) SIGSEGV", "POSIX.1-2017 mmap() (PROT_READ; SIGSEGV on access violating protection)"}) {
-  ShmName name(UniqueShmName("ro"));
-  UniqueFd fd = CreateShm(name);
-  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(PageSize())));
-  Mapping m = Map(PageSize(), PROT_READ, MAP_SHARED, fd.get());
+  ShmObject obj("ro", PageSize());
+  Mapping m = MapShared(obj, PageSize(), PROT_READ);
   ASSERT_THAT(m.get(), SyscallSucceeds());
-  Child writer = Fork([&] {
-    SuppressCoreDump();
+  const int status = StatusOfTouch([&] {
     m.bytes()[0] = 'x';
     ADD_FAILURE() << "a store to a PROT_READ mapping completed instead of raising SIGSEGV";
   });
-  ExpectKilledBy(writer.Wait(), SIGSEGV, "child storing to a PROT_READ mapping");
+  ExpectKilledBy(status, SIGSEGV, "child storing to a PROT_READ mapping");
   EXPECT_EQ(m.bytes()[0], 0) << "the object must be unchanged";
 }
 
@@ -201,20 +170,17 @@ IPC_CASE(posix_shm, mmap, access_beyond_object_end_raises_sigbus,
                       "file.",
          .refs = {"mmap(2) SIGBUS", "POSIX.1-2017 mmap() (references beyond the end of the object: SIGBUS)"}) {
   const std::size_t page = PageSize();
-  ShmName name(UniqueShmName("sigbus"));
-  UniqueFd fd = CreateShm(name);
-  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(page)));
+  ShmObject obj("sigbus", page);
   // Two pages mapped, one page of object.
-  Mapping m = Map(2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
+  Mapping m = MapShared(obj, 2 * page);
   ASSERT_THAT(m.get(), SyscallSucceeds());
   m.bytes()[page - 1] = 'y';  // inside the object: fine
-  Child toucher = Fork([&] {
-    SuppressCoreDump();
+  const int status = StatusOfTouch([&] {
     char c = m.bytes()[page];
     ADD_FAILURE() << "reading the page beyond the end of the object returned " << static_cast<int>(c)
                   << " instead of raising SIGBUS";
   });
-  ExpectKilledBy(toucher.Wait(), SIGBUS, "child reading a page beyond the end of the object");
+  ExpectKilledBy(status, SIGBUS, "child reading a page beyond the end of the object");
 }
 
 IPC_CASE(posix_shm, mmap, partial_page_beyond_end_zero_filled,
@@ -224,23 +190,19 @@ IPC_CASE(posix_shm, mmap, partial_page_beyond_end_zero_filled,
                       "shall always zero-fill any partial page at the end of an object.)",
          .refs = {"mmap(2) NOTES", "POSIX.1-2017 mmap() (partial page at the end of an object)"}) {
   const std::size_t page = PageSize();
-  ShmName name(UniqueShmName("partial"));
-  UniqueFd fd = CreateShm(name);
-  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(page)));
+  ShmObject obj("partial", page);
   {
     // Fill the whole page, then shrink the object to 100 bytes: the old bytes past 100 must not show.
-    Mapping full = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
+    Mapping full = MapShared(obj, page);
     ASSERT_THAT(full.get(), SyscallSucceeds());
-    for (std::size_t i = 0; i < page; ++i) full.bytes()[i] = 'x';
+    WriteBytes(full, 0, std::string(page, 'x'));
   }
-  IPCC_SETUP(ftruncate(fd.get(), 100));
-  Mapping m = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
+  IPCC_SETUP(ftruncate(obj.fd.get(), 100));
+  Mapping m = MapShared(obj, page);
   ASSERT_THAT(m.get(), SyscallSucceeds());
   EXPECT_EQ(ReadBytes(m, 0, 100), std::string(100, 'x')) << "the bytes inside the object should be kept";
-  std::size_t nonzero = 0;
-  for (std::size_t i = 100; i < page; ++i) nonzero += m.bytes()[i] != 0 ? 1 : 0;
-  EXPECT_EQ(nonzero, 0u) << "the " << page - 100 << " bytes of the last page past the end of the object "
-                         << "should read as zeros; " << nonzero << " did not";
+  EXPECT_EQ(DescribeNonzero(m.bytes() + 100, page - 100), "")
+      << "the " << page - 100 << " bytes of the last page past the end of the object should read as zeros";
 }
 
 IPC_CASE(posix_shm, mmap, shared_changes_survive_munmap_and_remap,
@@ -250,19 +212,17 @@ IPC_CASE(posix_shm, mmap, shared_changes_survive_munmap_and_remap,
                       "unmapped by all processes.)",
          .refs = {"mmap(2) MAP_SHARED", "shm_overview(7) Persistence", "POSIX.1-2017 mmap()"}) {
   const std::size_t page = PageSize();
-  ShmName name(UniqueShmName("remap"));
-  UniqueFd fd = CreateShm(name);
-  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(page)));
+  ShmObject obj("remap", page);
   {
-    Mapping first = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
+    Mapping first = MapShared(obj, page);
     ASSERT_THAT(first.get(), SyscallSucceeds());
     WriteBytes(first, 10, "persisted");
     ASSERT_THAT(munmap(first.get(), page), SyscallSucceeds());
     first.Forget();
   }
-  fd.reset();
-  UniqueFd again(shm_open(name.c_str(), O_RDONLY, 0));
-  ASSERT_TRUE(again.valid()) << "reopening the object: " << ErrnoName(errno);
+  obj.fd.reset();
+  UniqueFd again(shm_open(obj.name.c_str(), O_RDONLY, 0));
+  ASSERT_THAT(again.get(), SyscallSucceeds()) << "reopening the object";
   Mapping second = Map(page, PROT_READ, MAP_SHARED, again.get());
   ASSERT_THAT(second.get(), SyscallSucceeds());
   EXPECT_EQ(ReadBytes(second, 10, 9), "persisted")
@@ -276,10 +236,8 @@ IPC_CASE(posix_shm, mmap, rdonly_fd_shared_prot_write_fails_eacces,
          .refs = {"mmap(2) EACCES", "POSIX.1-2017 mmap() [EACCES]"}) {
   const std::string path = TempPath("mapped");
   MakeFile(path, PageSize());
-  UniqueFd ro(open(path.c_str(), O_RDONLY));
-  ASSERT_TRUE(ro.valid()) << "open O_RDONLY: " << ErrnoName(errno);
-  Mapping m = Map(PageSize(), PROT_READ | PROT_WRITE, MAP_SHARED, ro.get());
-  EXPECT_THAT(m.get(), SyscallFailsWithErrno(EACCES));
+  UniqueFd ro(IPCC_SETUP(open(path.c_str(), O_RDONLY)));
+  ExpectSharedWritableMapRefused(ro.get());
 }
 
 IPC_CASE(posix_shm, mmap, rdonly_fd_private_prot_write_allowed,
@@ -290,8 +248,7 @@ IPC_CASE(posix_shm, mmap, rdonly_fd_private_prot_write_allowed,
          .refs = {"mmap(2) EACCES, MAP_PRIVATE", "POSIX.1-2017 mmap() [EACCES]"}) {
   const std::string path = TempPath("mapped");
   UniqueFd rw = MakeFile(path, PageSize(), "file");
-  UniqueFd ro(open(path.c_str(), O_RDONLY));
-  ASSERT_TRUE(ro.valid()) << "open O_RDONLY: " << ErrnoName(errno);
+  UniqueFd ro(IPCC_SETUP(open(path.c_str(), O_RDONLY)));
   Mapping m = Map(PageSize(), PROT_READ | PROT_WRITE, MAP_PRIVATE, ro.get());
   ASSERT_THAT(m.get(), SyscallSucceeds());
   EXPECT_EQ(ReadBytes(m, 0, 4), "file");
@@ -303,11 +260,7 @@ IPC_CASE(posix_shm, mmap, rdonly_fd_private_prot_write_allowed,
 IPC_CASE(posix_shm, mmap, zero_length_fails_einval, .title = "mmap with length 0 fails with EINVAL",
          .statement = "EINVAL (since Linux 2.6.12) length was 0. (POSIX: [EINVAL] The value of len is zero.)",
          .refs = {"mmap(2) EINVAL", "POSIX.1-2017 mmap() [EINVAL]"}) {
-  ShmName name(UniqueShmName("len0"));
-  UniqueFd fd = CreateShm(name);
-  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(PageSize())));
-  Mapping m = Map(0, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
-  EXPECT_THAT(m.get(), SyscallFailsWithErrno(EINVAL));
+  ExpectMapEinval("len0", PageSize(), 0, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 }
 
 IPC_CASE(posix_shm, mmap, unaligned_offset_fails_einval,
@@ -316,22 +269,14 @@ IPC_CASE(posix_shm, mmap, unaligned_offset_fails_einval,
                       "EINVAL We don't like addr, length, or offset (e.g., they are too large, or not aligned "
                       "on a page boundary).",
          .refs = {"mmap(2) EINVAL", "POSIX.1-2017 mmap() [EINVAL]"}) {
-  ShmName name(UniqueShmName("offset"));
-  UniqueFd fd = CreateShm(name);
-  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(2 * PageSize())));
-  Mapping m = Map(PageSize(), PROT_READ, MAP_SHARED, fd.get(), 1);
-  EXPECT_THAT(m.get(), SyscallFailsWithErrno(EINVAL));
+  ExpectMapEinval("offset", 2 * PageSize(), PageSize(), PROT_READ, MAP_SHARED, 1);
 }
 
 IPC_CASE(posix_shm, mmap, neither_shared_nor_private_fails_einval,
          .title = "mmap with neither MAP_SHARED nor MAP_PRIVATE in flags fails with EINVAL",
          .statement = "EINVAL flags contained none of MAP_PRIVATE, MAP_SHARED, or MAP_SHARED_VALIDATE.",
          .refs = {"mmap(2) EINVAL", "POSIX.1-2017 mmap() [EINVAL] (flags invalid)"}) {
-  ShmName name(UniqueShmName("flags"));
-  UniqueFd fd = CreateShm(name);
-  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(PageSize())));
-  Mapping m = Map(PageSize(), PROT_READ, 0, fd.get());
-  EXPECT_THAT(m.get(), SyscallFailsWithErrno(EINVAL));
+  ExpectMapEinval("flags", PageSize(), PageSize(), PROT_READ, 0, 0);
 }
 
 IPC_CASE(posix_shm, mmap, mapping_survives_close_of_descriptor,
@@ -340,25 +285,22 @@ IPC_CASE(posix_shm, mmap, mapping_survives_close_of_descriptor,
                       "mapping.",
          .refs = {"shm_open(3)", "mmap(2)", "POSIX.1-2017 mmap() (closing fildes does not unmap)"}) {
   const std::size_t page = PageSize();
-  ShmName name(UniqueShmName("closed"));
-  UniqueFd fd = CreateShm(name);
-  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(page)));
-  Mapping m = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
+  ShmObject obj("closed", page);
+  Mapping m = MapShared(obj, page);
   ASSERT_THAT(m.get(), SyscallSucceeds());
-  ASSERT_THAT(close(fd.release()), SyscallSucceeds());
-  WriteBytes(m, 0, "after-close");
-  // Another process opens the object by name and sees the store made after the close.
-  Child reader = Fork([&] {
-    UniqueFd own(shm_open(name.c_str(), O_RDWR, 0));
-    ASSERT_TRUE(own.valid()) << "child shm_open: " << ErrnoName(errno);
-    Mapping cm = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, own.get());
-    ASSERT_THAT(cm.get(), SyscallSucceeds());
-    EXPECT_EQ(ReadBytes(cm, 0, 11), "after-close")
-        << "a store through a mapping whose descriptor was closed should still reach the object";
-    WriteBytes(cm, 20, "reply");
-  });
-  ExpectCleanExit(reader.Wait(), "child mapping the object");
-  EXPECT_EQ(ReadBytes(m, 20, 5), "reply") << "the mapping should still be shared after its descriptor was closed";
+  ASSERT_THAT(close(obj.fd.release()), SyscallSucceeds());
+  // Another process opens the object by name and maps it: the store made after the close is shared.
+  UniqueFd own;
+  Mapping cm;
+  ExpectSharedBothWays([&] { return m.bytes(); },
+                       [&]() -> volatile char* {
+                         own.reset(shm_open(obj.name.c_str(), O_RDWR, 0));
+                         EXPECT_THAT(own.get(), SyscallSucceeds()) << "child shm_open";
+                         if (!own.valid()) return nullptr;
+                         cm = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, own.get());
+                         return ExpectMapped(cm, "the child's MAP_SHARED mmap of the object");
+                       },
+                       "a mapping whose descriptor was closed", {"after-close", "reply", 20});
 }
 
 }  // namespace

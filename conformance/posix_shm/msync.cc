@@ -1,12 +1,11 @@
 // msync(2), POSIX msync(): synchronising a mapping with its file.
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <string>
 
-#include "conformance/posix_shm/shm_helpers.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/posix_shm.h"
 
 namespace {
 
@@ -21,27 +20,21 @@ IPC_CASE(posix_shm, msync, ms_sync_then_read_sees_stored_data,
          .refs = {"msync(2)", "POSIX.1-2017 msync() MS_SYNC"}) {
   const std::size_t page = PageSize();
   const std::string path = TempPath("synced");
-  UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
-  ASSERT_TRUE(fd.valid()) << "open: " << ErrnoName(errno);
-  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(page)));
+  UniqueFd fd = MakeFile(path, page);
   Mapping m = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
   IPCC_SETUP(m.get());
   WriteBytes(m, 0, "flushed");
   ASSERT_THAT(msync(m.get(), page, MS_SYNC), SyscallSucceeds());
   // A separate open file description, as another program would use.
-  UniqueFd other(open(path.c_str(), O_RDONLY));
-  ASSERT_TRUE(other.valid()) << "open: " << ErrnoName(errno);
-  char buf[7] = {};
-  ASSERT_THAT(pread(other.get(), buf, sizeof buf, 0), SyscallSucceedsWithValue(7));
-  EXPECT_EQ(std::string(buf, 7), "flushed") << "read() after msync(MS_SYNC) should return the stored bytes";
+  UniqueFd other(IPCC_SETUP(open(path.c_str(), O_RDONLY)));
+  EXPECT_EQ(PreadString(other.get(), 7, 0), "flushed") << "read() after msync(MS_SYNC) should return the stored bytes";
 }
 
 IPC_CASE(posix_shm, msync, sync_and_async_together_fail_einval,
          .title = "msync with both MS_SYNC and MS_ASYNC fails with EINVAL",
          .statement = "EINVAL ... both MS_SYNC and MS_ASYNC are set in flags.",
          .refs = {"msync(2) EINVAL", "POSIX.1-2017 msync() [EINVAL]"}) {
-  Mapping m = Map(PageSize(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1);
-  IPCC_SETUP(m.get());
+  Mapping m = MapAnonymous(PageSize(), MAP_SHARED);
   EXPECT_THAT(msync(m.get(), PageSize(), MS_SYNC | MS_ASYNC), SyscallFailsWithErrno(EINVAL));
 }
 
@@ -50,9 +43,8 @@ IPC_CASE(posix_shm, msync, unaligned_address_fails_einval,
          .statement = "EINVAL addr is not a multiple of PAGESIZE.",
          .refs = {"msync(2) EINVAL", "POSIX.1-2017 msync() [EINVAL] (may fail: addr not a multiple of the page size)"},
          .cls = Conformance::linux_specific) {
-  Mapping m = Map(PageSize(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1);
-  IPCC_SETUP(m.get());
-  EXPECT_THAT(msync(static_cast<char*>(m.get()) + 1, 1, MS_SYNC), SyscallFailsWithErrno(EINVAL));
+  Mapping m = MapAnonymous(PageSize(), MAP_SHARED);
+  EXPECT_THAT(msync(m.data() + 1, 1, MS_SYNC), SyscallFailsWithErrno(EINVAL));
 }
 
 IPC_CASE(posix_shm, msync, range_with_unmapped_page_fails_enomem,
@@ -60,9 +52,8 @@ IPC_CASE(posix_shm, msync, range_with_unmapped_page_fails_enomem,
          .statement = "ENOMEM The indicated memory (or part of it) was not mapped.",
          .refs = {"msync(2) ENOMEM", "POSIX.1-2017 msync() [ENOMEM]"}) {
   const std::size_t page = PageSize();
-  Mapping m = Map(3 * page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1);
-  IPCC_SETUP(m.get());
-  ASSERT_THAT(munmap(static_cast<char*>(m.get()) + page, page), SyscallSucceeds());
+  Mapping m = MapAnonymous(3 * page, MAP_SHARED);
+  ASSERT_THAT(munmap(m.data() + page, page), SyscallSucceeds());
   EXPECT_THAT(msync(m.get(), 3 * page, MS_SYNC), SyscallFailsWithErrno(ENOMEM));
 }
 

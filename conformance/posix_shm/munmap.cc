@@ -1,9 +1,8 @@
 // munmap(2), POSIX munmap(): removing mappings.
 #include <sys/mman.h>
-#include <unistd.h>
 
-#include "conformance/posix_shm/shm_helpers.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/posix_shm.h"
 
 namespace {
 
@@ -19,19 +18,17 @@ IPC_CASE(posix_shm, munmap, access_after_munmap_raises_sigsegv,
   const std::size_t page = PageSize();
   // Three pages; the middle one is unmapped, so nothing else can be placed there by the allocator
   // between the munmap and the access.
-  Mapping m = Map(3 * page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1);
-  IPCC_SETUP(m.get());
+  Mapping m = MapAnonymous(3 * page, MAP_SHARED);
   WriteBytes(m, page, "gone");
   volatile char* middle = m.bytes() + page;
-  Child toucher = Fork([&] {
-    SuppressCoreDump();
+  const int status = StatusOfTouch([&] {
     if (munmap(const_cast<char*>(middle), page) != 0) {
       ThrowHarnessError("munmap in the child: " + ErrnoName(errno));
     }
     char c = middle[0];
     ADD_FAILURE() << "reading an unmapped page returned " << static_cast<int>(c) << " instead of raising SIGSEGV";
   });
-  ExpectKilledBy(toucher.Wait(), SIGSEGV, "child reading a page it had unmapped");
+  ExpectKilledBy(status, SIGSEGV, "child reading a page it had unmapped");
   // The parent's own mapping is untouched by the child's munmap.
   EXPECT_EQ(ReadBytes(m, page, 4), "gone") << "munmap in the child must not unmap the parent's pages";
 }
@@ -40,8 +37,7 @@ IPC_CASE(posix_shm, munmap, zero_length_fails_einval, .title = "munmap with leng
          .statement = "EINVAL (since Linux 2.6.12) length was 0. (POSIX munmap(): [EINVAL] The len argument is "
                       "0.)",
          .refs = {"munmap(2) EINVAL", "POSIX.1-2017 munmap() [EINVAL]"}) {
-  Mapping m = Map(PageSize(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
-  IPCC_SETUP(m.get());
+  Mapping m = MapAnonymous(PageSize());
   EXPECT_THAT(munmap(m.get(), 0), SyscallFailsWithErrno(EINVAL));
   m.bytes()[0] = 'k';  // still mapped
 }
@@ -53,9 +49,8 @@ IPC_CASE(posix_shm, munmap, unaligned_address_fails_einval,
                       "to EINVAL).",
          .refs = {"munmap(2)", "POSIX.1-2017 munmap() [EINVAL] (may fail: addr not a multiple of the page size)"},
          .cls = Conformance::linux_specific) {
-  Mapping m = Map(PageSize(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
-  IPCC_SETUP(m.get());
-  EXPECT_THAT(munmap(static_cast<char*>(m.get()) + 1, 1), SyscallFailsWithErrno(EINVAL));
+  Mapping m = MapAnonymous(PageSize());
+  EXPECT_THAT(munmap(m.data() + 1, 1), SyscallFailsWithErrno(EINVAL));
   m.bytes()[0] = 'k';  // still mapped
 }
 
@@ -64,9 +59,8 @@ IPC_CASE(posix_shm, munmap, range_without_mappings_succeeds,
          .statement = "It is not an error if the indicated range does not contain any mapped pages.",
          .refs = {"munmap(2)"}, .cls = Conformance::linux_specific) {
   const std::size_t page = PageSize();
-  Mapping m = Map(2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
-  IPCC_SETUP(m.get());
-  char* second = static_cast<char*>(m.get()) + page;
+  Mapping m = MapAnonymous(2 * page);
+  char* second = m.data() + page;
   ASSERT_THAT(munmap(second, page), SyscallSucceeds());
   EXPECT_THAT(munmap(second, page), SyscallSucceeds()) << "unmapping the now empty page again";
 }

@@ -7,21 +7,27 @@
 #include <string>
 #include <vector>
 
-#include "conformance/posix_shm/shm_helpers.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/posix_shm.h"
 
 namespace {
 
 using namespace ipcc;
 using namespace ipcc::posix_shm;
 
-// Creates a new object of `size` bytes with exactly `mode` (fchmod, so the umask does not matter), for a
-// case about what other opens of it do: set-up, so every failure here is a harness ERROR.
-UniqueFd CreateObject(const ShmName& name, std::size_t size, mode_t mode = 0600) {
-  UniqueFd fd = CreateShm(name, mode);
-  IPCC_SETUP(fchmod(fd.get(), mode));
-  if (size > 0) IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(size)));
-  return fd;
+// A new object of root's with `mode`, which the second identity's shm_open with each of `oflags` is to be
+// refused with EACCES.
+void ExpectOpenRefused(mode_t mode, const std::vector<int>& oflags) {
+  const Identity nobody = SecondIdentity();
+  const ShmObject obj("refused", PageSize(), mode);
+  RunAs(nobody, [&] {
+    for (int oflag : oflags) {
+      UniqueFd fd(shm_open(obj.name.c_str(), oflag, 0));
+      EXPECT_THAT(fd.get(), SyscallFailsWithErrno(EACCES))
+          << (oflag == O_RDONLY ? "O_RDONLY" : "O_RDWR") << " open of a 0" << std::oct << mode
+          << " object of another user";
+    }
+  });
 }
 
 IPC_CASE(posix_shm, shm_open, unrelated_processes_share,
@@ -30,13 +36,12 @@ IPC_CASE(posix_shm, shm_open, unrelated_processes_share,
                       "processes to mmap(2) the same region of shared memory.",
          .refs = {"shm_open(3)", "shm_overview(7)", "POSIX.1-2017 shm_open()"}) {
   const std::size_t size = 2 * PageSize();
-  ShmName name(UniqueShmName("unrelated"));
-  UniqueFd fd = CreateObject(name, size);
-  Mapping m = Map(size, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
+  ShmObject obj("unrelated", size);
+  Mapping m = MapShared(obj, size);
   ASSERT_THAT(m.get(), SyscallSucceeds());
   WriteBytes(m, 0, "from-the-case");
   // The fixture opens the name, checks the size and our bytes, and stores its reply in the second page.
-  Child peer = SpawnFixture("posix-shm-peer", {name.str(), std::to_string(size), "from-the-case",
+  Child peer = SpawnFixture("posix-shm-peer", {obj.name.str(), std::to_string(size), "from-the-case",
                                                std::to_string(PageSize()), "from-the-fixture"});
   ExpectCleanExit(peer.Wait(), "ipcconform-fixture posix-shm-peer");
   EXPECT_EQ(ReadBytes(m, PageSize(), 16), "from-the-fixture")
@@ -49,10 +54,8 @@ IPC_CASE(posix_shm, shm_open, new_object_has_size_zero, .title = "a newly create
          .refs = {"shm_open(3) O_CREAT", "shm_overview(7)", "POSIX.1-2017 shm_open() (new object size 0)"}) {
   ShmName name(UniqueShmName("new"));
   UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
-  ASSERT_TRUE(fd.valid()) << "shm_open O_CREAT|O_EXCL: " << ErrnoName(errno);
-  struct stat st {};
-  ASSERT_THAT(fstat(fd.get(), &st), SyscallSucceeds());
-  EXPECT_EQ(st.st_size, 0) << "a new shared memory object should have st_size 0";
+  ASSERT_THAT(fd.get(), SyscallSucceeds()) << "shm_open O_CREAT|O_EXCL";
+  ExpectSize(fd.get(), 0, "a new shared memory object should have st_size 0");
 }
 
 IPC_CASE(posix_shm, shm_open, excl_existing_fails_eexist,
@@ -60,9 +63,8 @@ IPC_CASE(posix_shm, shm_open, excl_existing_fails_eexist,
          .statement = "EEXIST Both O_CREAT and O_EXCL were specified to shm_open() and the shared memory object "
                       "specified by name already exists.",
          .refs = {"shm_open(3) EEXIST", "POSIX.1-2017 shm_open() [EEXIST]"}) {
-  ShmName name(UniqueShmName("excl"));
-  UniqueFd fd = CreateShm(name);
-  UniqueFd again(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
+  ShmObject obj("excl");
+  UniqueFd again(shm_open(obj.name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
   EXPECT_THAT(again.get(), SyscallFailsWithErrno(EEXIST));
 }
 
@@ -80,13 +82,10 @@ IPC_CASE(posix_shm, shm_open, trunc_truncates_existing_object,
          .title = "shm_open with O_TRUNC of an existing object truncates it to 0 bytes",
          .statement = "O_TRUNC If the shared memory object already exists, truncate it to zero bytes.",
          .refs = {"shm_open(3) O_TRUNC", "POSIX.1-2017 shm_open() O_TRUNC"}) {
-  ShmName name(UniqueShmName("trunc"));
-  UniqueFd fd = CreateObject(name, 3 * PageSize());
-  UniqueFd again(shm_open(name.c_str(), O_RDWR | O_TRUNC, 0));
-  ASSERT_TRUE(again.valid()) << "shm_open O_RDWR|O_TRUNC: " << ErrnoName(errno);
-  struct stat st {};
-  ASSERT_THAT(fstat(fd.get(), &st), SyscallSucceeds());
-  EXPECT_EQ(st.st_size, 0) << "after O_TRUNC the object (seen through the first descriptor) should have size 0";
+  ShmObject obj("trunc", 3 * PageSize());
+  UniqueFd again(shm_open(obj.name.c_str(), O_RDWR | O_TRUNC, 0));
+  ASSERT_THAT(again.get(), SyscallSucceeds()) << "shm_open O_RDWR|O_TRUNC";
+  ExpectSize(obj.fd.get(), 0, "after O_TRUNC the object (seen through the first descriptor) should have size 0");
 }
 
 IPC_CASE(posix_shm, shm_open, descriptor_has_close_on_exec,
@@ -95,7 +94,7 @@ IPC_CASE(posix_shm, shm_open, descriptor_has_close_on_exec,
          .refs = {"shm_open(3)", "POSIX.1-2017 shm_open() (FD_CLOEXEC is set)"}) {
   ShmName name(UniqueShmName("cloexec"));
   UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
-  ASSERT_TRUE(fd.valid()) << "shm_open: " << ErrnoName(errno);
+  ASSERT_THAT(fd.get(), SyscallSucceeds()) << "shm_open";
   const int flags = fcntl(fd.get(), F_GETFD);
   ASSERT_THAT(flags, SyscallSucceeds());
   EXPECT_NE(flags & FD_CLOEXEC, 0) << "FD_CLOEXEC should be set on a descriptor from shm_open";
@@ -107,11 +106,10 @@ IPC_CASE(posix_shm, shm_open, creation_mode_masked_by_umask,
                       "that those bits set in the process file mode creation mask (see umask(2)) are cleared "
                       "for the new object.",
          .refs = {"shm_open(3) O_CREAT", "umask(2)", "POSIX.1-2017 shm_open() O_CREAT"}) {
-  const mode_t old = umask(027);
-  ScopedCleanup restore([old] { umask(old); });
+  const ScopedUmask mask(027);
   ShmName name(UniqueShmName("umask"));
   UniqueFd fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0666));
-  ASSERT_TRUE(fd.valid()) << "shm_open: " << ErrnoName(errno);
+  ASSERT_THAT(fd.get(), SyscallSucceeds()) << "shm_open";
   struct stat st {};
   ASSERT_THAT(fstat(fd.get(), &st), SyscallSucceeds());
   EXPECT_EQ(st.st_mode & 0777, 0640u) << "mode 0666 under umask 027 should give 0640, saw 0" << std::oct
@@ -122,17 +120,7 @@ IPC_CASE(posix_shm, shm_open, permission_denied_eacces,
          .title = "an unprivileged user cannot open a 0600 object owned by root (EACCES)",
          .statement = "EACCES Permission was denied to shm_open() name in the specified mode.",
          .refs = {"shm_open(3) EACCES", "POSIX.1-2017 shm_open() [EACCES]"}, .needs = kNeedSecondUid) {
-  const Identity nobody = SecondIdentity();
-  ShmName name(UniqueShmName("private"));
-  UniqueFd fd = CreateObject(name, PageSize(), 0600);
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    UniqueFd ro(shm_open(name.c_str(), O_RDONLY, 0));
-    EXPECT_THAT(ro.get(), SyscallFailsWithErrno(EACCES)) << "O_RDONLY open of a 0600 object of another user";
-    UniqueFd rw(shm_open(name.c_str(), O_RDWR, 0));
-    EXPECT_THAT(rw.get(), SyscallFailsWithErrno(EACCES)) << "O_RDWR open of a 0600 object of another user";
-  });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
+  ExpectOpenRefused(0600, {O_RDONLY, O_RDWR});
 }
 
 IPC_CASE(posix_shm, shm_open, read_permission_allows_rdonly,
@@ -141,20 +129,17 @@ IPC_CASE(posix_shm, shm_open, read_permission_allows_rdonly,
                       "mmap(2)ed only for read (PROT_READ) access.",
          .refs = {"shm_open(3) O_RDONLY", "POSIX.1-2017 shm_open() O_RDONLY"}, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  ShmName name(UniqueShmName("readable"));
-  UniqueFd fd = CreateObject(name, PageSize(), 0644);
-  Mapping m = Map(PageSize(), PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
+  ShmObject obj("readable", PageSize(), 0644);
+  Mapping m = MapShared(obj, PageSize());
   ASSERT_THAT(m.get(), SyscallSucceeds());
   WriteBytes(m, 0, "readable");
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    UniqueFd ro(shm_open(name.c_str(), O_RDONLY, 0));
-    ASSERT_TRUE(ro.valid()) << "O_RDONLY open of a 0644 object by another user failed with " << ErrnoName(errno);
+  RunAs(nobody, [&] {
+    UniqueFd ro(shm_open(obj.name.c_str(), O_RDONLY, 0));
+    ASSERT_THAT(ro.get(), SyscallSucceeds()) << "O_RDONLY open of a 0644 object by another user";
     Mapping cm = Map(PageSize(), PROT_READ, MAP_SHARED, ro.get());
     ASSERT_THAT(cm.get(), SyscallSucceeds());
     EXPECT_EQ(ReadBytes(cm, 0, 8), "readable");
   });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
 }
 
 IPC_CASE(posix_shm, shm_open, rdwr_without_write_permission_fails_eacces,
@@ -162,15 +147,7 @@ IPC_CASE(posix_shm, shm_open, rdwr_without_write_permission_fails_eacces,
          .statement = "EACCES Permission was denied to shm_open() name in the specified mode, or O_TRUNC was "
                       "specified and the caller does not have write permission on the object.",
          .refs = {"shm_open(3) EACCES", "POSIX.1-2017 shm_open() [EACCES]"}, .needs = kNeedSecondUid) {
-  const Identity nobody = SecondIdentity();
-  ShmName name(UniqueShmName("readonly"));
-  UniqueFd fd = CreateObject(name, PageSize(), 0644);
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    UniqueFd rw(shm_open(name.c_str(), O_RDWR, 0));
-    EXPECT_THAT(rw.get(), SyscallFailsWithErrno(EACCES)) << "O_RDWR open of a 0644 object of another user";
-  });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
+  ExpectOpenRefused(0644, {O_RDWR});
 }
 
 IPC_CASE(posix_shm, shm_open, rdonly_descriptor_cannot_map_shared_writable,
@@ -179,12 +156,9 @@ IPC_CASE(posix_shm, shm_open, rdonly_descriptor_cannot_map_shared_writable,
                       "mmap(2)ed only for read (PROT_READ) access. (mmap(2): EACCES MAP_SHARED was requested and "
                       "PROT_WRITE is set, but fd is not open in read/write (O_RDWR) mode.)",
          .refs = {"shm_open(3) O_RDONLY", "mmap(2) EACCES", "POSIX.1-2017 mmap() [EACCES]"}) {
-  ShmName name(UniqueShmName("rdonly"));
-  UniqueFd fd = CreateObject(name, PageSize(), 0600);
-  UniqueFd ro(shm_open(name.c_str(), O_RDONLY, 0));
-  ASSERT_TRUE(ro.valid()) << "shm_open O_RDONLY: " << ErrnoName(errno);
-  Mapping m = Map(PageSize(), PROT_READ | PROT_WRITE, MAP_SHARED, ro.get());
-  EXPECT_THAT(m.get(), SyscallFailsWithErrno(EACCES));
+  ShmObject obj("rdonly", PageSize(), 0600);
+  UniqueFd ro(IPCC_SETUP(shm_open(obj.name.c_str(), O_RDONLY, 0)));
+  ExpectSharedWritableMapRefused(ro.get());
 }
 
 IPC_CASE(posix_shm, shm_open, name_with_inner_slash_fails_einval,
@@ -222,19 +196,18 @@ IPC_CASE(posix_shm, shm_open, object_visible_in_dev_shm,
   // A missing /dev/shm is the deviation this case is about, not a reason to give up.
   struct stat dir {};
   ASSERT_THAT(stat("/dev/shm", &dir), SyscallSucceeds()) << "/dev/shm, where shm_overview(7) says the objects live";
-  ShmName name(UniqueShmName("devshm"));
-  UniqueFd fd = CreateObject(name, 3 * PageSize(), 0640);
-  const std::string path = "/dev/shm" + name.str();
+  ShmObject obj("devshm", 3 * PageSize(), 0640);
+  const std::string path = "/dev/shm" + obj.name.str();
   struct stat by_path {};
   ASSERT_THAT(stat(path.c_str(), &by_path), SyscallSucceeds()) << "stat " << path;
   struct stat by_fd {};
-  ASSERT_THAT(fstat(fd.get(), &by_fd), SyscallSucceeds());
+  ASSERT_THAT(fstat(obj.fd.get(), &by_fd), SyscallSucceeds());
   EXPECT_TRUE(by_path.st_dev == by_fd.st_dev && by_path.st_ino == by_fd.st_ino)
       << path << " should be the object itself (same device and inode as the shm_open descriptor)";
   EXPECT_EQ(by_path.st_size, static_cast<off_t>(3 * PageSize())) << "size of " << path;
   EXPECT_EQ(by_path.st_mode & 0777, 0640u) << "permission bits of " << path;
-  ASSERT_THAT(shm_unlink(name.c_str()), SyscallSucceeds());
-  name.Forget();
+  ASSERT_THAT(shm_unlink(obj.name.c_str()), SyscallSucceeds());
+  obj.name.Forget();
   EXPECT_THAT(access(path.c_str(), F_OK), SyscallFailsWithErrno(ENOENT)) << path << " after shm_unlink";
 }
 

@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "conformance/posix_shm/shm_helpers.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/posix_shm.h"
 
 namespace {
 
@@ -19,11 +19,10 @@ IPC_CASE(posix_shm, shm_unlink, removes_name,
          .statement = "After a successful shm_unlink(), attempts to shm_open() an object with the same name fail "
                       "(unless O_CREAT was specified, in which case a new, distinct object is created).",
          .refs = {"shm_open(3) shm_unlink()", "POSIX.1-2017 shm_unlink()"}) {
-  ShmName name(UniqueShmName("unlink"));
-  UniqueFd fd = CreateShm(name);
-  ASSERT_THAT(shm_unlink(name.c_str()), SyscallSucceeds());
-  name.Forget();
-  UniqueFd again(shm_open(name.c_str(), O_RDWR, 0));
+  ShmObject obj("unlink");
+  ASSERT_THAT(shm_unlink(obj.name.c_str()), SyscallSucceeds());
+  obj.name.Forget();
+  UniqueFd again(shm_open(obj.name.c_str(), O_RDWR, 0));
   EXPECT_THAT(again.get(), SyscallFailsWithErrno(ENOENT)) << "shm_open of an unlinked name";
 }
 
@@ -35,23 +34,21 @@ IPC_CASE(posix_shm, shm_unlink, existing_mappings_keep_working,
          .refs = {"shm_open(3) shm_unlink()", "POSIX.1-2017 shm_unlink() (removal postponed until all references "
                                               "are gone)"}) {
   const std::size_t page = PageSize();
-  ShmName name(UniqueShmName("kept"));
-  UniqueFd fd = CreateShm(name);
-  IPCC_SETUP(ftruncate(fd.get(), static_cast<off_t>(page)));
-  Mapping m = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
+  ShmObject obj("kept", page);
+  Mapping m = MapShared(obj, page);
   IPCC_SETUP(m.get());
   WriteBytes(m, 0, "before-unlink");
-  fd.reset();
+  obj.fd.reset();
   Child child = Fork([&] {
     CheckpointWait(0);  // the name is gone now
     EXPECT_EQ(ReadBytes(m, 0, 13), "before-unlink") << "the child's inherited mapping after shm_unlink";
     WriteBytes(m, 32, "after-unlink");
     CheckpointPost(1);
   });
-  ASSERT_THAT(shm_unlink(name.c_str()), SyscallSucceeds());
-  name.Forget();
+  ASSERT_THAT(shm_unlink(obj.name.c_str()), SyscallSucceeds());
+  obj.name.Forget();
   CheckpointPost(0);
-  CheckpointWait(1);
+  if (!AwaitCheckpoint(child, 1)) return;
   EXPECT_EQ(ReadBytes(m, 32, 12), "after-unlink")
       << "a store by another process through its mapping after shm_unlink should still be seen";
   ExpectCleanExit(child.Wait(), "child using the mapping after shm_unlink");
@@ -63,18 +60,14 @@ IPC_CASE(posix_shm, shm_unlink, recreate_gives_distinct_object,
                       "(unless O_CREAT was specified, in which case a new, distinct object is created).",
          .refs = {"shm_open(3) shm_unlink()", "POSIX.1-2017 shm_unlink() (reuse of the name)"}) {
   const std::size_t page = PageSize();
-  ShmName name(UniqueShmName("reuse"));
-  UniqueFd old_fd = CreateShm(name);
-  IPCC_SETUP(ftruncate(old_fd.get(), static_cast<off_t>(page)));
-  Mapping old_map = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, old_fd.get());
+  ShmObject obj("reuse", page);
+  Mapping old_map = MapShared(obj, page);
   IPCC_SETUP(old_map.get());
   WriteBytes(old_map, 0, "old");
-  ASSERT_THAT(shm_unlink(name.c_str()), SyscallSucceeds());
-  UniqueFd new_fd(shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
-  ASSERT_TRUE(new_fd.valid()) << "O_CREAT|O_EXCL of the unlinked name failed with " << ErrnoName(errno);
-  struct stat st {};
-  ASSERT_THAT(fstat(new_fd.get(), &st), SyscallSucceeds());
-  EXPECT_EQ(st.st_size, 0) << "the re-created object should be new (size 0), not the unlinked one";
+  ASSERT_THAT(shm_unlink(obj.name.c_str()), SyscallSucceeds());
+  UniqueFd new_fd(shm_open(obj.name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600));
+  ASSERT_THAT(new_fd.get(), SyscallSucceeds()) << "O_CREAT|O_EXCL of the unlinked name";
+  ExpectSize(new_fd.get(), 0, "the re-created object should be new (size 0), not the unlinked one");
   IPCC_SETUP(ftruncate(new_fd.get(), static_cast<off_t>(page)));
   Mapping new_map = Map(page, PROT_READ | PROT_WRITE, MAP_SHARED, new_fd.get());
   IPCC_SETUP(new_map.get());
@@ -105,18 +98,13 @@ IPC_CASE(posix_shm, shm_unlink, other_users_object_fails_eacces,
   ASSERT_THAT(stat("/dev/shm", &dir), SyscallSucceeds()) << "/dev/shm, where shm_overview(7) says the objects live";
   ASSERT_NE(dir.st_mode & S_ISVTX, 0u) << "/dev/shm should be a sticky directory (mode 1777); its mode is 0" << std::oct
                                        << (dir.st_mode & 07777);
-  ShmName name(UniqueShmName("owned"));
-  UniqueFd fd = CreateShm(name, 0666);
-  IPCC_SETUP(fchmod(fd.get(), 0666));
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    EXPECT_THAT(shm_unlink(name.c_str()), SyscallFailsWithErrno(EACCES))
+  ShmObject obj("owned", 0, 0666);
+  RunAs(nobody, [&] {
+    EXPECT_THAT(shm_unlink(obj.name.c_str()), SyscallFailsWithErrno(EACCES))
         << "shm_unlink by another user of a root-owned object (even one with mode 0666)";
   });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
-  UniqueFd again(shm_open(name.c_str(), O_RDWR, 0));
-  EXPECT_TRUE(again.valid()) << "the name should still exist after the refused shm_unlink; shm_open failed with "
-                             << ErrnoName(errno);
+  UniqueFd again(shm_open(obj.name.c_str(), O_RDWR, 0));
+  EXPECT_THAT(again.get(), SyscallSucceeds()) << "the name should still exist after the refused shm_unlink";
 }
 
 }  // namespace

@@ -1,73 +1,16 @@
-// signal(7) "Queueing and delivery semantics for standard signals", "Real-time signals"; sigqueue(3).
+// signal(7) "Queueing and delivery semantics for standard signals", "Real-time signals".
 #include <signal.h>
 #include <unistd.h>
 
-#include <atomic>
-
-#include "conformance/signal/signal_util.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/signal.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::sigcase;
+using namespace ipcc::signals;
 
-// Deliveries recorded by handlers, in order.
-constexpr int kMaxRecords = 16;
 constexpr int kSent = 5;  // real-time signals queued by realtime_signals_queue_in_order
-struct Deliveries {
-  volatile sig_atomic_t count = 0;
-  volatile sig_atomic_t sig[kMaxRecords] = {};
-  volatile int value[kMaxRecords] = {};
-  volatile int code[kMaxRecords] = {};
-};
-Deliveries g_seen;
-
-void RecordHandler(int sig) {
-  if (g_seen.count < kMaxRecords) g_seen.sig[g_seen.count] = sig;
-  g_seen.count = g_seen.count + 1;
-}
-
-void RecordInfoHandler(int sig, siginfo_t* info, void*) {
-  if (g_seen.count < kMaxRecords) {
-    g_seen.sig[g_seen.count] = sig;
-    g_seen.value[g_seen.count] = info->si_value.sival_int;
-    g_seen.code[g_seen.count] = info->si_code;
-  }
-  g_seen.count = g_seen.count + 1;
-}
-
-std::string SeenSignals() {
-  std::string out;
-  for (int i = 0; i < g_seen.count && i < kMaxRecords; ++i) {
-    if (!out.empty()) out += ", ";
-    out += SignalName(g_seen.sig[i]);
-  }
-  return "[" + out + "]";
-}
-
-// A child that blocks `sigs`, lets the parent send while they are blocked (`send` runs in the parent
-// with the child's pid), then unblocks them all at once and runs `check`.
-template <typename Setup, typename Send, typename Check>
-void SendWhileBlocked(std::initializer_list<int> sigs, Setup setup, Send send, Check check) {
-  std::vector<int> list(sigs);
-  Child c = Fork([&] {
-    setup();
-    sigset_t set;
-    sigemptyset(&set);
-    for (int s : list) sigaddset(&set, s);
-    IPCC_SETUP(sigprocmask(SIG_BLOCK, &set, nullptr));
-    CheckpointPost(0);
-    CheckpointWait(1);
-    ASSERT_EQ(g_seen.count, 0) << "no signal may be delivered while blocked";
-    IPCC_SETUP(sigprocmask(SIG_UNBLOCK, &set, nullptr));
-    check();
-  });
-  CheckpointWait(0);
-  send(c.pid());
-  CheckpointPost(1);
-  ExpectCleanExit(c.Wait(), "receiving child");
-}
 
 IPC_CASE(signal, realtime, standard_signals_coalesce,
          .title = "a standard signal sent twice while blocked is delivered once",
@@ -77,15 +20,15 @@ IPC_CASE(signal, realtime, standard_signals_coalesce,
          .refs = {"signal(7) Queueing and delivery semantics for standard signals",
                   "POSIX.1-2017 XSH 2.4.1 Signal Generation and Delivery"},
          .cls = Conformance::posix) {
-  SendWhileBlocked(
-      {SIGUSR1}, [] { SetHandler(SIGUSR1, RecordHandler); },
+  DeliverAfterUnblock(
+      {SIGUSR1}, [] { SetHandler(SIGUSR1, RecordDelivery); },
       [](pid_t pid) {
         EXPECT_THAT(kill(pid, SIGUSR1), SyscallSucceeds()) << "first SIGUSR1";
         EXPECT_THAT(kill(pid, SIGUSR1), SyscallSucceeds()) << "second SIGUSR1";
       },
       [] {
-        EXPECT_EQ(g_seen.count, 1) << "two SIGUSR1 sent while blocked should be delivered once; deliveries: "
-                                   << SeenSignals();
+        EXPECT_EQ(g_deliveries.count, 1) << "two SIGUSR1 sent while blocked should be delivered once; deliveries: "
+                                         << g_deliveries.Signals();
         EXPECT_FALSE(Has(PendingSet(), SIGUSR1)) << "no second instance may remain pending";
       });
 }
@@ -101,8 +44,8 @@ IPC_CASE(signal, realtime, realtime_signals_queue_in_order,
                   "Generation and Delivery",
                   "POSIX.1-2017 sigqueue()"},
          .cls = Conformance::posix) {
-  SendWhileBlocked(
-      {SIGRTMIN}, [] { SetInfoHandler(SIGRTMIN, RecordInfoHandler); },
+  DeliverAfterUnblock(
+      {SIGRTMIN}, [] { SetInfoHandler(SIGRTMIN, RecordInfoDelivery); },
       [](pid_t pid) {
         for (int i = 0; i < kSent; ++i) {
           union sigval v {};
@@ -111,13 +54,14 @@ IPC_CASE(signal, realtime, realtime_signals_queue_in_order,
         }
       },
       [] {
-        ASSERT_EQ(g_seen.count, kSent) << "each of the 5 queued SIGRTMIN should be delivered; deliveries: "
-                                       << SeenSignals();
+        ASSERT_EQ(g_deliveries.count, kSent)
+            << "each of the 5 queued SIGRTMIN should be delivered; deliveries: " << g_deliveries.Signals();
         for (int i = 0; i < kSent; ++i) {
-          EXPECT_EQ(g_seen.value[i], 1000 + i)
+          EXPECT_EQ(g_deliveries.value[i], 1000 + i)
               << "delivery #" << i << " should carry the value of sigqueue() #" << i << " (" << 1000 + i
               << "): real-time signals of one number are delivered in the order sent";
-          EXPECT_EQ(g_seen.code[i], SI_QUEUE) << "delivery " << i << ": si_code " << SiCodeName(g_seen.code[i]);
+          EXPECT_EQ(g_deliveries.code[i], SI_QUEUE)
+              << "delivery " << i << ": si_code " << SiCodeName(g_deliveries.code[i]);
         }
       });
 }
@@ -129,20 +73,22 @@ IPC_CASE(signal, realtime, lower_numbered_delivered_first,
          .refs = {"signal(7) Real-time signals", "POSIX.1-2017 XSH 2.4.2 (lowest numbered first)"},
          .cls = Conformance::posix) {
   const int r0 = SIGRTMIN, r1 = SIGRTMIN + 1, r2 = SIGRTMIN + 2, r3 = SIGRTMIN + 3;
-  SendWhileBlocked(
+  DeliverAfterUnblock(
       {r0, r1, r2, r3},
       [&] {
         // Each handler blocks the whole group, so one handler ends before the next signal is delivered.
-        for (int s : {r0, r1, r2, r3}) SetHandler(s, RecordHandler, 0, SetOf({r0, r1, r2, r3}));
+        for (int s : {r0, r1, r2, r3}) SetHandler(s, RecordDelivery, 0, SetOf({r0, r1, r2, r3}));
       },
       [&](pid_t pid) {
         for (int s : {r3, r1, r2, r0}) EXPECT_THAT(kill(pid, s), SyscallSucceeds()) << SignalName(s);
       },
       [&] {
-        ASSERT_EQ(g_seen.count, 4) << "all four real-time signals should be delivered; deliveries: " << SeenSignals();
-        EXPECT_TRUE(g_seen.sig[0] == r0 && g_seen.sig[1] == r1 && g_seen.sig[2] == r2 && g_seen.sig[3] == r3)
+        ASSERT_EQ(g_deliveries.count, 4) << "all four real-time signals should be delivered; deliveries: "
+                                         << g_deliveries.Signals();
+        EXPECT_TRUE(g_deliveries.sig[0] == r0 && g_deliveries.sig[1] == r1 && g_deliveries.sig[2] == r2 &&
+                    g_deliveries.sig[3] == r3)
             << "sent in the order SIGRTMIN+3, +1, +2, +0; expected delivery SIGRTMIN, +1, +2, +3, but saw "
-            << SeenSignals();
+            << g_deliveries.Signals();
       });
 }
 
@@ -154,8 +100,8 @@ IPC_CASE(signal, realtime, standard_signal_keeps_first_siginfo,
                       "first instance of the signal.",
          .refs = {"signal(7) Queueing and delivery semantics for standard signals"},
          .cls = Conformance::linux_specific) {
-  SendWhileBlocked(
-      {SIGUSR2}, [] { SetInfoHandler(SIGUSR2, RecordInfoHandler); },
+  DeliverAfterUnblock(
+      {SIGUSR2}, [] { SetInfoHandler(SIGUSR2, RecordInfoDelivery); },
       [](pid_t pid) {
         for (int v : {111, 222}) {
           union sigval val {};
@@ -164,8 +110,9 @@ IPC_CASE(signal, realtime, standard_signal_keeps_first_siginfo,
         }
       },
       [] {
-        ASSERT_EQ(g_seen.count, 1) << "a standard signal is delivered once; deliveries: " << SeenSignals();
-        EXPECT_EQ(g_seen.value[0], 111) << "the delivery should carry the first instance's value 111";
+        ASSERT_EQ(g_deliveries.count, 1) << "a standard signal is delivered once; deliveries: "
+                                         << g_deliveries.Signals();
+        EXPECT_EQ(g_deliveries.value[0], 111) << "the delivery should carry the first instance's value 111";
       });
 }
 
@@ -178,63 +125,6 @@ IPC_CASE(signal, realtime, at_least_eight_realtime_signals,
          .cls = Conformance::posix) {
   EXPECT_GE(SIGRTMAX - SIGRTMIN + 1, 8) << "SIGRTMIN is " << SIGRTMIN << ", SIGRTMAX is " << SIGRTMAX;
   EXPECT_LT(SIGRTMAX, NSIG);
-}
-
-// --- sigqueue(3) ---
-
-IPC_CASE(signal, sigqueue, value_arrives_in_si_value,
-         .title = "the value given to sigqueue() arrives in the handler's si_value",
-         .statement = "If the receiving process has installed a handler for this signal using the SA_SIGINFO "
-                      "flag to sigaction(2), then it can obtain this data via the si_value field of the "
-                      "siginfo_t structure passed as the second argument to the handler. Furthermore, the "
-                      "si_code field of that structure will be set to SI_QUEUE.",
-         .refs = {"sigqueue(3)", "POSIX.1-2017 sigqueue()"}, .cls = Conformance::posix) {
-  SendWhileBlocked(
-      {SIGRTMIN + 1}, [] { SetInfoHandler(SIGRTMIN + 1, RecordInfoHandler); },
-      [](pid_t pid) {
-        union sigval v {};
-        v.sival_int = 0x5a5a1234;
-        EXPECT_THAT(sigqueue(pid, SIGRTMIN + 1, v), SyscallSucceeds());
-      },
-      [] {
-        ASSERT_EQ(g_seen.count, 1) << "deliveries: " << SeenSignals();
-        EXPECT_EQ(g_seen.value[0], 0x5a5a1234) << "si_value.sival_int";
-        EXPECT_EQ(g_seen.code[0], SI_QUEUE) << "si_code is " << SiCodeName(g_seen.code[0]);
-      });
-}
-
-IPC_CASE(signal, sigqueue, sig_zero_checks_existence,
-         .title = "sigqueue(pid, 0, value) succeeds for an existing process and sends nothing",
-         .statement = "As with kill(2), the null signal (0) can be used to check if a process with a given PID "
-                      "exists.",
-         .refs = {"sigqueue(3)", "POSIX.1-2017 sigqueue()"}, .cls = Conformance::posix) {
-  Child c = Fork([] { CheckpointWait(0); });
-  union sigval v {};
-  EXPECT_THAT(sigqueue(c.pid(), 0, v), SyscallSucceeds());
-  CheckpointPost(0);
-  ExpectCleanExit(c.Wait(), "child");
-}
-
-IPC_CASE(signal, sigqueue, invalid_signal_fails_einval,
-         .title = "sigqueue with an invalid signal number fails with EINVAL", .statement = "EINVAL sig was invalid.",
-         .refs = {"sigqueue(3) ERRORS", "POSIX.1-2017 sigqueue() [EINVAL]"}, .cls = Conformance::posix) {
-  Child c = Fork([] { CheckpointWait(0); });
-  union sigval v {};
-  for (int sig : {-1, NSIG, NSIG + 100}) {
-    EXPECT_THAT(sigqueue(c.pid(), sig, v), SyscallFailsWithErrno(EINVAL)) << "signal number " << sig;
-  }
-  CheckpointPost(0);
-  ExpectCleanExit(c.Wait(), "child");
-}
-
-IPC_CASE(signal, sigqueue, nonexistent_pid_fails_esrch,
-         .title = "sigqueue to the pid of a child that was waited for fails with ESRCH",
-         .statement = "ESRCH No process has a PID matching pid.",
-         .refs = {"sigqueue(3) ERRORS", "POSIX.1-2017 sigqueue() [ESRCH]"}, .cls = Conformance::posix) {
-  Child c = Fork([] {});
-  ExpectCleanExit(c.Wait(), "child");
-  union sigval v {};
-  EXPECT_THAT(sigqueue(c.pid(), SIGRTMIN, v), SyscallFailsWithErrno(ESRCH)) << "reaped pid " << c.pid();
 }
 
 }  // namespace

@@ -3,39 +3,48 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
-#include "conformance/signal/signal_util.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/signal.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::sigcase;
+using namespace ipcc::signals;
 
 volatile std::uintptr_t g_handler_frame = 0;
-volatile sig_atomic_t g_calls = 0;
 volatile int g_ss_flags_in_handler = -1;
 
-void StackProbeHandler(int) {
+void StackProbeHandler(int sig) {
   volatile char here = 0;
   g_handler_frame = reinterpret_cast<std::uintptr_t>(&here);
   stack_t now{};
   if (sigaltstack(nullptr, &now) == 0) g_ss_flags_in_handler = now.ss_flags;
-  g_calls = g_calls + 1;
+  CountingHandler(sig);
 }
 
 constexpr std::size_t kAltStackSize = 256 * 1024;  // well above any SIGSTKSZ / MINSIGSTKSZ
 
-// Installs an alternate stack in the calling (forked) process; returns its memory.
-std::vector<char> InstallAltStack() {
-  std::vector<char> mem(kAltStackSize);
-  stack_t ss{};
-  ss.ss_sp = mem.data();
-  ss.ss_size = mem.size();
-  ss.ss_flags = 0;
-  if (sigaltstack(&ss, nullptr) != 0) ThrowHarnessError("sigaltstack: " + ErrnoName(errno));
-  return mem;
+// In a forked child: installs an alternate stack and StackProbeHandler for SIGUSR1 with `flags`, runs
+// `before_raise`, raises SIGUSR1, and (once the handler ran) runs `check` with the stack's memory.
+void RaiseWithAltStack(int flags, const std::function<void()>& before_raise,
+                       const std::function<void(const std::vector<char>&)>& check) {
+  InChild("child with an alternate signal stack", [&] {
+    std::vector<char> mem(kAltStackSize);
+    stack_t ss{};
+    ss.ss_sp = mem.data();
+    ss.ss_size = mem.size();
+    ss.ss_flags = 0;
+    if (sigaltstack(&ss, nullptr) != 0) ThrowHarnessError("sigaltstack: " + ErrnoName(errno));
+    SetHandler(SIGUSR1, StackProbeHandler, flags);
+    if (before_raise) before_raise();
+    if (::testing::Test::HasFatalFailure()) return;
+    raise(SIGUSR1);
+    ASSERT_EQ(g_handled.calls, 1) << "the handler did not run";
+    check(mem);
+  });
 }
 
 bool OnStack(const std::vector<char>& mem) {
@@ -50,16 +59,11 @@ IPC_CASE(signal, sigaltstack, handler_runs_on_alternate_stack,
                       "SA_ONSTACK flag.",
          .refs = {"sigaltstack(2)", "sigaction(2) SA_ONSTACK", "POSIX.1-2017 sigaltstack()"},
          .cls = Conformance::posix) {
-  Child c = Fork([] {
-    std::vector<char> mem = InstallAltStack();
-    SetHandler(SIGUSR1, StackProbeHandler, SA_ONSTACK);
-    raise(SIGUSR1);
-    ASSERT_EQ(g_calls, 1) << "the handler did not run";
+  RaiseWithAltStack(SA_ONSTACK, {}, [](const std::vector<char>& mem) {
     EXPECT_TRUE(OnStack(mem)) << "a local variable of the SA_ONSTACK handler was at 0x" << std::hex << g_handler_frame
                               << ", outside the alternate stack [0x" << reinterpret_cast<std::uintptr_t>(mem.data())
                               << ", +0x" << mem.size() << ")";
   });
-  ExpectCleanExit(c.Wait(), "child with an alternate signal stack");
 }
 
 IPC_CASE(signal, sigaltstack, ss_onstack_reported_in_handler,
@@ -67,18 +71,17 @@ IPC_CASE(signal, sigaltstack, ss_onstack_reported_in_handler,
          .statement = "SS_ONSTACK The thread is currently executing on the alternate signal stack.",
          .refs = {"sigaltstack(2) old_ss.ss_flags", "POSIX.1-2017 sigaltstack() SS_ONSTACK"},
          .cls = Conformance::posix) {
-  Child c = Fork([] {
-    std::vector<char> mem = InstallAltStack();
-    SetHandler(SIGUSR1, StackProbeHandler, SA_ONSTACK);
-    stack_t before{};
-    ASSERT_THAT(sigaltstack(nullptr, &before), SyscallSucceeds());
-    EXPECT_EQ(before.ss_flags & SS_ONSTACK, 0) << "not on the alternate stack outside the handler";
-    raise(SIGUSR1);
-    ASSERT_EQ(g_calls, 1) << "the handler did not run";
-    EXPECT_NE(g_ss_flags_in_handler & SS_ONSTACK, 0)
-        << "sigaltstack in the handler should report SS_ONSTACK; ss_flags were " << g_ss_flags_in_handler;
-  });
-  ExpectCleanExit(c.Wait(), "child with an alternate signal stack");
+  RaiseWithAltStack(
+      SA_ONSTACK,
+      [] {
+        stack_t before{};
+        ASSERT_THAT(sigaltstack(nullptr, &before), SyscallSucceeds());
+        EXPECT_EQ(before.ss_flags & SS_ONSTACK, 0) << "not on the alternate stack outside the handler";
+      },
+      [](const std::vector<char>&) {
+        EXPECT_NE(g_ss_flags_in_handler & SS_ONSTACK, 0)
+            << "sigaltstack in the handler should report SS_ONSTACK; ss_flags were " << g_ss_flags_in_handler;
+      });
 }
 
 IPC_CASE(signal, sigaltstack, without_sa_onstack_uses_normal_stack,
@@ -88,15 +91,10 @@ IPC_CASE(signal, sigaltstack, without_sa_onstack_uses_normal_stack,
                       "handler is invoked on the normal process stack.",
          .refs = {"sigaltstack(2)", "signal(7) Signal dispositions", "POSIX.1-2017 sigaction() SA_ONSTACK"},
          .cls = Conformance::posix) {
-  Child c = Fork([] {
-    std::vector<char> mem = InstallAltStack();
-    SetHandler(SIGUSR1, StackProbeHandler, 0);
-    raise(SIGUSR1);
-    ASSERT_EQ(g_calls, 1) << "the handler did not run";
+  RaiseWithAltStack(0, {}, [](const std::vector<char>& mem) {
     EXPECT_FALSE(OnStack(mem)) << "a handler without SA_ONSTACK ran on the alternate stack";
     EXPECT_EQ(g_ss_flags_in_handler & SS_ONSTACK, 0) << "sigaltstack in the handler reported SS_ONSTACK";
   });
-  ExpectCleanExit(c.Wait(), "child with an alternate signal stack");
 }
 
 IPC_CASE(signal, sigaltstack, too_small_fails_enomem,
@@ -104,7 +102,7 @@ IPC_CASE(signal, sigaltstack, too_small_fails_enomem,
          .statement = "ENOMEM The specified size of the new alternate signal stack ss.ss_size was less than "
                       "MINSIGSTKSZ.",
          .refs = {"sigaltstack(2) ERRORS", "POSIX.1-2017 sigaltstack() [ENOMEM]"}, .cls = Conformance::posix) {
-  Child c = Fork([] {
+  InChild("child", [] {
     static char tiny[256];  // far below MINSIGSTKSZ on every architecture
     stack_t ss{};
     ss.ss_sp = tiny;
@@ -112,7 +110,6 @@ IPC_CASE(signal, sigaltstack, too_small_fails_enomem,
     ss.ss_flags = 0;
     EXPECT_THAT(sigaltstack(&ss, nullptr), SyscallFailsWithErrno(ENOMEM)) << "ss_size " << sizeof tiny;
   });
-  ExpectCleanExit(c.Wait(), "child");
 }
 
 }  // namespace

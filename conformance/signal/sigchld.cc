@@ -1,32 +1,48 @@
-// SIGCHLD: what the kernel reports to a parent when a child exits, is killed, stops or continues
-// (sigaction(2) siginfo_t, SA_NOCLDSTOP, SA_NOCLDWAIT; wait(2) NOTES on SIG_IGN). Each case runs a
-// forked "parent" process that owns grandchildren, so the case process's SIGCHLD is left alone.
+// SIGCHLD: sigaction(2) siginfo_t, SA_NOCLDSTOP, SA_NOCLDWAIT; wait(2) NOTES (SIG_IGN).
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "conformance/signal/signal_util.h"
+#include <functional>
+#include <string>
+
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/signal.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::sigcase;
+using namespace ipcc::signals;
 
 // In the forked parent: accepts the next SIGCHLD (blocked) and checks what it reports.
 void ExpectSigchld(pid_t child, int code, int status, const std::string& event) {
-  siginfo_t info{};
-  const int got = AcceptSignal(SetOf({SIGCHLD}), &info);
-  const int err = errno;
-  ASSERT_EQ(got, SIGCHLD) << "no SIGCHLD within 5 s after " << event << " (sigtimedwait: " << ErrnoName(err) << ")";
-  EXPECT_EQ(info.si_signo, SIGCHLD) << "si_signo";
-  EXPECT_EQ(info.si_code, code) << "after " << event << ", si_code should be " << CldCodeName(code) << ", but it is "
-                                << CldCodeName(info.si_code);
-  EXPECT_EQ(info.si_pid, child) << "si_pid should be the child's pid";
-  EXPECT_EQ(info.si_uid, getuid()) << "si_uid should be the child's real uid";
-  EXPECT_EQ(info.si_status, status) << "after " << event << ", si_status should be " << status << " ("
-                                    << (code == CLD_EXITED ? "the exit status" : SignalName(status)) << ")";
+  const auto info = ExpectAccepted(SIGCHLD, "after " + event);
+  if (!info) return;
+  EXPECT_EQ(info->si_signo, SIGCHLD) << "si_signo";
+  EXPECT_EQ(info->si_code, code) << "after " << event << ", si_code should be " << CldCodeName(code) << ", but it is "
+                                 << CldCodeName(info->si_code);
+  EXPECT_EQ(info->si_pid, child) << "si_pid should be the child's pid";
+  EXPECT_EQ(info->si_uid, getuid()) << "si_uid should be the child's real uid";
+  EXPECT_EQ(info->si_status, status) << "after " << event << ", si_status should be " << status << " ("
+                                     << (code == CLD_EXITED ? "the exit status" : SignalName(status)) << ")";
+}
+
+// A forked parent process (the case process's SIGCHLD is left alone) with SIGCHLD blocked and a child
+// held in read(); `parent(child)` runs there.
+void AsParentOfHeldChild(const std::function<void(Child&)>& parent) {
+  InChild("parent process", [&] {
+    Block({SIGCHLD});
+    Pipe hold = MakePipe();
+    Child child = HeldChild(hold);
+    parent(child);
+  });
+}
+
+// In the parent: stops the child with SIGSTOP and expects the SIGCHLD that reports it.
+void StopAndExpectCldStopped(Child& child) {
+  ASSERT_THAT(kill(child.pid(), SIGSTOP), SyscallSucceeds());
+  ExpectSigchld(child.pid(), CLD_STOPPED, SIGSTOP, "the child was stopped by SIGSTOP");
 }
 
 IPC_CASE(signal, sigchld, child_exit_reports_cld_exited,
@@ -38,14 +54,13 @@ IPC_CASE(signal, sigchld, child_exit_reports_cld_exited,
          .refs = {"sigaction(2) The siginfo_t argument, The si_code field (SIGCHLD)",
                   "POSIX.1-2017 <signal.h> CLD_EXITED", "POSIX.1-2017 XSH 2.4.3 (SIGCHLD)"},
          .cls = Conformance::posix) {
-  Child parent = Fork([] {
+  InChild("parent process", [] {
     Block({SIGCHLD});
     Child child = Fork([] { _exit(7); });
     ExpectSigchld(child.pid(), CLD_EXITED, 7, "the child called _exit(7)");
     const int status = child.Wait();
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7) << "the child " << DescribeWaitStatus(status);
   });
-  ExpectCleanExit(parent.Wait(), "parent process");
 }
 
 IPC_CASE(signal, sigchld, killed_child_reports_cld_killed,
@@ -56,19 +71,11 @@ IPC_CASE(signal, sigchld, killed_child_reports_cld_killed,
          .refs = {"sigaction(2) The siginfo_t argument, The si_code field (SIGCHLD)",
                   "POSIX.1-2017 <signal.h> CLD_KILLED"},
          .cls = Conformance::posix) {
-  Child parent = Fork([] {
-    Block({SIGCHLD});
-    Pipe hold = MakePipe();
-    Child child = Fork([&] {
-      char b;
-      ssize_t n = read(hold.r.get(), &b, 1);
-      (void)n;
-    });
+  AsParentOfHeldChild([](Child& child) {
     ASSERT_THAT(kill(child.pid(), SIGKILL), SyscallSucceeds());
     ExpectSigchld(child.pid(), CLD_KILLED, SIGKILL, "the child was killed by SIGKILL");
     ExpectKilledBy(child.Wait(), SIGKILL, "child");
   });
-  ExpectCleanExit(parent.Wait(), "parent process");
 }
 
 IPC_CASE(signal, sigchld, stopped_child_reports_cld_stopped,
@@ -79,18 +86,7 @@ IPC_CASE(signal, sigchld, stopped_child_reports_cld_stopped,
          .refs = {"signal(7) Standard signals", "sigaction(2) The si_code field (SIGCHLD)",
                   "POSIX.1-2017 <signal.h> CLD_STOPPED"},
          .cls = Conformance::posix) {
-  Child parent = Fork([] {
-    Block({SIGCHLD});
-    Pipe hold = MakePipe();
-    Child child = Fork([&] {
-      char b;
-      ssize_t n = read(hold.r.get(), &b, 1);
-      (void)n;
-    });
-    ASSERT_THAT(kill(child.pid(), SIGSTOP), SyscallSucceeds());
-    ExpectSigchld(child.pid(), CLD_STOPPED, SIGSTOP, "the child was stopped by SIGSTOP");
-  });
-  ExpectCleanExit(parent.Wait(), "parent process");
+  AsParentOfHeldChild(StopAndExpectCldStopped);
 }
 
 IPC_CASE(signal, sigchld, continued_child_reports_cld_continued,
@@ -101,20 +97,11 @@ IPC_CASE(signal, sigchld, continued_child_reports_cld_continued,
          .refs = {"sigaction(2) The siginfo_t argument, The si_code field (SIGCHLD)", "wait(2) waitid() si_status",
                   "POSIX.1-2017 <signal.h> CLD_CONTINUED"},
          .cls = Conformance::posix) {
-  Child parent = Fork([] {
-    Block({SIGCHLD});
-    Pipe hold = MakePipe();
-    Child child = Fork([&] {
-      char b;
-      ssize_t n = read(hold.r.get(), &b, 1);
-      (void)n;
-    });
-    ASSERT_THAT(kill(child.pid(), SIGSTOP), SyscallSucceeds());
-    ExpectSigchld(child.pid(), CLD_STOPPED, SIGSTOP, "the child was stopped by SIGSTOP");
+  AsParentOfHeldChild([](Child& child) {
+    ASSERT_NO_FATAL_FAILURE(StopAndExpectCldStopped(child));
     ASSERT_THAT(kill(child.pid(), SIGCONT), SyscallSucceeds());
     ExpectSigchld(child.pid(), CLD_CONTINUED, SIGCONT, "the stopped child was sent SIGCONT");
   });
-  ExpectCleanExit(parent.Wait(), "parent process");
 }
 
 void NoopHandler(int) {}
@@ -125,33 +112,29 @@ IPC_CASE(signal, sigchld, sa_nocldstop_suppresses_stop_notification,
                       "(i.e., when they receive one of SIGSTOP, SIGTSTP, SIGTTIN, or SIGTTOU) or resume (i.e., "
                       "they receive SIGCONT) (see wait(2)).",
          .refs = {"sigaction(2) SA_NOCLDSTOP", "POSIX.1-2017 sigaction() SA_NOCLDSTOP"}, .cls = Conformance::posix) {
-  Child parent = Fork([] {
+  InChild("parent process", [] {
     SetHandler(SIGCHLD, NoopHandler, SA_NOCLDSTOP);
     Block({SIGCHLD});
     Pipe resumed = MakePipe();
     Pipe hold = MakePipe();
-    Child child = Fork([&] {
-      hold.w.reset();
+    Child child = HeldChild(hold, [&] {
       raise(SIGSTOP);
       char b = 'r';
       // Once this runs, the continue notification (if any) has been sent: the kernel sends it before
-      // the resumed child returns to user code.
+      // the resumed child returns to user code. The child then stays until the parent has looked.
       ssize_t n = write(resumed.w.get(), &b, 1);
       (void)n;
-      n = read(hold.r.get(), &b, 1);  // stays alive until the parent has looked
     });
     auto stopped = child.WaitFor(WUNTRACED, kDefaultWait);
     ASSERT_TRUE(stopped && WIFSTOPPED(*stopped)) << "the child did not stop within 5 s";
     ASSERT_THAT(kill(child.pid(), SIGCONT), SyscallSucceeds());
-    ASSERT_TRUE(WaitReadable(resumed.r.get())) << "the child did not resume within 5 s of SIGCONT";
+    ASSERT_TRUE(ReadableWithin(resumed.r.get(), kDefaultWait)) << "the child did not resume within 5 s of SIGCONT";
     EXPECT_FALSE(Has(PendingSet(), SIGCHLD))
         << "with SA_NOCLDSTOP neither the stop nor the continue of the child may send SIGCHLD";
     hold.w.reset();
-    const int status = child.Wait();
-    ExpectCleanExit(status, "child");
+    ExpectCleanExit(child.Wait(), "child");
     ExpectSigchld(child.pid(), CLD_EXITED, 0, "the child exited (SA_NOCLDSTOP does not suppress this)");
   });
-  ExpectCleanExit(parent.Wait(), "parent process");
 }
 
 // In a forked parent with the given SIGCHLD action: a child that ends while the parent waits for it

@@ -1,5 +1,4 @@
-// Keys: ftok(3), finding a queue from an unrelated process, and keys per IPC namespace
-// (ipc_namespaces(7)).
+// ftok(3), msgget(2) keys and ipc_namespaces(7): a queue found by an unrelated process, keys per IPC namespace.
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/ipc.h>
@@ -9,51 +8,20 @@
 
 #include <string>
 
-#include "conformance/sysv_msg/msg_common.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/ipc_namespace.h"
+#include "harness/caselib/ipc/sysv_msg.h"
 
 namespace {
 
 using namespace ipcc;
 using namespace ipcc::sysv_msg;
+using ipc_namespace::InNewIpcNamespace;  // the runner found IPC namespaces usable here (kNeedNamespaces)
 
 // Creates an empty regular file at `path`.
 void Touch(const std::string& path) {
   UniqueFd fd(open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644));
   if (!fd.valid()) ThrowHarnessError("set-up: creating " + path + ": " + ErrnoName(errno));
-}
-
-struct FtokQueue {
-  std::string path;
-  int proj = 0;
-  key_t key = 0;
-  int id = -1;
-};
-
-// A file and the first project id whose ftok key names no queue yet; creates the queue with that key.
-FtokQueue CreateFtokQueue() {
-  FtokQueue f;
-  f.path = TempPath("ftok");
-  Touch(f.path);
-  for (int proj = 1; proj < 256; ++proj) {
-    const key_t key = ftok(f.path.c_str(), proj);
-    if (key == -1) ThrowHarnessError("set-up: ftok(" + f.path + "): " + ErrnoName(errno));
-    const int id = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
-    if (id >= 0) {
-      f.proj = proj;
-      f.key = key;
-      f.id = id;
-      return f;
-    }
-    if (errno != EEXIST) ThrowHarnessError("set-up: msgget(ftok key, IPC_CREAT|IPC_EXCL): " + ErrnoName(errno));
-  }
-  ThrowHarnessError("set-up: every ftok project id of " + f.path + " names an existing queue");
-}
-
-// In a forked child: a new IPC namespace. The runner has found IPC namespaces present and usable here
-// (kNeedNamespaces), so a refusal now is a set-up ERROR.
-void EnterNewIpcNamespace() {
-  IPCC_SETUP(unshare(CLONE_NEWIPC));
 }
 
 IPC_CASE(sysv_msg, keys, ftok_key_finds_queue_from_unrelated_sender,
@@ -63,17 +31,13 @@ IPC_CASE(sysv_msg, keys, ftok_key_finds_queue_from_unrelated_sender,
                       "suitable for use with msgget(2). ... The msgget() system call returns the System V "
                       "message queue identifier associated with the value of the key argument.",
          .refs = {"ftok(3)", "msgget(2)", "POSIX.1-2017 ftok(), msgget()"}, .cls = Conformance::xsi) {
-  FtokQueue f = CreateFtokQueue();
-  Queue q(f.id);
-  Child fixture = SpawnFixture(
-      "sysv-msg-ftok-send", {f.path, std::to_string(f.proj), std::to_string(f.id), "21", "from an unrelated process"});
+  const SysvKey key = FreshKey(SysvKind::msg);
+  Queue q = NewQueue(key, 0600);
+  Child fixture = SpawnFixture("sysv-msg-ftok-send", {key.path, std::to_string(key.proj), std::to_string(q.id()), "21",
+                                                      "from an unrelated process"});
   const pid_t pid = fixture.pid();
   ExpectCleanExit(fixture.Wait(), "unrelated sender (ipcconform-fixture)");
-  Received r;
-  ASSERT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallSucceedsWithValue(25))
-      << "expected the unrelated process's message on the queue";
-  EXPECT_EQ(r.type, 21);
-  EXPECT_EQ(r.text, "from an unrelated process");
+  ExpectNext(q.id(), 0, 0, 21, "from an unrelated process", "expected the unrelated process's message on the queue");
   EXPECT_EQ(Stat(q.id()).msg_lspid, pid) << "msg_lspid should be the unrelated sender";
 }
 
@@ -84,10 +48,10 @@ IPC_CASE(sysv_msg, keys, ftok_key_finds_queue_from_unrelated_receiver,
                       "message queue identifier associated with the value of the key argument.",
          .refs = {"ftok(3)", "msgget(2)", "msgop(2) msgrcv()", "POSIX.1-2017 ftok(), msgget(), msgrcv()"},
          .cls = Conformance::xsi) {
-  FtokQueue f = CreateFtokQueue();
-  Queue q(f.id);
-  Child fixture = SpawnFixture("sysv-msg-ftok-recv",
-                               {f.path, std::to_string(f.proj), std::to_string(f.id), "8", "to an unrelated process"});
+  const SysvKey key = FreshKey(SysvKind::msg);
+  Queue q = NewQueue(key, 0600);
+  Child fixture = SpawnFixture("sysv-msg-ftok-recv", {key.path, std::to_string(key.proj), std::to_string(q.id()), "8",
+                                                      "to an unrelated process"});
   // The fixture found the queue and waits in msgrcv: only then the message is sent.
   IPCC_ASSERT_BLOCKED(fixture.pid(), IPCC_MSGRCV_SYSCALLS);
   ASSERT_THAT(Send(q.id(), 3, "other type"), SyscallSucceeds());
@@ -140,19 +104,16 @@ IPC_CASE(sysv_msg, keys, same_key_is_another_queue_in_new_ipc_namespace,
                       "are not visible to processes in other IPC namespaces.",
          .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC", "msgget(2)"}, .cls = Conformance::linux_specific,
          .needs = kNeedNamespaces) {
-  key_t key = 0;
-  Queue q(CreateKeyedQueue(0600, &key));
-  Child c = Fork([&] {
-    EnterNewIpcNamespace();
-    EXPECT_THAT(msgget(key, 0600), SyscallFailsWithErrno(ENOENT)) << "the parent's queue must not be visible";
-    const int id = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+  const SysvKey key = FreshKey(SysvKind::msg);
+  Queue q = NewQueue(key, 0600);
+  InNewIpcNamespace([&] {
+    EXPECT_THAT(msgget(key.key, 0600), SyscallFailsWithErrno(ENOENT)) << "the parent's queue must not be visible";
+    const int id = msgget(key.key, IPC_CREAT | IPC_EXCL | 0600);
     ASSERT_THAT(id, SyscallSucceeds()) << "the key is free in the new namespace";
     EXPECT_THAT(Send(id, 1, "inner"), SyscallSucceeds());
-    // The namespace, and the queue in it, end with this process.
   });
-  ExpectCleanExit(c.Wait(), "child in a new IPC namespace");
   EXPECT_EQ(Stat(q.id()).msg_qnum, 0u) << "the message sent in the other namespace must not reach this queue";
-  EXPECT_THAT(msgget(key, 0), SyscallSucceedsWithValue(q.id())) << "the key still names the original queue here";
+  EXPECT_THAT(msgget(key.key, 0), SyscallSucceedsWithValue(q.id())) << "the key still names the original queue here";
 }
 
 IPC_CASE(sysv_msg, keys, id_not_visible_in_new_ipc_namespace,
@@ -161,15 +122,13 @@ IPC_CASE(sysv_msg, keys, id_not_visible_in_new_ipc_namespace,
                       "namespace are ... not visible to processes in other IPC namespaces.",
          .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC", "msgop(2) ERRORS (EINVAL)"},
          .cls = Conformance::linux_specific, .needs = kNeedNamespaces) {
-  IPCC_NEW_MSG_QUEUE(q, 0666);
+  Queue q = NewQueue(0666);
   ASSERT_THAT(Send(q.id(), 1, "outer"), SyscallSucceeds());
-  Child c = Fork([&] {
-    EnterNewIpcNamespace();
+  InNewIpcNamespace([&] {
     Received r;
     EXPECT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallFailsWithErrno(EINVAL))
         << "the outer queue's id must not name a queue in the new namespace";
   });
-  ExpectCleanExit(c.Wait(), "child in a new IPC namespace");
   EXPECT_EQ(Stat(q.id()).msg_qnum, 1u) << "the outer message must still be queued";
 }
 

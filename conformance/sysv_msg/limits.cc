@@ -1,15 +1,13 @@
-// The message queue limits of an IPC namespace (/proc/sys/kernel/msgmnb, msgmax, msgmni), changed in
-// the case's own namespace.
+// proc(5) /proc/sys/kernel/msgmnb, msgmax, msgmni: the queue limits, set in the case's own IPC namespace.
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <string>
 #include <vector>
 
-#include "conformance/sysv_msg/msg_common.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_msg.h"
 
 namespace {
 
@@ -24,12 +22,10 @@ IPC_CASE(sysv_msg, limits, lowered_msgmnb_is_default_qbytes,
          .cls = Conformance::linux_specific,
          .needs = kNeedIpcNamespace | need::WritableSysctl("/proc/sys/kernel/msgmnb")) {
   const ScopedSysctl limit("/proc/sys/kernel/msgmnb", 1000);
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   EXPECT_EQ(Stat(q.id()).msg_qbytes, 1000u) << "msg_qbytes of a queue created after msgmnb was set to 1000";
   // The limit is real: 1000 bytes fit, one more byte does not.
-  std::vector<char> buf(sizeof(long) + 1000, 'm');
-  const long type = 1;
-  std::memcpy(buf.data(), &type, sizeof type);
+  const std::vector<char> buf = BigMessage(1000);
   ASSERT_THAT(msgsnd(q.id(), buf.data(), 1000, IPC_NOWAIT), SyscallSucceeds());
   EXPECT_THAT(Send(q.id(), 1, "x"), SyscallFailsWithErrno(EAGAIN)) << "the queue holds msgmnb = 1000 bytes";
 }
@@ -43,7 +39,7 @@ IPC_CASE(sysv_msg, limits, lowered_msgmax_rejects_bigger_message,
          .cls = Conformance::linux_specific,
          .needs = kNeedIpcNamespace | need::WritableSysctl("/proc/sys/kernel/msgmax")) {
   const ScopedSysctl limit("/proc/sys/kernel/msgmax", 100);
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   EXPECT_THAT(Send(q.id(), 1, std::string(101, 'b')), SyscallFailsWithErrno(EINVAL)) << "msgmax is now 100";
   EXPECT_THAT(Send(q.id(), 1, std::string(100, 'a')), SyscallSucceeds()) << "exactly msgmax (100) bytes";
 }
@@ -57,8 +53,8 @@ IPC_CASE(sysv_msg, limits, msgmni_exhausted_fails_enospc,
                   "POSIX.1-2017 msgget() [ENOSPC]"},
          .cls = Conformance::xsi, .needs = kNeedIpcNamespace | need::WritableSysctl("/proc/sys/kernel/msgmni")) {
   const ScopedSysctl limit("/proc/sys/kernel/msgmni", 2);
-  IPCC_NEW_MSG_QUEUE(a, 0600);
-  IPCC_NEW_MSG_QUEUE(b, 0600);
+  Queue a = NewQueue(0600);
+  Queue b = NewQueue(0600);
   const int id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
   EXPECT_THAT(id, SyscallFailsWithErrno(ENOSPC)) << "msgmni is 2 and the namespace holds 2 queues";
   Queue extra(id);  // removed again should the limit not hold

@@ -4,15 +4,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "conformance/sysv_msg/msg_common.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_msg.h"
 
 namespace {
 
@@ -33,13 +31,20 @@ int IndexOf(int id) {
   return -1;
 }
 
+// The statement of the two cases about IPC_SET and IPC_RMID by a process that neither owns nor created
+// the queue.
+constexpr const char* kNotOwnerEperm =
+    "EPERM The argument cmd has the value IPC_SET or IPC_RMID, but the effective user ID of the calling process "
+    "is not the creator (as found in msg_perm.cuid) or the owner (as found in msg_perm.uid) of the message queue, "
+    "and the caller is not privileged.";
+
 IPC_CASE(sysv_msg, msgctl, rmid_wakes_receiver_with_eidrm,
          .title = "IPC_RMID wakes a blocked msgrcv, which fails with EIDRM",
          .statement = "IPC_RMID Immediately remove the message queue, awakening all waiting reader and writer "
                       "processes (with an error return and errno set to EIDRM).",
          .refs = {"msgctl(2) IPC_RMID", "msgop(2) msgrcv() EIDRM", "POSIX.1-2017 msgrcv() [EIDRM]"},
          .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   Child receiver = Fork([&] {
     Received r;
     EXPECT_THAT(Recv(q.id(), 64, 0, 0, &r), SyscallFailsWithErrno(EIDRM));
@@ -56,7 +61,7 @@ IPC_CASE(sysv_msg, msgctl, rmid_wakes_sender_with_eidrm,
                       "processes (with an error return and errno set to EIDRM).",
          .refs = {"msgctl(2) IPC_RMID", "msgop(2) msgsnd() EIDRM", "POSIX.1-2017 msgsnd() [EIDRM]"},
          .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   SetQbytes(q.id(), 4);
   ASSERT_THAT(Send(q.id(), 1, "full"), SyscallSucceeds());
   Child sender = Fork([&] { EXPECT_THAT(Send(q.id(), 1, "more", 0), SyscallFailsWithErrno(EIDRM)); });
@@ -71,22 +76,19 @@ IPC_CASE(sysv_msg, msgctl, rmid_removes_key, .title = "after IPC_RMID the queue'
                       "key and msgflg did not specify IPC_CREAT.",
          .refs = {"msgctl(2) IPC_RMID", "msgget(2) ERRORS", "POSIX.1-2017 msgctl() IPC_RMID"},
          .cls = Conformance::xsi) {
-  key_t key = 0;
-  Queue q(CreateKeyedQueue(0600, &key));
+  const SysvKey key = FreshKey(SysvKind::msg);
+  Queue q = NewQueue(key, 0600);
   ASSERT_THAT(Send(q.id(), 1, "discarded"), SyscallSucceeds());
   ASSERT_THAT(msgctl(q.id(), IPC_RMID, nullptr), SyscallSucceeds());
   q.Release();
-  EXPECT_THAT(msgget(key, 0), SyscallFailsWithErrno(ENOENT));
+  EXPECT_THAT(msgget(key.key, 0), SyscallFailsWithErrno(ENOENT));
 }
 
 IPC_CASE(sysv_msg, msgctl, removed_queue_stat_fails,
          .title = "IPC_STAT on the id of a removed queue fails with EINVAL or EIDRM",
          .statement = "EIDRM The message queue was removed. EINVAL Invalid value for cmd or msqid.",
          .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EINVAL]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  const int id = q.id();
-  ASSERT_THAT(msgctl(id, IPC_RMID, nullptr), SyscallSucceeds());
-  q.Release();
+  const int id = RemovedQueueId();
   msqid_ds ds;
   EXPECT_THAT(msgctl(id, IPC_STAT, &ds), SyscallFailsWithAnyErrno(std::vector<int>{EINVAL, EIDRM}));
 }
@@ -94,7 +96,7 @@ IPC_CASE(sysv_msg, msgctl, removed_queue_stat_fails,
 IPC_CASE(sysv_msg, msgctl, invalid_cmd_fails_einval, .title = "msgctl with an unknown command fails with EINVAL",
          .statement = "EINVAL Invalid value for cmd or msqid.",
          .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EINVAL]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   msqid_ds ds;
   std::memset(&ds, 0, sizeof ds);
   EXPECT_THAT(msgctl(q.id(), 0x3e7, &ds), SyscallFailsWithErrno(EINVAL));
@@ -106,7 +108,7 @@ IPC_CASE(sysv_msg, msgctl, ipc_set_changes_mode, .title = "IPC_SET changes the l
                       "msg_qbytes, msg_perm.uid, msg_perm.gid, and (the least significant 9 bits of) "
                       "msg_perm.mode.",
          .refs = {"msgctl(2) IPC_SET", "POSIX.1-2017 msgctl() IPC_SET"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   msqid_ds ds = Stat(q.id());
   ds.msg_perm.mode = 0642;
   ASSERT_THAT(msgctl(q.id(), IPC_SET, &ds), SyscallSucceeds());
@@ -118,7 +120,7 @@ IPC_CASE(sysv_msg, msgctl, ipc_set_lowers_qbytes,
          .statement = "During queue creation this field is initialized to MSGMNB bytes, but this limit can be "
                       "modified using msgctl(2).",
          .refs = {"msgop(2) msgsnd()", "msgctl(2) IPC_SET", "POSIX.1-2017 msgctl() IPC_SET"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   msqid_ds ds = Stat(q.id());
   ASSERT_GT(ds.msg_qbytes, 100u);
   ds.msg_qbytes = 100;
@@ -135,10 +137,9 @@ IPC_CASE(sysv_msg, msgctl, raise_qbytes_above_msgmnb_unprivileged_fails_eperm,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   const long msgmnb = Limit("msgmnb");
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    const int id = IPCC_SETUP(msgget(IPC_PRIVATE, IPC_CREAT | 0600));
-    Queue q(id);
+  RunAs(nobody, "unprivileged owner", [&] {
+    Queue q = NewQueue(0600);
+    const int id = q.id();
     msqid_ds ds = Stat(id);
     ASSERT_EQ(static_cast<long>(ds.msg_qbytes), msgmnb) << "a new queue starts at msgmnb";
     ds.msg_qbytes = static_cast<msglen_t>(msgmnb) - 1;
@@ -147,7 +148,6 @@ IPC_CASE(sysv_msg, msgctl, raise_qbytes_above_msgmnb_unprivileged_fails_eperm,
     EXPECT_THAT(msgctl(id, IPC_SET, &ds), SyscallFailsWithErrno(EPERM)) << "msgmnb is " << msgmnb;
     EXPECT_EQ(static_cast<long>(Stat(id).msg_qbytes), msgmnb - 1) << "msg_qbytes must be unchanged";
   });
-  ExpectCleanExit(c.Wait(), "unprivileged owner");
 }
 
 IPC_CASE(sysv_msg, msgctl, privileged_may_raise_qbytes_above_msgmnb,
@@ -157,7 +157,7 @@ IPC_CASE(sysv_msg, msgctl, privileged_may_raise_qbytes_above_msgmnb,
                       "operation.",
          .refs = {"msgop(2) NOTES (MSGMNB)", "msgctl(2) IPC_SET", "POSIX.1-2017 msgctl() IPC_SET"},
          .cls = Conformance::xsi, .needs = kNeedRoot | IPCC_NEED_CAPABILITY(CAP_SYS_RESOURCE)) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   msqid_ds ds = Stat(q.id());
   const msglen_t raised = ds.msg_qbytes + 4096;
   ds.msg_qbytes = raised;
@@ -167,37 +167,25 @@ IPC_CASE(sysv_msg, msgctl, privileged_may_raise_qbytes_above_msgmnb,
 
 IPC_CASE(sysv_msg, msgctl, ipc_set_by_non_owner_fails_eperm,
          .title = "IPC_SET by a process that is neither owner nor creator fails with EPERM",
-         .statement = "EPERM The argument cmd has the value IPC_SET or IPC_RMID, but the effective user ID of "
-                      "the calling process is not the creator (as found in msg_perm.cuid) or the owner (as "
-                      "found in msg_perm.uid) of the message queue, and the caller is not privileged.",
-         .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EPERM]"}, .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .statement = kNotOwnerEperm, .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EPERM]"},
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_MSG_QUEUE(q, 0666);  // read/write for everyone: only ownership is missing
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
+  Queue q = NewQueue(0666);  // read/write for everyone: only ownership is missing
+  RunAs(nobody, "non-owner", [&] {
     msqid_ds ds = Stat(q.id());
     ds.msg_perm.mode = 0600;
     EXPECT_THAT(msgctl(q.id(), IPC_SET, &ds), SyscallFailsWithErrno(EPERM));
   });
-  ExpectCleanExit(c.Wait(), "non-owner");
   EXPECT_EQ(Stat(q.id()).msg_perm.mode & 0777, 0666) << "the mode must be unchanged";
 }
 
 IPC_CASE(sysv_msg, msgctl, rmid_by_non_owner_fails_eperm,
          .title = "IPC_RMID by a process that is neither owner nor creator fails with EPERM",
-         .statement = "EPERM The argument cmd has the value IPC_SET or IPC_RMID, but the effective user ID of "
-                      "the calling process is not the creator (as found in msg_perm.cuid) or the owner (as "
-                      "found in msg_perm.uid) of the message queue, and the caller is not privileged.",
-         .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EPERM]"}, .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .statement = kNotOwnerEperm, .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EPERM]"},
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_MSG_QUEUE(q, 0666);
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    EXPECT_THAT(msgctl(q.id(), IPC_RMID, nullptr), SyscallFailsWithErrno(EPERM));
-  });
-  ExpectCleanExit(c.Wait(), "non-owner");
+  Queue q = NewQueue(0666);
+  RunAs(nobody, "non-owner", [&] { EXPECT_THAT(msgctl(q.id(), IPC_RMID, nullptr), SyscallFailsWithErrno(EPERM)); });
   msqid_ds ds;
   EXPECT_THAT(msgctl(q.id(), IPC_STAT, &ds), SyscallSucceeds()) << "the queue must still exist";
 }
@@ -210,13 +198,11 @@ IPC_CASE(sysv_msg, msgctl, ipc_stat_without_read_fails_eacces,
          .refs = {"msgctl(2) IPC_STAT, ERRORS", "POSIX.1-2017 msgctl() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_MSG_QUEUE(q, 0622);  // others may write, not read
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
+  Queue q = NewQueue(0622);  // others may write, not read
+  RunAs(nobody, "unprivileged IPC_STAT", [&] {
     msqid_ds ds;
     EXPECT_THAT(msgctl(q.id(), IPC_STAT, &ds), SyscallFailsWithErrno(EACCES));
   });
-  ExpectCleanExit(c.Wait(), "unprivileged IPC_STAT");
 }
 
 IPC_CASE(sysv_msg, msgctl, ipc_set_changes_owner,
@@ -228,19 +214,17 @@ IPC_CASE(sysv_msg, msgctl, ipc_set_changes_owner,
          .refs = {"msgctl(2) IPC_SET", "POSIX.1-2017 msgctl() IPC_SET"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   SetOwnerMode(q.id(), nobody.uid, nobody.gid, 0600);
   const msqid_ds before = Stat(q.id());
   EXPECT_EQ(before.msg_perm.uid, nobody.uid) << "msg_perm.uid after IPC_SET";
   EXPECT_EQ(before.msg_perm.gid, nobody.gid) << "msg_perm.gid after IPC_SET";
   EXPECT_EQ(before.msg_perm.cuid, 0u) << "msg_perm.cuid must stay the creator's";
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
+  RunAs(nobody, "new owner", [&] {
     msqid_ds ds = Stat(q.id());  // owner class: read permission from 0600
     ds.msg_perm.mode = 0640;
     EXPECT_THAT(msgctl(q.id(), IPC_SET, &ds), SyscallSucceeds()) << "the new owner should be allowed IPC_SET";
   });
-  ExpectCleanExit(c.Wait(), "new owner");
   EXPECT_EQ(Stat(q.id()).msg_perm.mode & 0777, 0640) << "the mode the new owner set";
 }
 
@@ -251,10 +235,9 @@ IPC_CASE(sysv_msg, msgctl, creator_keeps_control_after_owner_change,
          .refs = {"msgctl(2) IPC_RMID", "POSIX.1-2017 msgctl() IPC_RMID"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    const int id = IPCC_SETUP(msgget(IPC_PRIVATE, IPC_CREAT | 0600));
-    Queue q(id);
+  RunAs(nobody, "creator", [&] {
+    Queue q = NewQueue(0600);
+    const int id = q.id();
     msqid_ds ds = Stat(id);
     ds.msg_perm.uid = 0;
     ds.msg_perm.gid = 0;
@@ -262,16 +245,15 @@ IPC_CASE(sysv_msg, msgctl, creator_keeps_control_after_owner_change,
     EXPECT_THAT(msgctl(id, IPC_RMID, nullptr), SyscallSucceeds()) << "the creator (cuid) may still remove it";
     q.Release();
   });
-  ExpectCleanExit(c.Wait(), "creator");
 }
 
 IPC_CASE(sysv_msg, msgctl, ipc_stat_reports_key,
          .title = "IPC_STAT reports the key the queue was created with in msg_perm.__key",
          .statement = "key_t __key; /* Key supplied to msgget(2) */", .refs = {"msgctl(2) ipc_perm"},
          .cls = Conformance::linux_specific) {
-  key_t key = 0;
-  Queue q(CreateKeyedQueue(0600, &key));
-  EXPECT_EQ(Stat(q.id()).msg_perm.__key, key) << "msg_perm.__key of a keyed queue";
+  const SysvKey key = FreshKey(SysvKind::msg);
+  Queue q = NewQueue(key, 0600);
+  EXPECT_EQ(Stat(q.id()).msg_perm.__key, key.key) << "msg_perm.__key of a keyed queue";
 }
 
 IPC_CASE(sysv_msg, msgctl, ipc_info_reports_limits,
@@ -309,8 +291,8 @@ IPC_CASE(sysv_msg, msgctl, msg_info_counts_queues_messages_and_bytes,
                       "messages in all queues on the system.",
          .refs = {"msgctl(2) MSG_INFO", "ipc_namespaces(7)"}, .cls = Conformance::linux_specific,
          .needs = kNeedIpcNamespace) {  // counts the whole IPC namespace
-  IPCC_NEW_MSG_QUEUE(a, 0600);
-  IPCC_NEW_MSG_QUEUE(b, 0600);
+  Queue a = NewQueue(0600);
+  Queue b = NewQueue(0600);
   ASSERT_THAT(Send(a.id(), 1, "abc"), SyscallSucceeds());
   ASSERT_THAT(Send(a.id(), 2, "defg"), SyscallSucceeds());
   ASSERT_THAT(Send(b.id(), 1, "hi"), SyscallSucceeds());
@@ -329,7 +311,7 @@ IPC_CASE(sysv_msg, msgctl, msg_stat_index_returns_id,
                       "internal array ... A successful MSG_STAT or MSG_STAT_ANY operation returns the "
                       "identifier of the queue whose index was given in msqid.",
          .refs = {"msgctl(2) MSG_STAT, RETURN VALUE"}, .cls = Conformance::linux_specific) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   ASSERT_THAT(Send(q.id(), 1, "abcde"), SyscallSucceeds());
   const int index = IndexOf(q.id());
   ASSERT_GE(index, 0) << "no index from 0 to IPC_INFO's highest index gave MSG_STAT = " << q.id();
@@ -346,15 +328,13 @@ IPC_CASE(sysv_msg, msgctl, msg_stat_without_read_fails_eacces,
                       "not have read permission on the message queue msqid.",
          .refs = {"msgctl(2) MSG_STAT, ERRORS"}, .cls = Conformance::linux_specific, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   const int index = IndexOf(q.id());
   ASSERT_GE(index, 0) << "the queue's index was not found with MSG_STAT";
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
+  RunAs(nobody, "unprivileged MSG_STAT", [&] {
     msqid_ds ds;
     EXPECT_THAT(msgctl(index, MSG_STAT, &ds), SyscallFailsWithErrno(EACCES));
   });
-  ExpectCleanExit(c.Wait(), "unprivileged MSG_STAT");
 }
 
 IPC_CASE(sysv_msg, msgctl, msg_stat_any_ignores_read_permission,
@@ -366,20 +346,18 @@ IPC_CASE(sysv_msg, msgctl, msg_stat_any_ignores_read_permission,
          .needs = kNeedSecondUid | need::MinKernel(4, 17)) {
   // On a kernel of 4.17 or later, EINVAL here means MSG_STAT_ANY is missing: a FAIL, not UNSUPPORTED.
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   ASSERT_THAT(Send(q.id(), 1, "xy"), SyscallSucceeds());
   const int index = IndexOf(q.id());
   ASSERT_GE(index, 0) << "the queue's index was not found with MSG_STAT";
   const int id = q.id();
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
+  RunAs(nobody, "unprivileged MSG_STAT_ANY", [&] {
     msqid_ds ds;
     std::memset(&ds, 0, sizeof ds);
     EXPECT_THAT(msgctl(index, MSG_STAT_ANY, &ds), SyscallSucceedsWithValue(id))
         << "MSG_STAT_ANY (since Linux 4.17) by a process without read permission on the queue";
     EXPECT_EQ(ds.msg_qnum, 1u) << "MSG_STAT_ANY's msqid_ds should describe the queue";
   });
-  ExpectCleanExit(c.Wait(), "unprivileged MSG_STAT_ANY");
 }
 
 IPC_CASE(sysv_msg, msgctl, proc_sysvipc_msg_lists_queue,
@@ -389,41 +367,27 @@ IPC_CASE(sysv_msg, msgctl, proc_sysvipc_msg_lists_queue,
                       "the system, providing similar information to that available via ipcs(1).",
          .refs = {"proc(5) /proc/sysvipc", "ipc_namespaces(7)"}, .cls = Conformance::linux_specific,
          .needs = kNeedIpcNamespace) {
-  key_t key = 0;
-  Queue q(CreateKeyedQueue(0640, &key));
+  const SysvKey key = FreshKey(SysvKind::msg);
+  Queue q = NewQueue(key, 0640);
   ASSERT_THAT(Send(q.id(), 1, "12345"), SyscallSucceeds());
   ASSERT_THAT(Send(q.id(), 2, "67"), SyscallSucceeds());
-  std::ifstream in("/proc/sysvipc/msg");
   // The file is what the statement is about: missing, it is a deviation.
-  ASSERT_TRUE(in) << "/proc/sysvipc/msg, documented in proc(5), cannot be opened (" << ErrnoName(errno) << ")";
-  std::string line;
-  ASSERT_TRUE(std::getline(in, line)) << "/proc/sysvipc/msg has no header line";
-  std::map<std::string, std::size_t> column;
-  {
-    std::istringstream header(line);
-    std::string name;
-    for (std::size_t i = 0; header >> name; ++i) column[name] = i;
-  }
+  const auto table = ReadSysvipc(SysvKind::msg);
+  ASSERT_TRUE(table.has_value()) << "/proc/sysvipc/msg, documented in proc(5), cannot be read (" << ErrnoName(errno)
+                                 << ")";
   for (const char* name : {"key", "msqid", "perms", "cbytes", "qnum", "lspid"}) {
-    ASSERT_TRUE(column.count(name)) << "/proc/sysvipc/msg header lacks the column " << name << ": " << line;
+    ASSERT_EQ(std::count(table->columns.begin(), table->columns.end(), name), 1)
+        << "/proc/sysvipc/msg header lacks the column " << name << ": " << table->header;
   }
-  std::vector<std::string> row;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::vector<std::string> f;
-    for (std::string v; fields >> v;) f.push_back(v);
-    if (f.size() > column["msqid"] && f[column["msqid"]] == std::to_string(q.id())) {
-      row = f;
-      break;
-    }
-  }
-  ASSERT_FALSE(row.empty()) << "no line of /proc/sysvipc/msg has msqid " << q.id();
-  ASSERT_GT(row.size(), column["lspid"]) << "short line in /proc/sysvipc/msg";
-  EXPECT_EQ(std::stol(row[column["key"]]), static_cast<long>(key)) << "key column";
-  EXPECT_EQ(std::stol(row[column["perms"]], nullptr, 8), 0640) << "perms column (octal)";
-  EXPECT_EQ(row[column["cbytes"]], "7") << "cbytes column: 5 + 2 bytes";
-  EXPECT_EQ(row[column["qnum"]], "2") << "qnum column";
-  EXPECT_EQ(row[column["lspid"]], std::to_string(getpid())) << "lspid column";
+  const auto row = table->Find("msqid", std::to_string(q.id()));
+  ASSERT_TRUE(row.has_value()) << "no line of /proc/sysvipc/msg has msqid " << q.id();
+  ASSERT_TRUE(table->Field(*row, "lspid").has_value()) << "short line in /proc/sysvipc/msg";
+  const auto field = [&](const char* column) { return table->Field(*row, column).value_or("(none)"); };
+  EXPECT_EQ(std::stol(field("key")), static_cast<long>(key.key)) << "key column";
+  EXPECT_EQ(std::stol(field("perms"), nullptr, 8), 0640) << "perms column (octal)";
+  EXPECT_EQ(field("cbytes"), "7") << "cbytes column: 5 + 2 bytes";
+  EXPECT_EQ(field("qnum"), "2") << "qnum column";
+  EXPECT_EQ(field("lspid"), std::to_string(getpid())) << "lspid column";
 }
 
 }  // namespace

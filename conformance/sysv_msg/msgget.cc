@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conformance/sysv_msg/msg_common.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_msg.h"
 
 namespace {
 
@@ -18,8 +18,8 @@ IPC_CASE(sysv_msg, msgget, ipc_private_always_creates_new_queue,
                       "IPC_PRIVATE, no message queue with the given key key exists, and IPC_CREAT is "
                       "specified in msgflg.",
          .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(a, 0600);
-  IPCC_NEW_MSG_QUEUE(b, 0600);
+  Queue a = NewQueue(0600);
+  Queue b = NewQueue(0600);
   EXPECT_NE(a.id(), b.id()) << "expected two msgget(IPC_PRIVATE) calls to return different identifiers";
   ASSERT_THAT(Send(a.id(), 1, "only in a"), SyscallSucceeds());
   EXPECT_EQ(Stat(a.id()).msg_qnum, 1u) << "expected the message in the first queue";
@@ -43,20 +43,21 @@ IPC_CASE(sysv_msg, msgget, creat_excl_on_existing_key_fails_eexist,
          .statement = "If msgflg specifies both IPC_CREAT and IPC_EXCL and a message queue already exists "
                       "for key, then msgget() fails with errno set to EEXIST.",
          .refs = {"msgget(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgget() [EEXIST]"}, .cls = Conformance::xsi) {
-  key_t key = 0;
-  Queue q(CreateKeyedQueue(0600, &key));
-  EXPECT_THAT(msgget(key, IPC_CREAT | IPC_EXCL | 0600), SyscallFailsWithErrno(EEXIST));
+  const SysvKey key = FreshKey(SysvKind::msg);
+  Queue q = NewQueue(key, 0600);
+  EXPECT_THAT(msgget(key.key, IPC_CREAT | IPC_EXCL | 0600), SyscallFailsWithErrno(EEXIST));
 }
 
 IPC_CASE(sysv_msg, msgget, missing_key_without_creat_fails_enoent,
          .title = "msgget(key, 0) for a key with no queue fails with ENOENT",
          .statement = "ENOENT No message queue exists for key and msgflg did not specify IPC_CREAT.",
          .refs = {"msgget(2) ERRORS", "POSIX.1-2017 msgget() [ENOENT]"}, .cls = Conformance::xsi) {
-  key_t key = 0;
-  // A key that was just free (this call created its queue), then made free again.
-  const int id = CreateKeyedQueue(0600, &key);
-  ASSERT_THAT(msgctl(id, IPC_RMID, nullptr), SyscallSucceeds());
-  EXPECT_THAT(msgget(key, 0600), SyscallFailsWithErrno(ENOENT));
+  // A key that was just free (a queue was created on it), then made free again.
+  const SysvKey key = FreshKey(SysvKind::msg);
+  Queue q = NewQueue(key, 0600);
+  ASSERT_THAT(msgctl(q.id(), IPC_RMID, nullptr), SyscallSucceeds());
+  q.Release();
+  EXPECT_THAT(msgget(key.key, 0600), SyscallFailsWithErrno(ENOENT));
 }
 
 IPC_CASE(sysv_msg, msgget, existing_key_returns_same_id,
@@ -65,10 +66,10 @@ IPC_CASE(sysv_msg, msgget, existing_key_returns_same_id,
                       "with the value of the key argument. It may be used either to obtain the identifier of "
                       "a previously created message queue ... or to create a new set.",
          .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"}, .cls = Conformance::xsi) {
-  key_t key = 0;
-  Queue q(CreateKeyedQueue(0600, &key));
-  EXPECT_THAT(msgget(key, 0), SyscallSucceedsWithValue(q.id())) << "msgget(key, 0) should find the queue";
-  EXPECT_THAT(msgget(key, IPC_CREAT | 0600), SyscallSucceedsWithValue(q.id()))
+  const SysvKey key = FreshKey(SysvKind::msg);
+  Queue q = NewQueue(key, 0600);
+  EXPECT_THAT(msgget(key.key, 0), SyscallSucceedsWithValue(q.id())) << "msgget(key, 0) should find the queue";
+  EXPECT_THAT(msgget(key.key, IPC_CREAT | 0600), SyscallSucceedsWithValue(q.id()))
       << "msgget(key, IPC_CREAT) should find the existing queue, not make another";
 }
 
@@ -78,9 +79,9 @@ IPC_CASE(sysv_msg, msgget, ipc_creat_on_existing_keeps_mode,
                       "permissions of the message queue. ... If the message queue already exists the "
                       "permissions are verified, and a check is made to see if it is marked for destruction.",
          .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"}, .cls = Conformance::xsi) {
-  key_t key = 0;
-  Queue q(CreateKeyedQueue(0600, &key));
-  ASSERT_THAT(msgget(key, IPC_CREAT | 0666), SyscallSucceedsWithValue(q.id()));
+  const SysvKey key = FreshKey(SysvKind::msg);
+  Queue q = NewQueue(key, 0600);
+  ASSERT_THAT(msgget(key.key, IPC_CREAT | 0666), SyscallSucceedsWithValue(q.id()));
   EXPECT_EQ(Stat(q.id()).msg_perm.mode & 0777, 0600)
       << "the mode of an existing queue is set only at creation; a later msgget must not change it";
 }
@@ -92,8 +93,7 @@ IPC_CASE(sysv_msg, msgget, new_queue_owner_and_creator_are_caller,
                       "calling process.",
          .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"}, .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
+  RunAs(nobody, "unprivileged creator", [&] {
     const int id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
     ASSERT_THAT(id, SyscallSucceeds());
     Queue q(id);
@@ -103,7 +103,6 @@ IPC_CASE(sysv_msg, msgget, new_queue_owner_and_creator_are_caller,
     EXPECT_EQ(ds.msg_perm.gid, nobody.gid) << "msg_perm.gid should be the creator's effective gid";
     EXPECT_EQ(ds.msg_perm.cgid, nobody.gid) << "msg_perm.cgid should be the creator's effective gid";
   });
-  ExpectCleanExit(c.Wait(), "unprivileged creator");
 }
 
 IPC_CASE(sysv_msg, msgget, new_queue_mode_is_msgflg_low_bits,
@@ -127,7 +126,7 @@ IPC_CASE(sysv_msg, msgget, new_queue_counters_are_zero,
          .title = "a new queue has msg_qnum, msg_lspid, msg_lrpid, msg_stime and msg_rtime set to 0",
          .statement = "msg_qnum, msg_lspid, msg_lrpid, msg_stime, and msg_rtime are set to 0.",
          .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   const msqid_ds ds = Stat(q.id());
   EXPECT_EQ(ds.msg_qnum, 0u) << "msg_qnum of a new queue";
   EXPECT_EQ(ds.msg_lspid, 0) << "msg_lspid of a new queue";
@@ -139,11 +138,11 @@ IPC_CASE(sysv_msg, msgget, new_queue_counters_are_zero,
 IPC_CASE(sysv_msg, msgget, new_queue_ctime_is_now, .title = "a new queue's msg_ctime is the current time",
          .statement = "msg_ctime is set to the current time.",
          .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"}, .cls = Conformance::xsi) {
-  TimeWindow w{time(nullptr), 0};
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  w.after = time(nullptr);
-  const time_t ctime = Stat(q.id()).msg_ctime;
-  EXPECT_TRUE(w.Contains(ctime)) << "expected msg_ctime within " << w.Describe() << ", saw " << ctime;
+  Queue q;
+  ExpectStampedNow("msg_ctime", &msqid_ds::msg_ctime, [&] {
+    q = NewQueue(0600);
+    return q.id();
+  });
 }
 
 IPC_CASE(sysv_msg, msgget, new_queue_qbytes_is_msgmnb, .title = "a new queue's msg_qbytes is the system limit MSGMNB",
@@ -151,7 +150,7 @@ IPC_CASE(sysv_msg, msgget, new_queue_qbytes_is_msgmnb, .title = "a new queue's m
          .refs = {"msgget(2) DESCRIPTION", "msgop(2) NOTES (MSGMNB, /proc/sys/kernel/msgmnb)", "POSIX.1-2017 msgget()"},
          .cls = Conformance::xsi) {
   const long msgmnb = Limit("msgmnb");
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   EXPECT_EQ(static_cast<long>(Stat(q.id()).msg_qbytes), msgmnb)
       << "expected msg_qbytes of a new queue to equal msgmnb (" << msgmnb << ")";
 }
@@ -164,14 +163,12 @@ IPC_CASE(sysv_msg, msgget, existing_key_without_permission_fails_eacces,
          .refs = {"msgget(2) ERRORS", "POSIX.1-2017 msgget() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  key_t key = 0;
-  Queue q(CreateKeyedQueue(0600, &key));
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
+  const SysvKey key = FreshKey(SysvKind::msg);
+  Queue q = NewQueue(key, 0600);
+  RunAs(nobody, "unprivileged msgget", [&] {
     // The permission asked for is the low 9 bits of msgflg (POSIX), here read and write.
-    EXPECT_THAT(msgget(key, 0600), SyscallFailsWithErrno(EACCES));
+    EXPECT_THAT(msgget(key.key, 0600), SyscallFailsWithErrno(EACCES));
   });
-  ExpectCleanExit(c.Wait(), "unprivileged msgget");
 }
 
 }  // namespace

@@ -1,5 +1,4 @@
 // msgop(2) msgrcv(): receiving System V messages, type selection and flags.
-#include <signal.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/syscall.h>
@@ -9,51 +8,51 @@
 #include <string>
 #include <vector>
 
-#include "conformance/sysv_msg/msg_common.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_msg.h"
 
 namespace {
 
 using namespace ipcc;
 using namespace ipcc::sysv_msg;
 
-volatile sig_atomic_t g_caught = 0;
-void OnSignal(int) {
-  g_caught = 1;
-}
-
-struct Sent {
+// One receive of a type-selection case: msgrcv(msgtyp, flags | IPC_NOWAIT) and the message it must take
+// (of `type`, with `text`), or, with `text` nullptr, no message at all (ENOMSG).
+struct Take {
+  long msgtyp;
+  int flags;
   long type;
   const char* text;
+  const char* why;
 };
 
-// Queues the messages in order (a harness error when the queue refuses one).
-void Fill(int id, std::initializer_list<Sent> messages) {
-  for (const Sent& m : messages) {
-    if (Send(id, m.type, m.text) != 0) {
-      ThrowHarnessError(fmt::format("set-up: msgsnd(type {}, \"{}\"): {}", m.type, m.text, ErrnoName(errno)));
+// One body for the type-selection cases: queues `queued` in order on a new queue, makes the receives of
+// `takes` in order, then expects every message not taken to be still queued.
+void ExpectTakes(std::initializer_list<Sent> queued, std::initializer_list<Take> takes) {
+  Queue q = NewQueue(0600);
+  Fill(q.id(), queued);
+  unsigned long left = queued.size();
+  for (const Take& t : takes) {
+    if (t.text == nullptr) {
+      Received r;
+      EXPECT_THAT(Recv(q.id(), 64, t.msgtyp, t.flags | IPC_NOWAIT, &r), SyscallFailsWithErrno(ENOMSG)) << t.why;
+      continue;
     }
+    ExpectNext(q.id(), t.msgtyp, t.flags, t.type, t.text, t.why);
+    --left;
   }
-}
-
-// Receives with IPC_NOWAIT and expects the given type and text.
-void ExpectNext(int id, long msgtyp, int flags, long type, const std::string& text, const std::string& why) {
-  Received r;
-  ASSERT_THAT(Recv(id, 64, msgtyp, flags | IPC_NOWAIT, &r), SyscallSucceedsWithValue(static_cast<ssize_t>(text.size())))
-      << why;
-  EXPECT_EQ(r.type, type) << why << ": wrong message type";
-  EXPECT_EQ(r.text, text) << why << ": wrong message text";
+  if (!::testing::Test::HasFailure()) {
+    EXPECT_EQ(Stat(q.id()).msg_qnum, left) << "msg_qnum after the receives: the messages not taken stay queued";
+  }
 }
 
 IPC_CASE(sysv_msg, msgrcv, zero_type_takes_first_message,
          .title = "msgrcv with msgtyp 0 takes the first message of the queue, whatever its type",
          .statement = "If msgtyp is 0, then the first message in the queue is read.",
          .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv() (msgtyp is 0)"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  Fill(q.id(), {{5, "first"}, {1, "second"}, {3, "third"}});
-  ExpectNext(q.id(), 0, 0, 5, "first", "1st msgrcv(msgtyp 0)");
-  ExpectNext(q.id(), 0, 0, 1, "second", "2nd msgrcv(msgtyp 0)");
-  ExpectNext(q.id(), 0, 0, 3, "third", "3rd msgrcv(msgtyp 0)");
+  ExpectTakes({{5, "first"}, {1, "second"}, {3, "third"}}, {{0, 0, 5, "first", "1st msgrcv(msgtyp 0)"},
+                                                            {0, 0, 1, "second", "2nd msgrcv(msgtyp 0)"},
+                                                            {0, 0, 3, "third", "3rd msgrcv(msgtyp 0)"}});
 }
 
 IPC_CASE(sysv_msg, msgrcv, positive_type_takes_first_of_that_type,
@@ -61,24 +60,20 @@ IPC_CASE(sysv_msg, msgrcv, positive_type_takes_first_of_that_type,
          .statement = "If msgtyp is greater than 0, then the first message in the queue of type msgtyp is "
                       "read, unless MSG_EXCEPT was specified in msgflg.",
          .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv() (msgtyp is greater than 0)"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  Fill(q.id(), {{1, "one"}, {3, "three-a"}, {2, "two"}, {3, "three-b"}});
-  ExpectNext(q.id(), 3, 0, 3, "three-a", "msgrcv(msgtyp 3)");
-  ExpectNext(q.id(), 2, 0, 2, "two", "msgrcv(msgtyp 2)");
-  EXPECT_EQ(Stat(q.id()).msg_qnum, 2u) << "messages of other types must stay queued";
+  // The two messages of other types must stay queued.
+  ExpectTakes({{1, "one"}, {3, "three-a"}, {2, "two"}, {3, "three-b"}},
+              {{3, 0, 3, "three-a", "msgrcv(msgtyp 3)"}, {2, 0, 2, "two", "msgrcv(msgtyp 2)"}});
 }
 
 IPC_CASE(sysv_msg, msgrcv, fifo_within_a_type, .title = "messages of one type are received in the order they were sent",
          .statement = "If msgtyp is greater than 0, then the first message in the queue of type msgtyp is "
                       "read.",
          .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  Fill(q.id(), {{4, "a"}, {9, "x"}, {4, "b"}, {9, "y"}, {4, "c"}});
-  ExpectNext(q.id(), 4, 0, 4, "a", "1st msgrcv(msgtyp 4)");
-  ExpectNext(q.id(), 4, 0, 4, "b", "2nd msgrcv(msgtyp 4)");
-  ExpectNext(q.id(), 4, 0, 4, "c", "3rd msgrcv(msgtyp 4)");
-  ExpectNext(q.id(), 9, 0, 9, "x", "1st msgrcv(msgtyp 9)");
-  ExpectNext(q.id(), 9, 0, 9, "y", "2nd msgrcv(msgtyp 9)");
+  ExpectTakes({{4, "a"}, {9, "x"}, {4, "b"}, {9, "y"}, {4, "c"}}, {{4, 0, 4, "a", "1st msgrcv(msgtyp 4)"},
+                                                                   {4, 0, 4, "b", "2nd msgrcv(msgtyp 4)"},
+                                                                   {4, 0, 4, "c", "3rd msgrcv(msgtyp 4)"},
+                                                                   {9, 0, 9, "x", "1st msgrcv(msgtyp 9)"},
+                                                                   {9, 0, 9, "y", "2nd msgrcv(msgtyp 9)"}});
 }
 
 IPC_CASE(sysv_msg, msgrcv, negative_type_takes_lowest,
@@ -86,12 +81,11 @@ IPC_CASE(sysv_msg, msgrcv, negative_type_takes_lowest,
          .statement = "If msgtyp is less than 0, then the first message in the queue with the lowest type "
                       "less than or equal to the absolute value of msgtyp will be read.",
          .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv() (msgtyp is less than 0)"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  Fill(q.id(), {{3, "three"}, {2, "two-a"}, {4, "four"}, {2, "two-b"}, {1, "one"}});
-  ExpectNext(q.id(), -3, 0, 1, "one", "1st msgrcv(msgtyp -3): lowest type is 1");
-  ExpectNext(q.id(), -3, 0, 2, "two-a", "2nd msgrcv(msgtyp -3): lowest type is 2, first of them");
-  ExpectNext(q.id(), -3, 0, 2, "two-b", "3rd msgrcv(msgtyp -3): the other type 2");
-  ExpectNext(q.id(), -3, 0, 3, "three", "4th msgrcv(msgtyp -3): type 3");
+  ExpectTakes({{3, "three"}, {2, "two-a"}, {4, "four"}, {2, "two-b"}, {1, "one"}},
+              {{-3, 0, 1, "one", "1st msgrcv(msgtyp -3): lowest type is 1"},
+               {-3, 0, 2, "two-a", "2nd msgrcv(msgtyp -3): lowest type is 2, first of them"},
+               {-3, 0, 2, "two-b", "3rd msgrcv(msgtyp -3): the other type 2"},
+               {-3, 0, 3, "three", "4th msgrcv(msgtyp -3): type 3"}});
 }
 
 IPC_CASE(sysv_msg, msgrcv, negative_type_ignores_types_above_abs,
@@ -101,11 +95,7 @@ IPC_CASE(sysv_msg, msgrcv, negative_type_ignores_types_above_abs,
                       "Return immediately if no message of the requested type is in the queue. The system "
                       "call fails with errno set to ENOMSG.",
          .refs = {"msgop(2) msgrcv(), ERRORS", "POSIX.1-2017 msgrcv() [ENOMSG]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  Fill(q.id(), {{5, "five"}, {4, "four"}});
-  Received r;
-  EXPECT_THAT(Recv(q.id(), 64, -3, IPC_NOWAIT, &r), SyscallFailsWithErrno(ENOMSG));
-  EXPECT_EQ(Stat(q.id()).msg_qnum, 2u) << "no message may be taken";
+  ExpectTakes({{5, "five"}, {4, "four"}}, {{-3, 0, 0, nullptr, "msgrcv(msgtyp -3): no message may be taken"}});
 }
 
 IPC_CASE(sysv_msg, msgrcv, except_takes_first_of_another_type,
@@ -113,14 +103,11 @@ IPC_CASE(sysv_msg, msgrcv, except_takes_first_of_another_type,
          .statement = "MSG_EXCEPT Used with msgtyp greater than 0 to read the first message in the queue with "
                       "message type that differs from msgtyp.",
          .refs = {"msgop(2) msgrcv() MSG_EXCEPT"}, .cls = Conformance::linux_specific) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  Fill(q.id(), {{1, "one-a"}, {1, "one-b"}, {7, "seven"}, {2, "two"}, {1, "one-c"}});
-  ExpectNext(q.id(), 1, MSG_EXCEPT, 7, "seven", "1st msgrcv(msgtyp 1, MSG_EXCEPT)");
-  ExpectNext(q.id(), 1, MSG_EXCEPT, 2, "two", "2nd msgrcv(msgtyp 1, MSG_EXCEPT)");
-  Received r;
-  EXPECT_THAT(Recv(q.id(), 64, 1, MSG_EXCEPT | IPC_NOWAIT, &r), SyscallFailsWithErrno(ENOMSG))
-      << "only type-1 messages remain";
-  EXPECT_EQ(Stat(q.id()).msg_qnum, 3u) << "the three type-1 messages must stay queued";
+  // The three type-1 messages must stay queued.
+  ExpectTakes({{1, "one-a"}, {1, "one-b"}, {7, "seven"}, {2, "two"}, {1, "one-c"}},
+              {{1, MSG_EXCEPT, 7, "seven", "1st msgrcv(msgtyp 1, MSG_EXCEPT)"},
+               {1, MSG_EXCEPT, 2, "two", "2nd msgrcv(msgtyp 1, MSG_EXCEPT)"},
+               {1, MSG_EXCEPT, 0, nullptr, "3rd msgrcv(msgtyp 1, MSG_EXCEPT): only type-1 messages remain"}});
 }
 
 IPC_CASE(sysv_msg, msgrcv, noerror_truncates_and_removes,
@@ -128,7 +115,7 @@ IPC_CASE(sysv_msg, msgrcv, noerror_truncates_and_removes,
          .statement = "If MSG_NOERROR is specified, then the message text will be truncated (and the "
                       "truncated part will be lost).",
          .refs = {"msgop(2) msgrcv() MSG_NOERROR", "POSIX.1-2017 msgrcv() (MSG_NOERROR)"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   Fill(q.id(), {{1, "0123456789"}, {1, "next"}});
   Received r;
   ASSERT_THAT(Recv(q.id(), 4, 0, MSG_NOERROR | IPC_NOWAIT, &r), SyscallSucceedsWithValue(4))
@@ -143,7 +130,7 @@ IPC_CASE(sysv_msg, msgrcv, too_long_fails_e2big_and_stays_queued,
          .statement = "If MSG_NOERROR is not specified, then the message isn't removed from the queue and "
                       "the system call fails returning -1 with errno set to E2BIG.",
          .refs = {"msgop(2) msgrcv(), ERRORS", "POSIX.1-2017 msgrcv() [E2BIG]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   Fill(q.id(), {{1, "0123456789"}});
   Received r;
   EXPECT_THAT(Recv(q.id(), 4, 0, IPC_NOWAIT, &r), SyscallFailsWithErrno(E2BIG));
@@ -156,9 +143,7 @@ IPC_CASE(sysv_msg, msgrcv, nowait_on_empty_queue_fails_enomsg,
          .statement = "IPC_NOWAIT Return immediately if no message of the requested type is in the queue. "
                       "The system call fails with errno set to ENOMSG.",
          .refs = {"msgop(2) msgrcv(), ERRORS", "POSIX.1-2017 msgrcv() [ENOMSG]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  Received r;
-  EXPECT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallFailsWithErrno(ENOMSG));
+  ExpectTakes({}, {{0, 0, 0, nullptr, "msgrcv(msgtyp 0, IPC_NOWAIT) on an empty queue"}});
 }
 
 IPC_CASE(sysv_msg, msgrcv, nowait_without_matching_type_fails_enomsg,
@@ -166,11 +151,7 @@ IPC_CASE(sysv_msg, msgrcv, nowait_without_matching_type_fails_enomsg,
          .statement = "ENOMSG IPC_NOWAIT was specified in msgflg and no message of the requested type existed "
                       "on the message queue.",
          .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgrcv() [ENOMSG]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  Fill(q.id(), {{1, "one"}, {3, "three"}});
-  Received r;
-  EXPECT_THAT(Recv(q.id(), 64, 2, IPC_NOWAIT, &r), SyscallFailsWithErrno(ENOMSG));
-  EXPECT_EQ(Stat(q.id()).msg_qnum, 2u) << "no message may be taken";
+  ExpectTakes({{1, "one"}, {3, "three"}}, {{2, 0, 0, nullptr, "msgrcv(msgtyp 2): no message may be taken"}});
 }
 
 IPC_CASE(sysv_msg, msgrcv, blocks_until_matching_message,
@@ -179,7 +160,7 @@ IPC_CASE(sysv_msg, msgrcv, blocks_until_matching_message,
                       "msgflg, the calling process is blocked until one of the following conditions occurs: "
                       "A message of the desired type is placed in the queue.",
          .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   Child receiver = Fork([&] {
     Received r;
     EXPECT_THAT(Recv(q.id(), 64, 2, 0, &r), SyscallSucceedsWithValue(7));
@@ -209,16 +190,14 @@ IPC_CASE(sysv_msg, msgrcv, signal_interrupts_with_eintr_despite_sa_restart,
                   "signal handlers",
                   "POSIX.1-2017 msgrcv() [EINTR]"},
          .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  Child receiver = Fork([&] {
-    InstallHandler(SIGUSR1, OnSignal, SA_RESTART);
-    Received r;
-    EXPECT_THAT(Recv(q.id(), 64, 0, 0, &r), SyscallFailsWithErrno(EINTR));
-    EXPECT_EQ(g_caught, 1) << "the SIGUSR1 handler should have run";
-  });
-  IPCC_ASSERT_BLOCKED(receiver.pid(), IPCC_MSGRCV_SYSCALLS);
-  receiver.Signal(SIGUSR1);
-  ExpectCleanExit(receiver.Wait(), "interrupted receiver");
+  Queue q = NewQueue(0600);
+  ExpectSignalEndsWithEintr(
+      Blocking::msgrcv,
+      [&] {
+        Received r;
+        return static_cast<int>(Recv(q.id(), 64, 0, 0, &r));
+      },
+      "msgrcv on an empty queue");
 }
 
 IPC_CASE(sysv_msg, msgrcv, returns_length_of_mtext,
@@ -226,7 +205,7 @@ IPC_CASE(sysv_msg, msgrcv, returns_length_of_mtext,
          .statement = "On success, ... msgrcv() returns the number of bytes actually copied into the mtext "
                       "array.",
          .refs = {"msgop(2) RETURN VALUE", "POSIX.1-2017 msgrcv() RETURN VALUE"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   const std::string text(37, 'q');
   ASSERT_THAT(Send(q.id(), 1, text), SyscallSucceeds());
   Received r;
@@ -240,7 +219,7 @@ IPC_CASE(sysv_msg, msgrcv, content_round_trips_exactly,
                       "message queue ... The msgrcv() system call removes a message from the queue ... and "
                       "places it in the buffer pointed to by msgp.",
          .refs = {"msgop(2) DESCRIPTION", "POSIX.1-2017 msgsnd(), msgrcv()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   std::string text;
   for (int i = 0; i < 256; ++i) text.push_back(static_cast<char>(i));
   const long type = 0x7fffffffL;
@@ -255,7 +234,7 @@ IPC_CASE(sysv_msg, msgrcv, negative_msgsz_fails_einval,
          .title = "msgrcv with a negative msgsz (as a signed value) fails with EINVAL",
          .statement = "EINVAL msqid was invalid, or msgsz was less than 0.", .refs = {"msgop(2) ERRORS"},
          .cls = Conformance::linux_specific) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   ASSERT_THAT(Send(q.id(), 1, "kept"), SyscallSucceeds());
   SmallMsg m;
   std::memset(&m, 0, sizeof m);
@@ -268,22 +247,19 @@ IPC_CASE(sysv_msg, msgrcv, sets_lrpid_to_receiver, .title = "msgrcv sets msg_lrp
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "msg_lrpid is set to the process ID of the calling process.",
          .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   ASSERT_THAT(Send(q.id(), 1, "for the child"), SyscallSucceeds());
-  Child receiver = Fork([&] {
+  ExpectStampedByChild(q.id(), "msg_lrpid", &msqid_ds::msg_lrpid, "child that received", [&] {
     Received r;
     EXPECT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallSucceedsWithValue(13));
   });
-  const pid_t pid = receiver.pid();
-  ExpectCleanExit(receiver.Wait(), "receiver");
-  EXPECT_EQ(Stat(q.id()).msg_lrpid, pid) << "msg_lrpid should be the child that received";
 }
 
 IPC_CASE(sysv_msg, msgrcv, decrements_qnum, .title = "each msgrcv decrements msg_qnum by one",
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "... msg_qnum is decremented by 1.",
          .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   Fill(q.id(), {{1, "a"}, {2, "b"}, {3, "c"}});
   Received r;
   for (unsigned left = 2;; --left) {
@@ -297,15 +273,14 @@ IPC_CASE(sysv_msg, msgrcv, sets_rtime_to_now, .title = "msgrcv sets msg_rtime to
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "... msg_rtime is set to the current time.",
          .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   ASSERT_THAT(Send(q.id(), 1, "t"), SyscallSucceeds());
   ASSERT_EQ(Stat(q.id()).msg_rtime, 0) << "no msgrcv yet: msg_rtime should still be 0";
-  TimeWindow w{time(nullptr), 0};
-  Received r;
-  ASSERT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallSucceeds());
-  w.after = time(nullptr);
-  const time_t rtime = Stat(q.id()).msg_rtime;
-  EXPECT_TRUE(w.Contains(rtime)) << "expected msg_rtime within " << w.Describe() << ", saw " << rtime;
+  ExpectStampedNow("msg_rtime", &msqid_ds::msg_rtime, [&] {
+    Received r;
+    EXPECT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallSucceeds());
+    return q.id();
+  });
 }
 
 IPC_CASE(sysv_msg, msgrcv, child_sends_parent_receives,
@@ -313,7 +288,7 @@ IPC_CASE(sysv_msg, msgrcv, child_sends_parent_receives,
          .statement = "System V message queues allow data to be exchanged in units called messages.",
          .refs = {"sysvipc(7) Message queues", "msgop(2)", "POSIX.1-2017 msgsnd(), msgrcv()"},
          .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   Child sender = Fork([&] {
     EXPECT_THAT(Send(q.id(), 11, "hello parent"), SyscallSucceeds());
     // Blocks until the parent has read the message and answered.
@@ -334,7 +309,7 @@ IPC_CASE(sysv_msg, msgrcv, copy_reads_without_removing,
                       "numbered starting at 0).",
          .refs = {"msgop(2) msgrcv() MSG_COPY"}, .cls = Conformance::linux_specific,
          .needs = need::Feature("msg_copy") | need::MinKernel(3, 8)) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   Fill(q.id(), {{3, "zeroth"}, {1, "first"}, {2, "second"}});
   Received r;
   // The runner found MSG_COPY present: any failure here (ENOSYS, EINVAL) is a partial implementation.
@@ -353,18 +328,15 @@ IPC_CASE(sysv_msg, msgrcv, copy_beyond_queue_fails_enomsg,
                       "than msgtyp messages.",
          .refs = {"msgop(2) msgrcv() MSG_COPY, ERRORS"}, .cls = Conformance::linux_specific,
          .needs = need::Feature("msg_copy") | need::MinKernel(3, 8)) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  Fill(q.id(), {{1, "a"}, {1, "b"}});
-  Received r;
-  EXPECT_THAT(Recv(q.id(), 64, 5, MSG_COPY | IPC_NOWAIT, &r), SyscallFailsWithErrno(ENOMSG))
-      << "the queue holds 2 messages; index 5 was asked";
+  ExpectTakes({{1, "a"}, {1, "b"}},
+              {{5, MSG_COPY, 0, nullptr, "msgrcv(msgtyp 5, MSG_COPY|IPC_NOWAIT): the queue holds 2 messages"}});
 }
 
 IPC_CASE(sysv_msg, msgrcv, copy_without_nowait_fails_einval, .title = "MSG_COPY without IPC_NOWAIT fails with EINVAL",
          .statement = "EINVAL (since Linux 3.14) msgflg specified MSG_COPY, but not IPC_NOWAIT.",
          .refs = {"msgop(2) msgrcv() MSG_COPY, ERRORS"}, .cls = Conformance::linux_specific,
          .needs = need::Feature("msg_copy") | need::MinKernel(3, 14)) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   Fill(q.id(), {{1, "a"}});
   Received r;
   // With the message present a blocking call cannot hang even on a kernel that accepted the flags.
@@ -377,7 +349,7 @@ IPC_CASE(sysv_msg, msgrcv, copy_with_except_fails_einval,
          .statement = "EINVAL (since Linux 3.14) msgflg specified both MSG_COPY and MSG_EXCEPT.",
          .refs = {"msgop(2) msgrcv() MSG_COPY, ERRORS"}, .cls = Conformance::linux_specific,
          .needs = need::Feature("msg_copy") | need::MinKernel(3, 14)) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   Fill(q.id(), {{1, "a"}, {2, "b"}});
   Received r;
   EXPECT_THAT(Recv(q.id(), 64, 0, MSG_COPY | MSG_EXCEPT | IPC_NOWAIT, &r), SyscallFailsWithErrno(EINVAL))
@@ -390,11 +362,7 @@ IPC_CASE(sysv_msg, msgrcv, removed_queue_fails,
          .statement = "EIDRM While the process was sleeping to receive a message, the message queue was "
                       "removed. EINVAL msqid was invalid ...",
          .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgrcv() [EINVAL], [EIDRM]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  const int id = q.id();
-  ASSERT_THAT(Send(id, 1, "gone"), SyscallSucceeds());
-  ASSERT_THAT(msgctl(id, IPC_RMID, nullptr), SyscallSucceeds());
-  q.Release();
+  const int id = RemovedQueueId("gone");
   Received r;
   EXPECT_THAT(Recv(id, 64, 0, IPC_NOWAIT, &r), SyscallFailsWithAnyErrno(std::vector<int>{EINVAL, EIDRM}));
 }

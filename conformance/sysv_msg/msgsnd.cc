@@ -1,5 +1,4 @@
 // msgop(2) msgsnd(): sending System V messages.
-#include <signal.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/syscall.h>
@@ -9,55 +8,59 @@
 #include <string>
 #include <vector>
 
-#include "conformance/sysv_msg/msg_common.h"
+#include <fmt/format.h>
+
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_msg.h"
 
 namespace {
 
 using namespace ipcc;
 using namespace ipcc::sysv_msg;
 
-volatile sig_atomic_t g_caught = 0;
-void OnSignal(int) {
-  g_caught = 1;
+// The statements two cases each quote: a nonpositive mtype, and an invalid msgsz.
+constexpr const char* kMtypeStatement =
+    "The mtype field must have a strictly positive integer value. ... EINVAL Invalid msqid value, or nonpositive "
+    "mtype value, or invalid msgsz value.";
+constexpr const char* kMsgszStatement =
+    "EINVAL Invalid msqid value, or nonpositive mtype value, or invalid msgsz value (less than 0 or greater than the "
+    "system value MSGMAX).";
+
+// msgmax, as the size of a message this process builds (a harness error when it is too large for that).
+long BuildableMsgmax() {
+  const long msgmax = Limit("msgmax");
+  if (msgmax > (64L << 20)) {
+    ThrowHarnessError(fmt::format("set-up: msgmax {} is too large to build a message of", msgmax));
+  }
+  return msgmax;
 }
 
-// A message buffer for `size` bytes of text, all 'x', of type 1.
-std::vector<char> BigMessage(std::size_t size) {
-  std::vector<char> buf(sizeof(long) + size, 'x');
-  const long type = 1;
-  std::memcpy(buf.data(), &type, sizeof type);
-  return buf;
+// msgsnd of `text` with `type` fails with EINVAL and queues nothing.
+void ExpectSendRefused(long type, std::string_view text) {
+  Queue q = NewQueue(0600);
+  EXPECT_THAT(Send(q.id(), type, text), SyscallFailsWithErrno(EINVAL)) << "mtype " << type;
+  EXPECT_EQ(Stat(q.id()).msg_qnum, 0u) << "the refused message must not be queued";
 }
 
 IPC_CASE(sysv_msg, msgsnd, zero_mtype_fails_einval, .title = "msgsnd with mtype 0 fails with EINVAL",
-         .statement = "The mtype field must have a strictly positive integer value. ... EINVAL Invalid "
-                      "msqid value, or nonpositive mtype value, or invalid msgsz value.",
-         .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  EXPECT_THAT(Send(q.id(), 0, "zero"), SyscallFailsWithErrno(EINVAL));
-  EXPECT_EQ(Stat(q.id()).msg_qnum, 0u) << "the refused message must not be queued";
+         .statement = kMtypeStatement, .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"},
+         .cls = Conformance::xsi) {
+  ExpectSendRefused(0, "zero");
 }
 
 IPC_CASE(sysv_msg, msgsnd, negative_mtype_fails_einval, .title = "msgsnd with a negative mtype fails with EINVAL",
-         .statement = "The mtype field must have a strictly positive integer value. ... EINVAL Invalid "
-                      "msqid value, or nonpositive mtype value, or invalid msgsz value.",
-         .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  EXPECT_THAT(Send(q.id(), -5, "negative"), SyscallFailsWithErrno(EINVAL));
-  EXPECT_EQ(Stat(q.id()).msg_qnum, 0u) << "the refused message must not be queued";
+         .statement = kMtypeStatement, .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"},
+         .cls = Conformance::xsi) {
+  ExpectSendRefused(-5, "negative");
 }
 
 IPC_CASE(sysv_msg, msgsnd, msgsz_above_msgmax_fails_einval, .title = "msgsnd of msgmax+1 bytes fails with EINVAL",
-         .statement = "EINVAL Invalid msqid value, or nonpositive mtype value, or invalid msgsz value (less "
-                      "than 0 or greater than the system value MSGMAX).",
+         .statement = kMsgszStatement,
          .refs = {"msgop(2) ERRORS, NOTES (MSGMAX, /proc/sys/kernel/msgmax)", "POSIX.1-2017 msgsnd() [EINVAL]"},
          .cls = Conformance::xsi) {
-  const long msgmax = Limit("msgmax");
+  const long msgmax = BuildableMsgmax();
   ASSERT_GT(msgmax, 0);
-  if (msgmax > (64L << 20))
-    ThrowHarnessError(fmt::format("set-up: msgmax {} is too large to build a message of", msgmax));
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   std::vector<char> buf = BigMessage(static_cast<std::size_t>(msgmax) + 1);
   EXPECT_THAT(msgsnd(q.id(), buf.data(), static_cast<std::size_t>(msgmax) + 1, IPC_NOWAIT),
               SyscallFailsWithErrno(EINVAL))
@@ -68,11 +71,9 @@ IPC_CASE(sysv_msg, msgsnd, msgsz_equal_to_msgmax_succeeds,
          .title = "msgsnd of exactly msgmax bytes succeeds and is received whole",
          .statement = "MSGMAX Maximum size of a message text, in bytes (default value: 8192 bytes).",
          .refs = {"msgop(2) NOTES (MSGMAX)", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
-  const long msgmax = Limit("msgmax");
+  const long msgmax = BuildableMsgmax();
   ASSERT_GT(msgmax, 0);
-  if (msgmax > (64L << 20))
-    ThrowHarnessError(fmt::format("set-up: msgmax {} is too large to build a message of", msgmax));
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   std::vector<char> buf = BigMessage(static_cast<std::size_t>(msgmax));
   const long qbytes = static_cast<long>(Stat(q.id()).msg_qbytes);
   if (qbytes < msgmax) {
@@ -92,11 +93,9 @@ IPC_CASE(sysv_msg, msgsnd, msgsz_equal_to_msgmax_succeeds,
 }
 
 IPC_CASE(sysv_msg, msgsnd, negative_msgsz_fails_einval,
-         .title = "msgsnd with a negative msgsz (as a signed value) fails with EINVAL",
-         .statement = "EINVAL Invalid msqid value, or nonpositive mtype value, or invalid msgsz value (less "
-                      "than 0 or greater than the system value MSGMAX).",
+         .title = "msgsnd with a negative msgsz (as a signed value) fails with EINVAL", .statement = kMsgszStatement,
          .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   SmallMsg m;
   std::memset(&m, 0, sizeof m);
   m.mtype = 1;
@@ -112,7 +111,7 @@ IPC_CASE(sysv_msg, msgsnd, full_queue_nowait_fails_eagain,
                       "msgflg, then the call instead fails with the error EAGAIN.",
          .refs = {"msgop(2) msgsnd(), ERRORS", "msgctl(2) IPC_SET", "POSIX.1-2017 msgsnd() [EAGAIN]"},
          .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   SetQbytes(q.id(), 16);
   ASSERT_THAT(Send(q.id(), 1, "0123456789abcdef"), SyscallSucceeds()) << "16 bytes fit msg_qbytes 16";
   EXPECT_THAT(Send(q.id(), 1, "x"), SyscallFailsWithErrno(EAGAIN));
@@ -126,7 +125,7 @@ IPC_CASE(sysv_msg, msgsnd, message_exceeding_qbytes_nowait_fails_eagain,
                       "true: Adding a new message to the queue would cause the total number of bytes in the "
                       "queue to exceed the queue's maximum size (the msg_qbytes field).",
          .refs = {"msgop(2) msgsnd()"}, .cls = Conformance::linux_specific) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   SetQbytes(q.id(), 16);
   ASSERT_THAT(Send(q.id(), 1, "0123456789"), SyscallSucceeds());
   // 10 + 10 > 16: the queue is not exactly full, but this message does not fit.
@@ -142,7 +141,7 @@ IPC_CASE(sysv_msg, msgsnd, full_at_default_qbytes_nowait_fails_eagain,
                       "with the error EAGAIN.",
          .refs = {"msgop(2) msgsnd(), ERRORS", "POSIX.1-2017 msgsnd() [EAGAIN]"}, .cls = Conformance::xsi) {
   const long msgmax = Limit("msgmax");
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   const long qbytes = static_cast<long>(Stat(q.id()).msg_qbytes);
   ASSERT_GT(msgmax, 0);
   // Only a host tuned far from the defaults (a fresh IPC namespace has msgmnb 16384, msgmax 8192) gives
@@ -170,7 +169,7 @@ IPC_CASE(sysv_msg, msgsnd, message_count_limited_by_qbytes,
                       "necessary to prevent an unlimited number of zero-length messages being placed on the "
                       "queue.",
          .refs = {"msgop(2) msgsnd()"}, .cls = Conformance::linux_specific) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   SetQbytes(q.id(), 3);
   for (int i = 0; i < 3; ++i) {
     ASSERT_THAT(Send(q.id(), 1, ""), SyscallSucceeds()) << "zero-length message " << i + 1 << " of 3";
@@ -184,7 +183,7 @@ IPC_CASE(sysv_msg, msgsnd, blocks_until_room, .title = "msgsnd to a full queue b
          .statement = "If insufficient space is available in the queue, then the default behavior of "
                       "msgsnd() is to block until space becomes available.",
          .refs = {"msgop(2) msgsnd()", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   SetQbytes(q.id(), 10);
   ASSERT_THAT(Send(q.id(), 1, "AAAAAAAAAA"), SyscallSucceeds());
   Child sender = Fork([&] { EXPECT_THAT(Send(q.id(), 2, "BBBBB", 0), SyscallSucceeds()); });
@@ -193,10 +192,7 @@ IPC_CASE(sysv_msg, msgsnd, blocks_until_room, .title = "msgsnd to a full queue b
   Received r;
   ASSERT_THAT(Recv(q.id(), 64, 1, IPC_NOWAIT, &r), SyscallSucceedsWithValue(10));
   ExpectCleanExit(sender.Wait(), "blocked sender");
-  EXPECT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallSucceedsWithValue(5))
-      << "expected the once-blocked sender's message in the queue";
-  EXPECT_EQ(r.type, 2);
-  EXPECT_EQ(r.text, "BBBBB");
+  ExpectNext(q.id(), 0, 0, 2, "BBBBB", "expected the once-blocked sender's message in the queue");
 }
 
 IPC_CASE(sysv_msg, msgsnd, signal_interrupts_with_eintr_despite_sa_restart,
@@ -210,17 +206,11 @@ IPC_CASE(sysv_msg, msgsnd, signal_interrupts_with_eintr_despite_sa_restart,
                   "signal handlers",
                   "POSIX.1-2017 msgsnd() [EINTR]"},
          .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   SetQbytes(q.id(), 4);
   ASSERT_THAT(Send(q.id(), 1, "full"), SyscallSucceeds());
-  Child sender = Fork([&] {
-    InstallHandler(SIGUSR1, OnSignal, SA_RESTART);
-    EXPECT_THAT(Send(q.id(), 1, "more", 0), SyscallFailsWithErrno(EINTR));
-    EXPECT_EQ(g_caught, 1) << "the SIGUSR1 handler should have run";
-  });
-  IPCC_ASSERT_BLOCKED(sender.pid(), IPCC_MSGSND_SYSCALLS);
-  sender.Signal(SIGUSR1);
-  ExpectCleanExit(sender.Wait(), "interrupted sender");
+  ExpectSignalEndsWithEintr(
+      Blocking::msgsnd, [&] { return Send(q.id(), 1, "more", 0); }, "msgsnd to a full queue");
   EXPECT_EQ(Stat(q.id()).msg_qnum, 1u) << "the interrupted send must not have queued its message";
 }
 
@@ -229,7 +219,7 @@ IPC_CASE(sysv_msg, msgsnd, zero_length_message_allowed,
          .statement = "The mtext field is an array (or other structure) whose size is specified by msgsz, a "
                       "nonnegative integer value. Messages of zero length (i.e., no mtext field) are permitted.",
          .refs = {"msgop(2) DESCRIPTION", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   ASSERT_THAT(Send(q.id(), 7, ""), SyscallSucceeds());
   EXPECT_EQ(Stat(q.id()).msg_qnum, 1u) << "the zero-length message should count as a message";
   Received r;
@@ -241,18 +231,16 @@ IPC_CASE(sysv_msg, msgsnd, sets_lspid_to_sender, .title = "msgsnd sets msg_lspid
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "msg_lspid is set to the process ID of the calling process.",
          .refs = {"msgop(2) msgsnd()", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  Child sender = Fork([&] { EXPECT_THAT(Send(q.id(), 1, "from child"), SyscallSucceeds()); });
-  const pid_t pid = sender.pid();
-  ExpectCleanExit(sender.Wait(), "sender");
-  EXPECT_EQ(Stat(q.id()).msg_lspid, pid) << "msg_lspid should be the child that sent";
+  Queue q = NewQueue(0600);
+  ExpectStampedByChild(q.id(), "msg_lspid", &msqid_ds::msg_lspid, "child that sent",
+                       [&] { EXPECT_THAT(Send(q.id(), 1, "from child"), SyscallSucceeds()); });
 }
 
 IPC_CASE(sysv_msg, msgsnd, increments_qnum, .title = "each msgsnd increments msg_qnum by one",
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "... msg_qnum is incremented by 1.",
          .refs = {"msgop(2) msgsnd()", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   for (unsigned i = 1; i <= 3; ++i) {
     ASSERT_THAT(Send(q.id(), i, "m"), SyscallSucceeds());
     EXPECT_EQ(Stat(q.id()).msg_qnum, i) << "msg_qnum after " << i << " sends";
@@ -264,7 +252,7 @@ IPC_CASE(sysv_msg, msgsnd, adds_text_length_to_cbytes,
          .statement = "msg_cbytes Number of bytes in all messages currently on the message queue. This is a "
                       "nonstandard Linux extension that is not specified in POSIX.",
          .refs = {"msgctl(2) msqid_ds"}, .cls = Conformance::linux_specific) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   ASSERT_THAT(Send(q.id(), 1, "abc"), SyscallSucceeds());
   ASSERT_THAT(Send(q.id(), 2, "defghij"), SyscallSucceeds());
   ASSERT_THAT(Send(q.id(), 3, ""), SyscallSucceeds());
@@ -278,23 +266,19 @@ IPC_CASE(sysv_msg, msgsnd, sets_stime_to_now, .title = "msgsnd sets msg_stime to
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "... msg_stime is set to the current time.",
          .refs = {"msgop(2) msgsnd()", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   ASSERT_EQ(Stat(q.id()).msg_stime, 0) << "a new queue has msg_stime 0";
-  TimeWindow w{time(nullptr), 0};
-  ASSERT_THAT(Send(q.id(), 1, "t"), SyscallSucceeds());
-  w.after = time(nullptr);
-  const time_t stime = Stat(q.id()).msg_stime;
-  EXPECT_TRUE(w.Contains(stime)) << "expected msg_stime within " << w.Describe() << ", saw " << stime;
+  ExpectStampedNow("msg_stime", &msqid_ds::msg_stime, [&] {
+    EXPECT_THAT(Send(q.id(), 1, "t"), SyscallSucceeds());
+    return q.id();
+  });
 }
 
 IPC_CASE(sysv_msg, msgsnd, removed_queue_fails,
          .title = "msgsnd on the id of a removed queue fails with EINVAL or EIDRM",
          .statement = "EIDRM The message queue was removed. EINVAL Invalid msqid value ...",
          .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgsnd() [EINVAL], [EIDRM]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  const int id = q.id();
-  ASSERT_THAT(msgctl(id, IPC_RMID, nullptr), SyscallSucceeds());
-  q.Release();
+  const int id = RemovedQueueId();
   EXPECT_THAT(Send(id, 1, "late"), SyscallFailsWithAnyErrno(std::vector<int>{EINVAL, EIDRM}));
 }
 

@@ -1,13 +1,12 @@
-// Permission checks on System V message queues: the owner, group and other classes of msg_perm.mode,
-// tested from an unprivileged identity.
+// msgop(2), msgctl(2) ipc_perm: the owner, group and other classes of msg_perm.mode, tried unprivileged.
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <unistd.h>
 
 #include <string>
 
-#include "conformance/sysv_msg/msg_common.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_msg.h"
 
 namespace {
 
@@ -22,6 +21,40 @@ constexpr const char* kClassRule =
     "[neither matches] but the appropriate bit of the other portion (06) is set. Otherwise, the permission "
     "shall be denied.";
 
+// The class cases: who the queue is handed to before the unprivileged identity sends to it.
+enum class Owner {
+  creator,     // nothing changed: the creator's (root's) uid and gid, `mode` given at creation
+  second_uid,  // IPC_SET uid = the unprivileged identity, gid 0 (a group it is not in), then `mode`
+  second_gid,  // IPC_SET uid 0, gid = the unprivileged identity's group, then `mode`
+};
+struct ClassCase {
+  Owner owner;
+  mode_t mode;
+  bool granted;     // expected: send and receive allowed, else the send refused with EACCES
+  const char* who;  // names the child
+  const char* why;  // for a refusal: which class decided
+};
+
+// One body for the class cases: the unprivileged identity, in the class `c.owner` puts it in, sends and
+// receives (allowed) or is refused the send (EACCES).
+void ExpectClassDecides(const ClassCase& c) {
+  const Identity nobody = SecondIdentity();
+  Queue q = NewQueue(c.owner == Owner::creator ? c.mode : 0600);
+  // Should nobody's group be 0 (the creator's cgid), the group class still decides: Linux and POSIX match
+  // cgid as well as gid, so the group cases hold for any gid.
+  if (c.owner == Owner::second_uid) SetOwnerMode(q.id(), nobody.uid, 0, c.mode);
+  if (c.owner == Owner::second_gid) SetOwnerMode(q.id(), 0, nobody.gid, c.mode);
+  RunAs(nobody, c.who, [&] {
+    if (!c.granted) {
+      EXPECT_THAT(Send(q.id(), 1, "class"), SyscallFailsWithErrno(EACCES)) << c.why;
+      return;
+    }
+    ASSERT_THAT(Send(q.id(), 3, "class"), SyscallSucceeds());
+    Received r;
+    EXPECT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallSucceedsWithValue(5));
+  });
+}
+
 IPC_CASE(sysv_msg, permissions, msgsnd_without_write_fails_eacces,
          .title = "msgsnd by a user without write permission fails with EACCES",
          .statement = "The calling process must have write permission on the message queue in order to send "
@@ -30,12 +63,8 @@ IPC_CASE(sysv_msg, permissions, msgsnd_without_write_fails_eacces,
          .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgsnd() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_MSG_QUEUE(q, 0644);  // others may read, not write
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    EXPECT_THAT(Send(q.id(), 1, "denied"), SyscallFailsWithErrno(EACCES));
-  });
-  ExpectCleanExit(c.Wait(), "unprivileged sender");
+  Queue q = NewQueue(0644);  // others may read, not write
+  RunAs(nobody, "unprivileged sender", [&] { EXPECT_THAT(Send(q.id(), 1, "denied"), SyscallFailsWithErrno(EACCES)); });
   EXPECT_EQ(Stat(q.id()).msg_qnum, 0u) << "nothing may have been queued";
 }
 
@@ -47,15 +76,13 @@ IPC_CASE(sysv_msg, permissions, msgrcv_without_read_fails_eacces,
          .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgrcv() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_MSG_QUEUE(q, 0622);  // others may write, not read
+  Queue q = NewQueue(0622);  // others may write, not read
   ASSERT_THAT(Send(q.id(), 1, "private"), SyscallSucceeds());
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
+  RunAs(nobody, "unprivileged receiver", [&] {
     Received r;
     EXPECT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallFailsWithErrno(EACCES));
     EXPECT_THAT(Send(q.id(), 1, "allowed"), SyscallSucceeds()) << "the other write bit allows sending";
   });
-  ExpectCleanExit(c.Wait(), "unprivileged receiver");
   EXPECT_EQ(Stat(q.id()).msg_qnum, 2u) << "the first message must still be queued (plus the child's)";
 }
 
@@ -63,31 +90,14 @@ IPC_CASE(sysv_msg, permissions, other_bits_grant_access,
          .title = "the other bits (0006) let an unrelated user send and receive", .statement = kClassRule,
          .refs = {"msgctl(2) ipc_perm (permission bits)", "POSIX.1-2017 XSH 2.7.1 IPC General Description"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
-  const Identity nobody = SecondIdentity();
-  IPCC_NEW_MSG_QUEUE(q, 0606);
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    ASSERT_THAT(Send(q.id(), 3, "other"), SyscallSucceeds());
-    Received r;
-    EXPECT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallSucceedsWithValue(5));
-  });
-  ExpectCleanExit(c.Wait(), "unrelated user");
+  ExpectClassDecides({Owner::creator, 0606, true, "unrelated user", ""});
 }
 
 IPC_CASE(sysv_msg, permissions, owner_bits_grant_access_by_uid,
          .title = "the owner bits (0600) let the user named in msg_perm.uid send and receive", .statement = kClassRule,
          .refs = {"msgctl(2) ipc_perm (permission bits)", "POSIX.1-2017 XSH 2.7.1 IPC General Description"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
-  const Identity nobody = SecondIdentity();
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  SetOwnerMode(q.id(), nobody.uid, 0, 0600);  // group 0: nobody is not in it
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    ASSERT_THAT(Send(q.id(), 3, "owner"), SyscallSucceeds());
-    Received r;
-    EXPECT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallSucceedsWithValue(5));
-  });
-  ExpectCleanExit(c.Wait(), "owner by uid");
+  ExpectClassDecides({Owner::second_uid, 0600, true, "owner by uid", ""});
 }
 
 IPC_CASE(sysv_msg, permissions, group_bits_grant_access_by_gid,
@@ -95,18 +105,7 @@ IPC_CASE(sysv_msg, permissions, group_bits_grant_access_by_gid,
          .statement = kClassRule,
          .refs = {"msgctl(2) ipc_perm (permission bits)", "POSIX.1-2017 XSH 2.7.1 IPC General Description"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
-  const Identity nobody = SecondIdentity();
-  // Should nobody's group be 0 (the creator's cgid), the group class still decides: Linux and POSIX
-  // match cgid as well as gid, so the case holds for any gid.
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  SetOwnerMode(q.id(), 0, nobody.gid, 0060);
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    ASSERT_THAT(Send(q.id(), 3, "group"), SyscallSucceeds());
-    Received r;
-    EXPECT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallSucceedsWithValue(5));
-  });
-  ExpectCleanExit(c.Wait(), "group member");
+  ExpectClassDecides({Owner::second_gid, 0060, true, "group member", ""});
 }
 
 IPC_CASE(sysv_msg, permissions, owner_class_excludes_other_bits,
@@ -115,15 +114,8 @@ IPC_CASE(sysv_msg, permissions, owner_class_excludes_other_bits,
          .refs = {"msgctl(2) ipc_perm (permission bits)", "msgop(2) ERRORS (EACCES)",
                   "POSIX.1-2017 XSH 2.7.1 IPC General Description"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
-  const Identity nobody = SecondIdentity();
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  SetOwnerMode(q.id(), nobody.uid, 0, 0066);
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    EXPECT_THAT(Send(q.id(), 1, "owner"), SyscallFailsWithErrno(EACCES))
-        << "the owner class (bits 0600 = none) decides for the owner, not the other bits";
-  });
-  ExpectCleanExit(c.Wait(), "owner without owner bits");
+  ExpectClassDecides({Owner::second_uid, 0066, false, "owner without owner bits",
+                      "the owner class (bits 0600 = none) decides for the owner, not the other bits"});
 }
 
 IPC_CASE(sysv_msg, permissions, group_class_excludes_other_bits,
@@ -132,17 +124,8 @@ IPC_CASE(sysv_msg, permissions, group_class_excludes_other_bits,
          .refs = {"msgctl(2) ipc_perm (permission bits)", "msgop(2) ERRORS (EACCES)",
                   "POSIX.1-2017 XSH 2.7.1 IPC General Description"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
-  const Identity nobody = SecondIdentity();
-  // Should nobody's group be 0 (the creator's cgid), the group class still decides: Linux and POSIX
-  // match cgid as well as gid, so the case holds for any gid.
-  IPCC_NEW_MSG_QUEUE(q, 0600);
-  SetOwnerMode(q.id(), 0, nobody.gid, 0606);
-  Child c = Fork([&] {
-    DropPrivileges(nobody);
-    EXPECT_THAT(Send(q.id(), 1, "group"), SyscallFailsWithErrno(EACCES))
-        << "the group class (bits 060 = none) decides for a group member, not the other bits";
-  });
-  ExpectCleanExit(c.Wait(), "group member without group bits");
+  ExpectClassDecides({Owner::second_gid, 0606, false, "group member without group bits",
+                      "the group class (bits 060 = none) decides for a group member, not the other bits"});
 }
 
 IPC_CASE(sysv_msg, permissions, ipc_set_mode_takes_effect,
@@ -153,7 +136,7 @@ IPC_CASE(sysv_msg, permissions, ipc_set_mode_takes_effect,
          .refs = {"msgctl(2) IPC_SET", "msgop(2) ERRORS (EACCES)", "POSIX.1-2017 msgctl() IPC_SET"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_MSG_QUEUE(q, 0600);
+  Queue q = NewQueue(0600);
   Child c = Fork([&] {
     DropPrivileges(nobody);
     EXPECT_THAT(Send(q.id(), 1, "before"), SyscallFailsWithErrno(EACCES)) << "mode 0600: others may not write";
@@ -176,7 +159,7 @@ IPC_CASE(sysv_msg, permissions, cap_ipc_owner_bypasses_mode,
          .refs = {"msgop(2) ERRORS", "capabilities(7) CAP_IPC_OWNER",
                   "POSIX.1-2017 XSH 2.7.1 IPC General Description (appropriate privileges)"},
          .cls = Conformance::xsi, .needs = kNeedRoot | IPCC_NEED_CAPABILITY(CAP_IPC_OWNER)) {
-  IPCC_NEW_MSG_QUEUE(q, 0000);
+  Queue q = NewQueue(0000);
   ASSERT_THAT(Send(q.id(), 1, "root"), SyscallSucceeds());
   Received r;
   EXPECT_THAT(Recv(q.id(), 64, 0, IPC_NOWAIT, &r), SyscallSucceedsWithValue(4));

@@ -1,16 +1,19 @@
-// Keys of System V semaphore sets: IPC_PRIVATE, ftok(3), removal, and IPC namespaces.
+// semget(2) keys, ftok(3) and ipc_namespaces(7): IPC_PRIVATE, a set found by key, removal, namespaces.
 #include <sched.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include <fstream>
-#include <sstream>
+#include <vector>
 
-#include "sem_util.h"
+#include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/ipc_namespace.h"
+#include "harness/caselib/ipc/sysv_sem.h"
 
 namespace {
 
 using namespace ipcc;
 using namespace ipcc::sysv_sem;
+using ipc_namespace::InNewIpcNamespace;  // the runner found IPC namespaces usable here (kNeedNamespaces)
 
 IPC_CASE(sysv_sem, keys, ipc_private_always_creates_new_set,
          .title = "semget(IPC_PRIVATE, ...) creates a new, distinct set on every call",
@@ -18,8 +21,8 @@ IPC_CASE(sysv_sem, keys, ipc_private_always_creates_new_set,
                       "isn't a flag field but a key_t type. If this special value is used for key, the system call "
                       "ignores all but the least significant 9 bits of semflg and creates a new semaphore set.",
          .refs = {"semget(2) DESCRIPTION, NOTES", "POSIX.1-2017 semget()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(first, IPC_PRIVATE, 1, IPC_CREAT | IPC_EXCL | 0600);
-  IPCC_NEW_SEM_SET(second, IPC_PRIVATE, 1, IPC_CREAT | IPC_EXCL | 0600);
+  SemSet first = NewSet(IPC_PRIVATE, 1, IPC_CREAT | IPC_EXCL | 0600);
+  SemSet second = NewSet(IPC_PRIVATE, 1, IPC_CREAT | IPC_EXCL | 0600);
   EXPECT_NE(first.id(), second.id()) << "two IPC_PRIVATE semget calls gave the same id";
   // Without IPC_CREAT as well: IPC_PRIVATE still creates.
   const int third = semget(IPC_PRIVATE, 1, 0600);
@@ -41,8 +44,8 @@ IPC_CASE(sysv_sem, keys, ftok_key_finds_set_from_unrelated_process,
                       "pathnames that name the same file, when the same value of proj_id is used.",
          .refs = {"ftok(3)", "semget(2) DESCRIPTION", "sysvipc(7)", "POSIX.1-2017 ftok()", "POSIX.1-2017 semget()"},
          .cls = Conformance::xsi) {
-  const Key k = FreshKey();
-  IPCC_NEW_SEM_SET(set, k.key, 1, IPC_CREAT | IPC_EXCL | 0600);
+  const SysvKey k = FreshKey(SysvKind::sem);
+  SemSet set = NewSet(k.key, 1, IPC_CREAT | IPC_EXCL | 0600);
   SetVal(set.id(), 0, 42);
   Child other = SpawnFixture("sysv-sem-ftok-lookup", {k.path, std::to_string(k.proj), std::to_string(set.id()), "42"});
   ExpectCleanExit(other.Wait(), "ipcconform-fixture sysv-sem-ftok-lookup");
@@ -55,7 +58,7 @@ IPC_CASE(sysv_sem, keys, ftok_same_file_same_key,
          .statement = "The resulting value is the same for all pathnames that name the same file, when the same "
                       "value of proj_id is used.",
          .refs = {"ftok(3)", "POSIX.1-2017 ftok()"}, .cls = Conformance::xsi) {
-  const Key k = FreshKey();
+  const SysvKey k = FreshKey(SysvKind::sem);
   const std::string hard = TempPath("hardlink");
   const std::string soft = TempPath("symlink");
   IPCC_SETUP(link(k.path.c_str(), hard.c_str()));
@@ -79,13 +82,12 @@ IPC_CASE(sysv_sem, keys, rmid_frees_key,
                       "semflg did not specify IPC_CREAT.",
          .refs = {"semctl(2) IPC_RMID", "semget(2) ENOENT", "POSIX.1-2017 semctl() IPC_RMID"},
          .cls = Conformance::xsi) {
-  const Key k = FreshKey();
-  IPCC_NEW_SEM_SET(set, k.key, 1, IPC_CREAT | IPC_EXCL | 0600);
+  const SysvKey k = FreshKey(SysvKind::sem);
+  SemSet set = NewSet(k.key, 1, IPC_CREAT | IPC_EXCL | 0600);
   set.Reset();
   EXPECT_THAT(semget(k.key, 0, 0), SyscallFailsWithErrno(ENOENT)) << "looking up the key of the removed set";
-  const int fresh = semget(k.key, 1, IPC_CREAT | IPC_EXCL | 0600);
-  SemSet fresh_guard(fresh);
-  EXPECT_THAT(fresh, SyscallSucceeds()) << "creating a set on the freed key with IPC_EXCL";
+  const SemSet fresh =
+      ExpectSemget(k.key, 1, IPC_CREAT | IPC_EXCL | 0600, 0, "creating a set on the freed key with IPC_EXCL");
 }
 
 IPC_CASE(sysv_sem, keys, key_is_per_ipc_namespace,
@@ -95,24 +97,19 @@ IPC_CASE(sysv_sem, keys, key_is_per_ipc_namespace,
                       "visible to processes in other IPC namespaces.",
          .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC", "sysvipc(7) IPC namespaces"},
          .cls = Conformance::linux_specific, .needs = kNeedNamespaces) {
-  const Key k = FreshKey();
-  IPCC_NEW_SEM_SET(set, k.key, 2, IPC_CREAT | IPC_EXCL | 0600);
+  const SysvKey k = FreshKey(SysvKind::sem);
+  SemSet set = NewSet(k.key, 2, IPC_CREAT | IPC_EXCL | 0600);
   SetAll(set.id(), {7, 8});
-  ExpectCleanExit(RunInChild([&] {
-                    // Set-up: the runner found IPC namespaces usable here (kNeedNamespaces).
-                    IPCC_SETUP(unshare(CLONE_NEWIPC));
-                    EXPECT_THAT(semget(k.key, 0, 0), SyscallFailsWithErrno(ENOENT))
-                        << "the key of a set made in the parent's IPC namespace, looked up in a new one";
-                    const int mine = semget(k.key, 1, IPC_CREAT | IPC_EXCL | 0600);
-                    EXPECT_THAT(mine, SyscallSucceeds())
-                        << "creating a set with the same key in the new namespace (IPC_EXCL)";
-                    if (mine >= 0) {
-                      EXPECT_THAT(semctl(mine, 0, GETVAL), SyscallSucceedsWithValue(0))
-                          << "the new namespace's set is a fresh object";
-                      semctl(mine, 0, IPC_RMID);
-                    }
-                  }),
-                  "child in a new IPC namespace");
+  InNewIpcNamespace([&] {
+    EXPECT_THAT(semget(k.key, 0, 0), SyscallFailsWithErrno(ENOENT))
+        << "the key of a set made in the parent's IPC namespace, looked up in a new one";
+    const int mine = semget(k.key, 1, IPC_CREAT | IPC_EXCL | 0600);
+    EXPECT_THAT(mine, SyscallSucceeds()) << "creating a set with the same key in the new namespace (IPC_EXCL)";
+    if (mine >= 0) {
+      EXPECT_THAT(semctl(mine, 0, GETVAL), SyscallSucceedsWithValue(0)) << "the new namespace's set is a fresh object";
+      semctl(mine, 0, IPC_RMID);
+    }
+  });
   EXPECT_EQ(GetAll(set.id()), (std::vector<int>{7, 8})) << "the original set is untouched";
   EXPECT_THAT(semget(k.key, 0, 0), SyscallSucceedsWithValue(set.id())) << "the key still finds the original here";
 }
@@ -123,50 +120,15 @@ IPC_CASE(sysv_sem, keys, id_not_valid_in_other_ipc_namespace,
                       "namespace ... are not visible to processes in other IPC namespaces.",
          .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC"}, .cls = Conformance::linux_specific,
          .needs = kNeedNamespaces) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0666);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0666);
   SetVal(set.id(), 0, 5);
-  ExpectCleanExit(RunInChild([&] {
-                    // Set-up: the runner found IPC namespaces usable here (kNeedNamespaces).
-                    IPCC_SETUP(unshare(CLONE_NEWIPC));
-                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EINVAL))
-                        << "GETVAL on an id from the parent's namespace, in a new namespace with no sets";
-                    EXPECT_THAT(Semop(set.id(), {Op(0, -1, IPC_NOWAIT)}), SyscallFailsWithErrno(EINVAL))
-                        << "semop on an id from the parent's namespace";
-                  }),
-                  "child in a new IPC namespace");
+  InNewIpcNamespace([&] {
+    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EINVAL))
+        << "GETVAL on an id from the parent's namespace, in a new namespace with no sets";
+    EXPECT_THAT(Semop(set.id(), {Op(0, -1, IPC_NOWAIT)}), SyscallFailsWithErrno(EINVAL))
+        << "semop on an id from the parent's namespace";
+  });
   EXPECT_EQ(GetVal(set.id(), 0), 5) << "the set in the original namespace is untouched";
-}
-
-IPC_CASE(sysv_sem, proc, sysvipc_sem_lists_set,
-         .title = "/proc/sysvipc/sem lists a set with its key, id, mode and number of semaphores",
-         .statement = "/proc/sysvipc Subdirectory containing the pseudo-files msg, sem and shm. These files list the "
-                      "System V Interprocess Communication (IPC) objects ... that currently exist on the system.",
-         .refs = {"proc(5) /proc/sysvipc", "ipc_namespaces(7)"}, .cls = Conformance::linux_specific,
-         .needs = kNeedIpcNamespace) {
-  const Key k = FreshKey();
-  IPCC_NEW_SEM_SET(set, k.key, 3, IPC_CREAT | IPC_EXCL | 0640);
-  std::ifstream in("/proc/sysvipc/sem");
-  // The file is what the statement is about: missing, it is a deviation.
-  ASSERT_TRUE(in) << "/proc/sysvipc/sem, documented in proc(5), cannot be opened (" << ErrnoName(errno) << ")";
-  std::string line;
-  std::getline(in, line);  // header: key semid perms nsems uid gid cuid cgid otime ctime
-  bool found = false;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    long long key = 0;
-    int id = 0;
-    unsigned perms = 0;
-    unsigned long nsems = 0;
-    unsigned uid = 0;
-    if (!(fields >> key >> id >> std::oct >> perms >> std::dec >> nsems >> uid)) continue;
-    if (id != set.id()) continue;
-    found = true;
-    EXPECT_EQ(static_cast<key_t>(key), k.key) << "key column: " << line;
-    EXPECT_EQ(perms & 0777, 0640u) << "perms column: " << line;
-    EXPECT_EQ(nsems, 3u) << "nsems column: " << line;
-    EXPECT_EQ(uid, geteuid()) << "uid column: " << line;
-  }
-  EXPECT_TRUE(found) << "/proc/sysvipc/sem has no line for set " << set.id();
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
-// Permission checks on System V semaphore sets: read and alter permission from sem_perm.mode for the
-// owner/creator, group and other classes, and ownership checks for IPC_SET and IPC_RMID.
-#include "sem_util.h"
+// semop(2), semctl(2) ipc_perm: read and alter permission by class, and who may IPC_SET and IPC_RMID.
+#include <unistd.h>
+
+#include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_sem.h"
 
 namespace {
 
@@ -11,16 +13,46 @@ constexpr const char* kModeStatement =
     "The least significant 9 bits of the mode field of the ipc_perm structure define the access permissions "
     "... 0400 Read by user, 0200 Write by user, 0040 Read by group, 0020 Write by group, 0004 Read by others, "
     "0002 Write by others. In effect, \"write\" means \"alter\" for a semaphore set.";
+// Statements that two cases each quote.
+constexpr const char* kOwnerClassStatement =
+    "The effective user ID of the process matches xxx_perm.cuid or xxx_perm.uid ... and the appropriate bit of the "
+    "user field in xxx_perm.mode is set.";
+constexpr const char* kOwnerOrCreatorStatement =
+    "The effective UID of the calling process must match the owner (sem_perm.uid) or creator (sem_perm.cuid) of the "
+    "semaphore set, or the caller must be privileged.";
+constexpr const char* kNotOwnerEperm =
+    "EPERM The argument cmd has the value IPC_SET or IPC_RMID but the effective user ID of the calling process is "
+    "not the creator (as found in sem_perm.cuid) or the owner (as found in sem_perm.uid) of the semaphore set, and "
+    "the process does not have the CAP_SYS_ADMIN capability.";
 
-// Hands the set to `uid`/`gid` with `mode` (as root, the creator).
-void SetOwnerAndMode(int id, uid_t uid, gid_t gid, mode_t mode) {
-  semid_ds ds = Stat(id);
-  ds.sem_perm.uid = uid;
-  ds.sem_perm.gid = gid;
-  ds.sem_perm.mode = static_cast<unsigned short>(mode);
-  if (semctl(id, 0, IPC_SET, SemUn{.buf = &ds}) != 0) {
-    ThrowHarnessError(fmt::format("set-up: IPC_SET uid {} gid {} mode {:o}: {}", uid, gid, mode, ErrnoName(errno)));
-  }
+// The class cases: `who` (`as` in messages) alters semaphore 0 of `id` (semop +1) and reads it back
+// (GETVAL, then 1), both allowed; or both are refused with EACCES.
+void ExpectAlterAndRead(int id, const Identity& who, bool granted, const std::string& as) {
+  RunAs(who, as, [&] {
+    if (granted) {
+      EXPECT_THAT(Semop(id, {Op(0, 1)}), SyscallSucceeds()) << "semop +1 by " << as;
+      EXPECT_THAT(semctl(id, 0, GETVAL), SyscallSucceedsWithValue(1)) << "GETVAL by " << as;
+      return;
+    }
+    EXPECT_THAT(Semop(id, {Op(0, 1)}), SyscallFailsWithErrno(EACCES)) << "semop +1 by " << as;
+    EXPECT_THAT(semctl(id, 0, GETVAL), SyscallFailsWithErrno(EACCES)) << "GETVAL by " << as;
+  });
+}
+
+// The IPC_SET/IPC_RMID cases: `who` (`as` in messages) changes the mode of `set` to `mode` with IPC_SET and
+// removes the set with IPC_RMID, both allowed; afterwards the set is gone.
+void ExpectSetAndRemove(SemSet& set, const Identity& who, mode_t mode, const std::string& as) {
+  RunAs(who, as + " child", [&] {
+    semid_ds ds{};
+    ASSERT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallSucceeds());
+    ds.sem_perm.mode = static_cast<unsigned short>(mode);
+    EXPECT_THAT(semctl(set.id(), 0, IPC_SET, SemUn{.buf = &ds}), SyscallSucceeds()) << "IPC_SET by the " << as;
+    EXPECT_THAT(semctl(set.id(), 0, IPC_RMID), SyscallSucceeds()) << "IPC_RMID by the " << as;
+  });
+  const int id = set.id();
+  set.Forget();
+  EXPECT_THAT(semctl(id, 0, GETVAL), SyscallFailsWithAnyErrno(std::vector<int>{EINVAL, EIDRM}))
+      << "the set should be gone after the " << as << "'s IPC_RMID";
 }
 
 IPC_CASE(sysv_sem, permissions, alter_without_write_permission_fails_eacces,
@@ -31,16 +63,13 @@ IPC_CASE(sysv_sem, permissions, alter_without_write_permission_fails_eacces,
          .refs = {"semop(2) DESCRIPTION, EACCES", "semctl(2) SETVAL, EACCES", "POSIX.1-2017 semop() [EACCES]"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);  // owned by root, nothing for others
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);  // owned by root, nothing for others
   SetVal(set.id(), 0, 2);
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(nobody);
-                    EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallFailsWithErrno(EACCES)) << "semop +1";
-                    EXPECT_THAT(Semop(set.id(), {Op(0, -1, IPC_NOWAIT)}), SyscallFailsWithErrno(EACCES)) << "semop -1";
-                    EXPECT_THAT(semctl(set.id(), 0, SETVAL, SemUn{.val = 9}), SyscallFailsWithErrno(EACCES))
-                        << "SETVAL";
-                  }),
-                  "unprivileged child");
+  RunAs(nobody, "unprivileged child", [&] {
+    EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallFailsWithErrno(EACCES)) << "semop +1";
+    EXPECT_THAT(Semop(set.id(), {Op(0, -1, IPC_NOWAIT)}), SyscallFailsWithErrno(EACCES)) << "semop -1";
+    EXPECT_THAT(semctl(set.id(), 0, SETVAL, SemUn{.val = 9}), SyscallFailsWithErrno(EACCES)) << "SETVAL";
+  });
   EXPECT_EQ(GetVal(set.id(), 0), 2) << "value after the refused operations";
 }
 
@@ -54,21 +83,18 @@ IPC_CASE(sysv_sem, permissions, read_without_read_permission_fails_eacces,
          .refs = {"semctl(2) EACCES", "semop(2) DESCRIPTION, EACCES", "POSIX.1-2017 semctl() [EACCES]"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
-  ExpectCleanExit(
-      RunInChild([&] {
-        DropPrivileges(nobody);
-        unsigned short values[2] = {};
-        semid_ds ds{};
-        EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EACCES)) << "GETVAL";
-        EXPECT_THAT(semctl(set.id(), 0, GETALL, SemUn{.array = values}), SyscallFailsWithErrno(EACCES)) << "GETALL";
-        EXPECT_THAT(semctl(set.id(), 0, GETNCNT), SyscallFailsWithErrno(EACCES)) << "GETNCNT";
-        EXPECT_THAT(semctl(set.id(), 0, GETZCNT), SyscallFailsWithErrno(EACCES)) << "GETZCNT";
-        EXPECT_THAT(semctl(set.id(), 0, GETPID), SyscallFailsWithErrno(EACCES)) << "GETPID";
-        EXPECT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallFailsWithErrno(EACCES)) << "IPC_STAT";
-        EXPECT_THAT(Semop(set.id(), {Op(0, 0, IPC_NOWAIT)}), SyscallFailsWithErrno(EACCES)) << "semop wait-for-zero";
-      }),
-      "unprivileged child");
+  SemSet set = NewSet(IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  RunAs(nobody, "unprivileged child", [&] {
+    unsigned short values[2] = {};
+    semid_ds ds{};
+    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EACCES)) << "GETVAL";
+    EXPECT_THAT(semctl(set.id(), 0, GETALL, SemUn{.array = values}), SyscallFailsWithErrno(EACCES)) << "GETALL";
+    EXPECT_THAT(semctl(set.id(), 0, GETNCNT), SyscallFailsWithErrno(EACCES)) << "GETNCNT";
+    EXPECT_THAT(semctl(set.id(), 0, GETZCNT), SyscallFailsWithErrno(EACCES)) << "GETZCNT";
+    EXPECT_THAT(semctl(set.id(), 0, GETPID), SyscallFailsWithErrno(EACCES)) << "GETPID";
+    EXPECT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallFailsWithErrno(EACCES)) << "IPC_STAT";
+    EXPECT_THAT(Semop(set.id(), {Op(0, 0, IPC_NOWAIT)}), SyscallFailsWithErrno(EACCES)) << "semop wait-for-zero";
+  });
 }
 
 IPC_CASE(sysv_sem, permissions, read_permission_allows_reads_and_wait_for_zero_only,
@@ -78,19 +104,16 @@ IPC_CASE(sysv_sem, permissions, read_permission_allows_reads_and_wait_for_zero_o
          .refs = {"semop(2) DESCRIPTION", "semctl(2) GETVAL, IPC_STAT, SETVAL", "POSIX.1-2017 semop()"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0604);  // others: read only
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(nobody);
-                    semid_ds ds{};
-                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallSucceedsWithValue(0)) << "GETVAL";
-                    EXPECT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallSucceeds()) << "IPC_STAT";
-                    EXPECT_THAT(Semop(set.id(), {Op(0, 0, IPC_NOWAIT)}), SyscallSucceeds())
-                        << "semop wait-for-zero on a semaphore at 0";
-                    EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallFailsWithErrno(EACCES)) << "semop +1";
-                    EXPECT_THAT(semctl(set.id(), 0, SETVAL, SemUn{.val = 1}), SyscallFailsWithErrno(EACCES))
-                        << "SETVAL";
-                  }),
-                  "unprivileged child with read permission");
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0604);  // others: read only
+  RunAs(nobody, "unprivileged child with read permission", [&] {
+    semid_ds ds{};
+    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallSucceedsWithValue(0)) << "GETVAL";
+    EXPECT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallSucceeds()) << "IPC_STAT";
+    EXPECT_THAT(Semop(set.id(), {Op(0, 0, IPC_NOWAIT)}), SyscallSucceeds())
+        << "semop wait-for-zero on a semaphore at 0";
+    EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallFailsWithErrno(EACCES)) << "semop +1";
+    EXPECT_THAT(semctl(set.id(), 0, SETVAL, SemUn{.val = 1}), SyscallFailsWithErrno(EACCES)) << "SETVAL";
+  });
   EXPECT_EQ(GetVal(set.id(), 0), 0) << "value after the refused changes";
 }
 
@@ -101,16 +124,13 @@ IPC_CASE(sysv_sem, permissions, alter_permission_allows_changes_not_reads,
                   "POSIX.1-2017 XSI Interprocess Communication"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0602);  // others: alter only
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(nobody);
-                    EXPECT_THAT(Semop(set.id(), {Op(0, 2)}), SyscallSucceeds()) << "semop +2";
-                    EXPECT_THAT(semctl(set.id(), 0, SETVAL, SemUn{.val = 5}), SyscallSucceeds()) << "SETVAL 5";
-                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EACCES)) << "GETVAL";
-                    EXPECT_THAT(Semop(set.id(), {Op(0, 0, IPC_NOWAIT)}), SyscallFailsWithErrno(EACCES))
-                        << "semop wait-for-zero";
-                  }),
-                  "unprivileged child with alter permission");
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0602);  // others: alter only
+  RunAs(nobody, "unprivileged child with alter permission", [&] {
+    EXPECT_THAT(Semop(set.id(), {Op(0, 2)}), SyscallSucceeds()) << "semop +2";
+    EXPECT_THAT(semctl(set.id(), 0, SETVAL, SemUn{.val = 5}), SyscallSucceeds()) << "SETVAL 5";
+    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EACCES)) << "GETVAL";
+    EXPECT_THAT(Semop(set.id(), {Op(0, 0, IPC_NOWAIT)}), SyscallFailsWithErrno(EACCES)) << "semop wait-for-zero";
+  });
   EXPECT_EQ(GetVal(set.id(), 0), 5) << "value after the child's SETVAL 5";
 }
 
@@ -120,14 +140,9 @@ IPC_CASE(sysv_sem, permissions, group_bits_apply_to_group_member,
                   "POSIX.1-2017 XSI Interprocess Communication (IPC permissions)"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetOwnerAndMode(set.id(), geteuid(), nobody.gid, 0060);  // owner root, group nobody's: rw for the group
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(nobody);
-                    EXPECT_THAT(Semop(set.id(), {Op(0, 3)}), SyscallSucceeds()) << "semop +3 (group alter)";
-                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallSucceedsWithValue(3)) << "GETVAL (group read)";
-                  }),
-                  "child in the set's group");
+  ExpectAlterAndRead(set.id(), nobody, true, "a member of the set's group (group bits 060)");
 }
 
 IPC_CASE(sysv_sem, permissions, group_class_ignores_other_bits,
@@ -138,162 +153,92 @@ IPC_CASE(sysv_sem, permissions, group_class_ignores_other_bits,
          .refs = {"POSIX.1-2017 XSI Interprocess Communication (IPC permissions)", "semctl(2) The ipc_perm structure"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetOwnerAndMode(set.id(), geteuid(), nobody.gid, 0006);  // others may, the group may not
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(nobody);
-                    EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallFailsWithErrno(EACCES))
-                        << "semop +1 by a group member when only the other bits allow it";
-                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EACCES))
-                        << "GETVAL by a group member when only the other bits allow it";
-                  }),
-                  "child in the set's group");
+  ExpectAlterAndRead(set.id(), nobody, false, "a group member when only the other bits allow it");
 }
 
 IPC_CASE(sysv_sem, permissions, owner_bits_decide_for_owner,
          .title = "the owner is judged by the owner bits: granted by 0600, refused by 0066",
-         .statement = "The effective user ID of the process matches xxx_perm.cuid or xxx_perm.uid ... and the "
-                      "appropriate bit of the user field in xxx_perm.mode is set.",
+         .statement = kOwnerClassStatement,
          .refs = {"POSIX.1-2017 XSI Interprocess Communication (IPC permissions)", "semctl(2) The ipc_perm structure"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetOwnerAndMode(set.id(), nobody.uid, nobody.gid, 0600);
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(nobody);
-                    EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallSucceeds()) << "semop +1 by the owner, mode 0600";
-                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallSucceedsWithValue(1))
-                        << "GETVAL by the owner, mode 0600";
-                  }),
-                  "owner child, mode 0600");
+  ExpectAlterAndRead(set.id(), nobody, true, "the owner, mode 0600");
   SetOwnerAndMode(set.id(), nobody.uid, nobody.gid, 0066);
-  ExpectCleanExit(
-      RunInChild([&] {
-        DropPrivileges(nobody);
-        EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallFailsWithErrno(EACCES)) << "semop +1 by the owner, mode 0066";
-        EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallFailsWithErrno(EACCES)) << "GETVAL by the owner, mode 0066";
-      }),
-      "owner child, mode 0066");
+  ExpectAlterAndRead(set.id(), nobody, false, "the owner, mode 0066");
 }
 
 // A set created by the unprivileged identity (so that it is the creator, cuid), owned by this process.
 SemSet CreateAs(const Identity& who, mode_t mode) {
   SharedPage<int> id;
   *id = -1;
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(who);
-                    *id = semget(IPC_PRIVATE, 1, IPC_CREAT | static_cast<int>(mode));
-                    if (*id < 0) ThrowHarnessError("set-up: semget as the unprivileged identity: " + ErrnoName(errno));
-                  }),
-                  "creating child");
+  RunAs(who, "creating child", [&] {
+    *id = semget(IPC_PRIVATE, 1, IPC_CREAT | static_cast<int>(mode));
+    if (*id < 0) ThrowHarnessError("set-up: semget as the unprivileged identity: " + ErrnoName(errno));
+  });
   if (*id < 0) ThrowHarnessError("set-up: the creating child made no set");
   return SemSet(*id);
 }
 
 IPC_CASE(sysv_sem, permissions, creator_uses_owner_bits_after_owner_change,
          .title = "the creator keeps owner access after IPC_SET gives the set to another uid",
-         .statement = "The effective user ID of the process matches xxx_perm.cuid or xxx_perm.uid ... and the "
-                      "appropriate bit of the user field in xxx_perm.mode is set.",
+         .statement = kOwnerClassStatement,
          .refs = {"POSIX.1-2017 XSI Interprocess Communication (IPC permissions)", "semctl(2) IPC_SET"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   SemSet set = CreateAs(nobody, 0600);
   SetOwnerAndMode(set.id(), geteuid(), getegid(), 0600);  // owner now root; nobody stays the creator
   ASSERT_EQ(Stat(set.id()).sem_perm.cuid, nobody.uid) << "sem_perm.cuid of the set the child made";
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(nobody);
-                    EXPECT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallSucceeds()) << "semop +1 by the creator";
-                    EXPECT_THAT(semctl(set.id(), 0, GETVAL), SyscallSucceedsWithValue(1)) << "GETVAL by the creator";
-                  }),
-                  "creator child");
+  ExpectAlterAndRead(set.id(), nobody, true, "the creator");
 }
 
 IPC_CASE(sysv_sem, permissions, creator_may_ipc_set_and_rmid,
          .title = "the creator may IPC_SET and IPC_RMID a set whose owner is another uid",
-         .statement = "The effective UID of the calling process must match the owner (sem_perm.uid) or creator "
-                      "(sem_perm.cuid) of the semaphore set, or the caller must be privileged.",
+         .statement = kOwnerOrCreatorStatement,
          .refs = {"semctl(2) IPC_SET, IPC_RMID", "POSIX.1-2017 semctl() IPC_SET, IPC_RMID"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   SemSet set = CreateAs(nobody, 0600);
   SetOwnerAndMode(set.id(), geteuid(), getegid(), 0666);
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(nobody);
-                    semid_ds ds{};
-                    ASSERT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallSucceeds());
-                    ds.sem_perm.mode = 0644;
-                    EXPECT_THAT(semctl(set.id(), 0, IPC_SET, SemUn{.buf = &ds}), SyscallSucceeds())
-                        << "IPC_SET by the creator";
-                    EXPECT_THAT(semctl(set.id(), 0, IPC_RMID), SyscallSucceeds()) << "IPC_RMID by the creator";
-                  }),
-                  "creator child");
-  const int id = set.id();
-  set.Forget();
-  EXPECT_THAT(semctl(id, 0, GETVAL), SyscallFailsWithAnyErrno(std::vector<int>{EINVAL, EIDRM}))
-      << "the set should be gone after the creator's IPC_RMID";
+  ExpectSetAndRemove(set, nobody, 0644, "creator");
 }
 
 IPC_CASE(sysv_sem, permissions, owner_may_ipc_set_and_rmid,
-         .title = "the owner (not the creator) may IPC_SET and IPC_RMID",
-         .statement = "The effective UID of the calling process must match the owner (sem_perm.uid) or creator "
-                      "(sem_perm.cuid) of the semaphore set, or the caller must be privileged.",
+         .title = "the owner (not the creator) may IPC_SET and IPC_RMID", .statement = kOwnerOrCreatorStatement,
          .refs = {"semctl(2) IPC_SET, IPC_RMID", "POSIX.1-2017 semctl() IPC_SET, IPC_RMID"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetOwnerAndMode(set.id(), nobody.uid, nobody.gid, 0600);
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(nobody);
-                    semid_ds ds{};
-                    ASSERT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallSucceeds());
-                    ds.sem_perm.mode = 0640;
-                    EXPECT_THAT(semctl(set.id(), 0, IPC_SET, SemUn{.buf = &ds}), SyscallSucceeds())
-                        << "IPC_SET by the owner";
-                    EXPECT_THAT(semctl(set.id(), 0, IPC_RMID), SyscallSucceeds()) << "IPC_RMID by the owner";
-                  }),
-                  "owner child");
-  const int id = set.id();
-  set.Forget();
-  EXPECT_THAT(semctl(id, 0, GETVAL), SyscallFailsWithAnyErrno(std::vector<int>{EINVAL, EIDRM}))
-      << "the set should be gone after the owner's IPC_RMID";
+  ExpectSetAndRemove(set, nobody, 0640, "owner");
 }
 
 IPC_CASE(sysv_sem, permissions, ipc_set_by_non_owner_fails_eperm,
          .title = "IPC_SET by a process that is neither owner nor creator fails with EPERM, even with mode 0666",
-         .statement = "EPERM The argument cmd has the value IPC_SET or IPC_RMID but the effective user ID of the "
-                      "calling process is not the creator (as found in sem_perm.cuid) or the owner (as found in "
-                      "sem_perm.uid) of the semaphore set, and the process does not have the CAP_SYS_ADMIN "
-                      "capability.",
-         .refs = {"semctl(2) EPERM", "POSIX.1-2017 semctl() [EPERM]"}, .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .statement = kNotOwnerEperm, .refs = {"semctl(2) EPERM", "POSIX.1-2017 semctl() [EPERM]"},
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0666);
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(nobody);
-                    semid_ds ds{};
-                    ASSERT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallSucceeds());
-                    ds.sem_perm.mode = 0600;
-                    EXPECT_THAT(semctl(set.id(), 0, IPC_SET, SemUn{.buf = &ds}), SyscallFailsWithErrno(EPERM));
-                  }),
-                  "unprivileged child");
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0666);
+  RunAs(nobody, "unprivileged child", [&] {
+    semid_ds ds{};
+    ASSERT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallSucceeds());
+    ds.sem_perm.mode = 0600;
+    EXPECT_THAT(semctl(set.id(), 0, IPC_SET, SemUn{.buf = &ds}), SyscallFailsWithErrno(EPERM));
+  });
   EXPECT_EQ(Stat(set.id()).sem_perm.mode & 0777, 0666) << "mode after the refused IPC_SET";
 }
 
 IPC_CASE(sysv_sem, permissions, ipc_rmid_by_non_owner_fails_eperm,
          .title = "IPC_RMID by a process that is neither owner nor creator fails with EPERM, even with mode 0666",
-         .statement = "EPERM The argument cmd has the value IPC_SET or IPC_RMID but the effective user ID of the "
-                      "calling process is not the creator (as found in sem_perm.cuid) or the owner (as found in "
-                      "sem_perm.uid) of the semaphore set, and the process does not have the CAP_SYS_ADMIN "
-                      "capability.",
-         .refs = {"semctl(2) EPERM", "POSIX.1-2017 semctl() [EPERM]"}, .cls = Conformance::xsi,
-         .needs = kNeedSecondUid) {
+         .statement = kNotOwnerEperm, .refs = {"semctl(2) EPERM", "POSIX.1-2017 semctl() [EPERM]"},
+         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0666);
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(nobody);
-                    EXPECT_THAT(semctl(set.id(), 0, IPC_RMID), SyscallFailsWithErrno(EPERM));
-                  }),
-                  "unprivileged child");
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0666);
+  RunAs(nobody, "unprivileged child",
+        [&] { EXPECT_THAT(semctl(set.id(), 0, IPC_RMID), SyscallFailsWithErrno(EPERM)); });
   semid_ds ds{};
   EXPECT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallSucceeds())
       << "the set must still exist after the refused IPC_RMID";
@@ -307,17 +252,14 @@ IPC_CASE(sysv_sem, permissions, semget_existing_key_checks_requested_mode,
          .refs = {"semget(2) DESCRIPTION, EACCES", "POSIX.1-2017 semget() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
-  const Key k = FreshKey();
-  IPCC_NEW_SEM_SET(set, k.key, 1, IPC_CREAT | IPC_EXCL | 0604);  // others: read only
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(nobody);
-                    EXPECT_THAT(semget(k.key, 0, 0444), SyscallSucceedsWithValue(set.id()))
-                        << "asking for read, which others have";
-                    EXPECT_THAT(semget(k.key, 0, 0666), SyscallFailsWithErrno(EACCES))
-                        << "asking for read and alter; others may only read";
-                    EXPECT_THAT(semget(k.key, 0, 0222), SyscallFailsWithErrno(EACCES)) << "asking for alter";
-                  }),
-                  "unprivileged child");
+  const SysvKey k = FreshKey(SysvKind::sem);
+  SemSet set = NewSet(k.key, 1, IPC_CREAT | IPC_EXCL | 0604);  // others: read only
+  RunAs(nobody, "unprivileged child", [&] {
+    EXPECT_THAT(semget(k.key, 0, 0444), SyscallSucceedsWithValue(set.id())) << "asking for read, which others have";
+    EXPECT_THAT(semget(k.key, 0, 0666), SyscallFailsWithErrno(EACCES))
+        << "asking for read and alter; others may only read";
+    EXPECT_THAT(semget(k.key, 0, 0222), SyscallFailsWithErrno(EACCES)) << "asking for alter";
+  });
 }
 
 IPC_CASE(sysv_sem, permissions, sem_stat_any_skips_read_check,
@@ -329,7 +271,7 @@ IPC_CASE(sysv_sem, permissions, sem_stat_any_skips_read_check,
          .needs = kNeedSecondUid | need::MinKernel(4, 17)) {
   // On a kernel of 4.17 or later, EINVAL from SEM_STAT_ANY means it is missing: a FAIL, not UNSUPPORTED.
   const Identity nobody = SecondIdentity();
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 2, IPC_CREAT | 0600);
   seminfo info{};
   const int highest = semctl(0, 0, IPC_INFO, SemUn{.info = &info});
   ASSERT_THAT(highest, SyscallSucceeds()) << "IPC_INFO";
@@ -339,16 +281,14 @@ IPC_CASE(sysv_sem, permissions, sem_stat_any_skips_read_check,
     if (semctl(i, 0, SEM_STAT, SemUn{.buf = &ds}) == set.id()) index = i;
   }
   ASSERT_GE(index, 0) << "SEM_STAT (as root) found no index holding the new set";
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(nobody);
-                    semid_ds ds{};
-                    EXPECT_THAT(semctl(index, 0, SEM_STAT, SemUn{.buf = &ds}), SyscallFailsWithErrno(EACCES))
-                        << "SEM_STAT of a 0600 root set by an unprivileged process";
-                    EXPECT_THAT(semctl(index, 0, SEM_STAT_ANY, SemUn{.buf = &ds}), SyscallSucceedsWithValue(set.id()))
-                        << "SEM_STAT_ANY (since Linux 4.17) of the same set by the same process";
-                    EXPECT_EQ(ds.sem_nsems, 2u) << "sem_nsems from SEM_STAT_ANY";
-                  }),
-                  "unprivileged child");
+  RunAs(nobody, "unprivileged child", [&] {
+    semid_ds ds{};
+    EXPECT_THAT(semctl(index, 0, SEM_STAT, SemUn{.buf = &ds}), SyscallFailsWithErrno(EACCES))
+        << "SEM_STAT of a 0600 root set by an unprivileged process";
+    EXPECT_THAT(semctl(index, 0, SEM_STAT_ANY, SemUn{.buf = &ds}), SyscallSucceedsWithValue(set.id()))
+        << "SEM_STAT_ANY (since Linux 4.17) of the same set by the same process";
+    EXPECT_EQ(ds.sem_nsems, 2u) << "sem_nsems from SEM_STAT_ANY";
+  });
 }
 
 }  // namespace

@@ -1,22 +1,56 @@
 // semctl(2): control operations on System V semaphore sets.
 #include <sys/timerfd.h>
-#include <sys/wait.h>
+#include <unistd.h>
 
+#include <utility>
 #include <vector>
 
-#include "sem_util.h"
+#include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_sem.h"
 
 namespace {
 
 using namespace ipcc;
 using namespace ipcc::sysv_sem;
 
+// The four limit fields of an IPC_INFO or SEM_INFO answer (`what`) against /proc/sys/kernel/sem.
+void ExpectLimitsAsInProcSem(const seminfo& info, const SemLimits& file, const char* what) {
+  EXPECT_EQ(info.semmsl, file.semmsl) << what << " semmsl vs the 1st field of " << kProcSem;
+  EXPECT_EQ(info.semmns, file.semmns) << what << " semmns vs the 2nd field of " << kProcSem;
+  EXPECT_EQ(info.semopm, file.semopm) << what << " semopm vs the 3rd field of " << kProcSem;
+  EXPECT_EQ(info.semmni, file.semmni) << what << " semmni vs the 4th field of " << kProcSem;
+}
+
+// The GETNCNT and GETZCNT cases: on a set of 2 at `initial`, two processes block in `first` and `second` on
+// semaphore 0. `counted` (semncnt, or with `zero` semzcnt) must count both there, the other count neither,
+// and `counted` none on semaphore 1; `release` lets both through, after which `counted` is 0 again.
+void ExpectBothWaitersCounted(std::vector<unsigned short> initial, sembuf first, sembuf second, sembuf release,
+                              bool zero) {
+  const auto counted = zero ? GetZcnt : GetNcnt;
+  const auto other = zero ? GetNcnt : GetZcnt;
+  const char* name = zero ? "semzcnt" : "semncnt";
+  SemSet set = NewSet(IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SetAll(set.id(), std::move(initial));
+  EXPECT_EQ(counted(set.id(), 0), 0) << name << " with nobody waiting";
+  Child one = ForkSemop(set.id(), {first});
+  Child two = ForkSemop(set.id(), {second});
+  IPCC_ASSERT_BLOCKED(one.pid(), IPCC_SEMOP_SYSCALLS);
+  IPCC_ASSERT_BLOCKED(two.pid(), IPCC_SEMOP_SYSCALLS);
+  EXPECT_EQ(counted(set.id(), 0), 2) << name << " of semaphore 0 with two processes blocked on it";
+  EXPECT_EQ(other(set.id(), 0), 0) << (zero ? "semncnt" : "semzcnt") << " of semaphore 0: nobody waits for that";
+  EXPECT_EQ(counted(set.id(), 1), 0) << name << " of semaphore 1, which nobody waits on";
+  ASSERT_THAT(Semop(set.id(), {release}), SyscallSucceeds());
+  ExpectCleanExit(one.Wait(), "the first waiter");
+  ExpectCleanExit(two.Wait(), "the second waiter");
+  EXPECT_EQ(counted(set.id(), 0), 0) << name << " after both waiters went through";
+}
+
 IPC_CASE(sysv_sem, semctl, setall_getall_round_trip,
          .title = "SETALL sets every value of the set and GETALL reads them back",
          .statement = "SETALL Set the semval values for all semaphores of the set using arg.array ... GETALL Return "
                       "semval (i.e., the current value) for all semaphores of the set into arg.array.",
          .refs = {"semctl(2) SETALL, GETALL", "POSIX.1-2017 semctl() GETALL, SETALL"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 5, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 5, IPC_CREAT | 0600);
   std::vector<unsigned short> in{0, 1, 32767, 300, 7};
   ASSERT_THAT(semctl(set.id(), 0, SETALL, SemUn{.array = in.data()}), SyscallSucceeds());
   std::vector<unsigned short> out(5, 0xbeef);
@@ -30,7 +64,7 @@ IPC_CASE(sysv_sem, semctl, setval_sets_one_semaphore,
          .statement = "SETVAL Set the semaphore value (semval) to arg.val for the semnum-th semaphore of the set "
                       "... GETVAL Return semval (i.e., the semaphore value) for the semnum-th semaphore of the set.",
          .refs = {"semctl(2) SETVAL, GETVAL", "POSIX.1-2017 semctl() GETVAL, SETVAL"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 3, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 3, IPC_CREAT | 0600);
   SetAll(set.id(), {1, 2, 3});
   ASSERT_THAT(semctl(set.id(), 1, SETVAL, SemUn{.val = 42}), SyscallSucceeds());
   EXPECT_THAT(semctl(set.id(), 1, GETVAL, SemUn{.val = 0}), SyscallSucceedsWithValue(42));
@@ -44,8 +78,8 @@ IPC_CASE(sysv_sem, semctl, ipc_stat_reports_key_nsems_owner_mode,
          .refs = {"semctl(2) IPC_STAT, The semid_ds data structure", "POSIX.1-2017 semctl() IPC_STAT",
                   "POSIX.1-2017 <sys/sem.h>"},
          .cls = Conformance::xsi) {
-  const Key k = FreshKey();
-  IPCC_NEW_SEM_SET(set, k.key, 7, IPC_CREAT | IPC_EXCL | 0640);
+  const SysvKey k = FreshKey(SysvKind::sem);
+  SemSet set = NewSet(k.key, 7, IPC_CREAT | IPC_EXCL | 0640);
   semid_ds ds{};
   ASSERT_THAT(semctl(set.id(), 0, IPC_STAT, SemUn{.buf = &ds}), SyscallSucceeds());
   EXPECT_EQ(ds.sem_nsems, 7u) << "sem_nsems";
@@ -65,7 +99,7 @@ IPC_CASE(sysv_sem, semctl, ipc_set_changes_mode_and_owner,
          .refs = {"semctl(2) IPC_SET", "POSIX.1-2017 semctl() IPC_SET"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();  // a second mapped uid/gid to hand the set to
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   semid_ds ds = Stat(set.id());
   ds.sem_perm.uid = nobody.uid;
   ds.sem_perm.gid = nobody.gid;
@@ -115,10 +149,10 @@ IPC_CASE(sysv_sem, semctl, setval_setall_ipc_set_update_ctime,
                       "SETALL operation.",
          .refs = {"semctl(2) sem_ctime, IPC_SET, SETVAL, SETALL", "POSIX.1-2017 <sys/sem.h> sem_ctime"},
          .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(a, IPC_PRIVATE, 1, IPC_CREAT | 0600);
-  IPCC_NEW_SEM_SET(b, IPC_PRIVATE, 2, IPC_CREAT | 0600);
-  IPCC_NEW_SEM_SET(c, IPC_PRIVATE, 1, IPC_CREAT | 0600);
-  IPCC_NEW_SEM_SET(probe, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet a = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet b = NewSet(IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SemSet c = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet probe = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   const time_t created = std::max({Stat(a.id()).sem_ctime, Stat(b.id()).sem_ctime, Stat(c.id()).sem_ctime});
   WaitForStampClockPast(created, probe.id());
   SetVal(a.id(), 0, 3);
@@ -143,19 +177,8 @@ IPC_CASE(sysv_sem, semctl, getncnt_counts_processes_waiting_for_increase,
          .statement = "GETNCNT Return the semncnt value for the semnum-th semaphore of the set (i.e., the number of "
                       "processes waiting for the semaphore's value to increase).",
          .refs = {"semctl(2) GETNCNT", "POSIX.1-2017 semctl() GETNCNT"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
-  EXPECT_EQ(GetNcnt(set.id(), 0), 0) << "semncnt with nobody waiting";
-  Child one = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -1)}), SyscallSucceeds()); });
-  Child two = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -2)}), SyscallSucceeds()); });
-  IPCC_ASSERT_BLOCKED(one.pid(), SYS_semop, SYS_semtimedop);
-  IPCC_ASSERT_BLOCKED(two.pid(), SYS_semop, SYS_semtimedop);
-  EXPECT_EQ(GetNcnt(set.id(), 0), 2) << "semncnt of semaphore 0 with two processes blocked decrementing it";
-  EXPECT_EQ(GetZcnt(set.id(), 0), 0) << "semzcnt of semaphore 0: nobody waits for zero";
-  EXPECT_EQ(GetNcnt(set.id(), 1), 0) << "semncnt of semaphore 1, which nobody waits on";
-  ASSERT_THAT(Semop(set.id(), {Op(0, 3)}), SyscallSucceeds());
-  ExpectCleanExit(one.Wait(), "the -1 waiter");
-  ExpectCleanExit(two.Wait(), "the -2 waiter");
-  EXPECT_EQ(GetNcnt(set.id(), 0), 0) << "semncnt after both waiters went through";
+  // Two processes decrementing semaphore 0 (at 0) by 1 and 2; a +3 releases both.
+  ExpectBothWaitersCounted({0, 0}, Op(0, -1), Op(0, -2), Op(0, 3), false);
 }
 
 IPC_CASE(sysv_sem, semctl, getzcnt_counts_processes_waiting_for_zero,
@@ -163,20 +186,8 @@ IPC_CASE(sysv_sem, semctl, getzcnt_counts_processes_waiting_for_zero,
          .statement = "GETZCNT Return the semzcnt value for the semnum-th semaphore of the set (i.e., the number of "
                       "processes waiting for the semaphore value to become 0).",
          .refs = {"semctl(2) GETZCNT", "POSIX.1-2017 semctl() GETZCNT"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
-  SetAll(set.id(), {1, 1});
-  EXPECT_EQ(GetZcnt(set.id(), 0), 0) << "semzcnt with nobody waiting";
-  Child one = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, 0)}), SyscallSucceeds()); });
-  Child two = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, 0)}), SyscallSucceeds()); });
-  IPCC_ASSERT_BLOCKED(one.pid(), SYS_semop, SYS_semtimedop);
-  IPCC_ASSERT_BLOCKED(two.pid(), SYS_semop, SYS_semtimedop);
-  EXPECT_EQ(GetZcnt(set.id(), 0), 2) << "semzcnt of semaphore 0 with two processes waiting for zero";
-  EXPECT_EQ(GetNcnt(set.id(), 0), 0) << "semncnt of semaphore 0: nobody waits for an increase";
-  EXPECT_EQ(GetZcnt(set.id(), 1), 0) << "semzcnt of semaphore 1, which nobody waits on";
-  ASSERT_THAT(Semop(set.id(), {Op(0, -1)}), SyscallSucceeds());
-  ExpectCleanExit(one.Wait(), "first wait-for-zero");
-  ExpectCleanExit(two.Wait(), "second wait-for-zero");
-  EXPECT_EQ(GetZcnt(set.id(), 0), 0) << "semzcnt after both waiters were released";
+  // Two processes waiting for semaphore 0 (at 1) to become zero; a -1 releases both.
+  ExpectBothWaitersCounted({1, 1}, Op(0, 0), Op(0, 0), Op(0, -1), true);
 }
 
 IPC_CASE(sysv_sem, semctl, setval_and_setall_set_sempid,
@@ -185,7 +196,7 @@ IPC_CASE(sysv_sem, semctl, setval_and_setall_set_sempid,
                       "inconsistently, up to and including Linux 4.5, the kernel did not update sempid for SETALL "
                       "operations. This was rectified in Linux 4.6.",
          .refs = {"semctl(2) NOTES The sempid value"}, .cls = Conformance::linux_specific) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 2, IPC_CREAT | 0600);
   Child setter = Fork([&] { SetVal(set.id(), 1, 4); });
   ExpectCleanExit(setter.Wait(), "SETVAL child");
   EXPECT_EQ(GetPid(set.id(), 1), setter.pid()) << "sempid of semaphore 1 after the child's SETVAL";
@@ -200,14 +211,14 @@ IPC_CASE(sysv_sem, semctl, ipc_rmid_wakes_blocked_with_eidrm,
          .statement = "IPC_RMID Immediately remove the semaphore set, awakening all processes blocked in semop(2) "
                       "calls on the set (with an error return and errno set to EIDRM).",
          .refs = {"semctl(2) IPC_RMID", "semop(2) EIDRM", "POSIX.1-2017 semop() [EIDRM]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 2, IPC_CREAT | 0600);
   SetVal(set.id(), 1, 1);
-  Child dec1 = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -1)}), SyscallFailsWithErrno(EIDRM)); });
-  Child dec2 = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -3)}), SyscallFailsWithErrno(EIDRM)); });
-  Child zero = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(1, 0)}), SyscallFailsWithErrno(EIDRM)); });
-  IPCC_ASSERT_BLOCKED(dec1.pid(), SYS_semop, SYS_semtimedop);
-  IPCC_ASSERT_BLOCKED(dec2.pid(), SYS_semop, SYS_semtimedop);
-  IPCC_ASSERT_BLOCKED(zero.pid(), SYS_semop, SYS_semtimedop);
+  Child dec1 = ForkSemop(set.id(), {Op(0, -1)}, EIDRM);
+  Child dec2 = ForkSemop(set.id(), {Op(0, -3)}, EIDRM);
+  Child zero = ForkSemop(set.id(), {Op(1, 0)}, EIDRM);
+  IPCC_ASSERT_BLOCKED(dec1.pid(), IPCC_SEMOP_SYSCALLS);
+  IPCC_ASSERT_BLOCKED(dec2.pid(), IPCC_SEMOP_SYSCALLS);
+  IPCC_ASSERT_BLOCKED(zero.pid(), IPCC_SEMOP_SYSCALLS);
   ASSERT_THAT(semctl(set.id(), 0, IPC_RMID), SyscallSucceeds());
   set.Forget();
   ExpectCleanExit(dec1.Wait(), "blocked -1");
@@ -220,7 +231,7 @@ IPC_CASE(sysv_sem, semctl, removed_set_id_fails_einval_or_eidrm,
          .statement = "EIDRM The semaphore set was removed. ... EINVAL Invalid value for cmd or semid.",
          .refs = {"semctl(2) EIDRM, EINVAL", "semop(2) EIDRM, EINVAL", "POSIX.1-2017 semctl() [EINVAL]"},
          .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   const int id = set.id();
   ASSERT_THAT(semctl(id, 0, IPC_RMID), SyscallSucceeds());
   set.Forget();
@@ -240,7 +251,7 @@ IPC_CASE(sysv_sem, semctl, setval_out_of_range_fails_erange,
                       "set (for some semaphore of the set) is less than 0 or greater than the implementation limit "
                       "SEMVMX.",
          .refs = {"semctl(2) ERANGE", "POSIX.1-2017 semctl() [ERANGE]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 2, IPC_CREAT | 0600);
   SetVal(set.id(), 0, 9);
   EXPECT_THAT(semctl(set.id(), 0, SETVAL, SemUn{.val = 32768}), SyscallFailsWithErrno(ERANGE)) << "SETVAL 32768";
   EXPECT_THAT(semctl(set.id(), 0, SETVAL, SemUn{.val = -1}), SyscallFailsWithErrno(ERANGE)) << "SETVAL -1";
@@ -256,12 +267,12 @@ IPC_CASE(sysv_sem, semctl, setval_wakes_blocked_waiters,
          .statement = "SETVAL ... If the changes to semaphore values would permit blocked semop(2) calls in other "
                       "processes to proceed, then those processes are woken up.",
          .refs = {"semctl(2) SETVAL", "POSIX.1-2017 semctl() SETVAL"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 2, IPC_CREAT | 0600);
   SetVal(set.id(), 1, 5);
-  Child dec = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -2)}), SyscallSucceeds()); });
-  Child zero = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(1, 0)}), SyscallSucceeds()); });
-  IPCC_ASSERT_BLOCKED(dec.pid(), SYS_semop, SYS_semtimedop);
-  IPCC_ASSERT_BLOCKED(zero.pid(), SYS_semop, SYS_semtimedop);
+  Child dec = ForkSemop(set.id(), {Op(0, -2)});
+  Child zero = ForkSemop(set.id(), {Op(1, 0)});
+  IPCC_ASSERT_BLOCKED(dec.pid(), IPCC_SEMOP_SYSCALLS);
+  IPCC_ASSERT_BLOCKED(zero.pid(), IPCC_SEMOP_SYSCALLS);
   SetVal(set.id(), 0, 2);
   ExpectCleanExit(dec.Wait(), "-2 waiter after SETVAL 2");
   SetVal(set.id(), 1, 0);
@@ -272,7 +283,7 @@ IPC_CASE(sysv_sem, semctl, setval_wakes_blocked_waiters,
 IPC_CASE(sysv_sem, semctl, invalid_cmd_fails_einval, .title = "semctl with an unknown command fails with EINVAL",
          .statement = "EINVAL Invalid value for cmd or semid.",
          .refs = {"semctl(2) EINVAL", "POSIX.1-2017 semctl() [EINVAL]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   EXPECT_THAT(semctl(set.id(), 0, 4711, SemUn{.val = 0}), SyscallFailsWithErrno(EINVAL)) << "cmd 4711";
   EXPECT_THAT(semctl(-1, 0, GETVAL), SyscallFailsWithErrno(EINVAL)) << "semid -1";
 }
@@ -284,7 +295,7 @@ IPC_CASE(sysv_sem, semctl, ipc_info_matches_proc_sem,
                       "/proc/sys/kernel/sem.",
          .refs = {"semctl(2) IPC_INFO", "proc(5) /proc/sys/kernel/sem"}, .cls = Conformance::linux_specific,
          .needs = kNeedIpcNamespace) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   seminfo info{};
   ASSERT_THAT(semctl(0, 0, IPC_INFO, SemUn{.info = &info}), SyscallSucceeds());
   // The page documents the file: missing or unreadable, it is itself a deviation.
@@ -292,10 +303,7 @@ IPC_CASE(sysv_sem, semctl, ipc_info_matches_proc_sem,
   ASSERT_TRUE(limits.has_value()) << kProcSem << " cannot be read as four numbers (" << ErrnoName(errno)
                                   << "); IPC_INFO reports " << info.semmsl << " " << info.semmns << " " << info.semopm
                                   << " " << info.semmni;
-  EXPECT_EQ(info.semmsl, limits->semmsl) << "semmsl vs the 1st field of " << kProcSem;
-  EXPECT_EQ(info.semmns, limits->semmns) << "semmns vs the 2nd field of " << kProcSem;
-  EXPECT_EQ(info.semopm, limits->semopm) << "semopm vs the 3rd field of " << kProcSem;
-  EXPECT_EQ(info.semmni, limits->semmni) << "semmni vs the 4th field of " << kProcSem;
+  ExpectLimitsAsInProcSem(info, *limits, "IPC_INFO");
   EXPECT_EQ(info.semvmx, 32767) << "semvmx (SEMVMX)";
 }
 
@@ -307,23 +315,18 @@ IPC_CASE(sysv_sem, semctl, sem_info_counts_sets_and_semaphores,
                       "in all semaphore sets on the system.",
          .refs = {"semctl(2) SEM_INFO"}, .cls = Conformance::linux_specific,
          .needs = kNeedIpcNamespace) {  // counts every semaphore set in its IPC namespace
-  IPCC_NEW_SEM_SET(probe, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet probe = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   seminfo before{};
   ASSERT_THAT(semctl(0, 0, SEM_INFO, SemUn{.info = &before}), SyscallSucceeds());
-  IPCC_NEW_SEM_SET(three, IPC_PRIVATE, 3, IPC_CREAT | 0600);
-  IPCC_NEW_SEM_SET(four, IPC_PRIVATE, 4, IPC_CREAT | 0600);
+  SemSet three = NewSet(IPC_PRIVATE, 3, IPC_CREAT | 0600);
+  SemSet four = NewSet(IPC_PRIVATE, 4, IPC_CREAT | 0600);
   seminfo after{};
   ASSERT_THAT(semctl(0, 0, SEM_INFO, SemUn{.info = &after}), SyscallSucceeds());
   EXPECT_EQ(after.semusz - before.semusz, 2) << "semusz (sets in use) should grow by the 2 sets made";
   EXPECT_EQ(after.semaem - before.semaem, 7) << "semaem (semaphores in use) should grow by 3 + 4";
   EXPECT_EQ(before.semusz, 1) << "semusz in the case's own IPC namespace, which holds one set";
   // The limit fields are as for IPC_INFO.
-  if (const auto limits = ReadProcSem()) {
-    EXPECT_EQ(after.semmsl, limits->semmsl) << "SEM_INFO semmsl vs the 1st field of " << kProcSem;
-    EXPECT_EQ(after.semmns, limits->semmns) << "SEM_INFO semmns vs the 2nd field of " << kProcSem;
-    EXPECT_EQ(after.semopm, limits->semopm) << "SEM_INFO semopm vs the 3rd field of " << kProcSem;
-    EXPECT_EQ(after.semmni, limits->semmni) << "SEM_INFO semmni vs the 4th field of " << kProcSem;
-  }
+  if (const auto limits = ReadProcSem()) ExpectLimitsAsInProcSem(after, *limits, "SEM_INFO");
   EXPECT_EQ(before.semaem, 1) << "semaem in the case's own IPC namespace, which holds one semaphore";
 }
 
@@ -333,7 +336,7 @@ IPC_CASE(sysv_sem, semctl, sem_stat_index_finds_set,
                       "argument is not a semaphore identifier, but instead an index into the kernel's internal "
                       "array ... SEM_STAT the identifier of the semaphore set whose index was given in semid.",
          .refs = {"semctl(2) SEM_STAT, IPC_INFO RETURN VALUE"}, .cls = Conformance::linux_specific) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 6, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 6, IPC_CREAT | 0600);
   seminfo info{};
   const int highest = semctl(0, 0, IPC_INFO, SemUn{.info = &info});
   ASSERT_THAT(highest, SyscallSucceeds());

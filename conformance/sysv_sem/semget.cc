@@ -1,5 +1,10 @@
 // semget(2): creating and finding System V semaphore sets.
-#include "sem_util.h"
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_sem.h"
 
 namespace {
 
@@ -11,8 +16,8 @@ IPC_CASE(sysv_sem, semget, creat_excl_on_existing_key_fails_eexist,
          .statement = "If semflg specifies both IPC_CREAT and IPC_EXCL and a semaphore set already exists for "
                       "key, then semget() fails with errno set to EEXIST.",
          .refs = {"semget(2) EEXIST", "POSIX.1-2017 semget() [EEXIST]"}, .cls = Conformance::xsi) {
-  const Key k = FreshKey();
-  IPCC_NEW_SEM_SET(set, k.key, 1, IPC_CREAT | IPC_EXCL | 0600);
+  const SysvKey k = FreshKey(SysvKind::sem);
+  SemSet set = NewSet(k.key, 1, IPC_CREAT | IPC_EXCL | 0600);
   EXPECT_THAT(semget(k.key, 1, IPC_CREAT | IPC_EXCL | 0600), SyscallFailsWithErrno(EEXIST));
   // Without IPC_EXCL the same call finds the existing set.
   EXPECT_THAT(semget(k.key, 1, IPC_CREAT | 0600), SyscallSucceedsWithValue(set.id()));
@@ -22,7 +27,7 @@ IPC_CASE(sysv_sem, semget, missing_key_without_creat_fails_enoent,
          .title = "semget of a key with no set and without IPC_CREAT fails with ENOENT",
          .statement = "ENOENT: No semaphore set exists for key and semflg did not specify IPC_CREAT.",
          .refs = {"semget(2) ENOENT", "POSIX.1-2017 semget() [ENOENT]"}, .cls = Conformance::xsi) {
-  const Key k = FreshKey();
+  const SysvKey k = FreshKey(SysvKind::sem);
   EXPECT_THAT(semget(k.key, 1, 0600), SyscallFailsWithErrno(ENOENT));
   // Nothing was created by the failed call.
   EXPECT_THAT(semget(k.key, 0, 0), SyscallFailsWithErrno(ENOENT))
@@ -34,8 +39,8 @@ IPC_CASE(sysv_sem, semget, nsems_above_existing_count_fails_einval,
          .statement = "EINVAL: A semaphore set corresponding to key already exists, but nsems is larger than the "
                       "number of semaphores in that set.",
          .refs = {"semget(2) EINVAL", "POSIX.1-2017 semget() [EINVAL]"}, .cls = Conformance::xsi) {
-  const Key k = FreshKey();
-  IPCC_NEW_SEM_SET(set, k.key, 2, IPC_CREAT | IPC_EXCL | 0600);
+  const SysvKey k = FreshKey(SysvKind::sem);
+  SemSet set = NewSet(k.key, 2, IPC_CREAT | IPC_EXCL | 0600);
   EXPECT_THAT(semget(k.key, 3, 0600), SyscallFailsWithErrno(EINVAL));
   EXPECT_THAT(semget(k.key, 3, IPC_CREAT | 0600), SyscallFailsWithErrno(EINVAL))
       << "IPC_CREAT does not change the answer for an existing key";
@@ -56,9 +61,8 @@ IPC_CASE(sysv_sem, semget, nsems_above_semmsl_fails_einval,
   // semctl.ipc_info_matches_proc_sem's).
   const long semmsl = SemLimit(&SemLimits::semmsl, &seminfo::semmsl);
   const int too_many = static_cast<int>(semmsl + 1);
-  const int id = semget(IPC_PRIVATE, too_many, IPC_CREAT | 0600);
-  SemSet guard(id);  // removed should the kernel wrongly have made it
-  EXPECT_THAT(id, SyscallFailsWithErrno(EINVAL)) << "SEMMSL is " << semmsl << ", nsems was " << too_many;
+  const SemSet set = ExpectSemget(IPC_PRIVATE, too_many, IPC_CREAT | 0600, EINVAL,
+                                  fmt::format("SEMMSL is {}, nsems was {}", semmsl, too_many));
   EXPECT_THAT(semget(IPC_PRIVATE, -1, IPC_CREAT | 0600), SyscallFailsWithErrno(EINVAL)) << "nsems of -1";
 }
 
@@ -68,20 +72,16 @@ IPC_CASE(sysv_sem, semget, create_with_zero_nsems_fails_einval,
                       "Otherwise, nsems must be greater than 0 and less than or equal to the maximum number of "
                       "semaphores per semaphore set (SEMMSL).",
          .refs = {"semget(2) DESCRIPTION", "POSIX.1-2017 semget() [EINVAL]"}, .cls = Conformance::xsi) {
-  const int id = semget(IPC_PRIVATE, 0, IPC_CREAT | 0600);
-  SemSet guard(id);
-  EXPECT_THAT(id, SyscallFailsWithErrno(EINVAL));
-  const Key k = FreshKey();
-  const int keyed = semget(k.key, 0, IPC_CREAT | 0600);
-  SemSet guard2(keyed);
-  EXPECT_THAT(keyed, SyscallFailsWithErrno(EINVAL)) << "creating a keyed set of 0 semaphores";
+  const SemSet set = ExpectSemget(IPC_PRIVATE, 0, IPC_CREAT | 0600, EINVAL, "creating a private set of 0 semaphores");
+  const SysvKey k = FreshKey(SysvKind::sem);
+  const SemSet keyed = ExpectSemget(k.key, 0, IPC_CREAT | 0600, EINVAL, "creating a keyed set of 0 semaphores");
 }
 
 IPC_CASE(sysv_sem, semget, zero_nsems_finds_existing_set, .title = "semget with nsems 0 finds an existing set",
          .statement = "The argument nsems can be 0 (a don't care) when a semaphore set is not being created.",
          .refs = {"semget(2) DESCRIPTION", "POSIX.1-2017 semget()"}, .cls = Conformance::xsi) {
-  const Key k = FreshKey();
-  IPCC_NEW_SEM_SET(set, k.key, 4, IPC_CREAT | IPC_EXCL | 0600);
+  const SysvKey k = FreshKey(SysvKind::sem);
+  SemSet set = NewSet(k.key, 4, IPC_CREAT | IPC_EXCL | 0600);
   EXPECT_THAT(semget(k.key, 0, 0), SyscallSucceedsWithValue(set.id()));
   EXPECT_THAT(semget(k.key, 0, IPC_CREAT | 0600), SyscallSucceedsWithValue(set.id()));
 }
@@ -93,14 +93,14 @@ IPC_CASE(sysv_sem, semget, new_set_values_are_zero,
                       "application cannot rely on this.",
          .refs = {"semget(2) NOTES Semaphore initialization", "POSIX.1-2017 semget() APPLICATION USAGE"},
          .cls = Conformance::implementation_defined) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 5, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 5, IPC_CREAT | 0600);
   EXPECT_EQ(GetAll(set.id()), (std::vector<int>{0, 0, 0, 0, 0})) << "values of a fresh 5-semaphore set";
   // A set made on a key whose previous set was removed starts from zero too (nothing carries over).
-  const Key k = FreshKey();
-  IPCC_NEW_SEM_SET(first, k.key, 2, IPC_CREAT | IPC_EXCL | 0600);
+  const SysvKey k = FreshKey(SysvKind::sem);
+  SemSet first = NewSet(k.key, 2, IPC_CREAT | IPC_EXCL | 0600);
   SetAll(first.id(), {7, 9});
   first.Reset();
-  IPCC_NEW_SEM_SET(second, k.key, 2, IPC_CREAT | IPC_EXCL | 0600);
+  SemSet second = NewSet(k.key, 2, IPC_CREAT | IPC_EXCL | 0600);
   EXPECT_EQ(GetAll(second.id()), (std::vector<int>{0, 0})) << "values of a set re-created on a removed key";
 }
 
@@ -110,7 +110,7 @@ IPC_CASE(sysv_sem, semget, new_set_otime_zero_ctime_now,
                       "structure, semid_ds: ... sem_otime is set to 0. sem_ctime is set to the current time.",
          .refs = {"semget(2) DESCRIPTION", "POSIX.1-2017 semget()"}, .cls = Conformance::xsi) {
   const time_t before = EarliestStamp();
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   const time_t after = LatestStamp();
   const semid_ds ds = Stat(set.id());
   EXPECT_EQ(ds.sem_otime, 0) << "sem_otime of a set no semop has touched";
@@ -127,7 +127,7 @@ IPC_CASE(sysv_sem, semget, creator_owns_set_with_mode_from_semflg,
                       "The least significant 9 bits of sem_perm.mode are set to the least significant 9 bits of "
                       "semflg. sem_nsems is set to the value of nsems.",
          .refs = {"semget(2) DESCRIPTION", "POSIX.1-2017 semget()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 3, IPC_CREAT | 0751);
+  SemSet set = NewSet(IPC_PRIVATE, 3, IPC_CREAT | 0751);
   const semid_ds ds = Stat(set.id());
   EXPECT_EQ(ds.sem_perm.uid, geteuid()) << "sem_perm.uid (owner)";
   EXPECT_EQ(ds.sem_perm.cuid, geteuid()) << "sem_perm.cuid (creator)";

@@ -2,26 +2,62 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <vector>
 
-#include "sem_util.h"
+#include <fmt/format.h>
+
+#include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/signal.h"
+#include "harness/caselib/ipc/sysv_sem.h"
 
 namespace {
 
 using namespace ipcc;
 using namespace ipcc::sysv_sem;
 
+// The statement of the two EINVAL cases.
+constexpr const char* kEinvalStatement =
+    "EINVAL: The semaphore set doesn't exist, or semid is less than zero, or nsops has a nonpositive value.";
+
+// The "blocks until" cases, on semaphore 0 of a one-semaphore set at `start`: a process blocks in semop
+// `op`; `partial` changes the value to `between` without letting it through (it stays blocked, counted by
+// semzcnt for a wait-for-zero `op`, else semncnt); `last` lets it through, and the value is then `end`.
+struct BlockedUntil {
+  int start;
+  short op, partial, last;
+  int between, end;
+};
+void ExpectBlockedUntil(const BlockedUntil& b) {
+  const bool zero = b.op == 0;
+  const auto counted = zero ? GetZcnt : GetNcnt;
+  const char* name = zero ? "semzcnt" : "semncnt";
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SetVal(set.id(), 0, b.start);
+  Child waiter = ForkSemop(set.id(), {Op(0, b.op)});
+  IPCC_ASSERT_BLOCKED(waiter.pid(), IPCC_SEMOP_SYSCALLS);
+  ASSERT_THAT(Semop(set.id(), {Op(0, b.partial)}), SyscallSucceeds());
+  // Not yet enough: the waiter must still be asleep, and nothing of its operation applied.
+  IPCC_ASSERT_BLOCKED(waiter.pid(), IPCC_SEMOP_SYSCALLS);
+  EXPECT_EQ(GetVal(set.id(), 0), b.between) << "the value while the waiter still waits";
+  EXPECT_EQ(counted(set.id(), 0), 1) << name << " while one process waits";
+  ASSERT_THAT(Semop(set.id(), {Op(0, b.last)}), SyscallSucceeds());
+  ExpectCleanExit(waiter.Wait(), "the waiting semop");
+  EXPECT_EQ(GetVal(set.id(), 0), b.end) << "the value after the waiter went through";
+  EXPECT_EQ(counted(set.id(), 0), 0) << name << " after the waiter was released";
+}
+
 IPC_CASE(sysv_sem, semop, multi_op_is_atomic,
          .title = "a semop with several operations applies none of them while one would block, then all at once",
          .statement = "The set of operations contained in sops is performed in array order, and atomically, that "
                       "is, the operations are performed either as a complete unit, or not at all.",
          .refs = {"semop(2) DESCRIPTION", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 3, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 3, IPC_CREAT | 0600);
   SetAll(set.id(), {5, 5, 0});
   // Take one from semaphores 0 and 1 (both could go ahead) and one from semaphore 2 (0: must wait).
-  Child taker = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -1), Op(1, -1), Op(2, -1)}), SyscallSucceeds()); });
-  IPCC_ASSERT_BLOCKED(taker.pid(), SYS_semop, SYS_semtimedop);
+  Child taker = ForkSemop(set.id(), {Op(0, -1), Op(1, -1), Op(2, -1)});
+  IPCC_ASSERT_BLOCKED(taker.pid(), IPCC_SEMOP_SYSCALLS);
   EXPECT_EQ(GetAll(set.id()), (std::vector<int>{5, 5, 0}))
       << "while the three-operation semop waits on semaphore 2, none of its operations may have been applied";
   EXPECT_EQ(GetNcnt(set.id(), 2), 1) << "semncnt of semaphore 2 while the taker waits on it";
@@ -40,7 +76,7 @@ IPC_CASE(sysv_sem, semop, no_lost_updates,
          .cls = Conformance::xsi) {
   constexpr int kProcs = 4;
   constexpr int kRounds = 200;
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetVal(set.id(), 0, 1);  // the lock is free
   SharedPage<long> counter;
   std::vector<Child> workers;
@@ -67,7 +103,7 @@ IPC_CASE(sysv_sem, semop, no_lost_updates,
 IPC_CASE(sysv_sem, semop, operations_apply_in_array_order, .title = "the operations of one semop apply in array order",
          .statement = "The set of operations contained in sops is performed in array order, and atomically.",
          .refs = {"semop(2) DESCRIPTION", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   // From 0: "+1 then -1" is valid only in this order (taken the other way the -1 would have to wait).
   EXPECT_THAT(Semop(set.id(), {Op(0, 1), Op(0, -1, IPC_NOWAIT)}), SyscallSucceeds())
       << "+1 then -1 on a semaphore at 0: after the +1 the -1 can proceed";
@@ -88,18 +124,8 @@ IPC_CASE(sysv_sem, semop, wait_for_zero_blocks_until_zero,
                       "... semzcnt ... is incremented by one and the thread sleeps until ... semval becomes 0, at "
                       "which time the value of semzcnt is decremented.",
          .refs = {"semop(2) DESCRIPTION", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
-  SetVal(set.id(), 0, 2);
-  Child waiter = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, 0)}), SyscallSucceeds()); });
-  IPCC_ASSERT_BLOCKED(waiter.pid(), SYS_semop, SYS_semtimedop);
-  // 2 -> 1: still not zero, the waiter stays asleep.
-  ASSERT_THAT(Semop(set.id(), {Op(0, -1)}), SyscallSucceeds());
-  IPCC_ASSERT_BLOCKED(waiter.pid(), SYS_semop, SYS_semtimedop);
-  EXPECT_EQ(GetZcnt(set.id(), 0), 1) << "semzcnt while the value is 1 and one process waits for zero";
-  // 1 -> 0: released.
-  ASSERT_THAT(Semop(set.id(), {Op(0, -1)}), SyscallSucceeds());
-  ExpectCleanExit(waiter.Wait(), "wait-for-zero semop");
-  EXPECT_EQ(GetZcnt(set.id(), 0), 0) << "semzcnt after the waiter was released";
+  // From 2, a wait-for-zero: 2 -> 1 is still not zero, 1 -> 0 releases it.
+  ExpectBlockedUntil({.start = 2, .op = 0, .partial = -1, .last = -1, .between = 1, .end = 0});
 }
 
 IPC_CASE(sysv_sem, semop, decrement_blocks_until_value_suffices,
@@ -108,17 +134,8 @@ IPC_CASE(sysv_sem, semop, decrement_blocks_until_value_suffices,
                       "and the thread sleeps until ... semval becomes greater than or equal to the absolute value "
                       "of sem_op: the operation now proceeds.",
          .refs = {"semop(2) DESCRIPTION", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
-  Child taker = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -2)}), SyscallSucceeds()); });
-  IPCC_ASSERT_BLOCKED(taker.pid(), SYS_semop, SYS_semtimedop);
-  ASSERT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallSucceeds());
-  // 1 < 2: the taker must still be waiting and the 1 must still be there.
-  IPCC_ASSERT_BLOCKED(taker.pid(), SYS_semop, SYS_semtimedop);
-  EXPECT_EQ(GetVal(set.id(), 0), 1) << "a partial decrement must not be applied while the taker waits";
-  EXPECT_EQ(GetNcnt(set.id(), 0), 1) << "semncnt while the taker waits";
-  ASSERT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallSucceeds());
-  ExpectCleanExit(taker.Wait(), "the -2 semop");
-  EXPECT_EQ(GetVal(set.id(), 0), 0) << "value after the -2 went through";
+  // From 0, a -2: 0 -> 1 is still not enough (no partial decrement), 1 -> 2 lets it take both.
+  ExpectBlockedUntil({.start = 0, .op = -2, .partial = 1, .last = 1, .between = 1, .end = 0});
 }
 
 IPC_CASE(sysv_sem, semop, nowait_fails_eagain_unchanged,
@@ -127,7 +144,7 @@ IPC_CASE(sysv_sem, semop, nowait_fails_eagain_unchanged,
                       "sem_flg, semop() fails, with errno set to EAGAIN (and none of the operations in sops is "
                       "performed).",
          .refs = {"semop(2) DESCRIPTION, EAGAIN", "POSIX.1-2017 semop() [EAGAIN]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 3, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 3, IPC_CREAT | 0600);
   SetAll(set.id(), {3, 1, 0});
   EXPECT_THAT(Semop(set.id(), {Op(0, -1), Op(1, 1), Op(2, -1, IPC_NOWAIT)}), SyscallFailsWithErrno(EAGAIN))
       << "decrement of a semaphore at 0 with IPC_NOWAIT";
@@ -144,7 +161,7 @@ IPC_CASE(sysv_sem, semop, semtimedop_times_out_with_eagain,
          .statement = "If the specified time limit has been reached, semtimedop() fails with errno set to EAGAIN "
                       "(and none of the operations in sops is performed).",
          .refs = {"semop(2) semtimedop()"}, .cls = Conformance::linux_specific) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 2, IPC_CREAT | 0600);
   SetAll(set.id(), {4, 0});
   const timespec timeout{0, 20 * 1000 * 1000};  // the call's own 20 ms limit
   timespec t0{};
@@ -170,28 +187,18 @@ IPC_CASE(sysv_sem, semop, signal_interrupts_with_eintr_despite_sa_restart,
          .refs = {"semop(2) DESCRIPTION, NOTES", "signal(7) Interruption of system calls",
                   "POSIX.1-2017 semop() [EINTR]"},
          .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   Child taker = Fork([&] {
-    struct sigaction sa {};
-    sa.sa_handler = NoteSignal;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGUSR1, &sa, nullptr) != 0) ThrowHarnessError("sigaction(SIGUSR1) failed");
+    signals::SetHandler(SIGUSR1, NoteSignal, SA_RESTART);
     EXPECT_THAT(Semop(set.id(), {Op(0, -1)}), SyscallFailsWithErrno(EINTR))
         << "semop interrupted by a SIGUSR1 handler installed with SA_RESTART";
   });
-  IPCC_ASSERT_BLOCKED(taker.pid(), SYS_semop, SYS_semtimedop);
+  IPCC_ASSERT_BLOCKED(taker.pid(), IPCC_SEMOP_SYSCALLS);
   EXPECT_EQ(GetNcnt(set.id(), 0), 1) << "semncnt while the taker waits";
   taker.Signal(SIGUSR1);
-  const auto ended = taker.TryWait(kDefaultWait);
-  if (!ended) {
-    // Still blocked: the call was restarted after the handler instead of failing. Release it and report.
-    ADD_FAILURE() << "after the SA_RESTART handler ran, semop was still blocked (restarted) instead of failing "
-                     "with EINTR";
-    Semop(set.id(), {Op(0, 1)});
-    taker.Wait();
-    return;
-  }
+  // Still blocked at the bound: the call was restarted after the handler instead of failing.
+  const auto ended = ExpectEnds(taker, "semop after its SA_RESTART handler ran (restarted instead of EINTR?)");
+  if (!ended) return;
   ExpectCleanExit(*ended, "the interrupted semop");
   EXPECT_EQ(GetNcnt(set.id(), 0), 0) << "semncnt after the interrupted waiter left";
   EXPECT_EQ(GetVal(set.id(), 0), 0) << "value after the interrupted decrement";
@@ -204,22 +211,16 @@ IPC_CASE(sysv_sem, semop, stop_and_continue_fails_eintr,
                       "SIGCONT. ... semop(2), semtimedop(2).",
          .refs = {"signal(7) Interruption of system calls and library functions by stop signals"},
          .cls = Conformance::linux_specific) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
-  Child taker = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -1)}), SyscallFailsWithErrno(EINTR)); });
-  IPCC_ASSERT_BLOCKED(taker.pid(), SYS_semop, SYS_semtimedop);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  Child taker = ForkSemop(set.id(), {Op(0, -1)}, EINTR);
+  IPCC_ASSERT_BLOCKED(taker.pid(), IPCC_SEMOP_SYSCALLS);
   taker.Signal(SIGSTOP);
   const auto stopped = taker.WaitFor(WUNTRACED, std::chrono::seconds(5));
   if (!stopped || !WIFSTOPPED(*stopped)) ThrowHarnessError("the child was not seen stopped after SIGSTOP");
   taker.Signal(SIGCONT);
-  const auto ended = taker.TryWait(kDefaultWait);
-  if (!ended) {
-    // Still blocked after SIGCONT: the call was resumed instead of failing. Release it and report.
-    ADD_FAILURE() << "after SIGSTOP and SIGCONT the semop was still blocked instead of failing with EINTR";
-    Semop(set.id(), {Op(0, 1)});
-    taker.Wait();
-    return;
-  }
-  ExpectCleanExit(*ended, "the stopped-and-continued semop");
+  // Still blocked at the bound: the call was resumed instead of failing.
+  const auto ended = ExpectEnds(taker, "semop after SIGSTOP and SIGCONT (resumed instead of EINTR?)");
+  if (ended) ExpectCleanExit(*ended, "the stopped-and-continued semop");
 }
 
 IPC_CASE(sysv_sem, semop, sem_num_out_of_range_fails_efbig,
@@ -227,7 +228,7 @@ IPC_CASE(sysv_sem, semop, sem_num_out_of_range_fails_efbig,
          .statement = "EFBIG: For some operation the value of sem_num is less than 0 or greater than or equal to "
                       "the number of semaphores in the set.",
          .refs = {"semop(2) EFBIG", "POSIX.1-2017 semop() [EFBIG]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 2, IPC_CREAT | 0600);
   EXPECT_THAT(Semop(set.id(), {Op(0, 1), Op(2, 1)}), SyscallFailsWithErrno(EFBIG)) << "sem_num 2 in a set of 2";
   EXPECT_THAT(Semop(set.id(), {Op(65535, 1)}), SyscallFailsWithErrno(EFBIG)) << "sem_num 65535 in a set of 2";
   EXPECT_EQ(GetAll(set.id()), (std::vector<int>{0, 0})) << "values after the refused calls";
@@ -245,7 +246,7 @@ IPC_CASE(sysv_sem, semop, nsops_above_semopm_fails_e2big,
   const long semopm = SemLimit(&SemLimits::semopm, &seminfo::semopm);
   if (semopm > 100000)
     ThrowHarnessError(fmt::format("set-up: SEMOPM is {} here, too large to exceed in one call", semopm));
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   std::vector<sembuf> ops(static_cast<std::size_t>(semopm) + 1, Op(0, 1));
   EXPECT_THAT(semop(set.id(), ops.data(), ops.size()), SyscallFailsWithErrno(E2BIG))
       << "SEMOPM is " << semopm << ", nsops was " << ops.size();
@@ -261,7 +262,7 @@ IPC_CASE(sysv_sem, semop, value_above_semvmx_fails_erange,
                       "dependent maximum value for semval. ... SEMVMX Maximum allowable value for semval: "
                       "implementation dependent (32767).",
          .refs = {"semop(2) ERANGE, Semaphore limits", "POSIX.1-2017 semop() [ERANGE]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 2, IPC_CREAT | 0600);
   SetAll(set.id(), {32767, 5});
   EXPECT_THAT(Semop(set.id(), {Op(1, 1), Op(0, 1)}), SyscallFailsWithErrno(ERANGE)) << "32767 + 1";
   EXPECT_EQ(GetAll(set.id()), (std::vector<int>{32767, 5})) << "values after the refused call";
@@ -272,20 +273,17 @@ IPC_CASE(sysv_sem, semop, value_above_semvmx_fails_erange,
 }
 
 IPC_CASE(sysv_sem, semop, zero_nsops_fails_einval, .title = "semop with nsops 0 fails with EINVAL",
-         .statement = "EINVAL: The semaphore set doesn't exist, or semid is less than zero, or nsops has a "
-                      "nonpositive value.",
-         .refs = {"semop(2) EINVAL"}, .cls = Conformance::linux_specific) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+         .statement = kEinvalStatement, .refs = {"semop(2) EINVAL"}, .cls = Conformance::linux_specific) {
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   sembuf op = Op(0, 1);
   EXPECT_THAT(semop(set.id(), &op, 0), SyscallFailsWithErrno(EINVAL));
   EXPECT_EQ(GetVal(set.id(), 0), 0);
 }
 
 IPC_CASE(sysv_sem, semop, negative_id_fails_einval, .title = "semop on a negative identifier fails with EINVAL",
-         .statement = "EINVAL: The semaphore set doesn't exist, or semid is less than zero, or nsops has a "
-                      "nonpositive value.",
-         .refs = {"semop(2) EINVAL", "POSIX.1-2017 semop() [EINVAL]"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);  // proves the mechanism is there
+         .statement = kEinvalStatement, .refs = {"semop(2) EINVAL", "POSIX.1-2017 semop() [EINVAL]"},
+         .cls = Conformance::xsi) {
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);  // proves the mechanism is there
   EXPECT_THAT(Semop(-1, {Op(0, 1)}), SyscallFailsWithErrno(EINVAL)) << "semid -1";
   EXPECT_THAT(Semop(-12345, {Op(0, 0, IPC_NOWAIT)}), SyscallFailsWithErrno(EINVAL)) << "semid -12345";
 }
@@ -295,8 +293,8 @@ IPC_CASE(sysv_sem, semop, sets_sempid_to_caller,
          .statement = "On successful completion, the sempid value for each semaphore specified in the array "
                       "pointed to by sops is set to the caller's process ID.",
          .refs = {"semop(2) DESCRIPTION", "semctl(2) GETPID", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 3, IPC_CREAT | 0600);
-  Child op = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, 1), Op(2, 0)}), SyscallSucceeds()); });
+  SemSet set = NewSet(IPC_PRIVATE, 3, IPC_CREAT | 0600);
+  Child op = ForkSemop(set.id(), {Op(0, 1), Op(2, 0)});
   ExpectCleanExit(op.Wait(), "the child's semop");
   EXPECT_EQ(GetPid(set.id(), 0), op.pid()) << "sempid of semaphore 0 after the child's semop";
   EXPECT_EQ(GetPid(set.id(), 2), op.pid()) << "sempid of semaphore 2 (a wait-for-zero operation)";
@@ -309,7 +307,7 @@ IPC_CASE(sysv_sem, semop, sets_sempid_to_caller,
 IPC_CASE(sysv_sem, semop, sets_sem_otime, .title = "a successful semop sets sem_otime to the current time",
          .statement = "On successful completion ... the sem_otime is set to the current time.",
          .refs = {"semop(2) DESCRIPTION", "semctl(2) sem_otime", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   ASSERT_EQ(Stat(set.id()).sem_otime, 0) << "sem_otime of a new set (semget(2): set to 0)";
   const time_t before = EarliestStamp();
   ASSERT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallSucceeds());

@@ -1,12 +1,12 @@
 // semop(2) SEM_UNDO: semaphore adjustments applied when a process terminates.
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <thread>
 
-#include "sem_util.h"
+#include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_sem.h"
 
 namespace {
 
@@ -23,21 +23,44 @@ constexpr const char* kUndoStatement =
     "of its per-semaphore semadj values is added to the corresponding semaphore, thus undoing the effect of "
     "that process's operations on the semaphore.";
 
+constexpr const char* kForkExecStatement =
+    "The sem_undo structures of a process aren't inherited by the child produced by fork(2), but they are "
+    "inherited across an execve(2) system call.";
+
+// A process that makes the SEM_UNDO operations `ops` on `id` and then stays alive, holding their
+// adjustments, until Exit() lets it end normally (and reaps it) or the case kills it. Constructed once the
+// operations are made.
+class Holder {
+ public:
+  Holder(int id, std::vector<sembuf> ops)
+      : child_(Fork([&] {
+          EXPECT_THAT(semop(id, ops.data(), ops.size()), SyscallSucceeds()) << "the holder's SEM_UNDO operations";
+          CheckpointPost(0);
+          CheckpointWait(1, 1, std::chrono::seconds(30));  // released, or killed, long before this expires
+        })) {
+    CheckpointWait(0);
+  }
+  Child& child() { return child_; }
+  pid_t pid() const { return child_.pid(); }
+  // Lets the holder end normally, and reaps it: its exit, and so its undo, is complete.
+  void Exit() {
+    CheckpointPost(1);
+    ExpectCleanExit(child_.Wait(), "SEM_UNDO holder");
+  }
+
+ private:
+  Child child_;
+};
+
 IPC_CASE(sysv_sem, semop_undo, applied_at_normal_exit,
          .title = "SEM_UNDO operations are undone when the process exits normally", .statement = kUndoStatement,
          .refs = {"semop(2) NOTES", "POSIX.1-2017 semop() SEM_UNDO", "POSIX.1-2017 _exit() (semadj)"},
          .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 2, IPC_CREAT | 0600);
   SetAll(set.id(), {5, 0});
-  Child holder = Fork([&] {
-    EXPECT_THAT(Semop(set.id(), {Op(0, -2, SEM_UNDO), Op(1, 3, SEM_UNDO)}), SyscallSucceeds());
-    CheckpointPost(0);
-    CheckpointWait(1);
-  });
-  CheckpointWait(0);
+  Holder holder(set.id(), {Op(0, -2, SEM_UNDO), Op(1, 3, SEM_UNDO)});
   EXPECT_EQ(GetAll(set.id()), (std::vector<int>{3, 3})) << "values while the process that changed them lives";
-  CheckpointPost(1);
-  ExpectCleanExit(holder.Wait(), "SEM_UNDO holder");
+  holder.Exit();
   EXPECT_EQ(GetAll(set.id()), (std::vector<int>{5, 0}))
       << "values after the holder exited and was reaped (still [3, 3]: SEM_UNDO not applied at exit)";
 }
@@ -45,19 +68,14 @@ IPC_CASE(sysv_sem, semop_undo, applied_at_normal_exit,
 IPC_CASE(sysv_sem, semop_undo, applied_when_killed,
          .title = "SEM_UNDO operations are undone when the process is killed by SIGKILL", .statement = kUndoStatement,
          .refs = {"semop(2) NOTES", "POSIX.1-2017 semop() SEM_UNDO"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetVal(set.id(), 0, 3);
-  Child holder = Fork([&] {
-    EXPECT_THAT(Semop(set.id(), {Op(0, -1, SEM_UNDO)}), SyscallSucceeds());
-    CheckpointPost(0);
-    CheckpointWait(1, 1, std::chrono::seconds(30));  // killed long before this expires
-  });
-  CheckpointWait(0);
+  Holder holder(set.id(), {Op(0, -1, SEM_UNDO)});
   EXPECT_EQ(GetVal(set.id(), 0), 2) << "value while the holder lives";
-  holder.Signal(SIGKILL);
-  const int status = holder.Wait();
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-      << "the holder should have been killed by SIGKILL, but it " << DescribeWaitStatus(status);
+  holder.child().Signal(SIGKILL);
+  const int status = holder.child().Wait();
+  ASSERT_TRUE(KilledBy(status, SIGKILL)) << "the holder should have been killed by SIGKILL, but it "
+                                         << DescribeWaitStatus(status);
   EXPECT_EQ(GetVal(set.id(), 0), 3)
       << "value after the holder was killed and reaped: SEM_UNDO not applied at exit if it is still 2";
 }
@@ -68,17 +86,12 @@ IPC_CASE(sysv_sem, semop_undo, exit_adjustment_wakes_waiter,
                       "corresponding semaphore ... the thread sleeps until ... semval becomes greater than or "
                       "equal to the absolute value of sem_op: the operation now proceeds.",
          .refs = {"semop(2) NOTES, DESCRIPTION", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetVal(set.id(), 0, 1);
-  Child holder = Fork([&] {
-    EXPECT_THAT(Semop(set.id(), {Op(0, -1, SEM_UNDO)}), SyscallSucceeds());
-    CheckpointPost(0);
-    CheckpointWait(1, 1, std::chrono::seconds(30));
-  });
-  CheckpointWait(0);
-  Child waiter = Fork([&] { EXPECT_THAT(Semop(set.id(), {Op(0, -1)}), SyscallSucceeds()); });
-  IPCC_ASSERT_BLOCKED(waiter.pid(), SYS_semop, SYS_semtimedop);
-  holder.Kill();  // killed and reaped: its exit, and so its undo, is complete
+  Holder holder(set.id(), {Op(0, -1, SEM_UNDO)});
+  Child waiter = ForkSemop(set.id(), {Op(0, -1)});
+  IPCC_ASSERT_BLOCKED(waiter.pid(), IPCC_SEMOP_SYSCALLS);
+  holder.child().Kill();  // killed and reaped: its exit, and so its undo, is complete
   // Without the undo the unit never comes back and the waiter would sleep for ever: its wait is
   // bounded here, well inside the case's timeout, and then the case fails saying so.
   const auto ended = waiter.TryWait(kUndoWait);
@@ -97,7 +110,7 @@ IPC_CASE(sysv_sem, semop_undo, exit_adjustment_wakes_waiter,
 IPC_CASE(sysv_sem, semop_undo, adjustment_is_negated_sum_of_undo_ops,
          .title = "only SEM_UNDO operations are undone at exit, as their negated sum", .statement = kUndoStatement,
          .refs = {"semop(2) NOTES", "POSIX.1-2017 semop() SEM_UNDO"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetVal(set.id(), 0, 10);
   Child worker = Fork([&] {
     ASSERT_THAT(Semop(set.id(), {Op(0, 3, SEM_UNDO)}), SyscallSucceeds());   // 13, semadj -3
@@ -116,7 +129,7 @@ IPC_CASE(sysv_sem, semop_undo, not_applied_when_thread_exits,
                       "terminates. ... Each process has a list of semadj values.",
          .refs = {"semop(2) DESCRIPTION, NOTES", "clone(2) CLONE_SYSVSEM", "POSIX.1-2017 semop() SEM_UNDO"},
          .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   Child proc = Fork([&] {
     int rc = 0;
     int err = 0;
@@ -139,16 +152,10 @@ IPC_CASE(sysv_sem, semop_undo, setval_clears_adjustment,
          .statement = "When a semaphore's value is directly set using the SETVAL or SETALL request to semctl(2), "
                       "the corresponding semadj values in all processes are cleared.",
          .refs = {"semop(2) NOTES", "semctl(2) SETVAL", "POSIX.1-2017 semctl() SETVAL"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
-  Child holder = Fork([&] {
-    EXPECT_THAT(Semop(set.id(), {Op(0, 1, SEM_UNDO)}), SyscallSucceeds());
-    CheckpointPost(0);
-    CheckpointWait(1);
-  });
-  CheckpointWait(0);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  Holder holder(set.id(), {Op(0, 1, SEM_UNDO)});
   SetVal(set.id(), 0, 5);
-  CheckpointPost(1);
-  ExpectCleanExit(holder.Wait(), "holder");
+  holder.Exit();
   EXPECT_EQ(GetVal(set.id(), 0), 5) << "after SETVAL 5 the holder's old -1 adjustment must be gone "
                                        "(4 means the exit still applied it)";
 }
@@ -157,27 +164,19 @@ IPC_CASE(sysv_sem, semop_undo, setall_clears_adjustment,
          .title = "SETALL clears the adjustments of the semaphores it sets",
          .statement = "SETALL ... Undo entries (see semop(2)) are cleared for altered semaphores in all processes.",
          .refs = {"semctl(2) SETALL", "semop(2) NOTES", "POSIX.1-2017 semctl() SETALL"}, .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 2, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 2, IPC_CREAT | 0600);
   SetAll(set.id(), {4, 4});
-  Child holder = Fork([&] {
-    EXPECT_THAT(Semop(set.id(), {Op(0, -1, SEM_UNDO), Op(1, 2, SEM_UNDO)}), SyscallSucceeds());
-    CheckpointPost(0);
-    CheckpointWait(1);
-  });
-  CheckpointWait(0);
+  Holder holder(set.id(), {Op(0, -1, SEM_UNDO), Op(1, 2, SEM_UNDO)});
   SetAll(set.id(), {7, 7});
-  CheckpointPost(1);
-  ExpectCleanExit(holder.Wait(), "holder");
+  holder.Exit();
   EXPECT_EQ(GetAll(set.id()), (std::vector<int>{7, 7})) << "after SETALL the holder's adjustments must be gone";
 }
 
 IPC_CASE(sysv_sem, semop_undo, not_inherited_by_fork_child,
-         .title = "a fork child does not inherit its parent's adjustments",
-         .statement = "The sem_undo structures of a process aren't inherited by the child produced by fork(2), "
-                      "but they are inherited across an execve(2) system call.",
+         .title = "a fork child does not inherit its parent's adjustments", .statement = kForkExecStatement,
          .refs = {"semop(2) NOTES", "fork(2)", "POSIX.1-2017 fork() (semadj values are cleared)"},
          .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetVal(set.id(), 0, 5);
   Child parent = Fork([&] {
     ASSERT_THAT(Semop(set.id(), {Op(0, -1, SEM_UNDO)}), SyscallSucceeds());
@@ -192,20 +191,15 @@ IPC_CASE(sysv_sem, semop_undo, not_inherited_by_fork_child,
 
 IPC_CASE(sysv_sem, semop_undo, kept_across_execve,
          .title = "adjustments are kept across execve and applied when the new program exits",
-         .statement = "The sem_undo structures of a process aren't inherited by the child produced by fork(2), "
-                      "but they are inherited across an execve(2) system call.",
+         .statement = kForkExecStatement,
          .refs = {"semop(2) NOTES", "execve(2)", "POSIX.1-2017 exec (semadj values are inherited)"},
          .cls = Conformance::xsi) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetVal(set.id(), 0, 5);
-  const std::string fixture = FixturePath();
   Child execer = Fork([&] {
     ASSERT_THAT(Semop(set.id(), {Op(0, -1, SEM_UNDO)}), SyscallSucceeds());
     // The new program checks that the -1 is still in force (not undone at exec), then exits.
-    const std::string id = std::to_string(set.id());
-    std::vector<const char*> argv{fixture.c_str(), "sysv-sem-expect-value", id.c_str(), "0", "4", nullptr};
-    execv(fixture.c_str(), const_cast<char* const*>(argv.data()));
-    ThrowHarnessError("set-up: execv " + fixture + ": " + ErrnoName(errno));
+    ExecFixture("sysv-sem-expect-value", {std::to_string(set.id()), "0", "4"});
   });
   ExpectCleanExit(execer.Wait(), "the exec'd program");
   EXPECT_EQ(GetVal(set.id(), 0), 5) << "after the exec'd program exited, the -1 made before execve must be "
@@ -219,16 +213,10 @@ IPC_CASE(sysv_sem, semop_undo, exit_adjustment_clamped_at_zero,
                       "value as far as possible (i.e., to zero) and allowing process termination to proceed "
                       "immediately.",
          .refs = {"semop(2) BUGS"}, .cls = Conformance::linux_specific) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
-  Child holder = Fork([&] {
-    EXPECT_THAT(Semop(set.id(), {Op(0, 3, SEM_UNDO)}), SyscallSucceeds());  // 3, semadj -3
-    CheckpointPost(0);
-    CheckpointWait(1);
-  });
-  CheckpointWait(0);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  Holder holder(set.id(), {Op(0, 3, SEM_UNDO)});
   ASSERT_THAT(Semop(set.id(), {Op(0, -2)}), SyscallSucceeds());  // 1
-  CheckpointPost(1);
-  ExpectCleanExit(holder.Wait(), "holder");
+  holder.Exit();
   EXPECT_EQ(GetVal(set.id(), 0), 0) << "1 + semadj(-3) clamped at zero (1: SEM_UNDO not applied at exit)";
 }
 
@@ -236,17 +224,11 @@ IPC_CASE(sysv_sem, semop_undo, exit_adjustment_sets_sempid,
          .title = "the adjustment applied at exit sets sempid to the exiting process (Linux)",
          .statement = "Linux also updates sempid for SETVAL operations and semaphore adjustments.",
          .refs = {"semctl(2) NOTES The sempid value"}, .cls = Conformance::linux_specific) {
-  IPCC_NEW_SEM_SET(set, IPC_PRIVATE, 1, IPC_CREAT | 0600);
-  Child holder = Fork([&] {
-    EXPECT_THAT(Semop(set.id(), {Op(0, 2, SEM_UNDO)}), SyscallSucceeds());
-    CheckpointPost(0);
-    CheckpointWait(1);
-  });
-  CheckpointWait(0);
+  SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  Holder holder(set.id(), {Op(0, 2, SEM_UNDO)});
   ASSERT_THAT(Semop(set.id(), {Op(0, 1)}), SyscallSucceeds());
   ASSERT_EQ(GetPid(set.id(), 0), getpid()) << "sempid after this process's own semop";
-  CheckpointPost(1);
-  ExpectCleanExit(holder.Wait(), "holder");
+  holder.Exit();
   EXPECT_EQ(GetVal(set.id(), 0), 1) << "the holder's +2 undone (3: SEM_UNDO not applied at exit)";
   EXPECT_EQ(GetPid(set.id(), 0), holder.pid()) << "sempid after the holder's exit adjustment";
 }

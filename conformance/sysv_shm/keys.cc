@@ -1,12 +1,33 @@
 // System V IPC keys for shared memory: IPC_PRIVATE, ftok(3), and IPC namespaces (ipc_namespaces(7)).
 #include <sched.h>
 
-#include "conformance/sysv_shm/shm_util.h"
+#include <cstring>
+
+#include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_shm.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::shmtest;
+using namespace ipcc::sysv_shm;
+
+// Runs `fn` in a forked child that has moved into a new IPC namespace (set-up: the runner's probe found
+// IPC namespaces usable by root) and expects the child to end cleanly.
+void InNewIpcNamespace(const std::function<void()>& fn) {
+  Child c = Fork([&] {
+    IPCC_SETUP(unshare(CLONE_NEWIPC));
+    fn();
+  });
+  ExpectCleanExit(c.Wait(), "child in a new IPC namespace");
+}
+
+// The row of segment `id` in `rows`, or nullptr.
+const ShmRow* RowOf(const std::vector<ShmRow>& rows, int id) {
+  for (const auto& r : rows) {
+    if (r.id == id) return &r;
+  }
+  return nullptr;
+}
 
 IPC_CASE(sysv_shm, keys, ipc_private_always_new, .title = "each shmget(IPC_PRIVATE) creates a new, separate segment",
          .statement = "A new shared memory segment ... is created if key has the value IPC_PRIVATE ... IPC_PRIVATE "
@@ -52,14 +73,14 @@ IPC_CASE(sysv_shm, keys, ftok_key_finds_segment_from_unrelated_process,
                       "same file, when the same value of proj_id is used.",
          .refs = {"ftok(3)", "shmget(2) DESCRIPTION", "POSIX.1-2017 ftok()", "POSIX.1-2017 shmget()"},
          .cls = Conformance::xsi) {
-  KeyFile k = FreshKey();
+  const SysvKey k = FreshKey(SysvKind::shm);
   IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
-  std::strcpy(p, "written by the case");
+  std::strcpy(p.get(), "written by the case");
   Child fx = SpawnFixture("sysv-shm-ftok-rendezvous", {k.path, std::to_string(k.proj), std::to_string(seg.id()),
                                                        "written by the case", "answer from an unrelated process"});
   ExpectCleanExit(fx.Wait(), "fixture sysv-shm-ftok-rendezvous");
-  EXPECT_STREQ(p, "answer from an unrelated process")
+  EXPECT_STREQ(p.get(), "answer from an unrelated process")
       << "the unrelated process's write through the key-found segment is not visible here";
 }
 
@@ -70,14 +91,12 @@ IPC_CASE(sysv_shm, keys, key_unique_per_ipc_namespace,
                       "visible to processes in other IPC namespaces.",
          .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC", "shmget(2) ENOENT"},
          .cls = Conformance::linux_specific, .needs = kNeedRoot | need::Feature("ipc_namespace")) {
-  KeyFile k = FreshKey();
+  const SysvKey k = FreshKey(SysvKind::shm);
   IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
-  std::strcpy(p, "parent namespace");
+  std::strcpy(p.get(), "parent namespace");
   const int parent_id = seg.id();
-  Child c = Fork([&] {
-    // The second namespace is set-up (the runner's probe found IPC namespaces usable by root).
-    IPCC_SETUP(unshare(CLONE_NEWIPC));
+  InNewIpcNamespace([&] {
     EXPECT_THAT(shmget(k.key, 0, 0), SyscallFailsWithErrno(ENOENT))
         << "the parent namespace's key, looked up in a new IPC namespace";
     shmid_ds ds{};
@@ -90,10 +109,9 @@ IPC_CASE(sysv_shm, keys, key_unique_per_ipc_namespace,
     if (id < 0) return;
     IPCC_SHM_ATTACH(q, id, nullptr, 0);
     EXPECT_EQ(q[0], 0) << "the new namespace's segment for the key shows the parent namespace's data";
-    std::strcpy(q, "child namespace");
+    std::strcpy(q.get(), "child namespace");
   });
-  ExpectCleanExit(c.Wait(), "child in a new IPC namespace");
-  EXPECT_STREQ(p, "parent namespace") << "the other namespace's write reached this namespace's segment";
+  EXPECT_STREQ(p.get(), "parent namespace") << "the other namespace's write reached this namespace's segment";
   shmid_ds ds = Stat(seg.id());
   EXPECT_EQ(ds.shm_nattch, 1u) << "shm_nattch: the child's segment in its own namespace must not count here";
 }
@@ -104,17 +122,16 @@ IPC_CASE(sysv_shm, keys, proc_sysvipc_shm_per_namespace,
                       "interfaces in /proc/sysvipc.",
          .refs = {"ipc_namespaces(7)", "proc(5) /proc/sysvipc"}, .cls = Conformance::linux_specific,
          .needs = kNeedRoot | kNeedIpcNamespace | need::Feature("ipc_namespace")) {
-  KeyFile k = FreshKey();
+  const SysvKey k = FreshKey(SysvKind::shm);
   IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600);
   // The file is what the statement is about: a missing one is a deviation (proc(5)).
-  auto here = ReadProcSysvipcShm();
+  auto here = ReadShmRows();
   ASSERT_TRUE(here.has_value()) << "/proc/sysvipc/shm (documented in proc(5)) cannot be read";
-  bool listed = false;
-  for (const auto& e : *here) listed = listed || (e.id == seg.id() && e.key == k.key);
-  ASSERT_TRUE(listed) << "this namespace's /proc/sysvipc/shm does not list the segment " << seg.id();
-  Child c = Fork([&] {
-    IPCC_SETUP(unshare(CLONE_NEWIPC));  // set-up: the runner's probe found IPC namespaces usable by root
-    auto fresh = ReadProcSysvipcShm();
+  const ShmRow* listed = RowOf(*here, seg.id());
+  ASSERT_TRUE(listed != nullptr && listed->key == k.key)
+      << "this namespace's /proc/sysvipc/shm does not list the segment " << seg.id() << " with its key";
+  InNewIpcNamespace([&] {
+    auto fresh = ReadShmRows();
     ASSERT_TRUE(fresh.has_value()) << "/proc/sysvipc/shm unreadable in the new IPC namespace";
     for (const auto& e : *fresh) {
       EXPECT_NE(e.key, static_cast<long>(k.key)) << "the new namespace lists the parent's segment (id " << e.id << ")";
@@ -123,13 +140,12 @@ IPC_CASE(sysv_shm, keys, proc_sysvipc_shm_per_namespace,
     int id = -1;
     EXPECT_THAT(id = shmget(IPC_PRIVATE, 3 * PageSize(), IPC_CREAT | 0600), SyscallSucceeds());
     Segment mine(id);
-    auto after = ReadProcSysvipcShm();
+    auto after = ReadShmRows();
     ASSERT_TRUE(after.has_value());
     ASSERT_EQ(after->size(), 1u) << "expected exactly the new namespace's own segment";
     EXPECT_EQ((*after)[0].id, id);
     EXPECT_EQ((*after)[0].size, 3 * PageSize());
   });
-  ExpectCleanExit(c.Wait(), "child in a new IPC namespace");
 }
 
 IPC_CASE(sysv_shm, keys, proc_sysvipc_shm_lists_segment,
@@ -139,16 +155,13 @@ IPC_CASE(sysv_shm, keys, proc_sysvipc_shm_lists_segment,
                       "system, providing similar information to that available via ipcs(1).",
          .refs = {"proc(5) /proc/sysvipc", "sysvipc(7)"}, .cls = Conformance::linux_specific,
          .needs = kNeedIpcNamespace) {
-  KeyFile k = FreshKey();
+  const SysvKey k = FreshKey(SysvKind::shm);
   IPCC_SHM_CREATE(seg, k.key, 5000, IPC_CREAT | IPC_EXCL | 0640);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
   // The file is what the statement is about: a missing one is a deviation (proc(5)).
-  auto entries = ReadProcSysvipcShm();
-  ASSERT_TRUE(entries.has_value()) << "/proc/sysvipc/shm (documented in proc(5)) cannot be read";
-  const ProcShmEntry* mine = nullptr;
-  for (const auto& e : *entries) {
-    if (e.id == seg.id()) mine = &e;
-  }
+  auto rows = ReadShmRows();
+  ASSERT_TRUE(rows.has_value()) << "/proc/sysvipc/shm (documented in proc(5)) cannot be read";
+  const ShmRow* mine = RowOf(*rows, seg.id());
   ASSERT_NE(mine, nullptr) << "/proc/sysvipc/shm has no line for segment id " << seg.id();
   EXPECT_EQ(mine->key, static_cast<long>(k.key)) << "key column";
   EXPECT_EQ(mine->mode & 0777, 0640u) << "perms column (octal)";

@@ -1,10 +1,13 @@
 // sysvipc(7), shmctl(2), proc(5): how long a System V shared memory segment lives.
-#include "conformance/sysv_shm/shm_util.h"
+#include <cstring>
+
+#include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_shm.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::shmtest;
+using namespace ipcc::sysv_shm;
 
 constexpr const char* kRmidForced = "/proc/sys/kernel/shm_rmid_forced";
 
@@ -22,7 +25,7 @@ IPC_CASE(sysv_shm, lifetime, outlives_creating_process,
     ThrowHarnessError("set-up: kernel.shm_rmid_forced is " + *forced +
                       " in the case's own IPC namespace; this case needs 0 (a new namespace's value)");
   }
-  KeyFile k = FreshKey();
+  const SysvKey k = FreshKey(SysvKind::shm);
   Child c = Fork([&] {
     int id = -1;
     ASSERT_THAT(id = shmget(k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600), SyscallSucceeds());
@@ -43,7 +46,7 @@ IPC_CASE(sysv_shm, lifetime, outlives_creating_process,
   EXPECT_EQ(ds.shm_nattch, 0u) << "shm_nattch after its only user exited";
   EXPECT_EQ(ds.shm_cpid, c.pid()) << "shm_cpid: the exited creator";
   IPCC_SHM_ATTACH(p, id, nullptr, 0);
-  EXPECT_STREQ(p, "outlived its creator") << "the data written by the exited process is gone";
+  EXPECT_STREQ(p.get(), "outlived its creator") << "the data written by the exited process is gone";
 }
 
 IPC_CASE(sysv_shm, lifetime, rmid_forced_destroys_on_last_detach,
@@ -55,9 +58,7 @@ IPC_CASE(sysv_shm, lifetime, rmid_forced_destroys_on_last_detach,
          .cls = Conformance::linux_specific, .needs = need::MinKernel(3, 1) | need::WritableSysctl(kRmidForced)) {
   ScopedSysctl forced(kRmidForced, 1);
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  void* r = shmat(seg.id(), nullptr, 0);
-  ASSERT_THAT(r, SyscallSucceeds());
-  Attachment att(r);
+  IPCC_SHM_ATTACH(att, seg.id(), nullptr, 0);
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 1u) << "while attached";
   ASSERT_THAT(att.Detach(), SyscallSucceeds());
   shmid_ds ds{};
@@ -72,24 +73,12 @@ IPC_CASE(sysv_shm, lifetime, rmid_forced_destroys_unattached_at_creator_exit,
          .refs = {"proc(5) /proc/sys/kernel/shm_rmid_forced", "ipc_namespaces(7)"}, .cls = Conformance::linux_specific,
          .needs = need::MinKernel(3, 1) | need::WritableSysctl(kRmidForced)) {
   ScopedSysctl forced(kRmidForced, 1);
-  SharedBox<std::atomic<int>> box;
-  box->store(-1);
-  Child c = Fork([&] {
-    int id = -1;
-    EXPECT_THAT(id = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0600), SyscallSucceeds());
-    box->store(id);
-    if (id < 0) return;
-    CheckpointPost(0);
-    CheckpointWait(1);
-  });
-  const bool created = AwaitCheckpoint(c, 0);
-  Segment seg(box->load());
-  if (!created) return;
+  CreatingChild creator(PageSize(), IPC_CREAT | 0600);
+  if (!creator.Created()) return;
   shmid_ds ds{};
-  EXPECT_THAT(shmctl(seg.id(), IPC_STAT, &ds), SyscallSucceeds()) << "while the creator still runs";
-  CheckpointPost(1);
-  ExpectCleanExit(c.Wait(), "creating child");
-  EXPECT_THAT(shmctl(seg.id(), IPC_STAT, &ds), SyscallFailsWithErrno(EINVAL))
+  EXPECT_THAT(shmctl(creator.id(), IPC_STAT, &ds), SyscallSucceeds()) << "while the creator still runs";
+  creator.Release();
+  EXPECT_THAT(shmctl(creator.id(), IPC_STAT, &ds), SyscallFailsWithErrno(EINVAL))
       << "IPC_STAT after the creator of the never-attached segment exited, with shm_rmid_forced = 1";
 }
 
@@ -102,20 +91,13 @@ IPC_CASE(sysv_shm, lifetime, rmid_forced_set_destroys_orphans,
   ASSERT_EQ(ReadSysctlNumber(kRmidForced), 0) << "a new IPC namespace starts with shm_rmid_forced = 0";
   // A segment whose creator has exited and that nobody has attached (an orphan). (Linux destroys only
   // segments whose creator is gone here; one created by a running process stays until that exits.)
-  SharedBox<std::atomic<int>> box;
-  box->store(-1);
-  Child c = Fork([&] {
-    int id = -1;
-    EXPECT_THAT(id = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0600), SyscallSucceeds());
-    box->store(id);
-  });
-  ExpectCleanExit(c.Wait(), "creating child");
-  Segment seg(box->load());
-  if (seg.id() < 0) return;
+  CreatingChild creator(PageSize(), IPC_CREAT | 0600);
+  if (!creator.Created()) return;
+  creator.Release();
   shmid_ds ds{};
-  ASSERT_THAT(shmctl(seg.id(), IPC_STAT, &ds), SyscallSucceeds()) << "the orphan exists while shm_rmid_forced = 0";
+  ASSERT_THAT(shmctl(creator.id(), IPC_STAT, &ds), SyscallSucceeds()) << "the orphan exists while shm_rmid_forced = 0";
   ScopedSysctl forced(kRmidForced, 1);
-  EXPECT_THAT(shmctl(seg.id(), IPC_STAT, &ds), SyscallFailsWithErrno(EINVAL))
+  EXPECT_THAT(shmctl(creator.id(), IPC_STAT, &ds), SyscallFailsWithErrno(EINVAL))
       << "IPC_STAT of the unattached orphan after shm_rmid_forced was set to 1";
 }
 

@@ -1,41 +1,51 @@
-// Permission checks on System V shared memory: shmget(2), shmop(2), shmctl(2), and the XSI IPC
-// permission rules (owner, group, other classes of shm_perm.mode).
-#include "conformance/sysv_shm/shm_util.h"
+// shmget(2), shmop(2), shmctl(2) and the XSI IPC permission rules: who may use a System V segment.
+#include <sys/resource.h>
+
+#include <atomic>
+#include <cstring>
+#include <initializer_list>
+
+#include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_shm.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::shmtest;
+using namespace ipcc::sysv_shm;
 
-// Sets shm_perm.uid / gid / mode of a segment as root (the case process).
+// Sets shm_perm.uid / gid / mode of a segment as root (the case process): set-up.
 void SetPerm(int id, uid_t uid, gid_t gid, unsigned mode) {
-  shmid_ds ds = Stat(id, "before IPC_SET (set-up)");
-  ds.shm_perm.uid = uid;
-  ds.shm_perm.gid = gid;
-  ds.shm_perm.mode = static_cast<unsigned short>(mode);
-  if (shmctl(id, IPC_SET, &ds) != 0) ThrowHarnessError(fmt::format("set-up IPC_SET: {}", ErrnoName(errno)));
+  IPCC_SETUP(IpcSet(id, [&](shmid_ds& ds) {
+    ds.shm_perm.uid = uid;
+    ds.shm_perm.gid = gid;
+    ds.shm_perm.mode = static_cast<unsigned short>(mode);
+  }));
 }
 
-// shmat as the unprivileged identity in a child; returns errno (0 when the attach worked).
-int AttachErrnoAs(const Identity& who, int id, int flags) {
-  SharedBox<std::atomic<int>> result;
+std::string Outcome(int err) {
+  return err == 0 ? std::string("success") : ErrnoName(err);
+}
+
+// shmat(id, NULL, flags) as `who` in a child, expected to give `expected` (0: success, else that errno).
+void ExpectAttachAs(const Identity& who, int id, int flags, int expected, const std::string& what) {
+  SharedPage<std::atomic<int>> result;
   result->store(-1);
-  Child c = Fork([&] {
-    DropPrivileges(who);
+  RunAs(who, [&] {
     void* r = shmat(id, nullptr, flags);
-    if (r == reinterpret_cast<void*>(-1)) {
-      result->store(errno);
-      return;
-    }
-    result->store(0);
-    shmdt(r);
+    result->store(SyscallFailed(r) ? errno : 0);
+    Attachment detach(r);
   });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
-  return result->load();
+  const int err = result->load();
+  EXPECT_EQ(err, expected) << (flags & SHM_RDONLY ? "shmat(SHM_RDONLY)" : "shmat (read-write)") << " " << what
+                           << " by uid " << who.uid << ": expected " << Outcome(expected) << ", got " << Outcome(err);
 }
 
-std::string AttachName(int flags) {
-  return flags & SHM_RDONLY ? "shmat(SHM_RDONLY)" : "shmat (read-write)";
+// A new root-owned private segment of `mode`, which the second identity's shmat with each of `flags` is to
+// be refused with EACCES.
+void ExpectAttachRefused(int mode, std::initializer_list<int> flags, const std::string& what) {
+  const Identity who = SecondIdentity();
+  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | mode);
+  for (int f : flags) ExpectAttachAs(who, seg.id(), f, EACCES, what);
 }
 
 IPC_CASE(sysv_shm, permissions, attach_0600_root_segment_eacces,
@@ -46,13 +56,7 @@ IPC_CASE(sysv_shm, permissions, attach_0600_root_segment_eacces,
          .refs = {"shmop(2) EACCES", "POSIX.1-2017 shmat() [EACCES]",
                   "POSIX.1-2017 XSH 2.7 XSI Interprocess Communication"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
-  const Identity who = SecondIdentity();
-  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  for (int flags : {0, SHM_RDONLY}) {
-    const int err = AttachErrnoAs(who, seg.id(), flags);
-    EXPECT_EQ(err, EACCES) << AttachName(flags) << " of a root 0600 segment by uid " << who.uid
-                           << ": expected EACCES, got " << (err == 0 ? std::string("success") : ErrnoName(err));
-  }
+  ExpectAttachRefused(0600, {0, SHM_RDONLY}, "of a root 0600 segment");
 }
 
 IPC_CASE(sysv_shm, permissions, rdonly_attach_without_read_eacces,
@@ -61,13 +65,7 @@ IPC_CASE(sysv_shm, permissions, rdonly_attach_without_read_eacces,
                       "for the segment. ... There is no notion of a write-only shared memory segment.",
          .refs = {"shmop(2) SHM_RDONLY", "shmop(2) EACCES", "POSIX.1-2017 shmat() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  const Identity who = SecondIdentity();
-  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0602);
-  for (int flags : {SHM_RDONLY, 0}) {
-    const int err = AttachErrnoAs(who, seg.id(), flags);
-    EXPECT_EQ(err, EACCES) << AttachName(flags) << " by 'other' with write but no read permission: expected "
-                           << "EACCES, got " << (err == 0 ? std::string("success") : ErrnoName(err));
-  }
+  ExpectAttachRefused(0602, {SHM_RDONLY, 0}, "by 'other' with write but no read permission");
 }
 
 IPC_CASE(sysv_shm, permissions, rdonly_attach_allowed_with_0644,
@@ -78,15 +76,15 @@ IPC_CASE(sysv_shm, permissions, rdonly_attach_allowed_with_0644,
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0644);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
-  std::strcpy(p, "readable by others");
-  Child c = Fork([&] {
-    DropPrivileges(who);
-    void* r = shmat(seg.id(), nullptr, SHM_RDONLY);
-    ASSERT_THAT(r, SyscallSucceeds()) << "SHM_RDONLY attach of a 0644 segment by an unprivileged user";
-    EXPECT_STREQ(static_cast<char*>(r), "readable by others");
-    shmdt(r);
-  });
-  ExpectCleanExit(c.Wait(), "unprivileged reader");
+  std::strcpy(p.get(), "readable by others");
+  RunAs(
+      who,
+      [&] {
+        IPCC_SHM_ATTACH(r, seg.id(), nullptr, SHM_RDONLY)
+            << ": SHM_RDONLY attach of a 0644 segment by an unprivileged user";
+        EXPECT_STREQ(r.get(), "readable by others");
+      },
+      "unprivileged reader");
 }
 
 IPC_CASE(sysv_shm, permissions, rw_attach_without_write_eacces,
@@ -95,11 +93,7 @@ IPC_CASE(sysv_shm, permissions, rw_attach_without_write_eacces,
                       "access, and the process must have read and write permission for the segment.",
          .refs = {"shmop(2) SHM_RDONLY", "shmop(2) EACCES", "POSIX.1-2017 shmat() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
-  const Identity who = SecondIdentity();
-  IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0644);
-  const int err = AttachErrnoAs(who, seg.id(), 0);
-  EXPECT_EQ(err, EACCES) << "read-write shmat of a 0644 segment by 'other': expected EACCES, got "
-                         << (err == 0 ? std::string("success") : ErrnoName(err));
+  ExpectAttachRefused(0644, {0}, "of a 0644 segment by 'other'");
 }
 
 IPC_CASE(sysv_shm, permissions, ipc_set_by_non_owner_eperm,
@@ -111,14 +105,12 @@ IPC_CASE(sysv_shm, permissions, ipc_set_by_non_owner_eperm,
          .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0666);
-  Child c = Fork([&] {
-    DropPrivileges(who);
+  RunAs(who, [&] {
     shmid_ds ds{};
     ASSERT_THAT(shmctl(seg.id(), IPC_STAT, &ds), SyscallSucceeds()) << "IPC_STAT of a 0666 segment";
     ds.shm_perm.mode = 0600;
     EXPECT_THAT(shmctl(seg.id(), IPC_SET, &ds), SyscallFailsWithErrno(EPERM)) << "IPC_SET by a non-owner";
   });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
   EXPECT_EQ(Stat(seg.id()).shm_perm.mode & 0777, 0666u) << "the mode changed although IPC_SET should have failed";
 }
 
@@ -131,11 +123,9 @@ IPC_CASE(sysv_shm, permissions, ipc_rmid_by_non_owner_eperm,
          .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0666);
-  Child c = Fork([&] {
-    DropPrivileges(who);
+  RunAs(who, [&] {
     EXPECT_THAT(shmctl(seg.id(), IPC_RMID, nullptr), SyscallFailsWithErrno(EPERM)) << "IPC_RMID by a non-owner";
   });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
   shmid_ds ds = Stat(seg.id(), "after the refused IPC_RMID");
   EXPECT_EQ(ds.shm_perm.mode & SHM_DEST, 0u) << "the segment was marked for destruction by a non-owner";
 }
@@ -147,25 +137,27 @@ IPC_CASE(sysv_shm, permissions, creator_keeps_control_after_owner_change,
          .refs = {"shmctl(2) IPC_SET", "shmctl(2) IPC_RMID", "POSIX.1-2017 shmctl()"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
-  SharedBox<std::atomic<int>> box;
+  SharedPage<std::atomic<int>> box;
   box->store(-1);
   const uid_t other_uid = geteuid();
-  Child c = Fork([&] {
-    DropPrivileges(who);
-    int id = -1;
-    ASSERT_THAT(id = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0600), SyscallSucceeds());
-    box->store(id);
-    shmid_ds ds{};
-    ASSERT_THAT(shmctl(id, IPC_STAT, &ds), SyscallSucceeds());
-    ds.shm_perm.uid = other_uid;  // give the segment away
-    ASSERT_THAT(shmctl(id, IPC_SET, &ds), SyscallSucceeds()) << "IPC_SET by the owner, changing the owner";
-    ASSERT_THAT(shmctl(id, IPC_STAT, &ds), SyscallSucceeds()) << "IPC_STAT by the creator (no longer owner)";
-    EXPECT_EQ(ds.shm_perm.uid, other_uid) << "shm_perm.uid after giving the segment away";
-    ds.shm_perm.mode = 0640;
-    EXPECT_THAT(shmctl(id, IPC_SET, &ds), SyscallSucceeds()) << "IPC_SET by the creator who is no longer owner";
-    EXPECT_THAT(shmctl(id, IPC_RMID, nullptr), SyscallSucceeds()) << "IPC_RMID by the creator who is no longer owner";
-  });
-  ExpectCleanExit(c.Wait(), "unprivileged creator");
+  RunAs(
+      who,
+      [&] {
+        int id = -1;
+        ASSERT_THAT(id = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0600), SyscallSucceeds());
+        box->store(id);
+        shmid_ds ds{};
+        ASSERT_THAT(shmctl(id, IPC_STAT, &ds), SyscallSucceeds());
+        ds.shm_perm.uid = other_uid;  // give the segment away
+        ASSERT_THAT(shmctl(id, IPC_SET, &ds), SyscallSucceeds()) << "IPC_SET by the owner, changing the owner";
+        ASSERT_THAT(shmctl(id, IPC_STAT, &ds), SyscallSucceeds()) << "IPC_STAT by the creator (no longer owner)";
+        EXPECT_EQ(ds.shm_perm.uid, other_uid) << "shm_perm.uid after giving the segment away";
+        ds.shm_perm.mode = 0640;
+        EXPECT_THAT(shmctl(id, IPC_SET, &ds), SyscallSucceeds()) << "IPC_SET by the creator who is no longer owner";
+        EXPECT_THAT(shmctl(id, IPC_RMID, nullptr), SyscallSucceeds())
+            << "IPC_RMID by the creator who is no longer owner";
+      },
+      "unprivileged creator");
   Segment seg(box->load());
   if (seg.id() < 0) return;
   shmid_ds ds{};
@@ -197,17 +189,12 @@ IPC_CASE(sysv_shm, permissions, group_bits_grant_access,
   const gid_t other_gid = Stat(seg.id()).shm_perm.cgid;
   // Group is the unprivileged identity's group: read is granted, write is not.
   SetPerm(seg.id(), geteuid(), who.gid, 0640);
-  int err = AttachErrnoAs(who, seg.id(), SHM_RDONLY);
-  EXPECT_EQ(err, 0) << "SHM_RDONLY attach with group read (mode 0640, shm_perm.gid = " << who.gid
-                    << "): expected success, got " << ErrnoName(err);
-  err = AttachErrnoAs(who, seg.id(), 0);
-  EXPECT_EQ(err, EACCES) << "read-write attach with only group read: expected EACCES, got "
-                         << (err == 0 ? std::string("success") : ErrnoName(err));
+  ExpectAttachAs(who, seg.id(), SHM_RDONLY, 0,
+                 "with group read (mode 0640, shm_perm.gid = " + std::to_string(who.gid) + ")");
+  ExpectAttachAs(who, seg.id(), 0, EACCES, "with only group read");
   // The same mode with a group that does not match: the 'other' bits (none) apply.
   SetPerm(seg.id(), geteuid(), other_gid, 0640);
-  err = AttachErrnoAs(who, seg.id(), SHM_RDONLY);
-  EXPECT_EQ(err, EACCES) << "SHM_RDONLY attach when the group no longer matches: expected EACCES, got "
-                         << (err == 0 ? std::string("success") : ErrnoName(err));
+  ExpectAttachAs(who, seg.id(), SHM_RDONLY, EACCES, "when the group no longer matches");
 }
 
 IPC_CASE(sysv_shm, permissions, owner_bits_follow_ipc_set_uid,
@@ -218,12 +205,9 @@ IPC_CASE(sysv_shm, permissions, owner_bits_follow_ipc_set_uid,
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  int err = AttachErrnoAs(who, seg.id(), 0);
-  EXPECT_EQ(err, EACCES) << "before the owner change: expected EACCES, got "
-                         << (err == 0 ? std::string("success") : ErrnoName(err));
+  ExpectAttachAs(who, seg.id(), 0, EACCES, "before the owner change");
   SetPerm(seg.id(), who.uid, getegid(), 0600);
-  err = AttachErrnoAs(who, seg.id(), 0);
-  EXPECT_EQ(err, 0) << "read-write attach by the new owner (mode 0600): expected success, got " << ErrnoName(err);
+  ExpectAttachAs(who, seg.id(), 0, 0, "by the new owner (mode 0600)");
 }
 
 IPC_CASE(sysv_shm, permissions, owner_class_checked_before_others,
@@ -236,9 +220,7 @@ IPC_CASE(sysv_shm, permissions, owner_class_checked_before_others,
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   SetPerm(seg.id(), who.uid, getegid(), 0066);
   for (int flags : {0, SHM_RDONLY}) {
-    const int err = AttachErrnoAs(who, seg.id(), flags);
-    EXPECT_EQ(err, EACCES) << AttachName(flags) << " by the owner of a 0066 segment: expected EACCES (owner bits "
-                           << "are 0), got " << (err == 0 ? std::string("success") : ErrnoName(err));
+    ExpectAttachAs(who, seg.id(), flags, EACCES, "by the owner of a 0066 segment (owner bits are 0)");
   }
 }
 
@@ -250,12 +232,10 @@ IPC_CASE(sysv_shm, permissions, ipc_stat_without_read_eacces,
          .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  Child c = Fork([&] {
-    DropPrivileges(who);
+  RunAs(who, [&] {
     shmid_ds ds{};
     EXPECT_THAT(shmctl(seg.id(), IPC_STAT, &ds), SyscallFailsWithErrno(EACCES)) << "IPC_STAT of a root 0600 segment";
   });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
 }
 
 IPC_CASE(sysv_shm, permissions, shmget_existing_without_permission_eacces,
@@ -266,14 +246,12 @@ IPC_CASE(sysv_shm, permissions, shmget_existing_without_permission_eacces,
          .refs = {"shmget(2) IPC_CREAT", "shmget(2) EACCES", "POSIX.1-2017 shmget() [EACCES]"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity who = SecondIdentity();
-  KeyFile k = FreshKey();
+  const SysvKey k = FreshKey(SysvKind::shm);
   IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600);
-  Child c = Fork([&] {
-    DropPrivileges(who);
+  RunAs(who, [&] {
     EXPECT_THAT(shmget(k.key, 0, 0600), SyscallFailsWithErrno(EACCES)) << "asking read-write on a root 0600 segment";
     EXPECT_THAT(shmget(k.key, 0, 0400), SyscallFailsWithErrno(EACCES)) << "asking read on a root 0600 segment";
   });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
 }
 
 IPC_CASE(sysv_shm, permissions, shm_stat_any_ignores_read_permission,
@@ -287,17 +265,12 @@ IPC_CASE(sysv_shm, permissions, shm_stat_any_ignores_read_permission,
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, 3 * PageSize(), IPC_CREAT | 0600);
   // Find the segment's index as root (set-up: SHM_INFO and SHM_STAT have cases of their own).
   struct shm_info info {};
-  const int max_index = IPCC_SETUP(shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&info)));
-  int index = -1;
-  for (int i = 0; i <= max_index && index < 0; ++i) {
-    shmid_ds d{};
-    if (shmctl(i, SHM_STAT, &d) == seg.id()) index = i;
-  }
+  const int max_index = IPCC_SETUP(ShmInfo(&info));
+  const int index = FindIndex(seg.id(), max_index);
   if (index < 0) {
     ThrowHarnessError(fmt::format("set-up: SHM_STAT over indexes 0..{} never returned id {}", max_index, seg.id()));
   }
-  Child c = Fork([&] {
-    DropPrivileges(who);
+  RunAs(who, [&] {
     shmid_ds ds{};
     EXPECT_THAT(shmctl(index, SHM_STAT, &ds), SyscallFailsWithErrno(EACCES)) << "SHM_STAT without read permission";
     // The kernel is at least 4.17 (declared): EINVAL here means the command is missing.
@@ -308,7 +281,6 @@ IPC_CASE(sysv_shm, permissions, shm_stat_any_ignores_read_permission,
       EXPECT_EQ(ds.shm_segsz, 3 * PageSize()) << "shm_segsz from SHM_STAT_ANY";
     }
   });
-  ExpectCleanExit(c.Wait(), "unprivileged child");
 }
 
 IPC_CASE(sysv_shm, permissions, shm_unlock_by_non_owner_eperm,
@@ -366,27 +338,14 @@ IPC_CASE(sysv_shm, permissions, cap_ipc_owner_bypasses_mode,
          .cls = Conformance::linux_specific,
          .needs = kNeedRoot | IPCC_NEED_CAPABILITY(CAP_IPC_OWNER) | kNeedSecondUid) {
   const Identity who = SecondIdentity();
-  SharedBox<std::atomic<int>> box;
-  box->store(-1);
-  Child c = Fork([&] {
-    DropPrivileges(who);
-    int id = -1;
-    EXPECT_THAT(id = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0000), SyscallSucceeds());
-    box->store(id);
-    if (id < 0) return;
-    CheckpointPost(0);
-    CheckpointWait(1);  // the creator stays while root looks (kernel.shm_rmid_forced may be 1)
-  });
-  const bool created = AwaitCheckpoint(c, 0);
-  Segment seg(box->load());
-  if (!created) return;
-  shmid_ds ds = Stat(seg.id(), "by root of a 0000 segment owned by another uid");
+  // Created by the other user, who stays while root looks (kernel.shm_rmid_forced may be 1).
+  CreatingChild creator(PageSize(), IPC_CREAT | 0000, &who);
+  if (!creator.Created()) return;
+  shmid_ds ds = Stat(creator.id(), "by root of a 0000 segment owned by another uid");
   EXPECT_EQ(ds.shm_perm.cuid, who.uid) << "set-up: the segment's creator";
-  void* r = shmat(seg.id(), nullptr, 0);
-  EXPECT_THAT(r, SyscallSucceeds()) << "read-write shmat by root of a 0000 segment owned by uid " << who.uid;
-  Attachment att(r == reinterpret_cast<void*>(-1) ? nullptr : r);
-  CheckpointPost(1);
-  ExpectCleanExit(c.Wait(), "unprivileged creator");
+  Attachment att(shmat(creator.id(), nullptr, 0));
+  EXPECT_THAT(att.raw(), SyscallSucceeds()) << "read-write shmat by root of a 0000 segment owned by uid " << who.uid;
+  creator.Release("unprivileged creator");
 }
 
 }  // namespace

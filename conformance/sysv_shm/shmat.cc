@@ -1,12 +1,16 @@
 // shmat(2) (shmop(2)): attaching System V shared memory segments.
 #include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <optional>
 
-#include "conformance/sysv_shm/shm_util.h"
+#include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_shm.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::shmtest;
+using namespace ipcc::sysv_shm;
 
 std::uint32_t Load(const char* p) {
   return std::atomic_ref<std::uint32_t>(*reinterpret_cast<std::uint32_t*>(const_cast<char*>(p))).load();
@@ -20,11 +24,17 @@ void Store(char* p, std::uint32_t v) {
 char* FreeAlignedRange(std::size_t len) {
   const std::size_t lba = ShmLba();
   const std::size_t total = len + 2 * lba;
-  void* r = mmap(nullptr, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (r == MAP_FAILED) ThrowHarnessError(fmt::format("mmap reserve: {}", ErrnoName(errno)));
-  munmap(r, total);
-  std::uintptr_t a = (reinterpret_cast<std::uintptr_t>(r) + lba - 1) / lba * lba;
-  return reinterpret_cast<char*>(a);
+  char* r = MapAnonymous(total, MAP_PRIVATE, PROT_NONE).data();  // released again at the end of this line
+  const std::size_t past = reinterpret_cast<std::uintptr_t>(r) % lba;
+  return past == 0 ? r : r + (lba - past);
+}
+
+// shmat(id, addr, flags) where the attach is to fail with EINVAL; an attach made all the same is returned,
+// to be undone when the caller lets it go.
+Attachment ExpectAttachEinval(int id, const void* addr, int flags, const std::string& what) {
+  Attachment att(shmat(id, addr, flags));
+  EXPECT_THAT(att.raw(), SyscallFailsWithErrno(EINVAL)) << what;
+  return att;
 }
 
 IPC_CASE(sysv_shm, shmat, cross_process_visibility,
@@ -35,25 +45,15 @@ IPC_CASE(sysv_shm, shmat, cross_process_visibility,
          .refs = {"sysvipc(7) Shared memory segments", "shmop(2) shmat()", "POSIX.1-2017 shmat()"},
          .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  // The child attaches the segment itself (it is forked before the parent attaches, so it inherits no
-  // attachment).
-  Child c = Fork([&] {
-    IPCC_SHM_ATTACH(q, seg.id(), nullptr, 0);
-    CheckpointPost(0);  // attached
-    CheckpointWait(1);  // the parent has stored its word
-    EXPECT_EQ(Load(q), 0x11223344u) << "the child does not see the parent's store through its own attach";
-    Store(q + 64, 0x55667788u);
-    CheckpointPost(2);
-    CheckpointWait(3);
-  });
-  IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
-  if (!AwaitCheckpoint(c, 0)) return;
-  Store(p, 0x11223344u);
-  CheckpointPost(1);
-  if (!AwaitCheckpoint(c, 2)) return;
-  EXPECT_EQ(Load(p + 64), 0x55667788u) << "the parent does not see the child's store through its own attach";
-  CheckpointPost(3);
-  ExpectCleanExit(c.Wait(), "attached child");
+  // Each process attaches the segment itself (the child is forked before the parent attaches, so it
+  // inherits no attachment).
+  std::optional<Attachment> theirs, mine;
+  auto attach = [&](std::optional<Attachment>& a) {
+    a.emplace(shmat(seg.id(), nullptr, 0));
+    EXPECT_THAT(a->raw(), SyscallSucceeds()) << "shmat(" << seg.id() << ")";
+    return a->bytes();
+  };
+  ExpectSharedBothWays([&] { return attach(mine); }, [&] { return attach(theirs); }, "its own attach");
 }
 
 IPC_CASE(sysv_shm, shmat, two_attaches_alias_in_one_process,
@@ -64,11 +64,12 @@ IPC_CASE(sysv_shm, shmat, two_attaches_alias_in_one_process,
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, 2 * PageSize(), IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(a, seg.id(), nullptr, 0);
   IPCC_SHM_ATTACH(b, seg.id(), nullptr, 0);
-  ASSERT_NE(a, b) << "the two attaches returned the same address";
-  Store(a + PageSize(), 0xCAFEF00Du);
-  EXPECT_EQ(Load(b + PageSize()), 0xCAFEF00Du) << "a store through the first attach is not seen through the second";
-  Store(b, 0x0BADBEEFu);
-  EXPECT_EQ(Load(a), 0x0BADBEEFu) << "a store through the second attach is not seen through the first";
+  ASSERT_NE(a.get(), b.get()) << "the two attaches returned the same address";
+  Store(a.get() + PageSize(), 0xCAFEF00Du);
+  EXPECT_EQ(Load(b.get() + PageSize()), 0xCAFEF00Du)
+      << "a store through the first attach is not seen through the second";
+  Store(b.get(), 0x0BADBEEFu);
+  EXPECT_EQ(Load(a.get()), 0x0BADBEEFu) << "a store through the second attach is not seen through the first";
 }
 
 IPC_CASE(sysv_shm, shmat, null_address_is_page_aligned,
@@ -78,8 +79,8 @@ IPC_CASE(sysv_shm, shmat, null_address_is_page_aligned,
          .refs = {"shmop(2) shmat()", "POSIX.1-2017 shmat()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, 123, IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
-  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % PageSize(), 0u)
-      << "attach address " << static_cast<void*>(p) << " is not a multiple of the page size " << PageSize();
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p.get()) % PageSize(), 0u)
+      << "attach address " << p.raw() << " is not a multiple of the page size " << PageSize();
 }
 
 IPC_CASE(sysv_shm, shmat, rdonly_write_faults,
@@ -88,7 +89,7 @@ IPC_CASE(sysv_shm, shmat, rdonly_write_faults,
          .refs = {"shmop(2) SHM_RDONLY", "POSIX.1-2017 shmat() SHM_RDONLY"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(ro, seg.id(), nullptr, SHM_RDONLY);
-  const int status = StatusOfTouch([&] { *reinterpret_cast<volatile char*>(ro) = 'w'; });
+  const int status = StatusOfTouch([&] { ro.bytes()[0] = 'w'; });
   EXPECT_TRUE(KilledBy(status, SIGSEGV))
       << "expected the child's write through the SHM_RDONLY attach to kill it with SIGSEGV, but it "
       << DescribeWaitStatus(status)
@@ -104,8 +105,8 @@ IPC_CASE(sysv_shm, shmat, rdonly_and_rw_attach_coexist,
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(ro, seg.id(), nullptr, SHM_RDONLY);
   IPCC_SHM_ATTACH(rw, seg.id(), nullptr, 0);
-  Store(rw + 8, 0x12345678u);
-  EXPECT_EQ(Load(ro + 8), 0x12345678u) << "the read-only attach does not see the read-write attach's store";
+  Store(rw.get() + 8, 0x12345678u);
+  EXPECT_EQ(Load(ro.get() + 8), 0x12345678u) << "the read-only attach does not see the read-write attach's store";
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 2u) << "shm_nattch: expected 2 attaches (one read-only, one read-write)";
 }
 
@@ -117,12 +118,11 @@ IPC_CASE(sysv_shm, shmat, rnd_rounds_down_to_shmlba,
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   char* base = FreeAlignedRange(2 * ShmLba() + PageSize());
   char* target = base + ShmLba();
-  void* r = shmat(seg.id(), target + 100, SHM_RND);
-  ASSERT_THAT(r, SyscallSucceeds()) << "shmat(id, SHMLBA-multiple + 100, SHM_RND) on a free range";
-  Attachment guard(r);
-  EXPECT_EQ(r, static_cast<void*>(target))
+  Attachment att(shmat(seg.id(), target + 100, SHM_RND));
+  ASSERT_THAT(att.raw(), SyscallSucceeds()) << "shmat(id, SHMLBA-multiple + 100, SHM_RND) on a free range";
+  EXPECT_EQ(att.raw(), static_cast<void*>(target))
       << "expected the attach at " << static_cast<void*>(target) << " (" << static_cast<void*>(target + 100)
-      << " rounded down to SHMLBA " << ShmLba() << "), got " << r;
+      << " rounded down to SHMLBA " << ShmLba() << "), got " << att.raw();
 }
 
 IPC_CASE(sysv_shm, shmat, misaligned_without_rnd_einval,
@@ -132,9 +132,7 @@ IPC_CASE(sysv_shm, shmat, misaligned_without_rnd_einval,
          .refs = {"shmop(2) shmat()", "shmop(2) EINVAL", "POSIX.1-2017 shmat() [EINVAL]"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   char* base = FreeAlignedRange(2 * ShmLba() + PageSize());
-  void* r = nullptr;
-  EXPECT_THAT(r = shmat(seg.id(), base + ShmLba() + 100, 0), SyscallFailsWithErrno(EINVAL));
-  Attachment guard(r == reinterpret_cast<void*>(-1) ? nullptr : r);
+  ExpectAttachEinval(seg.id(), base + ShmLba() + 100, 0, "an address 100 bytes past a multiple of SHMLBA");
 }
 
 IPC_CASE(sysv_shm, shmat, remap_replaces_existing_mapping,
@@ -146,19 +144,15 @@ IPC_CASE(sysv_shm, shmat, remap_replaces_existing_mapping,
   const std::size_t size = 2 * PageSize();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, size, IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(other, seg.id(), nullptr, 0);
-  std::memset(other, 'S', size);
-  void* m = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (m == MAP_FAILED) ThrowHarnessError(fmt::format("mmap: {}", ErrnoName(errno)));
-  ScopedCleanup unmap([&] { munmap(m, size); });  // after the detach below: a no-op on the hole
-  std::memset(m, 'A', size);
-  void* r = shmat(seg.id(), m, SHM_REMAP);
-  ASSERT_THAT(r, SyscallSucceeds()) << "shmat(id, address of an anonymous mapping, SHM_REMAP)";
-  Attachment guard(r);
-  EXPECT_EQ(r, m) << "SHM_REMAP attached elsewhere than the given address";
-  char* p = static_cast<char*>(r);
-  EXPECT_EQ(p[0], 'S') << "the first byte still shows the old anonymous mapping, not the segment";
-  EXPECT_EQ(p[size - 1], 'S') << "the last byte still shows the old anonymous mapping, not the segment";
-  p[10] = 'x';
+  std::memset(other.get(), 'S', size);
+  Mapping m = MapAnonymous(size);  // unmapped after the detach below: a no-op on the hole
+  std::memset(m.data(), 'A', size);
+  Attachment att(shmat(seg.id(), m.get(), SHM_REMAP));
+  ASSERT_THAT(att.raw(), SyscallSucceeds()) << "shmat(id, address of an anonymous mapping, SHM_REMAP)";
+  EXPECT_EQ(att.raw(), m.get()) << "SHM_REMAP attached elsewhere than the given address";
+  EXPECT_EQ(att[0], 'S') << "the first byte still shows the old anonymous mapping, not the segment";
+  EXPECT_EQ(att[size - 1], 'S') << "the last byte still shows the old anonymous mapping, not the segment";
+  att[10] = 'x';
   EXPECT_EQ(other[10], 'x') << "a write at the remapped address does not reach the segment";
 }
 
@@ -169,24 +163,18 @@ IPC_CASE(sysv_shm, shmat, occupied_range_without_remap_einval,
          .refs = {"shmop(2) SHM_REMAP", "shmop(2) EINVAL"}, .cls = Conformance::linux_specific) {
   const std::size_t size = 2 * PageSize();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, size, IPC_CREAT | 0600);
-  void* m = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (m == MAP_FAILED) ThrowHarnessError(fmt::format("mmap: {}", ErrnoName(errno)));
-  ScopedCleanup unmap([&] { munmap(m, size); });
-  std::memset(m, 'A', size);
-  void* r = nullptr;
-  EXPECT_THAT(r = shmat(seg.id(), m, 0), SyscallFailsWithErrno(EINVAL));
-  Attachment guard(r == reinterpret_cast<void*>(-1) ? nullptr : r);
-  EXPECT_EQ(static_cast<char*>(m)[size - 1], 'A')
-      << "the existing mapping was replaced although SHM_REMAP was not given";
+  Mapping m = MapAnonymous(size);
+  std::memset(m.data(), 'A', size);
+  // An attach made all the same stays until the mapping's last byte has been looked at.
+  const Attachment wrongly = ExpectAttachEinval(seg.id(), m.get(), 0, "the address of an anonymous mapping");
+  EXPECT_EQ(m.data()[size - 1], 'A') << "the existing mapping was replaced although SHM_REMAP was not given";
 }
 
 IPC_CASE(sysv_shm, shmat, remap_with_null_address_einval, .title = "SHM_REMAP with a NULL address fails with EINVAL",
          .statement = "EINVAL ... or SHM_REMAP was specified and shmaddr was NULL.",
          .refs = {"shmop(2) SHM_REMAP", "shmop(2) EINVAL"}, .cls = Conformance::linux_specific) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  void* r = nullptr;
-  EXPECT_THAT(r = shmat(seg.id(), nullptr, SHM_REMAP), SyscallFailsWithErrno(EINVAL));
-  Attachment guard(r == reinterpret_cast<void*>(-1) ? nullptr : r);
+  ExpectAttachEinval(seg.id(), nullptr, SHM_REMAP, "SHM_REMAP with a NULL address");
 }
 
 IPC_CASE(sysv_shm, shmat, invalid_id_einval, .title = "shmat of an id that names no segment fails with EINVAL",
@@ -197,11 +185,8 @@ IPC_CASE(sysv_shm, shmat, invalid_id_einval, .title = "shmat of an id that names
     IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
     gone = seg.id();
   }  // removed while never attached: the id is gone at once
-  void* r = nullptr;
-  EXPECT_THAT(r = shmat(gone, nullptr, 0), SyscallFailsWithErrno(EINVAL)) << "the id of a removed segment";
-  Attachment g1(r == reinterpret_cast<void*>(-1) ? nullptr : r);
-  EXPECT_THAT(r = shmat(-1, nullptr, 0), SyscallFailsWithErrno(EINVAL)) << "id -1";
-  Attachment g2(r == reinterpret_cast<void*>(-1) ? nullptr : r);
+  ExpectAttachEinval(gone, nullptr, 0, "the id of a removed segment");
+  ExpectAttachEinval(-1, nullptr, 0, "id -1");
 }
 
 IPC_CASE(sysv_shm, shmat, fork_child_inherits_attachment,
@@ -211,14 +196,14 @@ IPC_CASE(sysv_shm, shmat, fork_child_inherits_attachment,
          .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
-  Store(p, 0xA1A2A3A4u);
+  Store(p.get(), 0xA1A2A3A4u);
   Child c = Fork([&] {
     // No shmat here: the attachment is the inherited one.
-    EXPECT_EQ(Load(p), 0xA1A2A3A4u) << "the child does not see the segment at the parent's attach address";
-    Store(p + 4, 0xB1B2B3B4u);
+    EXPECT_EQ(Load(p.get()), 0xA1A2A3A4u) << "the child does not see the segment at the parent's attach address";
+    Store(p.get() + 4, 0xB1B2B3B4u);
   });
   ExpectCleanExit(c.Wait(), "forked child");
-  EXPECT_EQ(Load(p + 4), 0xB1B2B3B4u)
+  EXPECT_EQ(Load(p.get() + 4), 0xB1B2B3B4u)
       << "the child's store through the inherited attachment is not in the segment (a private copy?)";
 }
 
@@ -230,20 +215,15 @@ IPC_CASE(sysv_shm, shmat, updates_atime_lpid_nattch,
          .refs = {"shmop(2) shmat()", "POSIX.1-2017 shmat()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   const time_t t0 = time(nullptr);
-  Child c = Fork([&] {
-    IPCC_SHM_ATTACH(q, seg.id(), nullptr, 0);
-    CheckpointPost(0);
-    CheckpointWait(1);
-  });
-  if (!AwaitCheckpoint(c, 0)) return;
+  HeldChild c = AttachedChild(seg.id());
+  if (!c.Held()) return;
   const time_t t1 = time(nullptr);
   shmid_ds ds = Stat(seg.id());
   EXPECT_EQ(ds.shm_lpid, c.pid()) << "shm_lpid: expected the attaching child " << c.pid();
   EXPECT_EQ(ds.shm_nattch, 1u) << "shm_nattch: expected 1 after one shmat";
   EXPECT_TRUE(ds.shm_atime >= t0 - 1 && ds.shm_atime <= t1 + 1)
       << "shm_atime: expected the attach time within [" << t0 << ", " << t1 << "], saw " << ds.shm_atime;
-  CheckpointPost(1);
-  ExpectCleanExit(c.Wait(), "attaching child");
+  c.Release("attaching child");
 }
 
 }  // namespace

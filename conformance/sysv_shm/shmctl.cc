@@ -1,10 +1,13 @@
 // shmctl(2): removal, status and control of System V shared memory segments.
-#include "conformance/sysv_shm/shm_util.h"
+#include <cstring>
+
+#include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_shm.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::shmtest;
+using namespace ipcc::sysv_shm;
 
 IPC_CASE(sysv_shm, shmctl, rmid_lifetime,
          .title = "after IPC_RMID attached processes keep using the segment; it is destroyed at the last detach",
@@ -15,46 +18,38 @@ IPC_CASE(sysv_shm, shmctl, rmid_lifetime,
          .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   const int id = seg.id();
-  Child c = Fork([&] {
-    void* r = shmat(id, nullptr, 0);
-    ASSERT_THAT(r, SyscallSucceeds());
-    volatile char* q = static_cast<volatile char*>(r);
-    CheckpointPost(0);  // attached
-    CheckpointWait(1);  // the segment is marked for removal
+  HeldChild c = AttachedChild(id, [](volatile char* q) {
+    // The segment is marked for removal now.
     EXPECT_EQ(q[0], 'P') << "after IPC_RMID the attached child no longer sees the parent's data";
     q[1] = 'C';  // and it can still write
     CheckpointPost(2);
     CheckpointWait(3);  // the parent has detached: the child is the last one attached
     EXPECT_EQ(q[2], 'Q') << "after IPC_RMID the child does not see the parent's later write";
-    EXPECT_THAT(shmdt(r), SyscallSucceeds()) << "the last detach";
+    EXPECT_THAT(shmdt(const_cast<char*>(q)), SyscallSucceeds()) << "the last detach";
     CheckpointPost(4);
     CheckpointWait(5);
   });
-  void* r = shmat(id, nullptr, 0);
-  ASSERT_THAT(r, SyscallSucceeds());
-  Attachment att(r);
-  volatile char* p = static_cast<volatile char*>(r);
+  IPCC_SHM_ATTACH(att, id, nullptr, 0);
+  volatile char* p = att.bytes();
   p[0] = 'P';
-  if (!AwaitCheckpoint(c, 0)) return;
+  if (!c.Held()) return;
   ASSERT_THAT(shmctl(id, IPC_RMID, nullptr), SyscallSucceeds()) << "IPC_RMID with two processes attached";
-  CheckpointPost(1);
-  if (!AwaitCheckpoint(c, 2)) return;
+  c.Go();
+  if (!AwaitCheckpoint(c.child(), 2)) return;
   EXPECT_EQ(p[1], 'C') << "after IPC_RMID the parent does not see the attached child's write";
   p[2] = 'Q';
   ASSERT_THAT(att.Detach(), SyscallSucceeds()) << "shmdt by the parent (not the last attach)";
   CheckpointPost(3);
-  if (!AwaitCheckpoint(c, 4)) return;
+  if (!AwaitCheckpoint(c.child(), 4)) return;
   // The last process has detached: the segment and its id are gone.
   shmid_ds ds{};
   EXPECT_THAT(shmctl(id, IPC_STAT, &ds), SyscallFailsWithErrno(EINVAL))
       << "IPC_STAT after the last detach of a removed segment";
-  void* again = nullptr;
-  EXPECT_THAT(again = shmat(id, nullptr, 0), SyscallFailsWithErrno(EINVAL))
-      << "shmat after the last detach of a removed segment";
-  Attachment g(again == reinterpret_cast<void*>(-1) ? nullptr : again);
+  Attachment again(shmat(id, nullptr, 0));
+  EXPECT_THAT(again.raw(), SyscallFailsWithErrno(EINVAL)) << "shmat after the last detach of a removed segment";
   seg.Forget();
   CheckpointPost(5);
-  ExpectCleanExit(c.Wait(), "attached child");
+  c.ExpectExit("attached child");
 }
 
 IPC_CASE(sysv_shm, shmctl, rmid_key_no_longer_finds_segment,
@@ -64,10 +59,10 @@ IPC_CASE(sysv_shm, shmctl, rmid_key_no_longer_finds_segment,
                       "IPC_CREAT was not specified.",
          .refs = {"shmctl(2) IPC_RMID", "shmget(2) ENOENT", "POSIX.1-2017 shmctl() IPC_RMID"},
          .cls = Conformance::xsi) {
-  KeyFile k = FreshKey();
+  const SysvKey k = FreshKey(SysvKind::shm);
   IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
-  std::strcpy(p, "old");
+  std::strcpy(p.get(), "old");
   ASSERT_THAT(shmctl(seg.id(), IPC_RMID, nullptr), SyscallSucceeds());
   EXPECT_THAT(shmget(k.key, 0, 0), SyscallFailsWithErrno(ENOENT)) << "the key of a removed, still attached segment";
   int r = -1;
@@ -78,7 +73,7 @@ IPC_CASE(sysv_shm, shmctl, rmid_key_no_longer_finds_segment,
   EXPECT_NE(r, seg.id()) << "the new segment has the removed segment's id";
   IPCC_SHM_ATTACH(q, r, nullptr, 0);
   EXPECT_EQ(q[0], 0) << "the new segment for the key holds the removed segment's data";
-  EXPECT_STREQ(p, "old") << "creating a new segment for the key changed the removed, attached one";
+  EXPECT_STREQ(p.get(), "old") << "creating a new segment for the key changed the removed, attached one";
 }
 
 IPC_CASE(sysv_shm, shmctl, rmid_sets_shm_dest,
@@ -87,9 +82,7 @@ IPC_CASE(sysv_shm, shmctl, rmid_sets_shm_dest,
                       "shm_perm.mode field in the associated data structure retrieved by IPC_STAT will be set.",
          .refs = {"shmctl(2) IPC_RMID"}, .cls = Conformance::linux_specific) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  void* r = shmat(seg.id(), nullptr, 0);
-  ASSERT_THAT(r, SyscallSucceeds());
-  Attachment att(r);
+  IPCC_SHM_ATTACH(att, seg.id(), nullptr, 0);
   EXPECT_EQ(Stat(seg.id()).shm_perm.mode & SHM_DEST, 0u) << "SHM_DEST is set before IPC_RMID";
   ASSERT_THAT(shmctl(seg.id(), IPC_RMID, nullptr), SyscallSucceeds());
   shmid_ds ds = Stat(seg.id(), "after IPC_RMID while attached");
@@ -108,15 +101,11 @@ IPC_CASE(sysv_shm, shmctl, rmid_segment_still_attachable,
                       "UNIX implementations.",
          .refs = {"shmctl(2) NOTES", "shmop(2) NOTES"}, .cls = Conformance::linux_specific) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  void* ra = shmat(seg.id(), nullptr, 0);
-  ASSERT_THAT(ra, SyscallSucceeds());
-  Attachment a(ra);
-  static_cast<char*>(ra)[0] = 'r';
+  IPCC_SHM_ATTACH(a, seg.id(), nullptr, 0);
+  a[0] = 'r';
   ASSERT_THAT(shmctl(seg.id(), IPC_RMID, nullptr), SyscallSucceeds());
-  void* rb = shmat(seg.id(), nullptr, 0);
-  ASSERT_THAT(rb, SyscallSucceeds()) << "shmat of a segment marked with IPC_RMID that is still attached";
-  Attachment b(rb);
-  EXPECT_EQ(static_cast<volatile char*>(rb)[0], 'r') << "the new attach does not show the removed segment's data";
+  IPCC_SHM_ATTACH(b, seg.id(), nullptr, 0) << ": shmat of a segment marked with IPC_RMID that is still attached";
+  EXPECT_EQ(b.bytes()[0], 'r') << "the new attach does not show the removed segment's data";
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 2u) << "shm_nattch after attaching the removed segment again";
   ASSERT_THAT(a.Detach(), SyscallSucceeds());
   ASSERT_THAT(b.Detach(), SyscallSucceeds());
@@ -136,9 +125,8 @@ IPC_CASE(sysv_shm, shmctl, rmid_unattached_destroys_now,
   ASSERT_THAT(shmctl(seg.id(), IPC_RMID, nullptr), SyscallSucceeds());
   shmid_ds ds{};
   EXPECT_THAT(shmctl(seg.id(), IPC_STAT, &ds), SyscallFailsWithErrno(EINVAL)) << "IPC_STAT";
-  void* r = nullptr;
-  EXPECT_THAT(r = shmat(seg.id(), nullptr, 0), SyscallFailsWithErrno(EINVAL)) << "shmat";
-  Attachment g(r == reinterpret_cast<void*>(-1) ? nullptr : r);
+  Attachment g(shmat(seg.id(), nullptr, 0));
+  EXPECT_THAT(g.raw(), SyscallFailsWithErrno(EINVAL)) << "shmat";
   EXPECT_THAT(shmctl(seg.id(), IPC_RMID, nullptr), SyscallFailsWithErrno(EINVAL)) << "a second IPC_RMID";
   seg.Forget();
 }
@@ -151,18 +139,11 @@ IPC_CASE(sysv_shm, shmctl, rmid_last_exit_destroys,
          .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   const int id = seg.id();
-  Child c = Fork([&] {
-    void* r = shmat(id, nullptr, 0);
-    ASSERT_THAT(r, SyscallSucceeds());
-    CheckpointPost(0);
-    CheckpointWait(1);
-    static_cast<volatile char*>(r)[0] = 'c';  // still usable after IPC_RMID
-    // Exits attached: the exit detaches.
-  });
-  if (!AwaitCheckpoint(c, 0)) return;
+  // The child writes after IPC_RMID (still usable) and exits attached: the exit detaches.
+  HeldChild c = AttachedChild(id, [](volatile char* q) { q[0] = 'c'; });
+  if (!c.Held()) return;
   ASSERT_THAT(shmctl(id, IPC_RMID, nullptr), SyscallSucceeds()) << "IPC_RMID while only the child is attached";
-  CheckpointPost(1);
-  ExpectCleanExit(c.Wait(), "attached child");
+  c.Release("attached child");
   shmid_ds ds{};
   EXPECT_THAT(shmctl(id, IPC_STAT, &ds), SyscallFailsWithErrno(EINVAL))
       << "IPC_STAT after the last attached process exited";
@@ -189,14 +170,10 @@ IPC_CASE(sysv_shm, shmctl, nattch_follows_fork, .title = "fork adds the child's 
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 1u) << "the parent's attach alone";
-  Child c = Fork([&] {
-    CheckpointPost(0);
-    CheckpointWait(1);
-  });
-  if (!AwaitCheckpoint(c, 0)) return;
+  HeldChild c([] { return true; });  // its attach is the inherited one
+  if (!c.Held()) return;
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 2u) << "after fork: expected the child's inherited attach to count";
-  CheckpointPost(1);
-  ExpectCleanExit(c.Wait(), "forked child");
+  c.Release("forked child");
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 1u) << "after the child exited";
 }
 
@@ -207,39 +184,24 @@ IPC_CASE(sysv_shm, shmctl, nattch_follows_exec,
          .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
-  const std::string fixture = FixturePath();
-  Child c = Fork([&] {
-    CheckpointPost(0);
-    CheckpointWait(1);
-    std::string arg0 = "ipcconform-fixture", sub = "sysv-shm-post-then-wait", post = "2", wait = "3";
-    char* argv[] = {arg0.data(), sub.data(), post.data(), wait.data(), nullptr};
-    execv(fixture.c_str(), argv);
-    ThrowHarnessError(fmt::format("execv({}): {}", fixture, ErrnoName(errno)));
-  });
-  if (!AwaitCheckpoint(c, 0)) return;
+  HeldChild c([] { return true; }, [] { ExecFixture("sysv-shm-post-then-wait", {"2", "3"}); });
+  if (!c.Held()) return;
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 2u) << "before the exec: the parent's and the forked child's attach";
-  CheckpointPost(1);
-  if (!AwaitCheckpoint(c, 2)) return;  // the exec'd program runs
+  c.Go();
+  if (!AwaitCheckpoint(c.child(), 2)) return;  // the exec'd program runs
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 1u) << "after the child's exec: expected its attach to be gone";
   CheckpointPost(3);
-  ExpectCleanExit(c.Wait(), "exec'd fixture");
+  c.ExpectExit("exec'd fixture");
 }
 
 IPC_CASE(sysv_shm, shmctl, nattch_follows_exit, .title = "a process that exits attached no longer counts in shm_nattch",
          .statement = "Upon _exit(2), all attached shared memory segments are detached from the process.",
          .refs = {"shmop(2) NOTES", "POSIX.1-2017 _exit()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  Child c = Fork([&] {
-    void* r = shmat(seg.id(), nullptr, 0);
-    ASSERT_THAT(r, SyscallSucceeds());
-    CheckpointPost(0);
-    CheckpointWait(1);
-    // Exits without shmdt.
-  });
-  if (!AwaitCheckpoint(c, 0)) return;
+  HeldChild c = AttachedChild(seg.id());  // exits without shmdt
+  if (!c.Held()) return;
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 1u) << "while the child is attached";
-  CheckpointPost(1);
-  ExpectCleanExit(c.Wait(), "attached child");
+  c.Release("attached child");
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 0u) << "after the attached child exited without shmdt";
 }
 
@@ -247,12 +209,8 @@ IPC_CASE(sysv_shm, shmctl, nattch_follows_shmdt, .title = "each shmdt subtracts 
          .statement = "On a successful shmdt() call ... shm_nattch is decremented by one.",
          .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  void* ra = shmat(seg.id(), nullptr, 0);
-  ASSERT_THAT(ra, SyscallSucceeds());
-  Attachment a(ra);
-  void* rb = shmat(seg.id(), nullptr, 0);
-  ASSERT_THAT(rb, SyscallSucceeds());
-  Attachment b(rb);
+  IPCC_SHM_ATTACH(a, seg.id(), nullptr, 0);
+  IPCC_SHM_ATTACH(b, seg.id(), nullptr, 0);
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 2u) << "with two attaches";
   ASSERT_THAT(b.Detach(), SyscallSucceeds());
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 1u) << "after the first shmdt";
@@ -264,26 +222,14 @@ IPC_CASE(sysv_shm, shmctl, cpid_is_creator,
          .title = "shm_cpid is the process that created the segment, not a later user",
          .statement = "shm_cpid ID of the process that created the shared memory segment.",
          .refs = {"shmctl(2) shm_cpid", "POSIX.1-2017 <sys/shm.h> shm_cpid"}, .cls = Conformance::xsi) {
-  SharedBox<std::atomic<int>> box;
-  box->store(-1);
-  Child c = Fork([&] {
-    int id = -1;
-    EXPECT_THAT(id = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0600), SyscallSucceeds()) << "shmget in the child";
-    box->store(id);
-    if (id < 0) return;
-    CheckpointPost(0);
-    CheckpointWait(1);  // stays alive while the parent looks
-  });
-  const bool created = AwaitCheckpoint(c, 0);
-  Segment seg(box->load());  // removed by this process even when the child failed later
-  if (!created) return;
-  IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
-  shmid_ds ds = Stat(seg.id());
-  EXPECT_EQ(ds.shm_cpid, c.pid()) << "shm_cpid: expected the creating child " << c.pid() << " (this process, "
-                                  << getpid() << ", only attached)";
+  CreatingChild creator(PageSize(), IPC_CREAT | 0600);  // stays alive while the parent looks
+  if (!creator.Created()) return;
+  IPCC_SHM_ATTACH(p, creator.id(), nullptr, 0);
+  shmid_ds ds = Stat(creator.id());
+  EXPECT_EQ(ds.shm_cpid, creator.pid()) << "shm_cpid: expected the creating child " << creator.pid()
+                                        << " (this process, " << getpid() << ", only attached)";
   EXPECT_EQ(ds.shm_lpid, getpid()) << "shm_lpid: expected the attaching process";
-  CheckpointPost(1);
-  ExpectCleanExit(c.Wait(), "creating child");
+  creator.Release();
 }
 
 IPC_CASE(sysv_shm, shmctl, ipc_set_changes_mode, .title = "IPC_SET changes the permission bits of shm_perm.mode",
@@ -292,9 +238,7 @@ IPC_CASE(sysv_shm, shmctl, ipc_set_changes_mode, .title = "IPC_SET changes the p
                       "(the least significant 9 bits of) shm_perm.mode.",
          .refs = {"shmctl(2) IPC_SET", "POSIX.1-2017 shmctl() IPC_SET"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  shmid_ds ds = Stat(seg.id());
-  ds.shm_perm.mode = 0604;
-  ASSERT_THAT(shmctl(seg.id(), IPC_SET, &ds), SyscallSucceeds());
+  ASSERT_THAT(IpcSet(seg.id(), [](shmid_ds& ds) { ds.shm_perm.mode = 0604; }), SyscallSucceeds());
   shmid_ds after = Stat(seg.id());
   EXPECT_EQ(after.shm_perm.mode & 0777, 0604u)
       << "expected mode 0604 after IPC_SET, saw 0" << std::oct << (after.shm_perm.mode & 0777);
@@ -309,10 +253,12 @@ IPC_CASE(sysv_shm, shmctl, ipc_set_changes_owner,
   // Another uid and gid to give the segment to (the identity is only a source of ids here).
   const Identity who = SecondIdentity();
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  shmid_ds ds = Stat(seg.id());
-  ds.shm_perm.uid = who.uid;
-  ds.shm_perm.gid = who.gid;
-  ASSERT_THAT(shmctl(seg.id(), IPC_SET, &ds), SyscallSucceeds());
+  ASSERT_THAT(IpcSet(seg.id(),
+                     [&](shmid_ds& ds) {
+                       ds.shm_perm.uid = who.uid;
+                       ds.shm_perm.gid = who.gid;
+                     }),
+              SyscallSucceeds());
   shmid_ds after = Stat(seg.id());
   EXPECT_EQ(after.shm_perm.uid, who.uid) << "shm_perm.uid after IPC_SET";
   EXPECT_EQ(after.shm_perm.gid, who.gid) << "shm_perm.gid after IPC_SET";
@@ -326,12 +272,11 @@ IPC_CASE(sysv_shm, shmctl, ipc_set_keeps_only_permission_bits,
                       "9 bits of) shm_perm.mode.",
          .refs = {"shmctl(2) IPC_SET", "POSIX.1-2017 shmctl() IPC_SET"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  shmid_ds ds = Stat(seg.id());
-  ds.shm_perm.mode = 07640 | SHM_DEST | SHM_LOCKED;
-  ASSERT_THAT(shmctl(seg.id(), IPC_SET, &ds), SyscallSucceeds());
+  constexpr unsigned kGiven = 07640 | SHM_DEST | SHM_LOCKED;
+  ASSERT_THAT(IpcSet(seg.id(), [](shmid_ds& ds) { ds.shm_perm.mode = kGiven; }), SyscallSucceeds());
   shmid_ds after = Stat(seg.id());
-  EXPECT_EQ(after.shm_perm.mode, 0640u) << "expected mode 0640 (only the permission bits of 0" << std::oct
-                                        << (07640 | SHM_DEST | SHM_LOCKED) << "), saw 0" << after.shm_perm.mode;
+  EXPECT_EQ(after.shm_perm.mode, 0640u) << "expected mode 0640 (only the permission bits of 0" << std::oct << kGiven
+                                        << "), saw 0" << after.shm_perm.mode;
 }
 
 IPC_CASE(sysv_shm, shmctl, shm_lock_sets_shm_locked, .title = "SHM_LOCK sets SHM_LOCKED in shm_perm.mode",
@@ -397,16 +342,16 @@ IPC_CASE(sysv_shm, shmctl, shm_info_counts_segments,
          .refs = {"shmctl(2) SHM_INFO"}, .cls = Conformance::linux_specific,
          .needs = kNeedIpcNamespace) {  // exact counts: no other process's segments come and go
   struct shm_info before {};
-  ASSERT_THAT(shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&before)), SyscallSucceeds());
+  ASSERT_THAT(ShmInfo(&before), SyscallSucceeds());
   IPCC_SHM_CREATE(one, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   IPCC_SHM_CREATE(three, IPC_PRIVATE, 2 * PageSize() + 1, IPC_CREAT | 0600);  // 3 pages
   struct shm_info after {};
-  ASSERT_THAT(shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&after)), SyscallSucceeds());
+  ASSERT_THAT(ShmInfo(&after), SyscallSucceeds());
   EXPECT_EQ(after.used_ids, before.used_ids + 2) << "used_ids after creating two segments";
   EXPECT_EQ(after.shm_tot, before.shm_tot + 4) << "shm_tot after creating segments of 1 and 3 pages";
   three.Remove();
   struct shm_info removed {};
-  ASSERT_THAT(shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&removed)), SyscallSucceeds());
+  ASSERT_THAT(ShmInfo(&removed), SyscallSucceeds());
   EXPECT_EQ(removed.used_ids, before.used_ids + 1) << "used_ids after removing the 3-page segment";
   EXPECT_EQ(removed.shm_tot, before.shm_tot + 1) << "shm_tot after removing the 3-page segment";
 }
@@ -421,17 +366,9 @@ IPC_CASE(sysv_shm, shmctl, shm_stat_by_index,
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, 3 * PageSize() + 7, IPC_CREAT | 0600);
   struct shm_info info {};
   int max_index = -1;
-  ASSERT_THAT(max_index = shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&info)), SyscallSucceeds());
-  int found_at = -1;
+  ASSERT_THAT(max_index = ShmInfo(&info), SyscallSucceeds());
   shmid_ds ds{};
-  for (int i = 0; i <= max_index; ++i) {
-    shmid_ds d{};
-    if (shmctl(i, SHM_STAT, &d) == seg.id()) {
-      found_at = i;
-      ds = d;
-      break;
-    }
-  }
+  const int found_at = FindIndex(seg.id(), max_index, &ds);
   ASSERT_GE(found_at, 0) << "no index in 0.." << max_index << " (SHM_INFO's highest index) returned id " << seg.id();
   EXPECT_EQ(ds.shm_segsz, 3 * PageSize() + 7) << "shm_segsz from SHM_STAT";
   EXPECT_EQ(ds.shm_cpid, getpid()) << "shm_cpid from SHM_STAT";

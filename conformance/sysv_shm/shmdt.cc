@@ -1,10 +1,19 @@
 // shmdt(2) (shmop(2)): detaching System V shared memory segments.
-#include "conformance/sysv_shm/shm_util.h"
+#include <cstring>
+
+#include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_shm.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::shmtest;
+using namespace ipcc::sysv_shm;
+
+// shmdt(addr) where it is to fail with EINVAL, the segment's one attach staying as it was.
+void ExpectDetachEinval(int id, const void* addr, const std::string& what) {
+  EXPECT_THAT(shmdt(addr), SyscallFailsWithErrno(EINVAL)) << what;
+  EXPECT_EQ(Stat(id).shm_nattch, 1u) << "the failed shmdt changed shm_nattch";
+}
 
 IPC_CASE(sysv_shm, shmdt, access_after_shmdt_faults,
          .title = "after shmdt the segment's former address is gone: touching it raises SIGSEGV",
@@ -12,10 +21,8 @@ IPC_CASE(sysv_shm, shmdt, access_after_shmdt_faults,
                       "from the address space of the calling process.",
          .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  void* r = shmat(seg.id(), nullptr, 0);
-  ASSERT_THAT(r, SyscallSucceeds());
-  Attachment att(r);
-  volatile char* p = static_cast<volatile char*>(r);
+  IPCC_SHM_ATTACH(att, seg.id(), nullptr, 0);
+  volatile char* p = att.bytes();
   p[0] = 'a';
   ASSERT_THAT(att.Detach(), SyscallSucceeds()) << "shmdt of the attach address";
   // The child is forked right after the detach (nothing in between maps memory) and reads the address
@@ -37,13 +44,13 @@ IPC_CASE(sysv_shm, shmdt, reattach_after_shmdt_sees_data,
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, 2 * PageSize(), IPC_CREAT | 0600);
   {
     IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
-    std::strcpy(p, "kept across detach");
-    std::strcpy(p + PageSize(), "second page");
+    std::strcpy(p.get(), "kept across detach");
+    std::strcpy(p.get() + PageSize(), "second page");
   }  // detached here
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 0u) << "shm_nattch after the only attach was detached";
   IPCC_SHM_ATTACH(q, seg.id(), nullptr, 0);
-  EXPECT_STREQ(q, "kept across detach") << "the data written before shmdt is not there after re-attaching";
-  EXPECT_STREQ(q + PageSize(), "second page") << "the second page's data is not there after re-attaching";
+  EXPECT_STREQ(q.get(), "kept across detach") << "the data written before shmdt is not there after re-attaching";
+  EXPECT_STREQ(q.get() + PageSize(), "second page") << "the second page's data is not there after re-attaching";
 }
 
 IPC_CASE(sysv_shm, shmdt, not_a_segment_einval,
@@ -52,14 +59,10 @@ IPC_CASE(sysv_shm, shmdt, not_a_segment_einval,
                       "on a page boundary.",
          .refs = {"shmop(2) shmdt() EINVAL", "POSIX.1-2017 shmdt() [EINVAL]"}, .cls = Conformance::xsi) {
   const std::size_t ps = PageSize();
-  void* m = mmap(nullptr, ps, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (m == MAP_FAILED) ThrowHarnessError(fmt::format("mmap: {}", ErrnoName(errno)));
-  ScopedCleanup unmap([&] { munmap(m, ps); });
-  EXPECT_THAT(shmdt(m), SyscallFailsWithErrno(EINVAL)) << "a page-aligned anonymous shared mapping";
+  Mapping m = MapAnonymous(ps, MAP_SHARED);
+  EXPECT_THAT(shmdt(m.get()), SyscallFailsWithErrno(EINVAL)) << "a page-aligned anonymous shared mapping";
   // A page-aligned address with nothing mapped at all.
-  void* hole = mmap(nullptr, ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (hole == MAP_FAILED) ThrowHarnessError(fmt::format("mmap: {}", ErrnoName(errno)));
-  munmap(hole, ps);
+  void* hole = MapAnonymous(ps, MAP_PRIVATE, PROT_NONE).get();  // unmapped again at once
   EXPECT_THAT(shmdt(hole), SyscallFailsWithErrno(EINVAL)) << "a page-aligned unmapped address";
 }
 
@@ -70,8 +73,7 @@ IPC_CASE(sysv_shm, shmdt, unaligned_address_einval,
          .refs = {"shmop(2) shmdt() EINVAL", "POSIX.1-2017 shmdt() [EINVAL]"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
-  EXPECT_THAT(shmdt(p + 1), SyscallFailsWithErrno(EINVAL));
-  EXPECT_EQ(Stat(seg.id()).shm_nattch, 1u) << "the failed shmdt changed shm_nattch";
+  ExpectDetachEinval(seg.id(), p.get() + 1, "an address one byte into the segment");
 }
 
 IPC_CASE(sysv_shm, shmdt, middle_of_segment_einval,
@@ -82,11 +84,10 @@ IPC_CASE(sysv_shm, shmdt, middle_of_segment_einval,
          .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt() [EINVAL]"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, 2 * PageSize(), IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
-  EXPECT_THAT(shmdt(p + PageSize()), SyscallFailsWithErrno(EINVAL)) << "the segment's second page";
-  EXPECT_EQ(Stat(seg.id()).shm_nattch, 1u) << "the failed shmdt changed shm_nattch";
+  ExpectDetachEinval(seg.id(), p.get() + PageSize(), "the segment's second page");
   // The whole segment is still attached and usable.
   p[PageSize()] = 'k';
-  EXPECT_EQ(p[PageSize()], 'k');
+  EXPECT_EQ(p.bytes()[PageSize()], 'k');
 }
 
 IPC_CASE(sysv_shm, shmdt, updates_dtime_lpid_nattch,
@@ -98,23 +99,19 @@ IPC_CASE(sysv_shm, shmdt, updates_dtime_lpid_nattch,
          .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   // Forked before the parent attaches: the child's only attachment is its own.
-  Child c = Fork([&] {
-    void* r = shmat(seg.id(), nullptr, 0);
-    ASSERT_THAT(r, SyscallSucceeds());
-    CheckpointPost(0);
-    CheckpointWait(1);
-    EXPECT_THAT(shmdt(r), SyscallSucceeds());
+  HeldChild c = AttachedChild(seg.id(), [](volatile char* q) {
+    EXPECT_THAT(shmdt(const_cast<char*>(q)), SyscallSucceeds());
     CheckpointPost(2);
     CheckpointWait(3);
   });
-  if (!AwaitCheckpoint(c, 0)) return;
+  if (!c.Held()) return;
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
   shmid_ds before = Stat(seg.id());
   EXPECT_EQ(before.shm_nattch, 2u) << "shm_nattch with the child's and the parent's attach";
   EXPECT_EQ(before.shm_dtime, 0) << "shm_dtime before any detach: expected 0";
   const time_t t0 = time(nullptr);
-  CheckpointPost(1);
-  if (!AwaitCheckpoint(c, 2)) return;
+  c.Go();
+  if (!AwaitCheckpoint(c.child(), 2)) return;
   const time_t t1 = time(nullptr);
   shmid_ds after = Stat(seg.id());
   EXPECT_EQ(after.shm_nattch, 1u) << "shm_nattch after the child's shmdt: expected 1";
@@ -122,7 +119,7 @@ IPC_CASE(sysv_shm, shmdt, updates_dtime_lpid_nattch,
   EXPECT_TRUE(after.shm_dtime >= t0 - 1 && after.shm_dtime <= t1 + 1)
       << "shm_dtime: expected the detach time within [" << t0 << ", " << t1 << "], saw " << after.shm_dtime;
   CheckpointPost(3);
-  ExpectCleanExit(c.Wait(), "detaching child");
+  c.ExpectExit("detaching child");
 }
 
 IPC_CASE(sysv_shm, shmdt, detaches_only_given_attach,
@@ -131,15 +128,13 @@ IPC_CASE(sysv_shm, shmdt, detaches_only_given_attach,
                       "... shm_nattch is decremented by one.",
          .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
-  void* ra = shmat(seg.id(), nullptr, 0);
-  ASSERT_THAT(ra, SyscallSucceeds());
-  Attachment a(ra);
+  IPCC_SHM_ATTACH(a, seg.id(), nullptr, 0);
   IPCC_SHM_ATTACH(b, seg.id(), nullptr, 0);
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 2u) << "shm_nattch with two attaches";
   ASSERT_THAT(a.Detach(), SyscallSucceeds());
   EXPECT_EQ(Stat(seg.id()).shm_nattch, 1u) << "shm_nattch after detaching one of two attaches";
   b[0] = 'b';
-  EXPECT_EQ(*reinterpret_cast<volatile char*>(b), 'b') << "the remaining attach is not usable";
+  EXPECT_EQ(b.bytes()[0], 'b') << "the remaining attach is not usable";
 }
 
 }  // namespace

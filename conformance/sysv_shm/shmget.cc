@@ -1,17 +1,34 @@
 // shmget(2): creating and finding System V shared memory segments.
-#include <cinttypes>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
-#include <sstream>
 
-#include "conformance/sysv_shm/shm_util.h"
+#include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/sysv_shm.h"
 
 namespace {
 
 using namespace ipcc;
-using namespace ipcc::shmtest;
+using namespace ipcc::sysv_shm;
 
 constexpr const char* kShmmax = "/proc/sys/kernel/shmmax";
 constexpr const char* kShmmni = "/proc/sys/kernel/shmmni";
+
+// shmget(key, size, flags), expected to fail with `err` (0: to succeed). A segment it makes is owned by the
+// returned Segment, unless it is `existing` (the case's own segment for the key).
+Segment ExpectShmget(key_t key, std::size_t size, int flags, int err, const std::string& what, int existing = -1) {
+  const int r = shmget(key, size, flags);
+  const std::string call = fmt::format("shmget({}, {}, {}{}{:#o}) {}", key == IPC_PRIVATE ? "IPC_PRIVATE" : "key", size,
+                                       (flags & IPC_CREAT) != 0 ? "IPC_CREAT|" : "",
+                                       (flags & IPC_EXCL) != 0 ? "IPC_EXCL|" : "", flags & 0777, what);
+  if (err == 0) {
+    EXPECT_THAT(r, SyscallSucceeds()) << call;
+  } else {
+    EXPECT_THAT(r, SyscallFailsWithErrno(err)) << call;
+  }
+  return Segment::Stray(r, existing);
+}
 
 IPC_CASE(sysv_shm, shmget, new_segment_reads_zero,
          .title = "a new segment reads as zeros, even where a removed segment had data",
@@ -24,20 +41,11 @@ IPC_CASE(sysv_shm, shmget, new_segment_reads_zero,
     // only read non-zero if the kernel handed out dirty pages.
     IPCC_SHM_CREATE(old_seg, IPC_PRIVATE, size, IPC_CREAT | 0600);
     IPCC_SHM_ATTACH(old_p, old_seg.id(), nullptr, 0);
-    std::memset(old_p, 0xA5, size);
+    std::memset(old_p.get(), 0xA5, size);
   }
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, size, IPC_CREAT | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
-  std::size_t first_nonzero = size;
-  for (std::size_t i = 0; i < size; ++i) {
-    if (p[i] != 0) {
-      first_nonzero = i;
-      break;
-    }
-  }
-  EXPECT_EQ(first_nonzero, size) << "expected all " << size << " bytes of a new segment to be zero, but byte "
-                                 << first_nonzero << " is "
-                                 << (first_nonzero < size ? +static_cast<unsigned char>(p[first_nonzero]) : 0);
+  EXPECT_EQ(DescribeNonzero(p.bytes(), size), "") << "expected all " << size << " bytes of a new segment to be zero";
 }
 
 IPC_CASE(sysv_shm, shmget, mapping_rounds_up_to_page_size,
@@ -55,26 +63,25 @@ IPC_CASE(sysv_shm, shmget, mapping_rounds_up_to_page_size,
     std::string line;
     bool found = false;
     while (std::getline(maps, line)) {
-      std::uintptr_t start = 0, end = 0;
-      if (std::sscanf(line.c_str(), "%" SCNxPTR "-%" SCNxPTR, &start, &end) == 2 &&
-          start == reinterpret_cast<std::uintptr_t>(p)) {
-        found = true;
-        EXPECT_EQ(end - start, 2 * ps) << "expected the attach of a " << ps + 1 << "-byte segment to span " << 2 * ps
-                                       << " bytes (rounded up to pages); /proc/self/maps says: " << line;
-      }
+      char* dash = nullptr;
+      const std::uintptr_t start = std::strtoull(line.c_str(), &dash, 16);
+      if (*dash != '-' || start != reinterpret_cast<std::uintptr_t>(p.get())) continue;
+      const std::uintptr_t end = std::strtoull(dash + 1, nullptr, 16);
+      found = true;
+      EXPECT_EQ(end - start, 2 * ps) << "expected the attach of a " << ps + 1 << "-byte segment to span " << 2 * ps
+                                     << " bytes (rounded up to pages); /proc/self/maps says: " << line;
     }
-    EXPECT_TRUE(found) << "no /proc/self/maps line starts at the attach address " << static_cast<void*>(p);
+    EXPECT_TRUE(found) << "no /proc/self/maps line starts at the attach address " << p.raw();
   }
 
   // The last byte of the rounded-up size is part of the segment: a child writes it and survives, and
   // the write reaches the segment (this process sees it through its own attach).
-  char* last = p + 2 * ps - 1;
-  const int status = StatusOfTouch([&] { *reinterpret_cast<volatile char*>(last) = 'Z'; });
+  volatile char* last = p.bytes() + 2 * ps - 1;
+  const int status = StatusOfTouch([&] { *last = 'Z'; });
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << "expected a write to the last byte of the rounded-up segment (offset " << 2 * ps - 1
       << ") to succeed, but the writing child " << DescribeWaitStatus(status);
-  EXPECT_EQ(*reinterpret_cast<volatile char*>(last), 'Z')
-      << "the child's write in the rounded-up part of the segment is not visible in the segment";
+  EXPECT_EQ(*last, 'Z') << "the child's write in the rounded-up part of the segment is not visible in the segment";
 }
 
 IPC_CASE(sysv_shm, shmget, segsz_is_requested_size,
@@ -97,7 +104,7 @@ IPC_CASE(sysv_shm, shmget, new_segment_perm_initialised,
                       "The least significant 9 bits of shm_perm.mode are set to the least significant 9 bit "
                       "of shmflg.",
          .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"}, .cls = Conformance::xsi) {
-  KeyFile k = FreshKey();
+  const SysvKey k = FreshKey(SysvKind::shm);
   IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0640);
   shmid_ds ds = Stat(seg.id());
   EXPECT_EQ(ds.shm_perm.__key, k.key) << "shm_perm.__key: expected the key given to shmget";
@@ -134,12 +141,9 @@ IPC_CASE(sysv_shm, shmget, size_zero_einval, .title = "creating a segment of siz
                       "SHMMAX. (SHMMIN: currently 1 byte)",
          .refs = {"shmget(2) EINVAL", "shmget(2) Shared memory limits", "POSIX.1-2017 shmget() [EINVAL]"},
          .cls = Conformance::xsi) {
-  int r = -1;
-  EXPECT_THAT(r = shmget(IPC_PRIVATE, 0, IPC_CREAT | 0600), SyscallFailsWithErrno(EINVAL));
-  Segment guard(r);
-  KeyFile k = FreshKey();
-  EXPECT_THAT(r = shmget(k.key, 0, IPC_CREAT | IPC_EXCL | 0600), SyscallFailsWithErrno(EINVAL));
-  Segment guard2(r);
+  ExpectShmget(IPC_PRIVATE, 0, IPC_CREAT | 0600, EINVAL, "");
+  const SysvKey k = FreshKey(SysvKind::shm);
+  ExpectShmget(k.key, 0, IPC_CREAT | IPC_EXCL | 0600, EINVAL, "(a fresh key)");
 }
 
 IPC_CASE(sysv_shm, shmget, size_above_shmmax_einval,
@@ -151,13 +155,9 @@ IPC_CASE(sysv_shm, shmget, size_above_shmmax_einval,
          .cls = Conformance::xsi, .needs = need::WritableSysctl(kShmmax)) {
   const std::size_t limit = 4 * PageSize();
   ScopedSysctl lowered(kShmmax, static_cast<long>(limit));
-  int r = -1;
-  EXPECT_THAT(r = shmget(IPC_PRIVATE, limit + 1, IPC_CREAT | 0600), SyscallFailsWithErrno(EINVAL))
-      << "size SHMMAX+1 = " << limit + 1;
-  Segment guard(r);
+  ExpectShmget(IPC_PRIVATE, limit + 1, IPC_CREAT | 0600, EINVAL, "of size SHMMAX+1");
   // At the limit, creation works: the EINVAL above came from the size.
-  EXPECT_THAT(r = shmget(IPC_PRIVATE, limit, IPC_CREAT | 0600), SyscallSucceeds()) << "size SHMMAX = " << limit;
-  Segment guard2(r);
+  ExpectShmget(IPC_PRIVATE, limit, IPC_CREAT | 0600, 0, "of size SHMMAX");
 }
 
 IPC_CASE(sysv_shm, shmget, shmmni_exhausted_enospc,
@@ -170,16 +170,12 @@ IPC_CASE(sysv_shm, shmget, shmmni_exhausted_enospc,
   // SHM_INFO's used_ids is the count SHMMNI limits (the namespace's existing segments); it needs no
   // /proc file.
   struct shm_info info {};
-  IPCC_SETUP(shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&info)));
+  IPCC_SETUP(ShmInfo(&info));
   const std::size_t existing = static_cast<std::size_t>(info.used_ids);
   ScopedSysctl lowered(kShmmni, static_cast<long>(existing + 1));
-  int r = -1;
-  EXPECT_THAT(r = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0600), SyscallSucceeds())
-      << "the segment that reaches SHMMNI = " << existing + 1;
-  Segment first(r);
-  EXPECT_THAT(r = shmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0600), SyscallFailsWithErrno(ENOSPC))
-      << "one segment more than SHMMNI = " << existing + 1;
-  Segment second(r);
+  const std::string limit = "SHMMNI = " + std::to_string(existing + 1);
+  const Segment first = ExpectShmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0600, 0, "the segment that reaches " + limit);
+  ExpectShmget(IPC_PRIVATE, PageSize(), IPC_CREAT | 0600, ENOSPC, "one segment more than " + limit);
 }
 
 IPC_CASE(sysv_shm, shmget, existing_key_bigger_size_einval,
@@ -187,14 +183,11 @@ IPC_CASE(sysv_shm, shmget, existing_key_bigger_size_einval,
          .statement = "EINVAL A segment for the given key exists, but size is greater than the size of that "
                       "segment.",
          .refs = {"shmget(2) EINVAL", "POSIX.1-2017 shmget() [EINVAL]"}, .cls = Conformance::xsi) {
-  KeyFile k = FreshKey();
+  const SysvKey k = FreshKey(SysvKind::shm);
   const std::size_t size = 2 * PageSize();
   IPCC_SHM_CREATE(seg, k.key, size, IPC_CREAT | IPC_EXCL | 0600);
-  int r = -1;
-  EXPECT_THAT(r = shmget(k.key, size + 1, 0600), SyscallFailsWithErrno(EINVAL)) << "without IPC_CREAT";
-  if (r >= 0 && r != seg.id()) Segment stray(r);
-  EXPECT_THAT(r = shmget(k.key, size + 1, IPC_CREAT | 0600), SyscallFailsWithErrno(EINVAL)) << "with IPC_CREAT";
-  if (r >= 0 && r != seg.id()) Segment stray(r);
+  ExpectShmget(k.key, size + 1, 0600, EINVAL, "without IPC_CREAT", seg.id());
+  ExpectShmget(k.key, size + 1, IPC_CREAT | 0600, EINVAL, "with IPC_CREAT", seg.id());
 }
 
 IPC_CASE(sysv_shm, shmget, existing_key_returns_same_id,
@@ -204,7 +197,7 @@ IPC_CASE(sysv_shm, shmget, existing_key_returns_same_id,
                       "previously created shared memory segment (when shmflg is zero and key does not have the "
                       "value IPC_PRIVATE), or to create a new set.",
          .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"}, .cls = Conformance::xsi) {
-  KeyFile k = FreshKey();
+  const SysvKey k = FreshKey(SysvKind::shm);
   const std::size_t size = 2 * PageSize();
   IPCC_SHM_CREATE(seg, k.key, size, IPC_CREAT | IPC_EXCL | 0600);
   EXPECT_THAT(shmget(k.key, 0, 0), SyscallSucceedsWithValue(seg.id())) << "size 0, shmflg 0";
@@ -218,15 +211,15 @@ IPC_CASE(sysv_shm, shmget, creat_on_existing_key_returns_same_id,
                       "isn't IPC_PRIVATE, no shared memory segment corresponding to key exists, and IPC_CREAT "
                       "is specified in shmflg.",
          .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"}, .cls = Conformance::xsi) {
-  KeyFile k = FreshKey();
+  const SysvKey k = FreshKey(SysvKind::shm);
   IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600);
   IPCC_SHM_ATTACH(p, seg.id(), nullptr, 0);
-  std::strcpy(p, "first");
+  std::strcpy(p.get(), "first");
   int r = -1;
   EXPECT_THAT(r = shmget(k.key, PageSize(), IPC_CREAT | 0600), SyscallSucceedsWithValue(seg.id()));
-  if (r >= 0 && r != seg.id()) Segment stray(r);
+  Segment::Stray(r, seg.id());
   // The creation did not reset the existing segment.
-  EXPECT_STREQ(p, "first") << "IPC_CREAT on an existing key changed the segment's content";
+  EXPECT_STREQ(p.get(), "first") << "IPC_CREAT on an existing key changed the segment's content";
 }
 
 IPC_CASE(sysv_shm, shmget, creat_excl_existing_eexist,
@@ -235,24 +228,19 @@ IPC_CASE(sysv_shm, shmget, creat_excl_existing_eexist,
                       "exists for key, then shmget() fails with errno set to EEXIST.",
          .refs = {"shmget(2) DESCRIPTION", "shmget(2) EEXIST", "POSIX.1-2017 shmget() [EEXIST]"},
          .cls = Conformance::xsi) {
-  KeyFile k = FreshKey();
+  const SysvKey k = FreshKey(SysvKind::shm);
   IPCC_SHM_CREATE(seg, k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600);
-  int r = -1;
-  EXPECT_THAT(r = shmget(k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600), SyscallFailsWithErrno(EEXIST));
-  if (r >= 0 && r != seg.id()) Segment stray(r);
+  ExpectShmget(k.key, PageSize(), IPC_CREAT | IPC_EXCL | 0600, EEXIST, "", seg.id());
 }
 
 IPC_CASE(sysv_shm, shmget, missing_key_without_creat_enoent,
          .title = "shmget of a key with no segment, without IPC_CREAT, fails with ENOENT",
          .statement = "ENOENT No segment exists for the given key, and IPC_CREAT was not specified.",
          .refs = {"shmget(2) ENOENT", "POSIX.1-2017 shmget() [ENOENT]"}, .cls = Conformance::xsi) {
-  KeyFile k = FreshKey();
-  EXPECT_THAT(shmget(k.key, PageSize(), 0600), SyscallFailsWithErrno(ENOENT));
-  EXPECT_THAT(shmget(k.key, 0, 0), SyscallFailsWithErrno(ENOENT));
-  // IPC_EXCL alone does not create either.
-  int r = -1;
-  EXPECT_THAT(r = shmget(k.key, PageSize(), IPC_EXCL | 0600), SyscallFailsWithErrno(ENOENT));
-  Segment guard(r);
+  const SysvKey k = FreshKey(SysvKind::shm);
+  ExpectShmget(k.key, PageSize(), 0600, ENOENT, "");
+  ExpectShmget(k.key, 0, 0, ENOENT, "");
+  ExpectShmget(k.key, PageSize(), IPC_EXCL | 0600, ENOENT, "(IPC_EXCL alone does not create either)");
 }
 
 }  // namespace

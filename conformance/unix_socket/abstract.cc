@@ -1,10 +1,12 @@
 // unix(7) abstract socket addresses: sun_path[0] is a null byte, the name lives outside the filesystem.
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
-#include "conformance/unix_socket/unix_socket_util.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/unix_socket.h"
 
 namespace {
 
@@ -44,9 +46,8 @@ IPC_CASE(unix_socket, abstract, connectable,
                       "socket's address in this namespace is given by the additional bytes in sun_path that are "
                       "covered by the specified length of the address structure.",
          .refs = {"unix(7) abstract", "connect(2)"}, .cls = Conformance::linux_specific) {
-  const std::string name = UniqueAbstractName("listener");
+  const Address a = AbstractAddress(UniqueAbstractName("listener"));
   UniqueFd listener = MakeSocket(SOCK_STREAM);
-  Address a = AbstractAddress(name);
   ASSERT_THAT(bind(listener.get(), a.get(), a.len), SyscallSucceeds());
   ASSERT_THAT(listen(listener.get(), 4), SyscallSucceeds());
   Child client = Fork([&] {
@@ -56,7 +57,7 @@ IPC_CASE(unix_socket, abstract, connectable,
     ASSERT_THAT(write(s.get(), "abs", 3), SyscallSucceedsWithValue(3));
   });
   ExpectCleanExit(client.Wait(), "client connecting to the abstract name");
-  ASSERT_THAT(fcntl(listener.get(), F_SETFL, O_NONBLOCK), SyscallSucceeds());
+  SetNonblock(listener.get(), true);
   UniqueFd conn(accept(listener.get(), nullptr, nullptr));
   ASSERT_TRUE(conn.valid()) << "the child's connection must be queued on the listener: " << ErrnoName(errno);
   char buf[4] = {};
@@ -75,8 +76,7 @@ IPC_CASE(unix_socket, abstract, name_disappears_when_closed,
          .statement = "Abstract sockets automatically disappear when all open references to the socket are "
                       "closed.",
          .refs = {"unix(7) Abstract sockets"}, .cls = Conformance::linux_specific) {
-  const std::string name = UniqueAbstractName("transient");
-  Address a = AbstractAddress(name);
+  const Address a = AbstractAddress(UniqueAbstractName("transient"));
   UniqueFd first = MakeSocket(SOCK_STREAM);
   ASSERT_THAT(bind(first.get(), a.get(), a.len), SyscallSucceeds());
   ASSERT_THAT(listen(first.get(), 1), SyscallSucceeds());

@@ -4,28 +4,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conformance/unix_socket/unix_socket_util.h"
+#include <vector>
+
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/unix_socket.h"
 
 namespace {
 
 using namespace ipcc;
 using namespace ipcc::unix_socket;
 
-struct Pipe {
-  UniqueFd r, w;
-};
-
-Pipe MakePipe(int flags = O_CLOEXEC) {
-  int fds[2];
-  if (pipe2(fds, flags) != 0) ThrowHarnessError("pipe2: " + ErrnoName(errno));
-  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
-
+// An open, already unlinked regular file in the case's folder (set-up).
 UniqueFd TempFile(const std::string& stem) {
   const std::string path = TempPath(stem);
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) ThrowHarnessError("open(" + path + "): " + ErrnoName(errno));
+  const int fd = IPCC_SETUP(open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   unlink(path.c_str());
   return UniqueFd(fd);
 }
@@ -44,14 +36,13 @@ IPC_CASE(unix_socket, scm_rights, passes_working_descriptor,
   Child receiver = Fork([&] {
     sp.a.reset();
     ReceivedFds r = RecvFds(sp.b.get(), 1);
-    ASSERT_EQ(r.result, 1) << "recvmsg of the SCM_RIGHTS message: expected 1 data byte, got " << r.result
-                           << (r.result < 0 ? " (" + ErrnoName(r.error) + ")" : std::string());
+    ASSERT_EQ(r.result, 1) << "recvmsg of the SCM_RIGHTS message: expected 1 data byte; it " << r.Describe();
     ASSERT_EQ(r.fds.size(), 1u) << "expected one descriptor in an SCM_RIGHTS control message";
-    UniqueFd fd(r.fds[0]);
+    const int fd = r.fds[0].get();
     struct stat st {};
-    ASSERT_THAT(fstat(fd.get(), &st), SyscallSucceeds()) << "the received descriptor must be open";
+    ASSERT_THAT(fstat(fd, &st), SyscallSucceeds()) << "the received descriptor must be open";
     EXPECT_TRUE(S_ISFIFO(st.st_mode)) << "the received descriptor must refer to the sender's pipe";
-    EXPECT_THAT(write(fd.get(), message.data(), message.size()),
+    EXPECT_THAT(write(fd, message.data(), message.size()),
                 SyscallSucceedsWithValue(static_cast<ssize_t>(message.size())))
         << "writing through the received pipe write end";
   });
@@ -76,19 +67,16 @@ IPC_CASE(unix_socket, scm_rights, several_descriptors_in_one_message,
          .refs = {"unix(7) SCM_RIGHTS", "cmsg(3)", "POSIX.1-2017 <sys/socket.h> SCM_RIGHTS"},
          .cls = Conformance::posix) {
   SocketPair sp = MakeSocketPair(SOCK_DGRAM);
-  Pipe p = MakePipe();
+  Pipe p = MakePipe(O_CLOEXEC);
   UniqueFd file = TempFile("rights.file");
   const std::vector<int> sent = {p.r.get(), file.get(), p.w.get()};
   ASSERT_THAT(SendFds(sp.a.get(), sent), SyscallSucceedsWithValue(1));
-  ReceivedFds r = RecvFds(sp.b.get(), sent.size());
-  ASSERT_EQ(r.result, 1) << "recvmsg: expected 1 data byte"
-                         << (r.result < 0 ? " (" + ErrnoName(r.error) + ")" : std::string());
-  std::vector<UniqueFd> owned;
-  for (int fd : r.fds) owned.emplace_back(fd);
+  const ReceivedFds r = RecvFds(sp.b.get(), sent.size());
+  ASSERT_EQ(r.result, 1) << "recvmsg: expected 1 data byte; it " << r.Describe();
   EXPECT_EQ(r.msg_flags & MSG_CTRUNC, 0) << "the control buffer had room for all three descriptors";
   ASSERT_EQ(r.fds.size(), sent.size()) << "expected all three descriptors from one message";
   for (std::size_t i = 0; i < sent.size(); ++i) {
-    EXPECT_EQ(FileId(r.fds[i]), FileId(sent[i]))
+    EXPECT_EQ(FileId(r.fds[i].get()), FileId(sent[i]))
         << "received descriptor #" << i << " must refer to the same file as the sent descriptor #" << i;
   }
 }
@@ -103,17 +91,17 @@ IPC_CASE(unix_socket, scm_rights, received_descriptor_shares_open_file_descripti
   SocketPair sp = MakeSocketPair(SOCK_STREAM);
   UniqueFd file = TempFile("offset.file");
   ASSERT_THAT(SendFds(sp.a.get(), {file.get()}), SyscallSucceedsWithValue(1));
-  ReceivedFds r = RecvFds(sp.b.get(), 1);
+  const ReceivedFds r = RecvFds(sp.b.get(), 1);
   ASSERT_EQ(r.fds.size(), 1u) << "expected one received descriptor";
-  UniqueFd copy(r.fds[0]);
-  EXPECT_NE(copy.get(), file.get()) << "the original is still open, so the received number must differ";
-  ASSERT_THAT(write(copy.get(), "abcdef", 6), SyscallSucceedsWithValue(6));
+  const int copy = r.fds[0].get();
+  EXPECT_NE(copy, file.get()) << "the original is still open, so the received number must differ";
+  ASSERT_THAT(write(copy, "abcdef", 6), SyscallSucceedsWithValue(6));
   EXPECT_THAT(lseek(file.get(), 0, SEEK_CUR), SyscallSucceedsWithValue(6))
       << "writing through the received descriptor must move the original's offset (one open file "
          "description)";
   ASSERT_THAT(lseek(file.get(), 2, SEEK_SET), SyscallSucceedsWithValue(2));
   char buf[8] = {};
-  EXPECT_THAT(read(copy.get(), buf, sizeof buf), SyscallSucceedsWithValue(4))
+  EXPECT_THAT(read(copy, buf, sizeof buf), SyscallSucceedsWithValue(4))
       << "a seek on the original must move the received descriptor's offset too";
   EXPECT_EQ(std::string(buf, 4), "cdef");
 }
@@ -134,11 +122,8 @@ IPC_CASE(unix_socket, scm_rights, small_control_buffer_sets_ctrunc_and_closes_ex
   // The pipe's write end is last: it is among the descriptors that do not fit.
   ASSERT_THAT(SendFds(sp.a.get(), {f1.get(), f2.get(), f3.get(), p.w.get()}), SyscallSucceedsWithValue(1));
   p.w.reset();
-  ReceivedFds r = RecvFds(sp.b.get(), 1);
-  ASSERT_EQ(r.result, 1) << "recvmsg: expected 1 data byte"
-                         << (r.result < 0 ? " (" + ErrnoName(r.error) + ")" : std::string());
-  std::vector<UniqueFd> owned;
-  for (int fd : r.fds) owned.emplace_back(fd);
+  const ReceivedFds r = RecvFds(sp.b.get(), 1);
+  ASSERT_EQ(r.result, 1) << "recvmsg: expected 1 data byte; it " << r.Describe();
   EXPECT_LT(r.fds.size(), 4u) << "a buffer for " << room << " descriptor(s) cannot have received all four";
   EXPECT_TRUE(r.msg_flags & MSG_CTRUNC) << "msg_flags must contain MSG_CTRUNC (msg_flags = " << r.msg_flags << ")";
   char c;

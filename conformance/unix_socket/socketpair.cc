@@ -1,14 +1,18 @@
 // socketpair(2), unix(7): the two connected ends of a socket pair.
 #include <sys/socket.h>
-#include <unistd.h>
+#include <sys/un.h>
 
-#include "conformance/unix_socket/unix_socket_util.h"
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/unix_socket.h"
 
 namespace {
 
 using namespace ipcc;
 using namespace ipcc::unix_socket;
+
+constexpr const char* kPairStatement =
+    "The socketpair() call creates an unnamed pair of connected sockets in the specified domain, of the specified "
+    "type ... The two sockets are indistinguishable.";
 
 // Both ends carry data, in both directions, and each direction is independent of the other: what one
 // end sends is read by the other end only, never by the sender itself.
@@ -32,25 +36,19 @@ void CheckBidirectional(int type) {
 }
 
 IPC_CASE(unix_socket, socketpair, bidirectional_stream,
-         .title = "both ends of a SOCK_STREAM socketpair can send and receive",
-         .statement = "The socketpair() call creates an unnamed pair of connected sockets in the specified "
-                      "domain, of the specified type ... The two sockets are indistinguishable.",
+         .title = "both ends of a SOCK_STREAM socketpair can send and receive", .statement = kPairStatement,
          .refs = {"socketpair(2)", "unix(7)", "POSIX.1-2017 socketpair()"}, .cls = Conformance::posix) {
   CheckBidirectional(SOCK_STREAM);
 }
 
 IPC_CASE(unix_socket, socketpair, bidirectional_dgram,
-         .title = "both ends of a SOCK_DGRAM socketpair can send and receive",
-         .statement = "The socketpair() call creates an unnamed pair of connected sockets in the specified "
-                      "domain, of the specified type ... The two sockets are indistinguishable.",
+         .title = "both ends of a SOCK_DGRAM socketpair can send and receive", .statement = kPairStatement,
          .refs = {"socketpair(2)", "unix(7)", "POSIX.1-2017 socketpair()"}, .cls = Conformance::posix) {
   CheckBidirectional(SOCK_DGRAM);
 }
 
 IPC_CASE(unix_socket, socketpair, bidirectional_seqpacket,
-         .title = "both ends of a SOCK_SEQPACKET socketpair can send and receive",
-         .statement = "The socketpair() call creates an unnamed pair of connected sockets in the specified "
-                      "domain, of the specified type ... The two sockets are indistinguishable.",
+         .title = "both ends of a SOCK_SEQPACKET socketpair can send and receive", .statement = kPairStatement,
          .refs = {"socketpair(2)", "unix(7) SOCK_SEQPACKET", "POSIX.1-2017 socketpair()"}, .cls = Conformance::posix) {
   CheckBidirectional(SOCK_SEQPACKET);
 }

@@ -1,16 +1,21 @@
-// unix(7), socket(2), send(2), recv(2), shutdown(2): SOCK_STREAM sockets of the UNIX domain.
+// unix(7), socket(2), send(2), recv(2): SOCK_STREAM sockets of the UNIX domain, and a peer that closed.
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "conformance/unix_socket/unix_socket_util.h"
+#include <functional>
+
 #include "harness/caselib/caselib.h"
+#include "harness/caselib/ipc/unix_socket.h"
 
 namespace {
 
 using namespace ipcc;
 using namespace ipcc::unix_socket;
+
+constexpr const char* kEpipeStatement =
+    "EPIPE The local end has been shut down on a connection oriented socket. In this case, the process will also "
+    "receive a SIGPIPE unless MSG_NOSIGNAL is set.";
 
 IPC_CASE(unix_socket, stream, byte_stream_merges_writes,
          .title = "SOCK_STREAM keeps no record boundaries: two writes are read back by one read",
@@ -45,40 +50,40 @@ IPC_CASE(unix_socket, stream, read_after_peer_close_returns_zero,
   EXPECT_THAT(read(sp.b.get(), buf, sizeof buf), SyscallSucceedsWithValue(0)) << "end-of-file persists for read(2) too";
 }
 
-IPC_CASE(unix_socket, stream, write_after_peer_close_raises_sigpipe,
-         .title = "write on a SOCK_STREAM socket whose peer closed raises SIGPIPE (default action kills)",
-         .statement = "EPIPE The local end has been shut down on a connection oriented socket. In this case, "
-                      "the process will also receive a SIGPIPE unless MSG_NOSIGNAL is set.",
-         .refs = {"send(2) EPIPE", "unix(7) EPIPE", "socket(2)", "POSIX.1-2017 send() [EPIPE]"},
-         .cls = Conformance::posix) {
+// Runs `writer` in a child, with the stream socket whose peer has closed (SIGPIPE at its default,
+// terminating, disposition), and returns the child's wait status.
+int WriteToClosedPeer(const std::function<void(int fd)>& writer) {
   SocketPair sp = MakeSocketPair(SOCK_STREAM);
   sp.b.reset();
-  // SIGPIPE has its default disposition (terminate) in the child.
-  Child writer = Fork([&] {
-    ssize_t r = write(sp.a.get(), "x", 1);
+  Child child = Fork([&] { writer(sp.a.get()); });
+  return child.Wait();
+}
+
+IPC_CASE(unix_socket, stream, write_after_peer_close_raises_sigpipe,
+         .title = "write on a SOCK_STREAM socket whose peer closed raises SIGPIPE (default action kills)",
+         .statement = kEpipeStatement,
+         .refs = {"send(2) EPIPE", "unix(7) EPIPE", "socket(2)", "POSIX.1-2017 send() [EPIPE]"},
+         .cls = Conformance::posix) {
+  const int status = WriteToClosedPeer([](int fd) {
+    ssize_t r = write(fd, "x", 1);
     int err = errno;
     ADD_FAILURE() << "write after the peer closed returned " << r << (r < 0 ? " with " + ErrnoName(err) : std::string())
                   << " and the process survived; expected it to be killed by SIGPIPE";
   });
-  const int status = writer.Wait();
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE)
-      << "expected the writer to be killed by SIGPIPE, but it " << DescribeWaitStatus(status);
+  ExpectKilledBy(status, SIGPIPE, "the writer");
 }
 
 IPC_CASE(unix_socket, stream, write_after_peer_close_fails_epipe,
          .title = "with SIGPIPE ignored, write on a SOCK_STREAM socket whose peer closed fails with EPIPE",
-         .statement = "EPIPE The local end has been shut down on a connection oriented socket. In this case, "
-                      "the process will also receive a SIGPIPE unless MSG_NOSIGNAL is set.",
+         .statement = kEpipeStatement,
          .refs = {"send(2) EPIPE", "unix(7) EPIPE", "write(2) EPIPE", "POSIX.1-2017 send() [EPIPE]"},
          .cls = Conformance::posix) {
-  SocketPair sp = MakeSocketPair(SOCK_STREAM);
-  sp.b.reset();
-  Child writer = Fork([&] {
+  const int status = WriteToClosedPeer([](int fd) {
     signal(SIGPIPE, SIG_IGN);
-    EXPECT_THAT(write(sp.a.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
-    EXPECT_THAT(send(sp.a.get(), "x", 1, 0), SyscallFailsWithErrno(EPIPE));
+    EXPECT_THAT(write(fd, "x", 1), SyscallFailsWithErrno(EPIPE));
+    EXPECT_THAT(send(fd, "x", 1, 0), SyscallFailsWithErrno(EPIPE));
   });
-  ExpectCleanExit(writer.Wait(), "writer with SIGPIPE ignored");
+  ExpectCleanExit(status, "writer with SIGPIPE ignored");
 }
 
 IPC_CASE(unix_socket, stream, msg_nosignal_gives_epipe_without_sigpipe,
@@ -86,53 +91,20 @@ IPC_CASE(unix_socket, stream, msg_nosignal_gives_epipe_without_sigpipe,
          .statement = "MSG_NOSIGNAL Don't generate a SIGPIPE signal if the peer on a stream-oriented socket has "
                       "closed the connection. The EPIPE error is still returned.",
          .refs = {"send(2) MSG_NOSIGNAL", "POSIX.1-2017 send() MSG_NOSIGNAL"}, .cls = Conformance::posix) {
-  SocketPair sp = MakeSocketPair(SOCK_STREAM);
-  sp.b.reset();
   // SIGPIPE keeps its default action: a SIGPIPE would kill the child. It is also blocked for a
   // moment to see whether one was generated at all.
-  Child sender = Fork([&] {
+  const int status = WriteToClosedPeer([](int fd) {
     sigset_t pipe_only, pending;
     sigemptyset(&pipe_only);
     sigaddset(&pipe_only, SIGPIPE);
-    EXPECT_THAT(send(sp.a.get(), "x", 1, MSG_NOSIGNAL), SyscallFailsWithErrno(EPIPE));
+    EXPECT_THAT(send(fd, "x", 1, MSG_NOSIGNAL), SyscallFailsWithErrno(EPIPE));
     sigprocmask(SIG_BLOCK, &pipe_only, nullptr);
-    EXPECT_THAT(send(sp.a.get(), "x", 1, MSG_NOSIGNAL), SyscallFailsWithErrno(EPIPE));
+    EXPECT_THAT(send(fd, "x", 1, MSG_NOSIGNAL), SyscallFailsWithErrno(EPIPE));
     sigpending(&pending);
     EXPECT_FALSE(sigismember(&pending, SIGPIPE)) << "a SIGPIPE is pending although MSG_NOSIGNAL was set";
   });
-  const int status = sender.Wait();
-  EXPECT_FALSE(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE)
-      << "the sender was killed by SIGPIPE although it passed MSG_NOSIGNAL";
+  EXPECT_FALSE(KilledBy(status, SIGPIPE)) << "the sender was killed by SIGPIPE although it passed MSG_NOSIGNAL";
   ExpectCleanExit(status, "sender using MSG_NOSIGNAL");
-}
-
-IPC_CASE(unix_socket, shutdown, shut_wr_gives_peer_eof,
-         .title = "shutdown(SHUT_WR) gives the peer end-of-file while the other direction still works",
-         .statement = "The shutdown() call causes all or part of a full-duplex connection on the socket "
-                      "associated with sockfd to be shut down. ... If how is SHUT_WR, further transmissions "
-                      "will be disallowed.",
-         .refs = {"shutdown(2)", "recv(2) RETURN VALUE", "POSIX.1-2017 shutdown()"}, .cls = Conformance::posix) {
-  SocketPair sp = MakeSocketPair(SOCK_STREAM);
-  ASSERT_THAT(write(sp.a.get(), "q", 1), SyscallSucceedsWithValue(1));
-  ASSERT_THAT(shutdown(sp.a.get(), SHUT_WR), SyscallSucceeds());
-  char buf[4] = {};
-  EXPECT_THAT(read(sp.b.get(), buf, sizeof buf), SyscallSucceedsWithValue(1)) << "data sent before shutdown";
-  EXPECT_THAT(read(sp.b.get(), buf, sizeof buf), SyscallSucceedsWithValue(0))
-      << "after the writer's shutdown(SHUT_WR) the peer must read end-of-file (the socket is still open)";
-  // Only one direction was shut down: the peer can still send back.
-  EXPECT_THAT(write(sp.b.get(), "r", 1), SyscallSucceedsWithValue(1));
-  EXPECT_THAT(read(sp.a.get(), buf, sizeof buf), SyscallSucceedsWithValue(1))
-      << "SHUT_WR must leave the receiving direction of the shut-down socket working";
-}
-
-IPC_CASE(unix_socket, shutdown, shut_wr_then_send_fails_epipe,
-         .title = "sending on a SOCK_STREAM socket after shutdown(SHUT_WR) fails with EPIPE",
-         .statement = "If how is SHUT_WR, further transmissions will be disallowed. ... EPIPE The local end "
-                      "has been shut down on a connection oriented socket.",
-         .refs = {"shutdown(2)", "send(2) EPIPE", "POSIX.1-2017 send() [EPIPE]"}, .cls = Conformance::posix) {
-  SocketPair sp = MakeSocketPair(SOCK_STREAM);
-  ASSERT_THAT(shutdown(sp.a.get(), SHUT_WR), SyscallSucceeds());
-  EXPECT_THAT(send(sp.a.get(), "x", 1, MSG_NOSIGNAL), SyscallFailsWithErrno(EPIPE));
 }
 
 }  // namespace
