@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(cmake ninja-build gcc-c++ git pkgconf-pkg-config gtest-devel gmock-devel boost-devel zlib-devel json-devel
-      cli11-devel fmt-devel google-benchmark-devel lcov)
+      cli11-devel fmt-devel google-benchmark-devel lcov clang-tools-extra)
 
 missing=()
 for p in "${pkgs[@]}"; do

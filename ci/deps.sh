@@ -7,7 +7,8 @@ set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ git pkg-config libgtest-dev libgmock-dev googletest
             libboost-dev libboost-filesystem-dev nlohmann-json3-dev libcli11-dev libfmt-dev
-            libbenchmark-dev zlib1g-dev lcov chromium python3 python3-yaml bubblewrap stress-ng)
+            libbenchmark-dev zlib1g-dev lcov chromium python3 python3-yaml bubblewrap stress-ng
+            clang-format clang-tidy)
 target_pkgs=(runsc user-mode-linux bubblewrap debootstrap stress-ng)
 
 want=("${build_pkgs[@]}")

@@ -131,6 +131,8 @@ pid_t Child::Release() {
 
 Child Fork(const std::function<void()>& fn) {
   fflush(nullptr);
+  // A raw fork, not the spawning helper: the child goes on running the case body (a lambda of this image)
+  // in the case's own tree, which Boost.Process cannot do.
   pid_t pid = fork();
   if (pid < 0) ThrowHarnessError(fmt::format("fork: {}", ErrnoName(errno)));
   if (pid > 0) return Child(pid);

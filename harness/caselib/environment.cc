@@ -138,6 +138,7 @@ FeatureResult ProbeNamespace(int flag, const char* flag_name) {
   const bool want_user = geteuid() != 0 && flag != CLONE_NEWUSER;
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return Present("pipe2 failed: not probed");
+  // A raw fork: the probe child unshares the namespace itself and reports back over the pipe; nothing is exec'd.
   const pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
@@ -168,6 +169,7 @@ std::map<std::string, FeatureResult> ProbeObjects() {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return out;
   fflush(nullptr);
+  // A raw fork: the probe child enters a private IPC namespace and tries each object kind in this image.
   const pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);

@@ -20,7 +20,8 @@ namespace ipcc {
 template <typename T>
 bool SyscallFailed(T value) {
   if constexpr (std::is_pointer_v<T>) {
-    return value == reinterpret_cast<T>(-1) || value == nullptr;  // mmap/shmat give (void*)-1
+    // mmap/shmat give (void*)-1 on failure: a pointer made from an integer on purpose.
+    return value == reinterpret_cast<T>(-1) || value == nullptr;  // NOLINT(performance-no-int-to-ptr)
   } else {
     return value == static_cast<T>(-1);
   }

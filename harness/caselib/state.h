@@ -25,7 +25,7 @@ enum Mark : std::uint32_t {
 };
 
 inline constexpr int kCheckpointCount = 64;
-inline constexpr std::size_t kStateSize = 128 * 1024;
+inline constexpr std::size_t kStateSize = std::size_t{128} * 1024;
 
 struct SharedState {
   std::atomic<std::uint32_t> marks;
@@ -36,7 +36,7 @@ struct SharedState {
   std::atomic<std::uint32_t> first_bad;   // the first of failed/error/crashed recorded in the tree
   std::atomic<std::uint32_t> reserved[10];
   std::atomic<std::uint32_t> checkpoints[kCheckpointCount];
-  char log[kStateSize - 64 - kCheckpointCount * 4];
+  char log[kStateSize - 64 - std::size_t{kCheckpointCount} * 4];
 };
 static_assert(sizeof(SharedState) <= kStateSize);
 

@@ -273,6 +273,7 @@ std::string MakeCaseTemp(const std::string& temp_base) {
     Record(kMarkError, "isolation set-up failed: " + err);
     _exit(1);
   }
+  // A raw fork: the case process runs the gtest body of this image inside the namespaces just made.
   pid_t case_pid = fork();
   if (case_pid == 0) StartCaseProcess(info, output_fd, record_fd);
   for (;;) {
@@ -332,6 +333,7 @@ void WriteRecord(int record_fd, const json& record) {
 
   const pid_t supervisor = getpid();
   fflush(nullptr);
+  // A raw fork: the top of the case tree must unshare namespaces before anything runs in it.
   pid_t top = fork();
   if (top == 0) RunTop(info, use_ns, supervisor, output_fd, record_fd);
 
@@ -374,6 +376,7 @@ IsolationSupport ProbeIsolation(IsolationMode mode) {
     return support;
   }
   const bool want_user = geteuid() != 0;
+  // A raw fork: the isolation probe tries unshare and mounts in a throw-away child of this image.
   pid_t pid = fork();
   if (pid == 0) {
     std::string err = EnterNamespaces(want_user);
@@ -411,6 +414,7 @@ StartedCase StartCase(const CaseInfo& info, const SuperviseOptions& options) {
   if (pipe2(fds, O_CLOEXEC) != 0) return {};
   fflush(nullptr);
   const pid_t runner = getpid();
+  // A raw fork: this child of the runner becomes a case's supervisor, running this image's code.
   pid_t pid = fork();
   if (pid == 0) {
     // A runner that dies (even by SIGKILL) takes its supervisors along, and they their trees.
