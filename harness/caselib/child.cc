@@ -171,6 +171,11 @@ void ExpectCleanExit(int status, const std::string& what) {
   ADD_FAILURE() << what << ": expected a clean exit (status 0), but it " << DescribeWaitStatus(status);
 }
 
+void InChild(const std::string& what, const std::function<void()>& fn) {
+  Child c = Fork(fn);
+  ExpectCleanExit(c.Wait(), what);
+}
+
 bool KilledBy(int status, int sig) {
   return WIFSIGNALED(status) && WTERMSIG(status) == sig;
 }

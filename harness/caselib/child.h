@@ -68,6 +68,9 @@ Child Fork(const std::function<void()>& fn);
 // Forks, runs fn, and waits for the child; returns its wait status.
 int RunInChild(const std::function<void()>& fn, milliseconds timeout = kDefaultWait);
 
+// Runs fn in a forked child and expects it to end cleanly (bounded as Wait); `what` names it in a failure.
+void InChild(const std::string& what, const std::function<void()>& fn);
+
 // Expects that a child ended normally with status 0; otherwise records a failure naming what was seen
 // (a death by an unexpected signal is recorded as a crash of the case tree).
 void ExpectCleanExit(int status, const std::string& what);

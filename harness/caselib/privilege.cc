@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/caselib/child.h"
 #include "harness/caselib/environment.h"
 #include "harness/caselib/names.h"
 #include "harness/caselib/state.h"
@@ -83,6 +84,14 @@ void DropPrivileges(const Identity& who) {
   if (setresuid(who.uid, who.uid, who.uid) != 0) {
     ThrowHarnessError(fmt::format("setresuid({}): {}", who.uid, ErrnoName(errno)));
   }
+}
+
+void RunAs(const Identity& who, const std::string& what, const std::function<void()>& fn) {
+  ExpectCleanExit(RunInChild([&] {
+                    DropPrivileges(who);
+                    fn();
+                  }),
+                  what);
 }
 
 }  // namespace ipcc

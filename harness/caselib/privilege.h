@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -28,5 +29,9 @@ void DropPrivileges(const Identity& who);
 // In a case body: the identity to drop to. The case must declare kNeedSecondUid (the runner then
 // starts it only where there is one); an undeclared use, or none found after all, is a harness ERROR.
 Identity SecondIdentity();
+
+// Runs fn in a forked child that has dropped to `who` for good, and expects the child to end cleanly;
+// what fn expects fails the case from the child, `what` names the child in a failure.
+void RunAs(const Identity& who, const std::string& what, const std::function<void()>& fn);
 
 }  // namespace ipcc

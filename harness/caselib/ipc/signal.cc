@@ -180,11 +180,6 @@ void RecordInfoDelivery(int sig, siginfo_t* info, void*) {
   g_deliveries.count = g_deliveries.count + 1;
 }
 
-void InChild(const std::string& what, const std::function<void()>& body) {
-  Child c = Fork(body);
-  ExpectCleanExit(c.Wait(), what);
-}
-
 pid_t ReapedPid(const std::function<void()>& body) {
   Child c = Fork([&] {
     if (body) body();

@@ -77,8 +77,6 @@ void RecordInfoDelivery(int sig, siginfo_t* info, void*);
 
 // --- process skeletons ---
 
-// Runs `body` in a forked child (what it changes stays there) and expects it to exit cleanly.
-void InChild(const std::string& what, const std::function<void()>& body);
 // The pid of a child that ran `body` (nothing by default), exited cleanly and was waited for: no process.
 pid_t ReapedPid(const std::function<void()>& body = {});
 // A forked child runs `before` (installs, blocks what it will receive), then waits while the case process

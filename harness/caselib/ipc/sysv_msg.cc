@@ -130,14 +130,6 @@ long Limit(const std::string& name) {
   ThrowHarnessError("unknown message queue limit " + name);
 }
 
-void RunAs(const Identity& who, const std::string& what, const std::function<void()>& fn) {
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(who);
-                    fn();
-                  }),
-                  what);
-}
-
 int RemovedQueueId(std::string_view queued) {
   Queue q = NewQueue(0600);
   const int id = q.id();

@@ -113,10 +113,6 @@ std::optional<long> ReadKernelLimit(const std::string& name);
 // harness error when neither answers.
 long Limit(const std::string& name);
 
-// Runs fn in a forked child that drops to `who` for good, and expects the child to end cleanly: a failed
-// expectation in it fails the case with its message. `what` names the child in messages.
-void RunAs(const Identity& who, const std::string& what, const std::function<void()>& fn);
-
 // The id of a queue that was made and removed again (IPC_RMID, expected to succeed), with `queued` sent
 // to it first unless empty: for the cases about calls on a removed queue.
 int RemovedQueueId(std::string_view queued = {});

@@ -150,14 +150,6 @@ std::string ProcSemText(const SemLimits& l) {
   return fmt::format("{} {} {} {}", l.semmsl, l.semmns, l.semopm, l.semmni);
 }
 
-void RunAs(const Identity& who, const std::string& what, const std::function<void()>& fn) {
-  ExpectCleanExit(RunInChild([&] {
-                    DropPrivileges(who);
-                    fn();
-                  }),
-                  what);
-}
-
 time_t EarliestStamp() {
   return time(nullptr) - 1;  // one second of slack below
 }

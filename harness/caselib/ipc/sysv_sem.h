@@ -124,10 +124,6 @@ long SemLimit(long SemLimits::*field, int seminfo::*info_field);
 // The file's text for the four limits.
 std::string ProcSemText(const SemLimits& l);
 
-// Runs fn in a forked child that drops to `who` for good, and expects the child to end cleanly: a failed
-// expectation in it fails the case with its message. `what` names the child in messages.
-void RunAs(const Identity& who, const std::string& what, const std::function<void()>& fn);
-
 // Seconds since the epoch, as sem_otime/sem_ctime are. The kernel stamps those from a clock whose
 // granularity may differ from time()'s (a tick-updated coarse clock, or a fine one), so bounds around a stamp
 // are taken as: earliest = EarliestStamp() before the call, latest = LatestStamp() after it.
