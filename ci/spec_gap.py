@@ -2,15 +2,17 @@
 """Measures how much of the ERRORS sections of the man pages in scope the cases cite.
 
 For every page below, the errno names of its ERRORS section are read from Debian's installed pages
-(manpages, manpages-dev: roff source under /usr/share/man), and every case's `.refs` strings are read
-from conformance/. A (page, errno) pair counts as cited when some case has a ref "<page>(<section>) ...
+(manpages, manpages-dev: roff source under /usr/share/man), and every case's refs and statement from the
+catalogue the program exports (`list --json`). A (page, errno) pair counts as cited when some case has a ref "<page>(<section>) ...
 <ERRNO>". Prints one line a page (cited/documented and the errnos no case cites) and the totals.
 
 This is the first, measuring step towards the spec inventory: it reads only errnos, not flags, limits or
 statements, and a cited errno is only as good as the case that cites it.
-Usage: ci/spec_gap.py [--missing]   (exit 0; 2 when a page in scope is not installed)
+Usage: ci/spec_gap.py build/bin/ipcconform [--missing]   (exit 0; 2 when a page in scope is not installed)
 """
+import argparse
 import gzip
+import json
 import pathlib
 import re
 import subprocess
@@ -63,25 +65,26 @@ def documented_errnos(text):
     return sorted(set(names), key=names.index)
 
 
-def case_refs():
-    """Each case's refs, plus "<page> <ERRNO>" where the statement opens with the errno it quotes from the
-    ERRORS section of a page the case cites ("EPERM IPC_SET or IPC_RMID is attempted, ...")."""
+def case_refs(ipcconform):
+    """Each case's refs from the catalogue (`ipcconform list --json`), plus "<page> <ERRNO>" where the
+    statement opens with the errno it quotes ("EPERM IPC_SET or IPC_RMID is attempted, ..."), credited to
+    the case's first ref only: the page the statement is quoted from, not every page it also cites."""
+    listing = subprocess.run([ipcconform, "list", "--json"], check=True, capture_output=True, text=True)
     refs = []
-    for f in (ROOT / "conformance").rglob("*.cc"):
-        text = f.read_text()
-        for decl in re.findall(r"IPC_CASE\((.*?)\)\s*\{", text, re.S):
-            block = re.search(r"\.refs = \{(.*?)\}", decl, re.S)
-            mine = re.findall(r'"((?:[^"\\]|\\.)*)"', block.group(1)) if block else []
-            said = re.search(r'\.statement = "(E[A-Z0-9]+)\b', decl)
-            refs += mine
-            if said:
-                refs += [re.match(r"\S+", r).group(0) + " " + said.group(1) for r in mine if "(" in r]
+    for case in json.loads(listing.stdout):
+        refs += case["refs"]
+        said = re.match(r"(E[A-Z0-9]+)\b", case["statement"])
+        if said:
+            refs.append(case["refs"][0].split()[0] + " " + said.group(1))
     return refs
 
 
 def main():
-    show_missing = "--missing" in sys.argv
-    refs = case_refs()
+    ap = argparse.ArgumentParser()
+    ap.add_argument("ipcconform", help="the built program, e.g. build/bin/ipcconform")
+    ap.add_argument("--missing", action="store_true", help="list, per page, the errnos no case cites")
+    args = ap.parse_args()
+    refs = case_refs(args.ipcconform)
     version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "manpages-dev"], capture_output=True,
                              text=True).stdout or "unknown"
     print(f"man pages: manpages-dev {version}; case refs read: {len(refs)}")
@@ -89,8 +92,7 @@ def main():
     absent = []
     for mech, pages in PAGES.items():
         doc = cited = 0
-        for page in dict.fromkeys(roff(p)[0] for p in pages):
-            page, text = roff(page)
+        for page, text in dict(roff(p) for p in pages).items():
             if text is None:
                 absent.append(page)
                 continue
@@ -99,7 +101,7 @@ def main():
             hit = [e for e in errnos if any(re.search(rf"\b{e}\b", r) for r in mine)]
             doc += len(errnos)
             cited += len(hit)
-            if show_missing:
+            if args.missing:
                 left = [e for e in errnos if e not in hit]
                 print(f"  {page:22} {len(hit):3}/{len(errnos):<3} not cited: {' '.join(left) or '-'}")
         total_doc += doc
