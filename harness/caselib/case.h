@@ -34,9 +34,13 @@ enum class Conformance { posix, xsi, linux_specific, implementation_defined };
 inline constexpr Need kNeedNamespaces = need::Feature("ipc_namespace");
 
 struct CaseMeta {
-  std::string title;              // one line
-  std::string statement;          // the documented sentence the case checks
-  std::vector<std::string> refs;  // "fifo(7)", "open(2) O_NONBLOCK", "POSIX.1-2017 write()"
+  std::string title;  // one line
+  // The spec inventory entries (conformance/spec/<mechanism>.spec) the case checks: "EINVAL" names
+  // <mechanism>.<interface>.EINVAL, "write.EAGAIN" <mechanism>.write.EAGAIN, three parts a full id. An
+  // unknown entry refuses the case. The statement and refs default to the entries' text and refs.
+  std::vector<std::string> covers;
+  std::string statement;          // what the case checks, when it says more than its entries
+  std::vector<std::string> refs;  // more references: "fifo(7)", "open(2) O_NONBLOCK", "POSIX.1-2017 write()"
   Conformance cls = Conformance::posix;
   Needs needs;  // harness/caselib/needs.h: checked by the runner, SKIP/UNSUPPORTED when unmet
   std::chrono::milliseconds timeout = std::chrono::seconds(10);
