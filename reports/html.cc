@@ -198,6 +198,39 @@ std::string Notes(const Matrix& m) {
 
 }  // namespace
 
+// The spec coverage of the tool's catalogue, as the Markdown report shows it.
+std::string CoverageSection(const Matrix& m) {
+  if (!m.coverage.is_object() || !m.coverage.contains("mechanisms") || !m.coverage["mechanisms"].is_array()) return "";
+  std::string out =
+      "<section id=\"coverage\"><h2>Spec coverage</h2>\n<p class=\"tiny\">Entries of the spec inventory "
+      "(conformance/spec/) by the page that documents them: covered by a case, waived (with a reason), out of "
+      "scope, or missing. Covered % is of the entries in scope.</p>\n<table class=\"coverage\"><thead><tr>"
+      "<th>mechanism</th><th>page</th><th>entries</th><th>covered</th><th>waived</th><th>out of scope</th>"
+      "<th>missing</th><th>covered %</th><th>covered or waived %</th></tr></thead><tbody>\n";
+  auto row = [&](const std::string& mech, const std::string& page, const nlohmann::json& t, bool total) {
+    out += fmt::format("<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                       "<td>{:.1f}</td><td>{:.1f}</td></tr>\n",
+                       total ? " class=\"total\"" : "", E(mech), E(page), NumberField(t, "entries"),
+                       NumberField(t, "covered"), NumberField(t, "waived"), NumberField(t, "out_of_scope"),
+                       NumberField(t, "missing"), NumberField(t, "covered_percent"),
+                       NumberField(t, "accounted_percent"));
+  };
+  // Totals of a damaged document show as zeros; what is no object is left out.
+  auto totals = [](const nlohmann::json& j) { return j.is_object() ? j.value("totals", nlohmann::json()) : nlohmann::json(); };
+  for (const auto& mech : m.coverage["mechanisms"]) {
+    if (!mech.is_object()) continue;
+    const std::string name = TextField(mech, "mechanism");
+    if (mech.contains("pages") && mech["pages"].is_array()) {
+      for (const auto& page : mech["pages"]) {
+        row(name, TextField(page, "page"), totals(page), false);
+      }
+    }
+    row(name, "all", totals(mech), true);
+  }
+  row("all", "", totals(m.coverage), true);
+  return out + "</tbody></table></section>\n";
+}
+
 void WriteHtml(const Matrix& m, const ToolInfo& tool, std::ostream& out) {
   const auto cols = CaseColumns(m);
   out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
@@ -213,7 +246,7 @@ void WriteHtml(const Matrix& m, const ToolInfo& tool, std::ostream& out) {
                      m.rows.size(), cols.size(), m.problems.size(), E(tool.version), E(tool.commit));
   out << "<nav><a href=\"#compatibility\">compatibility</a><a href=\"#matrix\">matrix</a><a "
          "href=\"#deviations\">deviations</a>"
-         "<a href=\"#gate\">gate</a><a href=\"#environment\">environment</a></nav></header>\n<main>\n";
+         "<a href=\"#coverage\">coverage</a><a href=\"#gate\">gate</a><a href=\"#environment\">environment</a></nav></header>\n<main>\n";
   out << Problems(m) << CompatibilitySection(m);
   out << "<section id=\"matrix\"><h2>Results</h2>\n" << Filters(m);
   out << "<p class=\"legend tiny\">Each cell: outcome, and the verdict against the target's expectations "
@@ -226,7 +259,7 @@ void WriteHtml(const Matrix& m, const ToolInfo& tool, std::ostream& out) {
          "class=\"o-SKIP\">SKIP</span> "
          "Click a row for the message, the citation and the statement.</p>\n";
   out << (cols.empty() ? "<p>No case results in the input.</p>\n" : html::Matrix(m)) << "</section>\n";
-  out << Deviations(m) << Gates(m) << Environments(m) << Notes(m);
+  out << Deviations(m) << CoverageSection(m) << Gates(m) << Environments(m) << Notes(m);
   out << "</main>\n<script>" << html::kScript << "</script>\n</body></html>\n";
 }
 

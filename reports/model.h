@@ -50,6 +50,9 @@ struct Matrix {
   std::vector<CaseRow> rows;          // sorted by mechanism, interface and id
   std::vector<std::string> problems;  // every input problem, "file:line: what"
   std::vector<std::string> notes;     // things worth knowing that are not problems (repeated cases)
+  // The spec coverage of the catalogue of the ipcconform that made the report (`ipcconform coverage
+  // --json`), or null: it is not in the results, it belongs to the tool.
+  nlohmann::json coverage;
 
   // The record of a case in a column, or nullptr when the case did not run there.
   const nlohmann::json* Cell(const CaseRow& row, const Column& column) const;

@@ -78,7 +78,8 @@ int RunReport(const ReportOptions& options, std::ostream& out, std::ostream& err
       load_problems.push_back(e.what());
     }
   }
-  const Matrix m = BuildMatrix(runs, load_problems, options.statements);
+  Matrix m = BuildMatrix(runs, load_problems, options.statements);
+  m.coverage = options.coverage;
   for (const auto& p : m.problems) err << "ipcconform report: " << p << "\n";
 
   std::error_code ec;

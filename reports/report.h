@@ -19,6 +19,7 @@ struct ReportOptions {
   std::string out;
   std::string formats = "all";  // comma-separated names of kReportFormats, or "all"
   Statements statements;        // from the catalogue, for records without a statement
+  nlohmann::json coverage;      // the catalogue's spec coverage (harness/program/coverage.h), or null
   ToolInfo tool;
 };
 

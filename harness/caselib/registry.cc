@@ -9,6 +9,7 @@
 
 #include "harness/caselib/case.h"
 #include "harness/caselib/environment.h"
+#include "harness/caselib/spec.h"
 #include "harness/caselib/state.h"
 
 namespace ipcc {
@@ -22,6 +23,25 @@ struct Store {
 Store& TheStore() {
   static Store store;
   return store;
+}
+
+// Covers become full entry ids; an empty statement or refs take the entries' text and refs (first the
+// case's own refs, then each entry's, without repeats). Unknown covers stay as written, for Check().
+void ResolveCovers(CaseInfo& c) {
+  std::vector<std::string> refs = c.meta.refs;
+  std::string statement;
+  for (auto& cover : c.meta.covers) {
+    const spec::Entry* e = spec::Built().Find(spec::ResolveCover(c.mechanism, c.interface, cover));
+    if (e == nullptr) continue;
+    cover = e->id;
+    if (!statement.empty()) statement += "; ";
+    statement += e->text;
+    for (const auto& r : e->refs) {
+      if (std::find(refs.begin(), refs.end(), r) == refs.end()) refs.push_back(r);
+    }
+  }
+  if (c.meta.statement.empty()) c.meta.statement = statement;
+  c.meta.refs = std::move(refs);
 }
 
 }  // namespace
@@ -49,8 +69,16 @@ std::vector<std::string> Registry::Check(const CaseInfo& info) {
     problems.push_back(where + ": behaviour part of the id must be lower snake case");
   }
   if (info.meta.title.empty()) problems.push_back(where + ": has no title");
-  if (info.meta.statement.empty()) problems.push_back(where + ": has no statement");
-  if (info.meta.refs.empty() ||
+  for (const auto& cover : info.meta.covers) {
+    const std::string id = spec::ResolveCover(info.mechanism, info.interface, cover);
+    if (spec::Built().Find(id) == nullptr) {
+      problems.push_back(fmt::format("{}: covers '{}' ({}), which is not an entry of conformance/spec/{}.spec", where,
+                                     cover, id, info.mechanism));
+    }
+  }
+  // A case that names its entries takes its statement and references from them.
+  if (info.meta.statement.empty() && info.meta.covers.empty()) problems.push_back(where + ": has no statement");
+  if ((info.meta.refs.empty() && info.meta.covers.empty()) ||
       std::any_of(info.meta.refs.begin(), info.meta.refs.end(), [](const auto& r) { return r.empty(); })) {
     problems.push_back(where + ": has no reference (man page section or POSIX clause)");
   }
@@ -86,6 +114,7 @@ const std::vector<CaseInfo>& Registry::All() {
   if (!store.sorted) {
     std::stable_sort(store.cases.begin(), store.cases.end(),
                      [](const CaseInfo& a, const CaseInfo& b) { return a.id < b.id; });
+    for (auto& c : store.cases) ResolveCovers(c);
     store.sorted = true;
   }
   return store.cases;

@@ -66,6 +66,18 @@ void AddList(Cli& c) {
   c.list_cmd->add_flag("--hidden", c.list_hidden, "Include the harness self-test cases");
 }
 
+void AddCoverage(Cli& c) {
+  c.coverage_cmd = c.app.add_subcommand(
+      "coverage", "What the spec inventory (conformance/spec/) promises against the cases that name its entries");
+  c.coverage_cmd->add_flag("--json", c.coverage.json, "Every entry with its state and cases, as JSON");
+  c.coverage_cmd->add_option("-m,--mechanism", c.coverage.mechanisms, "Only these mechanisms")->take_all();
+  c.coverage_cmd->add_flag("--check", c.coverage.check,
+                           "Fail on inventory problems, stale waivers, and mechanisms below their floors");
+  c.coverage_cmd->add_option("--floors", c.coverage.floors,
+                             "With --check: 'mechanism covered% accounted%' lines (default: every entry covered or waived)")
+      ->check(CLI::ExistingFile);
+}
+
 void AddGate(Cli& c) {
   c.gate_cmd = c.app.add_subcommand("gate", "Measure shared memory against the copying mechanisms and memcpy");
   CLI::App* gate = c.gate_cmd;
@@ -139,6 +151,7 @@ void BuildCli(Cli& c, const std::string& version) {
   AddGate(c);
   AddSoak(c);
   AddReport(c);
+  AddCoverage(c);
 }
 
 int ParseCli(Cli& c, int argc, char** argv, std::ostream& out, std::ostream& err) {

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "harness/gate/gate.h"
+#include "harness/program/coverage.h"
 #include "harness/program/plan.h"
 #include "harness/program/soak.h"
 #include "reports/report.h"
@@ -38,11 +39,14 @@ struct Cli {
 
   ReportOptions report;
 
+  CoverageOptions coverage;
+
   CLI::App* run_cmd = nullptr;
   CLI::App* list_cmd = nullptr;
   CLI::App* gate_cmd = nullptr;
   CLI::App* soak_cmd = nullptr;
   CLI::App* report_cmd = nullptr;
+  CLI::App* coverage_cmd = nullptr;
 };
 
 // Defines every command and option on c.app, bound to c's fields.

@@ -37,6 +37,7 @@ json CatalogueJson(bool include_hidden) {
                      {"mechanism", c.mechanism},
                      {"interface", c.interface},
                      {"title", c.meta.title},
+                     {"covers", c.meta.covers},
                      {"statement", c.meta.statement},
                      {"refs", c.meta.refs},
                      {"class", ipcc::ConformanceName(c.meta.cls)},
@@ -151,11 +152,21 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
+    if (*c.coverage_cmd) {
+      if (auto problems = ipcc::Registry::Validate(); !problems.empty()) {
+        for (const auto& p : problems) fmt::print(stderr, "ipcconform: catalogue: {}\n", p);
+        return 2;
+      }
+      return ipcc::RunCoverage(c.coverage, std::cout, std::cerr);
+    }
     if (*c.gate_cmd) return Gate(c);
     if (*c.soak_cmd) return ipcc::Soak(c.soak);
     if (*c.report_cmd) {
       for (const auto& info : ipcc::Registry::All()) c.report.statements[info.id] = info.meta.statement;
       c.report.tool = {IPCC_VERSION, IPCC_GIT_COMMIT};
+      if (!ipcc::spec::Built().entries.empty()) {
+        c.report.coverage = ipcc::CoverageJson(ipcc::spec::Built(), ipcc::Registry::All());
+      }
       return ipcc::RunReport(c.report, std::cout, std::cerr);
     }
     if (*c.run_cmd) return ipcc::Run(c.run);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 
@@ -146,7 +147,7 @@ TEST_F(ChildTest, WaitingWithoutAChildIsAHarnessError) {
 }
 
 TEST_F(ChildTest, TheFixtureIsStartedFromItsPathAndReportsIntoTheCase) {
-  const std::string fixture = std::string(IPCC_BIN_DIR) + "/ipcconform-fixture";
+  const std::string fixture = std::filesystem::path(IPCC_BIN_DIR) / "ipcconform-fixture";
   ScopedEnv env("IPCCONFORM_FIXTURE", fixture.c_str());
   EXPECT_EQ(FixturePath(), fixture);
   Child f = SpawnFixture("fail", {"said by the fixture"});

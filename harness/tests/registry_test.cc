@@ -73,3 +73,29 @@ TEST(Registry, NonPositiveTimeoutIsRefused) {
 }
 
 }  // namespace
+
+namespace {
+
+// Built() holds no entries in the test binary: every cover names an unknown entry.
+TEST(Registry, ACaseCoveringAnUnknownEntryIsRefusedWithItsId) {
+  CaseInfo c = Good("pipe.write.full_blocks");
+  c.meta.covers = {"EAGAIN"};
+  auto problems = Registry::FindProblems({c});
+  ASSERT_THAT(problems, SizeIs(1));
+  EXPECT_THAT(problems[0], HasSubstr("pipe.write.full_blocks"));
+  EXPECT_THAT(problems[0], HasSubstr("covers 'EAGAIN' (pipe.write.EAGAIN)"));
+}
+
+TEST(Registry, ACaseWithCoversNeedsNoStatementOrRefsOfItsOwn) {
+  CaseInfo c = Good();
+  c.meta.statement.clear();
+  c.meta.refs.clear();
+  auto problems = Registry::FindProblems({c});
+  EXPECT_THAT(problems, SizeIs(2));  // no covers: both are required
+  c.meta.covers = {"EAGAIN"};
+  problems = Registry::FindProblems({c});
+  ASSERT_THAT(problems, SizeIs(1));  // only the unknown entry is left
+  EXPECT_THAT(problems[0], HasSubstr("not an entry"));
+}
+
+}  // namespace

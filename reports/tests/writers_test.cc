@@ -228,3 +228,28 @@ TEST_F(Writers, JUnitKeepsOneTargetOnTwoMachinesApart) {
 }
 
 }  // namespace
+
+namespace {
+
+json SampleCoverage() {
+  json totals = {{"entries", 4},  {"covered", 2},           {"waived", 1},
+                 {"out_of_scope", 0}, {"missing", 1}, {"covered_percent", 50.0}, {"accounted_percent", 75.0}};
+  return {{"totals", totals},
+          {"mechanisms", json::array({{{"mechanism", "sysv_msg"},
+                                       {"totals", totals},
+                                       {"pages", json::array({{{"page", "msgop(2)"}, {"totals", totals}}})}}})}};
+}
+
+TEST_F(Writers, CoverageSectionShowsEachPageAndTheTotalsWhenTheToolGaveThem) {
+  EXPECT_THAT(Markdown(), Not(HasSubstr("Spec coverage")));
+  EXPECT_THAT(Html(), Not(HasSubstr("id=\"coverage\"")));
+  m_.coverage = SampleCoverage();
+  EXPECT_THAT(Markdown(), HasSubstr("| sysv\\_msg | msgop(2) | 4 | 2 | 1 | 0 | 1 | 50.0 | 75.0 |"));
+  EXPECT_THAT(Html(), HasSubstr("<td>sysv_msg</td><td>msgop(2)</td><td>4</td><td>2</td><td>1</td><td>0</td><td>1</td>"
+                                "<td>50.0</td><td>75.0</td>"));
+  m_.coverage = json{{"mechanisms", "not a list"}};  // damaged: no crash, no rows
+  EXPECT_NO_THROW(Markdown());
+  EXPECT_NO_THROW(Html());
+}
+
+}  // namespace
