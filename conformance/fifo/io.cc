@@ -32,6 +32,7 @@ Child ForkWriterOutlivingReaders(const std::string& path, const std::function<vo
 
 IPC_CASE(fifo, io, data_flows_case_to_unrelated_reader,
          .title = "bytes written to a FIFO are read, in order, by an unrelated (exec'd) process",
+         .covers = {"fifo7.data_passes_between_unrelated_processes"},
          .statement = "A FIFO special file (a named pipe) is similar to a pipe, except that it is accessed as "
                       "part of the filesystem. It can be opened by multiple processes for reading or writing. "
                       "When processes are exchanging data via the FIFO, the kernel passes all data internally.",
@@ -51,6 +52,7 @@ IPC_CASE(fifo, io, data_flows_case_to_unrelated_reader,
 
 IPC_CASE(fifo, io, data_flows_unrelated_writer_to_case,
          .title = "bytes an unrelated (exec'd) process writes to a FIFO are read, in order, by the case",
+         .covers = {"fifo7.data_passes_between_unrelated_processes"},
          .statement = "It can be opened by multiple processes for reading or writing. When processes are "
                       "exchanging data via the FIFO, the kernel passes all data internally without writing it "
                       "to the filesystem.",
@@ -63,6 +65,7 @@ IPC_CASE(fifo, io, data_flows_unrelated_writer_to_case,
 
 IPC_CASE(fifo, io, read_without_writer_returns_eof,
          .title = "read from a FIFO that no process has open for writing returns 0 (end-of-file)",
+         .covers = {"read.eof_without_writer"},
          .statement = "When attempting to read from an empty pipe or FIFO: If no process has the pipe open for "
                       "writing, read() shall return 0 to indicate end-of-file. (pipe(7): If all file "
                       "descriptors referring to the write end of a pipe have been closed, then an attempt to "
@@ -77,7 +80,7 @@ IPC_CASE(fifo, io, read_without_writer_returns_eof,
 }
 
 IPC_CASE(fifo, io, nonblock_read_empty_with_writer_fails_eagain,
-         .title = "O_NONBLOCK read of an empty FIFO that has a writer fails with EAGAIN",
+         .title = "O_NONBLOCK read of an empty FIFO that has a writer fails with EAGAIN", .covers = {"read.EAGAIN"},
          .statement = "If some process has the pipe open for writing and O_NONBLOCK is set, read() shall "
                       "return -1 and set errno to [EAGAIN].",
          .refs = {"POSIX.1-2017 read() [EAGAIN]", "pipe(7) I/O on pipes and FIFOs", "read(2) EAGAIN"},
@@ -90,6 +93,7 @@ IPC_CASE(fifo, io, nonblock_read_empty_with_writer_fails_eagain,
 
 IPC_CASE(fifo, io, nonblock_reader_sees_data_of_later_writer,
          .title = "a reader opened with O_NONBLOCK before any writer reads what a later (exec'd) writer wrote",
+         .covers = {"open.O_NONBLOCK", "fifo7.data_passes_between_unrelated_processes"},
          .statement = "opening for read-only succeeds even if no one has opened on the write side yet. It can "
                       "be opened by multiple processes for reading or writing.",
          .refs = {"fifo(7)", "POSIX.1-2017 open() O_NONBLOCK", "POSIX.1-2017 read() (pipe or FIFO)"},
@@ -106,6 +110,7 @@ IPC_CASE(fifo, io, nonblock_reader_sees_data_of_later_writer,
 
 IPC_CASE(fifo, io, nonblock_writer_data_reaches_unrelated_reader,
          .title = "an O_WRONLY|O_NONBLOCK open after an unrelated reader exists succeeds and its writes arrive",
+         .covers = {"open.O_NONBLOCK", "fifo7.data_passes_between_unrelated_processes"},
          .statement = "opening for write-only fails with ENXIO (no such device or address) unless the other "
                       "end has already been opened. O_NONBLOCK enabled, n <= PIPE_BUF: If there is room to "
                       "write n bytes to the pipe, then write(2) succeeds immediately, writing all n bytes.",
@@ -125,6 +130,7 @@ IPC_CASE(fifo, io, nonblock_writer_data_reaches_unrelated_reader,
 
 IPC_CASE(fifo, io, pipe_buf_writes_atomic_with_several_writers,
          .title = "writes of PIPE_BUF bytes by four processes on one FIFO are never interleaved",
+         .covers = {"pipe7.PIPE_BUF"},
          .statement = "POSIX.1 says that writes of less than PIPE_BUF bytes must be atomic: the output data is "
                       "written to the pipe as a contiguous sequence. O_NONBLOCK disabled, n <= PIPE_BUF: All n "
                       "bytes are written atomically. (POSIX: Write requests of {PIPE_BUF} bytes or less shall "
@@ -160,7 +166,7 @@ IPC_CASE(fifo, io, pipe_buf_writes_atomic_with_several_writers,
   ExpectWholeRecords(all, std::vector<std::size_t>(kWriters, rec), kRecords);
 }
 
-IPC_CASE(fifo, io, lseek_fails_espipe, .title = "lseek on a FIFO fails with ESPIPE",
+IPC_CASE(fifo, io, lseek_fails_espipe, .title = "lseek on a FIFO fails with ESPIPE", .covers = {"lseek.ESPIPE"},
          .statement = "ESPIPE fd is associated with a pipe, socket, or FIFO. It is not possible to apply "
                       "lseek(2) to a pipe.",
          .refs = {"lseek(2) ESPIPE", "pipe(7)", "POSIX.1-2017 lseek() [ESPIPE]"}, .cls = Conformance::posix) {
@@ -172,6 +178,7 @@ IPC_CASE(fifo, io, lseek_fails_espipe, .title = "lseek on a FIFO fails with ESPI
 
 IPC_CASE(fifo, io, poll_pollhup_after_last_writer_closes,
          .title = "poll on a FIFO's read end reports POLLHUP after the last (unrelated) writer closed",
+         .covers = {"poll.POLLHUP"},
          .statement = "POLLHUP: A device has been disconnected, or a pipe or FIFO has been closed by the last "
                       "process that had it open for writing. Once set, the hangup state of a FIFO shall "
                       "persist until some process opens the FIFO for writing or until all read-only file "
@@ -187,6 +194,7 @@ IPC_CASE(fifo, io, poll_pollhup_after_last_writer_closes,
 
 IPC_CASE(fifo, io, poll_hangup_cleared_by_new_writer,
          .title = "a FIFO's hang-up state ends when a process opens it for writing again",
+         .covers = {"poll.hangup_ends_when_writer_opens"},
          .statement = "Once set, the hangup state of a FIFO shall persist until some process opens the FIFO for "
                       "writing or until all read-only file descriptors for the FIFO are closed.",
          .refs = {"POSIX.1-2017 poll() POLLHUP", "poll(2)", "fifo(7)"}, .cls = Conformance::posix) {
@@ -208,6 +216,7 @@ IPC_CASE(fifo, io, poll_hangup_cleared_by_new_writer,
 
 IPC_CASE(fifo, io, write_after_readers_close_raises_sigpipe,
          .title = "write to a FIFO whose only reader (an exec'd process) has closed raises SIGPIPE",
+         .covers = {"write.sigpipe_without_reader"},
          .statement = "When a process tries to write to a FIFO that is not opened for read on the other side, "
                       "the process is sent a SIGPIPE signal. If all file descriptors referring to the read end "
                       "of a pipe have been closed, then a write(2) will cause a SIGPIPE signal to be generated "
@@ -228,6 +237,7 @@ IPC_CASE(fifo, io, write_after_readers_close_raises_sigpipe,
 
 IPC_CASE(fifo, io, write_after_readers_close_fails_epipe,
          .title = "with SIGPIPE ignored, write to a FIFO whose readers have all closed fails with EPIPE",
+         .covers = {"write.EPIPE"},
          .statement = "If the calling process is ignoring this signal, then write(2) fails with the error "
                       "EPIPE. [EPIPE] An attempt is made to write to a pipe or FIFO that is not open for "
                       "reading by any process.",
@@ -253,6 +263,7 @@ IPC_CASE(fifo, io, write_after_readers_close_fails_epipe,
 
 IPC_CASE(fifo, io, data_not_stored_in_filesystem,
          .title = "a FIFO's file size stays 0 while data is buffered in it (Linux)",
+         .covers = {"fifo7.no_contents_in_filesystem"},
          .statement = "When processes are exchanging data via the FIFO, the kernel passes all data internally "
                       "without writing it to the filesystem. Thus, the FIFO special file has no contents on the "
                       "filesystem.",
@@ -267,6 +278,7 @@ IPC_CASE(fifo, io, data_not_stored_in_filesystem,
 
 IPC_CASE(fifo, io, fstat_reports_fifo,
          .title = "fstat on both ends of an open FIFO reports a FIFO, the same file as the path",
+         .covers = {"fstat.open_ends_are_the_fifo"},
          .statement = "The only difference between pipes and FIFOs is the manner in which they are created and "
                       "opened. S_ISFIFO(m): Test for a pipe or FIFO special file.",
          .refs = {"pipe(7)", "fstat(2)", "inode(7)", "POSIX.1-2017 <sys/stat.h> S_ISFIFO"}, .cls = Conformance::posix) {

@@ -19,6 +19,7 @@ using namespace ipcc::pipes;
 
 IPC_CASE(fifo, lifetime, node_outlives_creating_process,
          .title = "a FIFO created by a process that has exited is still there and usable by others",
+         .covers = {"mkfifo.node_outlives_creator"},
          .statement = "A FIFO special file is entered into the filesystem by calling mkfifo(). Once you have "
                       "created a FIFO special file in this way, any process can open it for reading or "
                       "writing, in the same way as an ordinary file.",
@@ -36,6 +37,7 @@ IPC_CASE(fifo, lifetime, node_outlives_creating_process,
 
 IPC_CASE(fifo, lifetime, data_discarded_after_last_close,
          .title = "data left in a FIFO is discarded when every process has closed it",
+         .covers = {"close.data_discarded_after_last_close"},
          .statement = "When all file descriptors associated with a pipe or FIFO special file are closed, any "
                       "data remaining in the pipe or FIFO shall be discarded. (fifo(7): the FIFO special file "
                       "has no contents on the filesystem; the kernel maintains exactly one pipe object for each "
@@ -62,6 +64,7 @@ IPC_CASE(fifo, lifetime, data_discarded_after_last_close,
 
 IPC_CASE(fifo, lifetime, unlinked_fifo_keeps_working,
          .title = "a FIFO unlinked while open keeps carrying data between the processes that have it open",
+         .covers = {"unlink.open_fifo_keeps_working"},
          .statement = "If one or more processes have the file open when the last link is removed, the link "
                       "shall be removed before unlink() returns, but the removal of the contents shall be "
                       "postponed until all references to the file are closed. (fifo(7): the filesystem entry "
@@ -84,6 +87,7 @@ IPC_CASE(fifo, lifetime, unlinked_fifo_keeps_working,
 
 IPC_CASE(fifo, lifetime, recreated_path_is_new_fifo,
          .title = "a FIFO created at the path of an unlinked, still open FIFO is a different pipe",
+         .covers = {"fifo7.one_pipe_per_fifo_file", "open.ENXIO"},
          .statement = "The kernel maintains exactly one pipe object for each FIFO special file that is opened "
                       "by at least one process. A process can open a FIFO in nonblocking mode. In this case, "
                       "... opening for write-only fails with ENXIO unless the other end has already been opened.",
@@ -100,6 +104,7 @@ IPC_CASE(fifo, lifetime, recreated_path_is_new_fifo,
 
 IPC_CASE(fifo, lifetime, opens_share_one_pipe,
          .title = "separate opens of one FIFO, by unrelated processes, all reach the same pipe",
+         .covers = {"fifo7.one_pipe_per_fifo_file"},
          .statement = "The kernel maintains exactly one pipe object for each FIFO special file that is opened "
                       "by at least one process. It can be opened by multiple processes for reading or writing.",
          .refs = {"fifo(7)"}, .cls = Conformance::posix) {

@@ -50,6 +50,7 @@ std::string MakeRegularFile() {
 }
 
 IPC_CASE(fifo, mkfifo, creates_fifo_node, .title = "mkfifo creates a file that stat reports as a FIFO",
+         .covers = {"creates_fifo_node"},
          .statement = "mkfifo() makes a FIFO special file with name pathname. FIFO special files ... are "
                       "indicated by ls -l with the file type 'p'.",
          .refs = {"mkfifo(3)", "fifo(7)", "POSIX.1-2017 mkfifo()", "POSIX.1-2017 <sys/stat.h> S_ISFIFO"},
@@ -61,6 +62,7 @@ IPC_CASE(fifo, mkfifo, creates_fifo_node, .title = "mkfifo creates a file that s
 
 IPC_CASE(fifo, mkfifo, mode_masked_by_umask,
          .title = "the permissions of a new FIFO are the requested mode with the umask bits cleared",
+         .covers = {"mode_masked_by_umask"},
          .statement = "mode specifies the FIFO's permissions. It is modified by the process's umask in the "
                       "usual way: the permissions of the created file are (mode & ~umask).",
          .refs = {"mkfifo(3)", "umask(2)", "POSIX.1-2017 mkfifo()"}, .cls = Conformance::posix) {
@@ -68,7 +70,7 @@ IPC_CASE(fifo, mkfifo, mode_masked_by_umask,
 }
 
 IPC_CASE(fifo, mkfifo, existing_fifo_fails_eexist,
-         .title = "mkfifo on a path where a FIFO already exists fails with EEXIST",
+         .title = "mkfifo on a path where a FIFO already exists fails with EEXIST", .covers = {"EEXIST"},
          .statement = "EEXIST pathname already exists.", .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [EEXIST]"},
          .cls = Conformance::posix) {
   const std::string path = TempPath("fifo");
@@ -78,8 +80,8 @@ IPC_CASE(fifo, mkfifo, existing_fifo_fails_eexist,
 
 IPC_CASE(fifo, mkfifo, existing_regular_file_fails_eexist,
          .title = "mkfifo on the path of a regular file fails with EEXIST and leaves the file alone",
-         .statement = "EEXIST pathname already exists.", .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [EEXIST]"},
-         .cls = Conformance::posix) {
+         .covers = {"EEXIST", "failure_creates_nothing"}, .statement = "EEXIST pathname already exists.",
+         .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [EEXIST]"}, .cls = Conformance::posix) {
   const std::string path = MakeRegularFile();
   EXPECT_THAT(mkfifo(path.c_str(), 0600), SyscallFailsWithErrno(EEXIST));
   struct stat st {};
@@ -91,6 +93,7 @@ IPC_CASE(fifo, mkfifo, existing_regular_file_fails_eexist,
 
 IPC_CASE(fifo, mkfifo, symlink_fails_eexist,
          .title = "mkfifo on a dangling symbolic link fails with EEXIST and creates nothing at the target",
+         .covers = {"EEXIST", "symlink_not_followed"},
          .statement = "EEXIST pathname already exists. This includes the case where pathname is a symbolic "
                       "link, dangling or not.",
          .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [EEXIST]"}, .cls = Conformance::posix) {
@@ -104,7 +107,7 @@ IPC_CASE(fifo, mkfifo, symlink_fails_eexist,
 }
 
 IPC_CASE(fifo, mkfifo, missing_directory_fails_enoent,
-         .title = "mkfifo in a directory that does not exist fails with ENOENT",
+         .title = "mkfifo in a directory that does not exist fails with ENOENT", .covers = {"ENOENT"},
          .statement = "ENOENT A directory component in pathname does not exist or is a dangling symbolic link.",
          .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [ENOENT]"}, .cls = Conformance::posix) {
   const std::string path = TempPath("no-such-dir") + "/fifo";
@@ -112,6 +115,7 @@ IPC_CASE(fifo, mkfifo, missing_directory_fails_enoent,
 }
 
 IPC_CASE(fifo, mkfifo, empty_path_fails_enoent, .title = "mkfifo with an empty path fails with ENOENT",
+         .covers = {"ENOENT"},
          .statement = "[ENOENT] A component of the path prefix of path does not name an existing file or path "
                       "is an empty string.",
          .refs = {"POSIX.1-2017 mkfifo() [ENOENT]", "path_resolution(7)"}, .cls = Conformance::posix) {
@@ -119,7 +123,7 @@ IPC_CASE(fifo, mkfifo, empty_path_fails_enoent, .title = "mkfifo with an empty p
 }
 
 IPC_CASE(fifo, mkfifo, component_not_directory_fails_enotdir,
-         .title = "mkfifo below a regular file (used as a directory) fails with ENOTDIR",
+         .title = "mkfifo below a regular file (used as a directory) fails with ENOTDIR", .covers = {"ENOTDIR"},
          .statement = "ENOTDIR A component used as a directory in pathname is not, in fact, a directory.",
          .refs = {"mkfifo(3) ERRORS", "POSIX.1-2017 mkfifo() [ENOTDIR]"}, .cls = Conformance::posix) {
   const std::string path = MakeRegularFile() + "/fifo";
@@ -128,6 +132,7 @@ IPC_CASE(fifo, mkfifo, component_not_directory_fails_enotdir,
 
 IPC_CASE(fifo, mkfifo, mknod_s_ififo_creates_fifo,
          .title = "mknod with S_IFIFO and dev 0 creates a FIFO, with the umask applied",
+         .covers = {"mknod.S_IFIFO", "mknod.mode_masked_by_umask"},
          .statement = "The file type must be one of S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, or S_IFSOCK to specify "
                       "a regular file ..., FIFO (named pipe), or UNIX domain socket. POSIX.1-2001 says: \"The "
                       "only portable use of mknod() is to create a FIFO-special file.\"",
@@ -138,6 +143,7 @@ IPC_CASE(fifo, mkfifo, mknod_s_ififo_creates_fifo,
 
 IPC_CASE(fifo, mkfifo, mkfifoat_relative_to_dirfd,
          .title = "mkfifoat resolves a relative path against the directory file descriptor",
+         .covers = {"mkfifoat.relative_to_dirfd"},
          .statement = "If the pathname given in pathname is relative, then it is interpreted relative to the "
                       "directory referred to by the file descriptor dirfd (rather than relative to the "
                       "current working directory of the calling process).",

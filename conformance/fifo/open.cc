@@ -16,6 +16,7 @@ using namespace ipcc::pipes;
 
 IPC_CASE(fifo, open, rdonly_blocks_until_writer,
          .title = "O_RDONLY open of a FIFO blocks until an unrelated process opens it for writing",
+         .covers = {"rdonly_blocks_until_writer"},
          .statement = "The FIFO must be opened on both ends (reading and writing) before data can be passed. "
                       "Normally, opening the FIFO blocks until the other end is opened also. If O_NONBLOCK is "
                       "clear, an open() for reading-only shall block the calling thread until a thread opens "
@@ -34,6 +35,7 @@ IPC_CASE(fifo, open, rdonly_blocks_until_writer,
 
 IPC_CASE(fifo, open, wronly_blocks_until_reader,
          .title = "O_WRONLY open of a FIFO blocks until an unrelated process opens it for reading",
+         .covers = {"wronly_blocks_until_reader"},
          .statement = "Opening a FIFO for reading normally blocks until some other process opens the same FIFO "
                       "for writing, and vice versa. If O_NONBLOCK is clear, ... an open() for writing-only "
                       "shall block the calling thread until a thread opens the file for reading.",
@@ -53,6 +55,7 @@ IPC_CASE(fifo, open, wronly_blocks_until_reader,
 IPC_CASE(fifo, open, rdonly_released_by_unrelated_writer,
          .title = "a process blocked in O_RDONLY open of a FIFO is released when an exec'd process opens "
                   "it for writing",
+         .covers = {"rdonly_blocks_until_writer"},
          .statement = "Opening a FIFO for reading normally blocks until some other process opens the same FIFO "
                       "for writing. If O_NONBLOCK is clear, an open() for reading-only shall block the calling "
                       "thread until a thread opens the file for writing.",
@@ -70,6 +73,7 @@ IPC_CASE(fifo, open, rdonly_released_by_unrelated_writer,
 IPC_CASE(fifo, open, wronly_released_by_unrelated_reader,
          .title = "a process blocked in O_WRONLY open of a FIFO is released when an exec'd process opens "
                   "it for reading",
+         .covers = {"wronly_blocks_until_reader"},
          .statement = "Opening a FIFO for reading normally blocks until some other process opens the same FIFO "
                       "for writing, and vice versa. If O_NONBLOCK is clear, ... an open() for writing-only "
                       "shall block the calling thread until a thread opens the file for reading.",
@@ -90,6 +94,7 @@ IPC_CASE(fifo, open, wronly_released_by_unrelated_reader,
 
 IPC_CASE(fifo, open, rdonly_nonblock_succeeds_without_writer,
          .title = "O_RDONLY|O_NONBLOCK open of a FIFO succeeds at once when no process has it open",
+         .covers = {"O_NONBLOCK"},
          .statement = "A process can open a FIFO in nonblocking mode. In this case, opening for read-only "
                       "succeeds even if no one has opened on the write side yet. If O_NONBLOCK is set, an "
                       "open() for reading-only shall return without delay.",
@@ -100,7 +105,7 @@ IPC_CASE(fifo, open, rdonly_nonblock_succeeds_without_writer,
 }
 
 IPC_CASE(fifo, open, wronly_nonblock_without_reader_fails_enxio,
-         .title = "O_WRONLY|O_NONBLOCK open of a FIFO without a reader fails with ENXIO",
+         .title = "O_WRONLY|O_NONBLOCK open of a FIFO without a reader fails with ENXIO", .covers = {"ENXIO"},
          .statement = "A process can open a FIFO in nonblocking mode. In this case, ... opening for write-only "
                       "fails with ENXIO (no such device or address) unless the other end has already been "
                       "opened.",
@@ -111,7 +116,7 @@ IPC_CASE(fifo, open, wronly_nonblock_without_reader_fails_enxio,
 }
 
 IPC_CASE(fifo, open, wronly_nonblock_with_reader_succeeds,
-         .title = "O_WRONLY|O_NONBLOCK open of a FIFO succeeds once a reader has it open",
+         .title = "O_WRONLY|O_NONBLOCK open of a FIFO succeeds once a reader has it open", .covers = {"O_NONBLOCK"},
          .statement = "opening for write-only fails with ENXIO (no such device or address) unless the other "
                       "end has already been opened. ENXIO O_NONBLOCK | O_WRONLY is set, the named file is a "
                       "FIFO, and no process has the FIFO open for reading.",
@@ -123,6 +128,7 @@ IPC_CASE(fifo, open, wronly_nonblock_with_reader_succeeds,
 }
 
 IPC_CASE(fifo, open, rdwr_does_not_block, .title = "O_RDWR open of a FIFO with no other opener returns at once (Linux)",
+         .covers = {"O_RDWR"},
          .statement = "Under Linux, opening a FIFO for read and write will succeed both in blocking and "
                       "nonblocking mode. POSIX leaves this behavior undefined. This can be used to open a FIFO "
                       "for writing while there are no readers available.",
@@ -146,7 +152,7 @@ IPC_CASE(fifo, open, rdwr_does_not_block, .title = "O_RDWR open of a FIFO with n
 }
 
 IPC_CASE(fifo, open, rdwr_nonblock_does_not_block,
-         .title = "O_RDWR|O_NONBLOCK open of a FIFO with no other opener succeeds (Linux)",
+         .title = "O_RDWR|O_NONBLOCK open of a FIFO with no other opener succeeds (Linux)", .covers = {"O_RDWR"},
          .statement = "Under Linux, opening a FIFO for read and write will succeed both in blocking and "
                       "nonblocking mode. POSIX leaves this behavior undefined.",
          .refs = {"fifo(7)"}, .cls = Conformance::linux_specific) {
@@ -159,7 +165,7 @@ IPC_CASE(fifo, open, rdwr_nonblock_does_not_block,
 }
 
 IPC_CASE(fifo, open, o_trunc_ignored,
-         .title = "O_TRUNC on a FIFO is ignored: data already in the FIFO survives the open",
+         .title = "O_TRUNC on a FIFO is ignored: data already in the FIFO survives the open", .covers = {"O_TRUNC"},
          .statement = "If the file is a FIFO or terminal device file, the O_TRUNC flag is ignored. (POSIX: "
                       "O_TRUNC ... shall have no effect on FIFO special files or terminal device files.)",
          .refs = {"open(2) O_TRUNC", "POSIX.1-2017 open() O_TRUNC"}, .cls = Conformance::posix) {

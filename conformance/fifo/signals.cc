@@ -54,6 +54,7 @@ bool InterruptBlockedOpen(Child& opener, const std::string& path, int sa_flags,
 
 IPC_CASE(fifo, signals, blocked_open_fails_eintr_without_sa_restart,
          .title = "a signal caught during a blocked FIFO open makes it fail with EINTR when SA_RESTART is not set",
+         .covers = {"open.EINTR"},
          .statement = "If a blocked call to one of the following interfaces is interrupted by a signal handler, "
                       "then the call is automatically restarted after the signal handler returns if the "
                       "SA_RESTART flag was used; otherwise the call fails with the error EINTR: ... open(2), if "
@@ -84,6 +85,7 @@ IPC_CASE(fifo, signals, blocked_open_fails_eintr_without_sa_restart,
 IPC_CASE(fifo, signals, blocked_open_restarted_with_sa_restart,
          .title = "a blocked FIFO open interrupted by a SA_RESTART handler is restarted and completes when a "
                   "writer opens",
+         .covers = {"open.restarted_with_sa_restart"},
          .statement = "If a blocked call to one of the following interfaces is interrupted by a signal handler, "
                       "then the call is automatically restarted after the signal handler returns if the "
                       "SA_RESTART flag was used: ... open(2), if it can block (e.g., when opening a FIFO; see "

@@ -26,6 +26,7 @@ void Touch(const std::string& path) {
 
 IPC_CASE(sysv_msg, keys, ftok_key_finds_queue_from_unrelated_sender,
          .title = "an unrelated process finds the queue through ftok(path, proj) and sends to it",
+         .covers = {"ftok.key_finds_queue_across_processes", "msgrcv.message_from_other_process", "msgsnd.sets_lspid"},
          .statement = "The ftok() function uses the identity of the file named by the given pathname ... and "
                       "the least significant 8 bits of proj_id ... to generate a key_t type System V IPC key, "
                       "suitable for use with msgget(2). ... The msgget() system call returns the System V "
@@ -43,6 +44,7 @@ IPC_CASE(sysv_msg, keys, ftok_key_finds_queue_from_unrelated_sender,
 
 IPC_CASE(sysv_msg, keys, ftok_key_finds_queue_from_unrelated_receiver,
          .title = "an unrelated process finds the queue through ftok(path, proj) and receives from it",
+         .covers = {"ftok.key_finds_queue_across_processes", "msgrcv.blocks_until_matching_message"},
          .statement = "The resulting value is the same for all pathnames that name the same file, when the "
                       "same value of proj_id is used. ... The msgget() system call returns the System V "
                       "message queue identifier associated with the value of the key argument.",
@@ -62,6 +64,7 @@ IPC_CASE(sysv_msg, keys, ftok_key_finds_queue_from_unrelated_receiver,
 
 IPC_CASE(sysv_msg, keys, ftok_same_file_same_key,
          .title = "ftok gives the same key for two pathnames (hard links) of one file",
+         .covers = {"ftok.same_file_same_key"},
          .statement = "The resulting value is the same for all pathnames that name the same file, when the "
                       "same value of proj_id is used.",
          .refs = {"ftok(3)", "POSIX.1-2017 ftok()"}, .cls = Conformance::xsi) {
@@ -75,6 +78,7 @@ IPC_CASE(sysv_msg, keys, ftok_same_file_same_key,
 }
 
 IPC_CASE(sysv_msg, keys, ftok_uses_low_8_bits_of_proj_id, .title = "ftok uses only the low 8 bits of proj_id",
+         .covers = {"ftok.low_8_bits_of_proj_id"},
          .statement = "The ftok() function uses the identity of the file named by the given pathname ... and "
                       "the least significant 8 bits of proj_id (which must be nonzero) to generate a key_t type "
                       "System V IPC key.",
@@ -88,7 +92,7 @@ IPC_CASE(sysv_msg, keys, ftok_uses_low_8_bits_of_proj_id, .title = "ftok uses on
 }
 
 IPC_CASE(sysv_msg, keys, ftok_missing_file_fails_enoent,
-         .title = "ftok of a pathname that does not exist fails with ENOENT",
+         .title = "ftok of a pathname that does not exist fails with ENOENT", .covers = {"ftok.ENOENT"},
          .statement = "The ftok() function uses the identity of the file named by the given pathname (which "
                       "must refer to an existing, accessible file) ... On failure -1 is returned, with errno "
                       "indicating the error as for the stat(2) system call.",
@@ -99,6 +103,7 @@ IPC_CASE(sysv_msg, keys, ftok_missing_file_fails_enoent,
 
 IPC_CASE(sysv_msg, keys, same_key_is_another_queue_in_new_ipc_namespace,
          .title = "in a new IPC namespace the same key names no queue, and creating it makes a separate one",
+         .covers = {"ipc_namespaces7.keys_are_per_namespace", "msgget.ENOENT"},
          .statement = "Each IPC namespace has its own set of System V IPC identifiers ... Objects created in an "
                       "IPC namespace are visible to all other processes that are members of that namespace, but "
                       "are not visible to processes in other IPC namespaces.",
@@ -118,6 +123,7 @@ IPC_CASE(sysv_msg, keys, same_key_is_another_queue_in_new_ipc_namespace,
 
 IPC_CASE(sysv_msg, keys, id_not_visible_in_new_ipc_namespace,
          .title = "a queue identifier from the parent namespace is not valid in a new IPC namespace",
+         .covers = {"ipc_namespaces7.ids_are_per_namespace"},
          .statement = "Each IPC namespace has its own set of System V IPC identifiers. Objects created in an IPC "
                       "namespace are ... not visible to processes in other IPC namespaces.",
          .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC", "msgop(2) ERRORS (EINVAL)"},

@@ -16,6 +16,7 @@ using namespace ipcc::sysv_msg;
 
 IPC_CASE(sysv_msg, limits, lowered_msgmnb_is_default_qbytes,
          .title = "after lowering /proc/sys/kernel/msgmnb, a new queue's msg_qbytes is the new value",
+         .covers = {"proc5.msgmnb_sets_new_queue_qbytes", "msgsnd.MSGMNB", "msgsnd.EAGAIN"},
          .statement = "/proc/sys/kernel/msgmnb This file defines a system-wide parameter used to initialize the "
                       "msg_qbytes setting for subsequently created message queues.",
          .refs = {"proc(5) /proc/sys/kernel/msgmnb", "msgget(2) DESCRIPTION", "ipc_namespaces(7)"},
@@ -32,6 +33,7 @@ IPC_CASE(sysv_msg, limits, lowered_msgmnb_is_default_qbytes,
 
 IPC_CASE(sysv_msg, limits, lowered_msgmax_rejects_bigger_message,
          .title = "after lowering /proc/sys/kernel/msgmax, a bigger msgsnd fails with EINVAL",
+         .covers = {"msgsnd.MSGMAX", "msgsnd.EINVAL"},
          .statement = "MSGMAX Maximum size of a message text, in bytes (default value: 8192 bytes). On Linux, "
                       "this limit can be read and modified via /proc/sys/kernel/msgmax. ... EINVAL ... invalid "
                       "msgsz value (less than 0 or greater than the system value MSGMAX).",
@@ -46,6 +48,7 @@ IPC_CASE(sysv_msg, limits, lowered_msgmax_rejects_bigger_message,
 
 IPC_CASE(sysv_msg, limits, msgmni_exhausted_fails_enospc,
          .title = "with /proc/sys/kernel/msgmni queues in use, creating another fails with ENOSPC",
+         .covers = {"msgget.MSGMNI", "msgget.ENOSPC"},
          .statement = "ENOSPC A message queue has to be created but the system limit for the maximum number of "
                       "message queues (MSGMNI) would be exceeded. ... On Linux, this limit can be read and "
                       "modified via /proc/sys/kernel/msgmni.",

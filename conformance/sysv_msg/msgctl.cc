@@ -39,7 +39,7 @@ constexpr const char* kNotOwnerEperm =
     "and the caller is not privileged.";
 
 IPC_CASE(sysv_msg, msgctl, rmid_wakes_receiver_with_eidrm,
-         .title = "IPC_RMID wakes a blocked msgrcv, which fails with EIDRM",
+         .title = "IPC_RMID wakes a blocked msgrcv, which fails with EIDRM", .covers = {"IPC_RMID", "msgrcv.EIDRM"},
          .statement = "IPC_RMID Immediately remove the message queue, awakening all waiting reader and writer "
                       "processes (with an error return and errno set to EIDRM).",
          .refs = {"msgctl(2) IPC_RMID", "msgop(2) msgrcv() EIDRM", "POSIX.1-2017 msgrcv() [EIDRM]"},
@@ -57,6 +57,7 @@ IPC_CASE(sysv_msg, msgctl, rmid_wakes_receiver_with_eidrm,
 
 IPC_CASE(sysv_msg, msgctl, rmid_wakes_sender_with_eidrm,
          .title = "IPC_RMID wakes a msgsnd blocked on a full queue, which fails with EIDRM",
+         .covers = {"IPC_RMID", "msgsnd.EIDRM"},
          .statement = "IPC_RMID Immediately remove the message queue, awakening all waiting reader and writer "
                       "processes (with an error return and errno set to EIDRM).",
          .refs = {"msgctl(2) IPC_RMID", "msgop(2) msgsnd() EIDRM", "POSIX.1-2017 msgsnd() [EIDRM]"},
@@ -72,6 +73,7 @@ IPC_CASE(sysv_msg, msgctl, rmid_wakes_sender_with_eidrm,
 }
 
 IPC_CASE(sysv_msg, msgctl, rmid_removes_key, .title = "after IPC_RMID the queue's key no longer finds a queue",
+         .covers = {"rmid_frees_key", "msgget.ENOENT"},
          .statement = "IPC_RMID Immediately remove the message queue ... ENOENT No message queue exists for "
                       "key and msgflg did not specify IPC_CREAT.",
          .refs = {"msgctl(2) IPC_RMID", "msgget(2) ERRORS", "POSIX.1-2017 msgctl() IPC_RMID"},
@@ -86,6 +88,7 @@ IPC_CASE(sysv_msg, msgctl, rmid_removes_key, .title = "after IPC_RMID the queue'
 
 IPC_CASE(sysv_msg, msgctl, removed_queue_stat_fails,
          .title = "IPC_STAT on the id of a removed queue fails with EINVAL or EIDRM",
+         .covers = {"removed_queue_id_refused"},
          .statement = "EIDRM The message queue was removed. EINVAL Invalid value for cmd or msqid.",
          .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EINVAL]"}, .cls = Conformance::xsi) {
   const int id = RemovedQueueId();
@@ -94,7 +97,7 @@ IPC_CASE(sysv_msg, msgctl, removed_queue_stat_fails,
 }
 
 IPC_CASE(sysv_msg, msgctl, invalid_cmd_fails_einval, .title = "msgctl with an unknown command fails with EINVAL",
-         .statement = "EINVAL Invalid value for cmd or msqid.",
+         .covers = {"EINVAL"}, .statement = "EINVAL Invalid value for cmd or msqid.",
          .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EINVAL]"}, .cls = Conformance::xsi) {
   Queue q = NewQueue(0600);
   msqid_ds ds;
@@ -103,6 +106,7 @@ IPC_CASE(sysv_msg, msgctl, invalid_cmd_fails_einval, .title = "msgctl with an un
 }
 
 IPC_CASE(sysv_msg, msgctl, ipc_set_changes_mode, .title = "IPC_SET changes the low 9 bits of msg_perm.mode",
+         .covers = {"IPC_SET", "ipc_set_updates_fields"},
          .statement = "IPC_SET Write the values of some members of the msqid_ds structure pointed to by buf to "
                       "the kernel data structure ... The following members of the structure are updated: "
                       "msg_qbytes, msg_perm.uid, msg_perm.gid, and (the least significant 9 bits of) "
@@ -117,6 +121,7 @@ IPC_CASE(sysv_msg, msgctl, ipc_set_changes_mode, .title = "IPC_SET changes the l
 
 IPC_CASE(sysv_msg, msgctl, ipc_set_lowers_qbytes,
          .title = "IPC_SET can lower msg_qbytes, and IPC_STAT reports the new value",
+         .covers = {"IPC_SET", "ipc_set_updates_fields"},
          .statement = "During queue creation this field is initialized to MSGMNB bytes, but this limit can be "
                       "modified using msgctl(2).",
          .refs = {"msgop(2) msgsnd()", "msgctl(2) IPC_SET", "POSIX.1-2017 msgctl() IPC_SET"}, .cls = Conformance::xsi) {
@@ -129,7 +134,7 @@ IPC_CASE(sysv_msg, msgctl, ipc_set_lowers_qbytes,
 }
 
 IPC_CASE(sysv_msg, msgctl, raise_qbytes_above_msgmnb_unprivileged_fails_eperm,
-         .title = "an unprivileged owner cannot raise msg_qbytes above MSGMNB (EPERM)",
+         .title = "an unprivileged owner cannot raise msg_qbytes above MSGMNB (EPERM)", .covers = {"EPERM"},
          .statement = "EPERM An attempt (IPC_SET) was made to increase msg_qbytes beyond the system parameter "
                       "MSGMNB, but the caller is not privileged (Linux: does not have the CAP_SYS_RESOURCE "
                       "capability).",
@@ -151,7 +156,7 @@ IPC_CASE(sysv_msg, msgctl, raise_qbytes_above_msgmnb_unprivileged_fails_eperm,
 }
 
 IPC_CASE(sysv_msg, msgctl, privileged_may_raise_qbytes_above_msgmnb,
-         .title = "a privileged process may raise msg_qbytes above MSGMNB",
+         .title = "a privileged process may raise msg_qbytes above MSGMNB", .covers = {"privileged_may_raise_qbytes"},
          .statement = "A privileged process (Linux: a process with the CAP_SYS_RESOURCE capability) can "
                       "increase the size of a message queue beyond MSGMNB using the msgctl(2) IPC_SET "
                       "operation.",
@@ -166,7 +171,7 @@ IPC_CASE(sysv_msg, msgctl, privileged_may_raise_qbytes_above_msgmnb,
 }
 
 IPC_CASE(sysv_msg, msgctl, ipc_set_by_non_owner_fails_eperm,
-         .title = "IPC_SET by a process that is neither owner nor creator fails with EPERM",
+         .title = "IPC_SET by a process that is neither owner nor creator fails with EPERM", .covers = {"EPERM"},
          .statement = kNotOwnerEperm, .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EPERM]"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
@@ -180,7 +185,7 @@ IPC_CASE(sysv_msg, msgctl, ipc_set_by_non_owner_fails_eperm,
 }
 
 IPC_CASE(sysv_msg, msgctl, rmid_by_non_owner_fails_eperm,
-         .title = "IPC_RMID by a process that is neither owner nor creator fails with EPERM",
+         .title = "IPC_RMID by a process that is neither owner nor creator fails with EPERM", .covers = {"EPERM"},
          .statement = kNotOwnerEperm, .refs = {"msgctl(2) ERRORS", "POSIX.1-2017 msgctl() [EPERM]"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
@@ -191,7 +196,7 @@ IPC_CASE(sysv_msg, msgctl, rmid_by_non_owner_fails_eperm,
 }
 
 IPC_CASE(sysv_msg, msgctl, ipc_stat_without_read_fails_eacces,
-         .title = "IPC_STAT without read permission fails with EACCES",
+         .title = "IPC_STAT without read permission fails with EACCES", .covers = {"EACCES"},
          .statement = "IPC_STAT ... The caller must have read permission on the message queue. ... EACCES The "
                       "argument cmd is equal to IPC_STAT or MSG_STAT, but the calling process does not have "
                       "read permission on the message queue msqid.",
@@ -207,6 +212,7 @@ IPC_CASE(sysv_msg, msgctl, ipc_stat_without_read_fails_eacces,
 
 IPC_CASE(sysv_msg, msgctl, ipc_set_changes_owner,
          .title = "IPC_SET of msg_perm.uid hands ownership over: the new owner may then IPC_SET",
+         .covers = {"ipc_set_keeps_creator", "ipc_set_updates_fields"},
          .statement = "The following members of the structure are updated: msg_qbytes, msg_perm.uid, "
                       "msg_perm.gid, and (the least significant 9 bits of) msg_perm.mode. The effective UID of "
                       "the calling process must match the owner (msg_perm.uid) or creator (msg_perm.cuid) of "
@@ -230,6 +236,7 @@ IPC_CASE(sysv_msg, msgctl, ipc_set_changes_owner,
 
 IPC_CASE(sysv_msg, msgctl, creator_keeps_control_after_owner_change,
          .title = "the creator may still IPC_RMID a queue after giving ownership away",
+         .covers = {"creator_keeps_control"},
          .statement = "IPC_RMID ... The calling process must have appropriate privileges or its effective "
                       "user ID must be either that of the creator or owner of the message queue.",
          .refs = {"msgctl(2) IPC_RMID", "POSIX.1-2017 msgctl() IPC_RMID"}, .cls = Conformance::xsi,
@@ -249,15 +256,15 @@ IPC_CASE(sysv_msg, msgctl, creator_keeps_control_after_owner_change,
 
 IPC_CASE(sysv_msg, msgctl, ipc_stat_reports_key,
          .title = "IPC_STAT reports the key the queue was created with in msg_perm.__key",
-         .statement = "key_t __key; /* Key supplied to msgget(2) */", .refs = {"msgctl(2) ipc_perm"},
-         .cls = Conformance::linux_specific) {
+         .covers = {"IPC_STAT", "ipc_stat_reports_key"}, .statement = "key_t __key; /* Key supplied to msgget(2) */",
+         .refs = {"msgctl(2) ipc_perm"}, .cls = Conformance::linux_specific) {
   const SysvKey key = FreshKey(SysvKind::msg);
   Queue q = NewQueue(key, 0600);
   EXPECT_EQ(Stat(q.id()).msg_perm.__key, key.key) << "msg_perm.__key of a keyed queue";
 }
 
 IPC_CASE(sysv_msg, msgctl, ipc_info_reports_limits,
-         .title = "IPC_INFO reports msgmax, msgmnb and msgmni as in /proc/sys/kernel",
+         .title = "IPC_INFO reports msgmax, msgmnb and msgmni as in /proc/sys/kernel", .covers = {"IPC_INFO"},
          .statement = "IPC_INFO (Linux-specific) Return information about system-wide message queue limits and "
                       "parameters in the structure pointed to by buf. ... The msgmni, msgmax, and msgmnb "
                       "settings can be changed via /proc files of the same name.",
@@ -283,7 +290,7 @@ IPC_CASE(sysv_msg, msgctl, ipc_info_reports_limits,
 }
 
 IPC_CASE(sysv_msg, msgctl, msg_info_counts_queues_messages_and_bytes,
-         .title = "MSG_INFO reports the number of queues, messages and bytes in use",
+         .title = "MSG_INFO reports the number of queues, messages and bytes in use", .covers = {"MSG_INFO"},
          .statement = "MSG_INFO (Linux-specific) Return a msginfo structure containing the same information as "
                       "for IPC_INFO, except that ... the msgpool field returns the number of message queues that "
                       "currently exist on the system; the msgmap field returns the total number of messages in "
@@ -305,7 +312,7 @@ IPC_CASE(sysv_msg, msgctl, msg_info_counts_queues_messages_and_bytes,
 }
 
 IPC_CASE(sysv_msg, msgctl, msg_stat_index_returns_id,
-         .title = "MSG_STAT on the queue's table index returns its identifier and its msqid_ds",
+         .title = "MSG_STAT on the queue's table index returns its identifier and its msqid_ds", .covers = {"MSG_STAT"},
          .statement = "MSG_STAT (Linux-specific) Return a msqid_ds structure as for IPC_STAT. However, the "
                       "msqid argument is not a queue identifier, but instead an index into the kernel's "
                       "internal array ... A successful MSG_STAT or MSG_STAT_ANY operation returns the "
@@ -323,7 +330,7 @@ IPC_CASE(sysv_msg, msgctl, msg_stat_index_returns_id,
 }
 
 IPC_CASE(sysv_msg, msgctl, msg_stat_without_read_fails_eacces,
-         .title = "MSG_STAT without read permission on the queue fails with EACCES",
+         .title = "MSG_STAT without read permission on the queue fails with EACCES", .covers = {"EACCES"},
          .statement = "EACCES The argument cmd is equal to IPC_STAT or MSG_STAT, but the calling process does "
                       "not have read permission on the message queue msqid.",
          .refs = {"msgctl(2) MSG_STAT, ERRORS"}, .cls = Conformance::linux_specific, .needs = kNeedSecondUid) {
@@ -338,7 +345,7 @@ IPC_CASE(sysv_msg, msgctl, msg_stat_without_read_fails_eacces,
 }
 
 IPC_CASE(sysv_msg, msgctl, msg_stat_any_ignores_read_permission,
-         .title = "MSG_STAT_ANY returns the queue's id without read permission",
+         .title = "MSG_STAT_ANY returns the queue's id without read permission", .covers = {"MSG_STAT_ANY"},
          .statement = "MSG_STAT_ANY (Linux-specific, since Linux 4.17) Return a msqid_ds structure as for "
                       "MSG_STAT. However, msg_perm.mode is not checked for read access for msqid meaning that "
                       "any user can employ this operation.",
@@ -362,6 +369,7 @@ IPC_CASE(sysv_msg, msgctl, msg_stat_any_ignores_read_permission,
 
 IPC_CASE(sysv_msg, msgctl, proc_sysvipc_msg_lists_queue,
          .title = "/proc/sysvipc/msg lists the queue with its key, id, mode, bytes, messages and last sender",
+         .covers = {"proc5.sysvipc_msg_lists_queues"},
          .statement = "/proc/sysvipc Subdirectory containing the pseudo-files msg, sem and shm. These files "
                       "list the System V Interprocess Communication (IPC) objects ... that currently exist on "
                       "the system, providing similar information to that available via ipcs(1).",

@@ -13,7 +13,7 @@ using namespace ipcc;
 using namespace ipcc::sysv_msg;
 
 IPC_CASE(sysv_msg, msgget, ipc_private_always_creates_new_queue,
-         .title = "msgget(IPC_PRIVATE) creates a new, distinct queue on every call",
+         .title = "msgget(IPC_PRIVATE) creates a new, distinct queue on every call", .covers = {"IPC_PRIVATE"},
          .statement = "A new message queue is created if key has the value IPC_PRIVATE or key isn't "
                       "IPC_PRIVATE, no message queue with the given key key exists, and IPC_CREAT is "
                       "specified in msgflg.",
@@ -27,7 +27,7 @@ IPC_CASE(sysv_msg, msgget, ipc_private_always_creates_new_queue,
 }
 
 IPC_CASE(sysv_msg, msgget, ipc_private_creates_without_ipc_creat,
-         .title = "msgget(IPC_PRIVATE) creates a queue even without IPC_CREAT",
+         .title = "msgget(IPC_PRIVATE) creates a queue even without IPC_CREAT", .covers = {"IPC_PRIVATE"},
          .statement = "IPC_PRIVATE isn't a flag field but a key_t type. If this special value is used for "
                       "key, the system call ignores everything but the least significant 9 bits of msgflg "
                       "and creates a new message queue (on success).",
@@ -40,6 +40,7 @@ IPC_CASE(sysv_msg, msgget, ipc_private_creates_without_ipc_creat,
 
 IPC_CASE(sysv_msg, msgget, creat_excl_on_existing_key_fails_eexist,
          .title = "msgget(key, IPC_CREAT|IPC_EXCL) on an existing key fails with EEXIST",
+         .covers = {"EEXIST", "IPC_EXCL"},
          .statement = "If msgflg specifies both IPC_CREAT and IPC_EXCL and a message queue already exists "
                       "for key, then msgget() fails with errno set to EEXIST.",
          .refs = {"msgget(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgget() [EEXIST]"}, .cls = Conformance::xsi) {
@@ -49,7 +50,7 @@ IPC_CASE(sysv_msg, msgget, creat_excl_on_existing_key_fails_eexist,
 }
 
 IPC_CASE(sysv_msg, msgget, missing_key_without_creat_fails_enoent,
-         .title = "msgget(key, 0) for a key with no queue fails with ENOENT",
+         .title = "msgget(key, 0) for a key with no queue fails with ENOENT", .covers = {"ENOENT"},
          .statement = "ENOENT No message queue exists for key and msgflg did not specify IPC_CREAT.",
          .refs = {"msgget(2) ERRORS", "POSIX.1-2017 msgget() [ENOENT]"}, .cls = Conformance::xsi) {
   // A key that was just free (a queue was created on it), then made free again.
@@ -62,6 +63,7 @@ IPC_CASE(sysv_msg, msgget, missing_key_without_creat_fails_enoent,
 
 IPC_CASE(sysv_msg, msgget, existing_key_returns_same_id,
          .title = "msgget on an existing key returns the identifier of that queue",
+         .covers = {"existing_key_returns_its_queue", "IPC_CREAT"},
          .statement = "The msgget() system call returns the System V message queue identifier associated "
                       "with the value of the key argument. It may be used either to obtain the identifier of "
                       "a previously created message queue ... or to create a new set.",
@@ -75,6 +77,7 @@ IPC_CASE(sysv_msg, msgget, existing_key_returns_same_id,
 
 IPC_CASE(sysv_msg, msgget, ipc_creat_on_existing_keeps_mode,
          .title = "msgget(key, IPC_CREAT|mode) on an existing queue does not change its mode",
+         .covers = {"existing_queue_mode_unchanged"},
          .statement = "Upon creation, the least significant bits of the argument msgflg define the "
                       "permissions of the message queue. ... If the message queue already exists the "
                       "permissions are verified, and a check is made to see if it is marked for destruction.",
@@ -88,6 +91,7 @@ IPC_CASE(sysv_msg, msgget, ipc_creat_on_existing_keeps_mode,
 
 IPC_CASE(sysv_msg, msgget, new_queue_owner_and_creator_are_caller,
          .title = "a new queue's uid/cuid and gid/cgid are the creator's effective ids",
+         .covers = {"new_queue_owner_and_creator_are_caller"},
          .statement = "msg_perm.cuid and msg_perm.uid are set to the effective user ID of the calling "
                       "process. msg_perm.cgid and msg_perm.gid are set to the effective group ID of the "
                       "calling process.",
@@ -107,6 +111,7 @@ IPC_CASE(sysv_msg, msgget, new_queue_owner_and_creator_are_caller,
 
 IPC_CASE(sysv_msg, msgget, new_queue_mode_is_msgflg_low_bits,
          .title = "a new queue's mode is the low 9 bits of msgflg (the umask does not apply)",
+         .covers = {"new_queue_mode_is_msgflg_low_bits"},
          .statement = "The least significant 9 bits of msg_perm.mode are set to the least significant 9 "
                       "bits of msgflg.",
          .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget() (low-order nine bits of msg_perm.mode)"},
@@ -124,6 +129,7 @@ IPC_CASE(sysv_msg, msgget, new_queue_mode_is_msgflg_low_bits,
 
 IPC_CASE(sysv_msg, msgget, new_queue_counters_are_zero,
          .title = "a new queue has msg_qnum, msg_lspid, msg_lrpid, msg_stime and msg_rtime set to 0",
+         .covers = {"new_queue_counters_are_zero"},
          .statement = "msg_qnum, msg_lspid, msg_lrpid, msg_stime, and msg_rtime are set to 0.",
          .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"}, .cls = Conformance::xsi) {
   Queue q = NewQueue(0600);
@@ -136,7 +142,7 @@ IPC_CASE(sysv_msg, msgget, new_queue_counters_are_zero,
 }
 
 IPC_CASE(sysv_msg, msgget, new_queue_ctime_is_now, .title = "a new queue's msg_ctime is the current time",
-         .statement = "msg_ctime is set to the current time.",
+         .covers = {"new_queue_ctime_is_now"}, .statement = "msg_ctime is set to the current time.",
          .refs = {"msgget(2) DESCRIPTION", "POSIX.1-2017 msgget()"}, .cls = Conformance::xsi) {
   Queue q;
   ExpectStampedNow("msg_ctime", &msqid_ds::msg_ctime, [&] {
@@ -146,7 +152,7 @@ IPC_CASE(sysv_msg, msgget, new_queue_ctime_is_now, .title = "a new queue's msg_c
 }
 
 IPC_CASE(sysv_msg, msgget, new_queue_qbytes_is_msgmnb, .title = "a new queue's msg_qbytes is the system limit MSGMNB",
-         .statement = "msg_qbytes is set to the system limit MSGMNB.",
+         .covers = {"new_queue_qbytes_is_msgmnb"}, .statement = "msg_qbytes is set to the system limit MSGMNB.",
          .refs = {"msgget(2) DESCRIPTION", "msgop(2) NOTES (MSGMNB, /proc/sys/kernel/msgmnb)", "POSIX.1-2017 msgget()"},
          .cls = Conformance::xsi) {
   const long msgmnb = Limit("msgmnb");
@@ -156,7 +162,7 @@ IPC_CASE(sysv_msg, msgget, new_queue_qbytes_is_msgmnb, .title = "a new queue's m
 }
 
 IPC_CASE(sysv_msg, msgget, existing_key_without_permission_fails_eacces,
-         .title = "msgget of another user's 0600 queue asking for read/write fails with EACCES",
+         .title = "msgget of another user's 0600 queue asking for read/write fails with EACCES", .covers = {"EACCES"},
          .statement = "EACCES A message queue exists for key, but the calling process does not have "
                       "permission to access the queue, and does not have the CAP_IPC_OWNER capability in "
                       "the user namespace that governs its IPC namespace.",

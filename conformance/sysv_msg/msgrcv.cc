@@ -48,6 +48,7 @@ void ExpectTakes(std::initializer_list<Sent> queued, std::initializer_list<Take>
 
 IPC_CASE(sysv_msg, msgrcv, zero_type_takes_first_message,
          .title = "msgrcv with msgtyp 0 takes the first message of the queue, whatever its type",
+         .covers = {"zero_type_takes_first_message"},
          .statement = "If msgtyp is 0, then the first message in the queue is read.",
          .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv() (msgtyp is 0)"}, .cls = Conformance::xsi) {
   ExpectTakes({{5, "first"}, {1, "second"}, {3, "third"}}, {{0, 0, 5, "first", "1st msgrcv(msgtyp 0)"},
@@ -57,6 +58,7 @@ IPC_CASE(sysv_msg, msgrcv, zero_type_takes_first_message,
 
 IPC_CASE(sysv_msg, msgrcv, positive_type_takes_first_of_that_type,
          .title = "msgrcv with msgtyp > 0 takes the first message of exactly that type",
+         .covers = {"positive_type_takes_first_of_type"},
          .statement = "If msgtyp is greater than 0, then the first message in the queue of type msgtyp is "
                       "read, unless MSG_EXCEPT was specified in msgflg.",
          .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv() (msgtyp is greater than 0)"}, .cls = Conformance::xsi) {
@@ -66,6 +68,7 @@ IPC_CASE(sysv_msg, msgrcv, positive_type_takes_first_of_that_type,
 }
 
 IPC_CASE(sysv_msg, msgrcv, fifo_within_a_type, .title = "messages of one type are received in the order they were sent",
+         .covers = {"same_type_in_send_order"},
          .statement = "If msgtyp is greater than 0, then the first message in the queue of type msgtyp is "
                       "read.",
          .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"}, .cls = Conformance::xsi) {
@@ -78,6 +81,7 @@ IPC_CASE(sysv_msg, msgrcv, fifo_within_a_type, .title = "messages of one type ar
 
 IPC_CASE(sysv_msg, msgrcv, negative_type_takes_lowest,
          .title = "msgrcv with msgtyp < 0 takes the first message of the lowest type not above |msgtyp|",
+         .covers = {"negative_type_takes_lowest_type"},
          .statement = "If msgtyp is less than 0, then the first message in the queue with the lowest type "
                       "less than or equal to the absolute value of msgtyp will be read.",
          .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv() (msgtyp is less than 0)"}, .cls = Conformance::xsi) {
@@ -90,6 +94,7 @@ IPC_CASE(sysv_msg, msgrcv, negative_type_takes_lowest,
 
 IPC_CASE(sysv_msg, msgrcv, negative_type_ignores_types_above_abs,
          .title = "msgrcv with msgtyp < 0 finds no message when all types exceed |msgtyp|",
+         .covers = {"negative_type_takes_lowest_type", "ENOMSG"},
          .statement = "If msgtyp is less than 0, then the first message in the queue with the lowest type "
                       "less than or equal to the absolute value of msgtyp will be read. ... IPC_NOWAIT "
                       "Return immediately if no message of the requested type is in the queue. The system "
@@ -99,7 +104,7 @@ IPC_CASE(sysv_msg, msgrcv, negative_type_ignores_types_above_abs,
 }
 
 IPC_CASE(sysv_msg, msgrcv, except_takes_first_of_another_type,
-         .title = "MSG_EXCEPT with msgtyp > 0 takes the first message whose type differs",
+         .title = "MSG_EXCEPT with msgtyp > 0 takes the first message whose type differs", .covers = {"MSG_EXCEPT"},
          .statement = "MSG_EXCEPT Used with msgtyp greater than 0 to read the first message in the queue with "
                       "message type that differs from msgtyp.",
          .refs = {"msgop(2) msgrcv() MSG_EXCEPT"}, .cls = Conformance::linux_specific) {
@@ -112,6 +117,7 @@ IPC_CASE(sysv_msg, msgrcv, except_takes_first_of_another_type,
 
 IPC_CASE(sysv_msg, msgrcv, noerror_truncates_and_removes,
          .title = "MSG_NOERROR truncates a too-long message, returns the truncated length and removes it",
+         .covers = {"MSG_NOERROR"},
          .statement = "If MSG_NOERROR is specified, then the message text will be truncated (and the "
                       "truncated part will be lost).",
          .refs = {"msgop(2) msgrcv() MSG_NOERROR", "POSIX.1-2017 msgrcv() (MSG_NOERROR)"}, .cls = Conformance::xsi) {
@@ -127,6 +133,7 @@ IPC_CASE(sysv_msg, msgrcv, noerror_truncates_and_removes,
 
 IPC_CASE(sysv_msg, msgrcv, too_long_fails_e2big_and_stays_queued,
          .title = "without MSG_NOERROR a too-long message gives E2BIG and stays on the queue",
+         .covers = {"E2BIG", "too_long_message_stays_queued"},
          .statement = "If MSG_NOERROR is not specified, then the message isn't removed from the queue and "
                       "the system call fails returning -1 with errno set to E2BIG.",
          .refs = {"msgop(2) msgrcv(), ERRORS", "POSIX.1-2017 msgrcv() [E2BIG]"}, .cls = Conformance::xsi) {
@@ -139,7 +146,7 @@ IPC_CASE(sysv_msg, msgrcv, too_long_fails_e2big_and_stays_queued,
 }
 
 IPC_CASE(sysv_msg, msgrcv, nowait_on_empty_queue_fails_enomsg,
-         .title = "msgrcv with IPC_NOWAIT on an empty queue fails with ENOMSG",
+         .title = "msgrcv with IPC_NOWAIT on an empty queue fails with ENOMSG", .covers = {"ENOMSG", "IPC_NOWAIT"},
          .statement = "IPC_NOWAIT Return immediately if no message of the requested type is in the queue. "
                       "The system call fails with errno set to ENOMSG.",
          .refs = {"msgop(2) msgrcv(), ERRORS", "POSIX.1-2017 msgrcv() [ENOMSG]"}, .cls = Conformance::xsi) {
@@ -148,6 +155,7 @@ IPC_CASE(sysv_msg, msgrcv, nowait_on_empty_queue_fails_enomsg,
 
 IPC_CASE(sysv_msg, msgrcv, nowait_without_matching_type_fails_enomsg,
          .title = "msgrcv with IPC_NOWAIT fails with ENOMSG when no message has the requested type",
+         .covers = {"ENOMSG", "IPC_NOWAIT"},
          .statement = "ENOMSG IPC_NOWAIT was specified in msgflg and no message of the requested type existed "
                       "on the message queue.",
          .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgrcv() [ENOMSG]"}, .cls = Conformance::xsi) {
@@ -156,6 +164,7 @@ IPC_CASE(sysv_msg, msgrcv, nowait_without_matching_type_fails_enomsg,
 
 IPC_CASE(sysv_msg, msgrcv, blocks_until_matching_message,
          .title = "a blocking msgrcv waits through a non-matching message until a matching one arrives",
+         .covers = {"blocks_until_matching_message"},
          .statement = "If no message of the requested type is available and IPC_NOWAIT isn't specified in "
                       "msgflg, the calling process is blocked until one of the following conditions occurs: "
                       "A message of the desired type is placed in the queue.",
@@ -181,6 +190,7 @@ IPC_CASE(sysv_msg, msgrcv, blocks_until_matching_message,
 
 IPC_CASE(sysv_msg, msgrcv, signal_interrupts_with_eintr_despite_sa_restart,
          .title = "a caught signal ends a blocked msgrcv with EINTR even with SA_RESTART",
+         .covers = {"EINTR", "never_restarted_after_handler"},
          .statement = "The calling process catches a signal. In this case, the system call fails with errno "
                       "set to EINTR. (msgrcv() is never automatically restarted after being interrupted by a "
                       "signal handler, regardless of the setting of the SA_RESTART flag when establishing a "
@@ -202,6 +212,7 @@ IPC_CASE(sysv_msg, msgrcv, signal_interrupts_with_eintr_despite_sa_restart,
 
 IPC_CASE(sysv_msg, msgrcv, returns_length_of_mtext,
          .title = "msgrcv returns the number of bytes of message text, not the buffer size",
+         .covers = {"returns_bytes_copied"},
          .statement = "On success, ... msgrcv() returns the number of bytes actually copied into the mtext "
                       "array.",
          .refs = {"msgop(2) RETURN VALUE", "POSIX.1-2017 msgrcv() RETURN VALUE"}, .cls = Conformance::xsi) {
@@ -215,6 +226,7 @@ IPC_CASE(sysv_msg, msgrcv, returns_length_of_mtext,
 
 IPC_CASE(sysv_msg, msgrcv, content_round_trips_exactly,
          .title = "message text, including NUL and high bytes, and type arrive unchanged",
+         .covers = {"text_and_type_arrive_unchanged"},
          .statement = "The msgsnd() system call appends a copy of the message pointed to by msgp to the "
                       "message queue ... The msgrcv() system call removes a message from the queue ... and "
                       "places it in the buffer pointed to by msgp.",
@@ -231,7 +243,7 @@ IPC_CASE(sysv_msg, msgrcv, content_round_trips_exactly,
 }
 
 IPC_CASE(sysv_msg, msgrcv, negative_msgsz_fails_einval,
-         .title = "msgrcv with a negative msgsz (as a signed value) fails with EINVAL",
+         .title = "msgrcv with a negative msgsz (as a signed value) fails with EINVAL", .covers = {"EINVAL"},
          .statement = "EINVAL msqid was invalid, or msgsz was less than 0.", .refs = {"msgop(2) ERRORS"},
          .cls = Conformance::linux_specific) {
   Queue q = NewQueue(0600);
@@ -244,6 +256,7 @@ IPC_CASE(sysv_msg, msgrcv, negative_msgsz_fails_einval,
 }
 
 IPC_CASE(sysv_msg, msgrcv, sets_lrpid_to_receiver, .title = "msgrcv sets msg_lrpid to the receiving process's id",
+         .covers = {"sets_lrpid"},
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "msg_lrpid is set to the process ID of the calling process.",
          .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"}, .cls = Conformance::xsi) {
@@ -256,6 +269,7 @@ IPC_CASE(sysv_msg, msgrcv, sets_lrpid_to_receiver, .title = "msgrcv sets msg_lrp
 }
 
 IPC_CASE(sysv_msg, msgrcv, decrements_qnum, .title = "each msgrcv decrements msg_qnum by one",
+         .covers = {"decrements_qnum"},
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "... msg_qnum is decremented by 1.",
          .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"}, .cls = Conformance::xsi) {
@@ -270,6 +284,7 @@ IPC_CASE(sysv_msg, msgrcv, decrements_qnum, .title = "each msgrcv decrements msg
 }
 
 IPC_CASE(sysv_msg, msgrcv, sets_rtime_to_now, .title = "msgrcv sets msg_rtime to the current time",
+         .covers = {"sets_rtime"},
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "... msg_rtime is set to the current time.",
          .refs = {"msgop(2) msgrcv()", "POSIX.1-2017 msgrcv()"}, .cls = Conformance::xsi) {
@@ -285,6 +300,7 @@ IPC_CASE(sysv_msg, msgrcv, sets_rtime_to_now, .title = "msgrcv sets msg_rtime to
 
 IPC_CASE(sysv_msg, msgrcv, child_sends_parent_receives,
          .title = "a message sent by a forked child is received by the parent",
+         .covers = {"message_from_other_process"},
          .statement = "System V message queues allow data to be exchanged in units called messages.",
          .refs = {"sysvipc(7) Message queues", "msgop(2)", "POSIX.1-2017 msgsnd(), msgrcv()"},
          .cls = Conformance::xsi) {
@@ -304,6 +320,7 @@ IPC_CASE(sysv_msg, msgrcv, child_sends_parent_receives,
 
 IPC_CASE(sysv_msg, msgrcv, copy_reads_without_removing,
          .title = "MSG_COPY|IPC_NOWAIT returns a copy of the message at index msgtyp and leaves it queued",
+         .covers = {"MSG_COPY"},
          .statement = "MSG_COPY (since Linux 3.8) Nondestructively fetch a copy of the message at the "
                       "ordinal position in the queue specified by msgtyp (messages are considered to be "
                       "numbered starting at 0).",
@@ -323,7 +340,7 @@ IPC_CASE(sysv_msg, msgrcv, copy_reads_without_removing,
 }
 
 IPC_CASE(sysv_msg, msgrcv, copy_beyond_queue_fails_enomsg,
-         .title = "MSG_COPY|IPC_NOWAIT with an index past the last message fails with ENOMSG",
+         .title = "MSG_COPY|IPC_NOWAIT with an index past the last message fails with ENOMSG", .covers = {"ENOMSG"},
          .statement = "ENOMSG IPC_NOWAIT and MSG_COPY were specified in msgflg and the queue contains less "
                       "than msgtyp messages.",
          .refs = {"msgop(2) msgrcv() MSG_COPY, ERRORS"}, .cls = Conformance::linux_specific,
@@ -333,6 +350,7 @@ IPC_CASE(sysv_msg, msgrcv, copy_beyond_queue_fails_enomsg,
 }
 
 IPC_CASE(sysv_msg, msgrcv, copy_without_nowait_fails_einval, .title = "MSG_COPY without IPC_NOWAIT fails with EINVAL",
+         .covers = {"EINVAL", "msg_copy_requires_ipc_nowait"},
          .statement = "EINVAL (since Linux 3.14) msgflg specified MSG_COPY, but not IPC_NOWAIT.",
          .refs = {"msgop(2) msgrcv() MSG_COPY, ERRORS"}, .cls = Conformance::linux_specific,
          .needs = need::Feature("msg_copy") | need::MinKernel(3, 14)) {
@@ -346,6 +364,7 @@ IPC_CASE(sysv_msg, msgrcv, copy_without_nowait_fails_einval, .title = "MSG_COPY 
 
 IPC_CASE(sysv_msg, msgrcv, copy_with_except_fails_einval,
          .title = "MSG_COPY together with MSG_EXCEPT fails with EINVAL",
+         .covers = {"EINVAL", "msg_copy_excludes_msg_except"},
          .statement = "EINVAL (since Linux 3.14) msgflg specified both MSG_COPY and MSG_EXCEPT.",
          .refs = {"msgop(2) msgrcv() MSG_COPY, ERRORS"}, .cls = Conformance::linux_specific,
          .needs = need::Feature("msg_copy") | need::MinKernel(3, 14)) {
@@ -359,6 +378,7 @@ IPC_CASE(sysv_msg, msgrcv, copy_with_except_fails_einval,
 
 IPC_CASE(sysv_msg, msgrcv, removed_queue_fails,
          .title = "msgrcv on the id of a removed queue fails with EINVAL or EIDRM",
+         .covers = {"removed_queue_id_refused"},
          .statement = "EIDRM While the process was sleeping to receive a message, the message queue was "
                       "removed. EINVAL msqid was invalid ...",
          .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgrcv() [EINVAL], [EIDRM]"}, .cls = Conformance::xsi) {

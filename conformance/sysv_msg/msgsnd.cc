@@ -43,19 +43,19 @@ void ExpectSendRefused(long type, std::string_view text) {
 }
 
 IPC_CASE(sysv_msg, msgsnd, zero_mtype_fails_einval, .title = "msgsnd with mtype 0 fails with EINVAL",
-         .statement = kMtypeStatement, .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .covers = {"EINVAL"}, .statement = kMtypeStatement,
+         .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"}, .cls = Conformance::xsi) {
   ExpectSendRefused(0, "zero");
 }
 
 IPC_CASE(sysv_msg, msgsnd, negative_mtype_fails_einval, .title = "msgsnd with a negative mtype fails with EINVAL",
-         .statement = kMtypeStatement, .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .covers = {"EINVAL"}, .statement = kMtypeStatement,
+         .refs = {"msgop(2) DESCRIPTION, ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"}, .cls = Conformance::xsi) {
   ExpectSendRefused(-5, "negative");
 }
 
 IPC_CASE(sysv_msg, msgsnd, msgsz_above_msgmax_fails_einval, .title = "msgsnd of msgmax+1 bytes fails with EINVAL",
-         .statement = kMsgszStatement,
+         .covers = {"EINVAL", "MSGMAX"}, .statement = kMsgszStatement,
          .refs = {"msgop(2) ERRORS, NOTES (MSGMAX, /proc/sys/kernel/msgmax)", "POSIX.1-2017 msgsnd() [EINVAL]"},
          .cls = Conformance::xsi) {
   const long msgmax = BuildableMsgmax();
@@ -68,7 +68,7 @@ IPC_CASE(sysv_msg, msgsnd, msgsz_above_msgmax_fails_einval, .title = "msgsnd of 
 }
 
 IPC_CASE(sysv_msg, msgsnd, msgsz_equal_to_msgmax_succeeds,
-         .title = "msgsnd of exactly msgmax bytes succeeds and is received whole",
+         .title = "msgsnd of exactly msgmax bytes succeeds and is received whole", .covers = {"MSGMAX"},
          .statement = "MSGMAX Maximum size of a message text, in bytes (default value: 8192 bytes).",
          .refs = {"msgop(2) NOTES (MSGMAX)", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
   const long msgmax = BuildableMsgmax();
@@ -93,8 +93,9 @@ IPC_CASE(sysv_msg, msgsnd, msgsz_equal_to_msgmax_succeeds,
 }
 
 IPC_CASE(sysv_msg, msgsnd, negative_msgsz_fails_einval,
-         .title = "msgsnd with a negative msgsz (as a signed value) fails with EINVAL", .statement = kMsgszStatement,
-         .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"}, .cls = Conformance::xsi) {
+         .title = "msgsnd with a negative msgsz (as a signed value) fails with EINVAL", .covers = {"EINVAL"},
+         .statement = kMsgszStatement, .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgsnd() [EINVAL]"},
+         .cls = Conformance::xsi) {
   Queue q = NewQueue(0600);
   SmallMsg m;
   std::memset(&m, 0, sizeof m);
@@ -106,6 +107,7 @@ IPC_CASE(sysv_msg, msgsnd, negative_msgsz_fails_einval,
 
 IPC_CASE(sysv_msg, msgsnd, full_queue_nowait_fails_eagain,
          .title = "msgsnd with IPC_NOWAIT to a queue holding msg_qbytes bytes fails with EAGAIN",
+         .covers = {"EAGAIN", "IPC_NOWAIT"},
          .statement = "If insufficient space is available in the queue, then the default behavior of "
                       "msgsnd() is to block until space becomes available. If IPC_NOWAIT is specified in "
                       "msgflg, then the call instead fails with the error EAGAIN.",
@@ -121,6 +123,7 @@ IPC_CASE(sysv_msg, msgsnd, full_queue_nowait_fails_eagain,
 
 IPC_CASE(sysv_msg, msgsnd, message_exceeding_qbytes_nowait_fails_eagain,
          .title = "msgsnd with IPC_NOWAIT fails with EAGAIN when the message would exceed msg_qbytes",
+         .covers = {"full_by_bytes", "EAGAIN"},
          .statement = "A message queue is considered to be full if either of the following conditions is "
                       "true: Adding a new message to the queue would cause the total number of bytes in the "
                       "queue to exceed the queue's maximum size (the msg_qbytes field).",
@@ -135,6 +138,7 @@ IPC_CASE(sysv_msg, msgsnd, message_exceeding_qbytes_nowait_fails_eagain,
 
 IPC_CASE(sysv_msg, msgsnd, full_at_default_qbytes_nowait_fails_eagain,
          .title = "a queue filled to its default msg_qbytes (MSGMNB) refuses more with EAGAIN",
+         .covers = {"MSGMNB", "EAGAIN"},
          .statement = "The queue capacity is governed by the msg_qbytes field in the associated data "
                       "structure for the message queue. During queue creation this field is initialized to "
                       "MSGMNB bytes ... If IPC_NOWAIT is specified in msgflg, then the call instead fails "
@@ -164,6 +168,7 @@ IPC_CASE(sysv_msg, msgsnd, full_at_default_qbytes_nowait_fails_eagain,
 
 IPC_CASE(sysv_msg, msgsnd, message_count_limited_by_qbytes,
          .title = "zero-length messages fill a queue once their count reaches msg_qbytes",
+         .covers = {"full_by_message_count"},
          .statement = "Adding another message to the queue would cause the total number of messages in the "
                       "queue to exceed the queue's maximum size (the msg_qbytes field). This check is "
                       "necessary to prevent an unlimited number of zero-length messages being placed on the "
@@ -180,6 +185,7 @@ IPC_CASE(sysv_msg, msgsnd, message_count_limited_by_qbytes,
 }
 
 IPC_CASE(sysv_msg, msgsnd, blocks_until_room, .title = "msgsnd to a full queue blocks until a msgrcv makes room",
+         .covers = {"blocks_until_room"},
          .statement = "If insufficient space is available in the queue, then the default behavior of "
                       "msgsnd() is to block until space becomes available.",
          .refs = {"msgop(2) msgsnd()", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
@@ -197,6 +203,7 @@ IPC_CASE(sysv_msg, msgsnd, blocks_until_room, .title = "msgsnd to a full queue b
 
 IPC_CASE(sysv_msg, msgsnd, signal_interrupts_with_eintr_despite_sa_restart,
          .title = "a caught signal ends a blocked msgsnd with EINTR even with SA_RESTART",
+         .covers = {"EINTR", "never_restarted_after_handler"},
          .statement = "A blocked msgsnd() call may also fail if ... a signal is caught, in which case the "
                       "system call fails with errno set to EINTR. (msgsnd() is never automatically restarted "
                       "after being interrupted by a signal handler, regardless of the setting of the "
@@ -216,6 +223,7 @@ IPC_CASE(sysv_msg, msgsnd, signal_interrupts_with_eintr_despite_sa_restart,
 
 IPC_CASE(sysv_msg, msgsnd, zero_length_message_allowed,
          .title = "a zero-length message can be sent and is received with length 0 and its type",
+         .covers = {"zero_length_message_allowed"},
          .statement = "The mtext field is an array (or other structure) whose size is specified by msgsz, a "
                       "nonnegative integer value. Messages of zero length (i.e., no mtext field) are permitted.",
          .refs = {"msgop(2) DESCRIPTION", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
@@ -228,6 +236,7 @@ IPC_CASE(sysv_msg, msgsnd, zero_length_message_allowed,
 }
 
 IPC_CASE(sysv_msg, msgsnd, sets_lspid_to_sender, .title = "msgsnd sets msg_lspid to the sending process's id",
+         .covers = {"sets_lspid"},
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "msg_lspid is set to the process ID of the calling process.",
          .refs = {"msgop(2) msgsnd()", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
@@ -237,6 +246,7 @@ IPC_CASE(sysv_msg, msgsnd, sets_lspid_to_sender, .title = "msgsnd sets msg_lspid
 }
 
 IPC_CASE(sysv_msg, msgsnd, increments_qnum, .title = "each msgsnd increments msg_qnum by one",
+         .covers = {"increments_qnum"},
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "... msg_qnum is incremented by 1.",
          .refs = {"msgop(2) msgsnd()", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
@@ -249,6 +259,7 @@ IPC_CASE(sysv_msg, msgsnd, increments_qnum, .title = "each msgsnd increments msg
 
 IPC_CASE(sysv_msg, msgsnd, adds_text_length_to_cbytes,
          .title = "msg_cbytes counts the bytes of text of the queued messages",
+         .covers = {"msgctl.msg_cbytes_counts_queued_text"},
          .statement = "msg_cbytes Number of bytes in all messages currently on the message queue. This is a "
                       "nonstandard Linux extension that is not specified in POSIX.",
          .refs = {"msgctl(2) msqid_ds"}, .cls = Conformance::linux_specific) {
@@ -263,6 +274,7 @@ IPC_CASE(sysv_msg, msgsnd, adds_text_length_to_cbytes,
 }
 
 IPC_CASE(sysv_msg, msgsnd, sets_stime_to_now, .title = "msgsnd sets msg_stime to the current time",
+         .covers = {"sets_stime"},
          .statement = "Upon successful completion the message queue data structure is updated as follows: "
                       "... msg_stime is set to the current time.",
          .refs = {"msgop(2) msgsnd()", "POSIX.1-2017 msgsnd()"}, .cls = Conformance::xsi) {
@@ -276,6 +288,7 @@ IPC_CASE(sysv_msg, msgsnd, sets_stime_to_now, .title = "msgsnd sets msg_stime to
 
 IPC_CASE(sysv_msg, msgsnd, removed_queue_fails,
          .title = "msgsnd on the id of a removed queue fails with EINVAL or EIDRM",
+         .covers = {"removed_queue_id_refused"},
          .statement = "EIDRM The message queue was removed. EINVAL Invalid msqid value ...",
          .refs = {"msgop(2) ERRORS", "POSIX.1-2017 msgsnd() [EINVAL], [EIDRM]"}, .cls = Conformance::xsi) {
   const int id = RemovedQueueId();

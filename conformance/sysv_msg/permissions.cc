@@ -56,7 +56,7 @@ void ExpectClassDecides(const ClassCase& c) {
 }
 
 IPC_CASE(sysv_msg, permissions, msgsnd_without_write_fails_eacces,
-         .title = "msgsnd by a user without write permission fails with EACCES",
+         .title = "msgsnd by a user without write permission fails with EACCES", .covers = {"msgsnd.EACCES"},
          .statement = "The calling process must have write permission on the message queue in order to send "
                       "a message ... EACCES The calling process does not have write permission on the message "
                       "queue, and does not have the CAP_IPC_OWNER capability.",
@@ -70,6 +70,7 @@ IPC_CASE(sysv_msg, permissions, msgsnd_without_write_fails_eacces,
 
 IPC_CASE(sysv_msg, permissions, msgrcv_without_read_fails_eacces,
          .title = "msgrcv by a user without read permission fails with EACCES and takes nothing",
+         .covers = {"msgrcv.EACCES"},
          .statement = "The calling process must have ... read permission to receive a message. ... EACCES The "
                       "calling process does not have read permission on the message queue, and does not have "
                       "the CAP_IPC_OWNER capability.",
@@ -87,14 +88,16 @@ IPC_CASE(sysv_msg, permissions, msgrcv_without_read_fails_eacces,
 }
 
 IPC_CASE(sysv_msg, permissions, other_bits_grant_access,
-         .title = "the other bits (0006) let an unrelated user send and receive", .statement = kClassRule,
+         .title = "the other bits (0006) let an unrelated user send and receive",
+         .covers = {"msgctl.other_bits_decide_for_others"}, .statement = kClassRule,
          .refs = {"msgctl(2) ipc_perm (permission bits)", "POSIX.1-2017 XSH 2.7.1 IPC General Description"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   ExpectClassDecides({Owner::creator, 0606, true, "unrelated user", ""});
 }
 
 IPC_CASE(sysv_msg, permissions, owner_bits_grant_access_by_uid,
-         .title = "the owner bits (0600) let the user named in msg_perm.uid send and receive", .statement = kClassRule,
+         .title = "the owner bits (0600) let the user named in msg_perm.uid send and receive",
+         .covers = {"msgctl.owner_bits_decide_for_owner"}, .statement = kClassRule,
          .refs = {"msgctl(2) ipc_perm (permission bits)", "POSIX.1-2017 XSH 2.7.1 IPC General Description"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   ExpectClassDecides({Owner::second_uid, 0600, true, "owner by uid", ""});
@@ -102,7 +105,7 @@ IPC_CASE(sysv_msg, permissions, owner_bits_grant_access_by_uid,
 
 IPC_CASE(sysv_msg, permissions, group_bits_grant_access_by_gid,
          .title = "the group bits (0060) let a user whose group is msg_perm.gid send and receive",
-         .statement = kClassRule,
+         .covers = {"msgctl.group_bits_decide_for_group"}, .statement = kClassRule,
          .refs = {"msgctl(2) ipc_perm (permission bits)", "POSIX.1-2017 XSH 2.7.1 IPC General Description"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   ExpectClassDecides({Owner::second_gid, 0060, true, "group member", ""});
@@ -110,7 +113,7 @@ IPC_CASE(sysv_msg, permissions, group_bits_grant_access_by_gid,
 
 IPC_CASE(sysv_msg, permissions, owner_class_excludes_other_bits,
          .title = "an owner without owner bits is denied (EACCES) even when the other bits allow",
-         .statement = kClassRule,
+         .covers = {"msgctl.owner_bits_decide_for_owner", "msgsnd.EACCES"}, .statement = kClassRule,
          .refs = {"msgctl(2) ipc_perm (permission bits)", "msgop(2) ERRORS (EACCES)",
                   "POSIX.1-2017 XSH 2.7.1 IPC General Description"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
@@ -120,7 +123,7 @@ IPC_CASE(sysv_msg, permissions, owner_class_excludes_other_bits,
 
 IPC_CASE(sysv_msg, permissions, group_class_excludes_other_bits,
          .title = "a group member without group bits is denied (EACCES) even when the other bits allow",
-         .statement = kClassRule,
+         .covers = {"msgctl.group_bits_decide_for_group", "msgsnd.EACCES"}, .statement = kClassRule,
          .refs = {"msgctl(2) ipc_perm (permission bits)", "msgop(2) ERRORS (EACCES)",
                   "POSIX.1-2017 XSH 2.7.1 IPC General Description"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
@@ -130,6 +133,7 @@ IPC_CASE(sysv_msg, permissions, group_class_excludes_other_bits,
 
 IPC_CASE(sysv_msg, permissions, ipc_set_mode_takes_effect,
          .title = "a mode changed with IPC_SET decides the next access: denied before, allowed after",
+         .covers = {"msgctl.ipc_set_mode_governs_access", "msgsnd.EACCES"},
          .statement = "IPC_SET Write the values of some members of the msqid_ds structure ... The following "
                       "members of the structure are updated: msg_qbytes, msg_perm.uid, msg_perm.gid, and (the "
                       "least significant 9 bits of) msg_perm.mode.",
@@ -153,6 +157,7 @@ IPC_CASE(sysv_msg, permissions, ipc_set_mode_takes_effect,
 
 IPC_CASE(sysv_msg, permissions, cap_ipc_owner_bypasses_mode,
          .title = "a privileged process sends to and receives from a queue with mode 0000",
+         .covers = {"msgsnd.cap_ipc_owner_bypasses_mode", "msgrcv.cap_ipc_owner_bypasses_mode"},
          .statement = "EACCES The calling process does not have write permission on the message queue, and "
                       "does not have the CAP_IPC_OWNER capability in the user namespace that governs its IPC "
                       "namespace.",
