@@ -88,6 +88,7 @@ void ExpectSetsCapacity(const Pipe& p, long long want, const std::string& asked)
 }
 
 IPC_CASE(pipe, fcntl, getpipe_sz_returns_capacity, .title = "F_GETPIPE_SZ returns the number of bytes the pipe holds",
+         .covers = {"F_GETPIPE_SZ"},
          .statement = "F_GETPIPE_SZ (void; since Linux 2.6.35) Return (as the function result) the capacity of the "
                       "pipe referred to by fd.",
          .refs = {"fcntl(2) F_GETPIPE_SZ", "pipe(7) Pipe capacity"}, .cls = Conformance::linux_specific) {
@@ -102,6 +103,7 @@ IPC_CASE(pipe, fcntl, getpipe_sz_returns_capacity, .title = "F_GETPIPE_SZ return
 
 IPC_CASE(pipe, fcntl, default_capacity_is_16_pages,
          .title = "a new pipe's capacity is 16 pages (65536 bytes with 4096-byte pages)",
+         .covers = {"pipe7.default_capacity_16_pages", "F_GETPIPE_SZ"},
          .statement = "Since Linux 2.6.11, the pipe capacity is 16 pages (i.e., 65,536 bytes in a system with a "
                       "page size of 4096 bytes). Since Linux 2.6.35, the default pipe capacity is 16 pages. Since "
                       "Linux 4.9, the value on this file [pipe-max-size] also acts as a ceiling on the default "
@@ -122,6 +124,7 @@ IPC_CASE(pipe, fcntl, default_capacity_is_16_pages,
 
 IPC_CASE(pipe, fcntl, setpipe_sz_sets_capacity,
          .title = "F_SETPIPE_SZ returns the capacity it set, which F_GETPIPE_SZ and a fill then show",
+         .covers = {"F_SETPIPE_SZ"},
          .statement = "F_SETPIPE_SZ Change the capacity of the pipe referred to by fd to be at least arg bytes. "
                       "... The actual capacity (in bytes) that is set is returned as the function result.",
          .refs = {"fcntl(2) F_SETPIPE_SZ", "pipe(7) Pipe capacity"}, .cls = Conformance::linux_specific) {
@@ -133,6 +136,7 @@ IPC_CASE(pipe, fcntl, setpipe_sz_sets_capacity,
 
 IPC_CASE(pipe, fcntl, setpipe_sz_grows_capacity,
          .title = "F_SETPIPE_SZ to twice the capacity lets the pipe hold at least that much",
+         .covers = {"F_SETPIPE_SZ"},
          .statement = "F_SETPIPE_SZ Change the capacity of the pipe referred to by fd to be at least arg bytes.",
          .refs = {"fcntl(2) F_SETPIPE_SZ", "pipe(7) Pipe capacity"}, .cls = Conformance::linux_specific) {
   Pipe p = MakePipe();
@@ -148,6 +152,7 @@ IPC_CASE(pipe, fcntl, setpipe_sz_grows_capacity,
 
 IPC_CASE(pipe, fcntl, setpipe_sz_rounds_up_to_page_size,
          .title = "F_SETPIPE_SZ below the page size gives a capacity of one page",
+         .covers = {"setpipe_sz_rounds_up_to_page"},
          .statement = "Attempts to set the pipe capacity below the page size are silently rounded up to the page "
                       "size.",
          .refs = {"fcntl(2) F_SETPIPE_SZ"}, .cls = Conformance::linux_specific) {
@@ -160,6 +165,7 @@ IPC_CASE(pipe, fcntl, setpipe_sz_rounds_up_to_page_size,
 
 IPC_CASE(pipe, fcntl, setpipe_sz_rounds_to_power_of_two_pages,
          .title = "F_SETPIPE_SZ of 5 pages + 1 byte gives 8 pages (next power-of-two page multiple)",
+         .covers = {"setpipe_sz_power_of_two_pages"},
          .statement = "When allocating the buffer for the pipe, the kernel may use a capacity larger than arg, if "
                       "that is convenient for the implementation. (In the current implementation, the allocation "
                       "is the next higher power-of-two page-size multiple of the requested size.)",
@@ -173,6 +179,7 @@ IPC_CASE(pipe, fcntl, setpipe_sz_rounds_to_power_of_two_pages,
 
 IPC_CASE(pipe, fcntl, setpipe_sz_below_buffered_fails_ebusy,
          .title = "F_SETPIPE_SZ smaller than the data buffered fails with EBUSY and keeps the data",
+         .covers = {"EBUSY"},
          .statement = "Attempting to set the pipe capacity smaller than the amount of buffer space currently used "
                       "to store data produces the error EBUSY.",
          .refs = {"fcntl(2) F_SETPIPE_SZ", "fcntl(2) EBUSY"}, .cls = Conformance::linux_specific) {
@@ -188,6 +195,7 @@ IPC_CASE(pipe, fcntl, setpipe_sz_below_buffered_fails_ebusy,
 
 IPC_CASE(pipe, fcntl, setpipe_sz_above_max_unprivileged_fails_eperm,
          .title = "an unprivileged F_SETPIPE_SZ above /proc/sys/fs/pipe-max-size fails with EPERM",
+         .covers = {"EPERM", "pipe7.pipe_max_size_caps_unprivileged"},
          .statement = "Attempts by an unprivileged process to set the pipe capacity above the limit in "
                       "/proc/sys/fs/pipe-max-size yield the error EPERM.",
          .refs = {"fcntl(2) F_SETPIPE_SZ", "pipe(7) /proc/sys/fs/pipe-max-size"}, .cls = Conformance::linux_specific,
@@ -205,6 +213,7 @@ IPC_CASE(pipe, fcntl, setpipe_sz_above_max_unprivileged_fails_eperm,
 
 IPC_CASE(pipe, fcntl, setpipe_sz_unprivileged_up_to_max_succeeds,
          .title = "an unprivileged F_SETPIPE_SZ of exactly /proc/sys/fs/pipe-max-size succeeds",
+         .covers = {"pipe7.pipe_max_size_caps_unprivileged"},
          .statement = "An unprivileged process can adjust the pipe capacity to any value between the system page "
                       "size and the limit defined in /proc/sys/fs/pipe-max-size.",
          .refs = {"fcntl(2) F_SETPIPE_SZ", "pipe(7) /proc/sys/fs/pipe-max-size"}, .cls = Conformance::linux_specific,
@@ -222,6 +231,7 @@ IPC_CASE(pipe, fcntl, setpipe_sz_unprivileged_up_to_max_succeeds,
 
 IPC_CASE(pipe, fcntl, setpipe_sz_privileged_may_exceed_max,
          .title = "a process with CAP_SYS_RESOURCE may set a capacity above /proc/sys/fs/pipe-max-size",
+         .covers = {"pipe7.privileged_exceeds_pipe_max_size", "F_SETPIPE_SZ"},
          .statement = "Attempts by an unprivileged process to set the pipe capacity above the limit in "
                       "/proc/sys/fs/pipe-max-size yield the error EPERM; a privileged process (CAP_SYS_RESOURCE) "
                       "can override the limit.",
@@ -241,6 +251,7 @@ IPC_CASE(pipe, fcntl, setpipe_sz_privileged_may_exceed_max,
 
 IPC_CASE(pipe, fcntl, setfl_nonblock_makes_read_nonblocking,
          .title = "F_SETFL O_NONBLOCK on the read end makes a read of the empty pipe fail with EAGAIN",
+         .covers = {"O_NONBLOCK", "read.EAGAIN"},
          .statement = "Nonblocking I/O is possible by using the fcntl(2) F_SETFL operation to enable the "
                       "O_NONBLOCK open file status flag.",
          .refs = {"pipe(7) I/O on pipes and FIFOs", "fcntl(2) F_SETFL", "POSIX.1-2017 read() [EAGAIN]"}) {
@@ -254,7 +265,7 @@ IPC_CASE(pipe, fcntl, setfl_nonblock_makes_read_nonblocking,
 }
 
 IPC_CASE(pipe, fcntl, setfl_o_direct_enables_packet_mode,
-         .title = "F_SETFL O_DIRECT on an existing pipe switches it to packet mode",
+         .title = "F_SETFL O_DIRECT on an existing pipe switches it to packet mode", .covers = {"O_DIRECT"},
          .statement = "Since Linux 4.5, it is possible to change the O_DIRECT setting of a pipe file descriptor "
                       "using fcntl(2). [O_DIRECT:] Each write(2) to the pipe is dealt with as a separate packet, "
                       "and read(2)s from the pipe will read one packet at a time.",
@@ -276,7 +287,7 @@ IPC_CASE(pipe, fcntl, setfl_o_direct_enables_packet_mode,
 }
 
 IPC_CASE(pipe, fcntl, o_async_read_end_raises_sigio,
-         .title = "O_ASYNC on the read end sends SIGIO to the owner process when input arrives",
+         .title = "O_ASYNC on the read end sends SIGIO to the owner process when input arrives", .covers = {"O_ASYNC"},
          .statement = "Setting the O_ASYNC flag for the read end of a pipe causes a signal (SIGIO by default) to "
                       "be generated when new input becomes available on the pipe. The target for delivery of "
                       "signals must be set using the fcntl(2) F_SETOWN command.",

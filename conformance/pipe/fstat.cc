@@ -11,6 +11,7 @@ namespace {
 using namespace ipcc;
 
 IPC_CASE(pipe, fstat, either_end_is_fifo, .title = "fstat on either end of a pipe reports a FIFO (S_ISFIFO)",
+         .covers = {"either_end_is_fifo"},
          .statement = "S_ISFIFO(m) FIFO (named pipe)? [POSIX fstat:] ... If fildes references a pipe, the "
                       "st_mode field shall indicate a FIFO (S_IFIFO).",
          .refs = {"inode(7) S_ISFIFO", "fstat(2)", "POSIX.1-2017 sys/stat.h S_ISFIFO", "POSIX.1-2017 fstat()"}) {

@@ -15,7 +15,7 @@ using namespace ipcc::pipes;
 // EINVAL) from a system whose pipes work is a partial implementation, FAIL.
 
 IPC_CASE(pipe, ioctl, fionread_counts_buffered_bytes,
-         .title = "FIONREAD on the read end gives the number of unread bytes",
+         .title = "FIONREAD on the read end gives the number of unread bytes", .covers = {"FIONREAD"},
          .statement = "The following ioctl(2) operation, which can be applied to a file descriptor that refers to "
                       "either end of a pipe, places a count of the number of unread bytes in the pipe in the int "
                       "buffer pointed to by the final argument of the call: ioctl(fd, FIONREAD, &nbytes);",
@@ -31,6 +31,7 @@ IPC_CASE(pipe, ioctl, fionread_counts_buffered_bytes,
 }
 
 IPC_CASE(pipe, ioctl, fionread_on_write_end, .title = "FIONREAD on the write end also gives the number of unread bytes",
+         .covers = {"FIONREAD"},
          .statement = "The following ioctl(2) operation, which can be applied to a file descriptor that refers to "
                       "either end of a pipe, places a count of the number of unread bytes in the pipe in the int "
                       "buffer pointed to by the final argument of the call.",
@@ -41,7 +42,7 @@ IPC_CASE(pipe, ioctl, fionread_on_write_end, .title = "FIONREAD on the write end
 }
 
 IPC_CASE(pipe, ioctl, fionread_sees_other_process_writes,
-         .title = "FIONREAD counts bytes another process wrote and has not had read",
+         .title = "FIONREAD counts bytes another process wrote and has not had read", .covers = {"FIONREAD"},
          .statement = "The following ioctl(2) operation ... places a count of the number of unread bytes in the "
                       "pipe in the int buffer pointed to by the final argument of the call.",
          .refs = {"pipe(7) Pipe capacity (FIONREAD)", "ioctl(2)"}, .cls = Conformance::linux_specific) {

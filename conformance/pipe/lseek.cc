@@ -10,6 +10,7 @@ using namespace ipcc;
 using namespace ipcc::pipes;
 
 IPC_CASE(pipe, lseek, either_end_fails_espipe, .title = "lseek on either end of a pipe fails with ESPIPE",
+         .covers = {"ESPIPE"},
          .statement = "It is not possible to apply lseek(2) to a pipe. ESPIPE fd is associated with a pipe, "
                       "socket, or FIFO.",
          .refs = {"pipe(7) I/O on pipes and FIFOs", "lseek(2) ESPIPE", "POSIX.1-2017 lseek() [ESPIPE]"}) {

@@ -17,6 +17,7 @@ using namespace ipcc::pipes;
 
 IPC_CASE(pipe, pipe, fds0_reads_what_fds1_writes,
          .title = "pipe() returns the read end in fds[0] and the write end in fds[1]",
+         .covers = {"fds0_reads_what_fds1_writes"},
          .statement = "Data can be written to the file descriptor fildes[1] and read from the file descriptor "
                       "fildes[0]. A read on the file descriptor fildes[0] shall access data written to the file "
                       "descriptor fildes[1] on a first-in-first-out basis.",
@@ -32,6 +33,7 @@ IPC_CASE(pipe, pipe, fds0_reads_what_fds1_writes,
 
 IPC_CASE(pipe, pipe, ends_open_read_only_and_write_only,
          .title = "the read end is open O_RDONLY and the write end O_WRONLY (pipes are unidirectional)",
+         .covers = {"ends_are_unidirectional"},
          .statement = "pipe() creates a pipe, a unidirectional data channel ... pipefd[0] refers to the read end "
                       "of the pipe. pipefd[1] refers to the write end of the pipe. On some systems (but not "
                       "Linux), pipes are bidirectional.",
@@ -50,6 +52,7 @@ IPC_CASE(pipe, pipe, ends_open_read_only_and_write_only,
 
 IPC_CASE(pipe, pipe, nonblock_and_cloexec_clear,
          .title = "pipe() leaves O_NONBLOCK and FD_CLOEXEC clear on both descriptors",
+         .covers = {"nonblock_and_cloexec_clear"},
          .statement = "The O_NONBLOCK and FD_CLOEXEC flags shall be clear on both file descriptors. (The fcntl() "
                       "function can be used to set both these flags.)",
          .refs = {"POSIX.1-2017 pipe()", "pipe(2) DESCRIPTION (flags is 0)"}) {
@@ -77,7 +80,7 @@ void AtDescriptorLimit(const std::function<void()>& fn) {
 }
 
 IPC_CASE(pipe, pipe, fd_limit_fails_emfile,
-         .title = "pipe() fails with EMFILE when fewer than two descriptors are free",
+         .title = "pipe() fails with EMFILE when fewer than two descriptors are free", .covers = {"EMFILE"},
          .statement = "[EMFILE] More than {OPEN_MAX} minus two file descriptors are already in use by this "
                       "process.",
          .refs = {"POSIX.1-2017 pipe() [EMFILE]", "pipe(2) EMFILE"}) {
@@ -91,6 +94,7 @@ IPC_CASE(pipe, pipe, fd_limit_fails_emfile,
 }
 
 IPC_CASE(pipe, pipe, failure_leaves_pipefd_unchanged, .title = "a failed pipe() leaves the caller's array unchanged",
+         .covers = {"failure_leaves_pipefd_unchanged", "EMFILE"},
          .statement = "On Linux (and other systems), pipe() does not modify pipefd on failure. A requirement "
                       "standardizing this behavior was added in POSIX.1-2008 TC2.",
          .refs = {"pipe(2) RETURN VALUE", "POSIX.1-2017 pipe() RETURN VALUE"}) {
@@ -103,6 +107,7 @@ IPC_CASE(pipe, pipe, failure_leaves_pipefd_unchanged, .title = "a failed pipe() 
 }
 
 IPC_CASE(pipe, pipe, shared_across_fork, .title = "a pipe made before fork carries a child's writes to the parent",
+         .covers = {"shared_across_fork"},
          .statement = "The child inherits a duplicate set of file descriptors that refer to the same pipe. Pipes "
                       "can be used to create a communication channel between related processes.",
          .refs = {"pipe(2) EXAMPLES", "pipe(7) DESCRIPTION", "POSIX.1-2017 pipe()"}) {
@@ -119,6 +124,7 @@ IPC_CASE(pipe, pipe, shared_across_fork, .title = "a pipe made before fork carri
 
 IPC_CASE(pipe, pipe, fds_survive_exec,
          .title = "pipe descriptors without close-on-exec are still open in an exec'd program",
+         .covers = {"fds_survive_exec"},
          .statement = "The O_NONBLOCK and FD_CLOEXEC flags shall be clear on both file descriptors. File "
                       "descriptors open in the calling process image shall remain open in the new process image, "
                       "except for those whose close-on-exec flag FD_CLOEXEC is set.",
@@ -129,6 +135,7 @@ IPC_CASE(pipe, pipe, fds_survive_exec,
 
 IPC_CASE(pipe, pipe, exec_program_writes_to_inherited_pipe,
          .title = "an exec'd program writes into an inherited pipe and the parent reads it",
+         .covers = {"fds_survive_exec"},
          .statement = "A pipe is created using pipe(2), which creates a new pipe and returns two file "
                       "descriptors, one referring to the read end of the pipe, the other referring to the write "
                       "end. Data written to the write end of a pipe can be read from the read end of the pipe.",

@@ -23,13 +23,14 @@ void ExpectPipe2SetsOnBothEnds(int flag, EndFlag bit, const std::string& call) {
 }
 
 IPC_CASE(pipe, pipe2, cloexec_sets_fd_cloexec_on_both, .title = "pipe2(O_CLOEXEC) sets FD_CLOEXEC on both descriptors",
+         .covers = {"O_CLOEXEC"},
          .statement = "O_CLOEXEC Set the close-on-exec (FD_CLOEXEC) flag on the two new file descriptors.",
          .refs = {"pipe2(2) O_CLOEXEC", "fcntl(2) F_GETFD"}, .cls = Conformance::linux_specific) {
   ExpectPipe2SetsOnBothEnds(O_CLOEXEC, kCloexecFlag, "pipe2(O_CLOEXEC)");
 }
 
 IPC_CASE(pipe, pipe2, cloexec_closes_across_exec,
-         .title = "pipe2(O_CLOEXEC) descriptors are closed in an exec'd program",
+         .title = "pipe2(O_CLOEXEC) descriptors are closed in an exec'd program", .covers = {"O_CLOEXEC"},
          .statement = "O_CLOEXEC Set the close-on-exec (FD_CLOEXEC) flag on the two new file descriptors. File "
                       "descriptors marked close-on-exec are closed across an execve(2).",
          .refs = {"pipe2(2) O_CLOEXEC", "open(2) O_CLOEXEC", "execve(2) (file descriptors)"},
@@ -41,6 +42,7 @@ IPC_CASE(pipe, pipe2, cloexec_closes_across_exec,
 }
 
 IPC_CASE(pipe, pipe2, nonblock_sets_o_nonblock_on_both, .title = "pipe2(O_NONBLOCK) sets O_NONBLOCK on both ends",
+         .covers = {"O_NONBLOCK"},
          .statement = "O_NONBLOCK Set the O_NONBLOCK file status flag on the open file descriptions referred to by "
                       "the new file descriptors.",
          .refs = {"pipe2(2) O_NONBLOCK", "fcntl(2) F_GETFL"}, .cls = Conformance::linux_specific) {
@@ -49,7 +51,7 @@ IPC_CASE(pipe, pipe2, nonblock_sets_o_nonblock_on_both, .title = "pipe2(O_NONBLO
 
 IPC_CASE(pipe, pipe2, zero_flags_same_as_pipe,
          .title = "pipe2 with flags 0 makes a pipe with O_NONBLOCK and FD_CLOEXEC clear",
-         .statement = "If flags is 0, then pipe2() is the same as pipe().",
+         .covers = {"zero_flags_same_as_pipe"}, .statement = "If flags is 0, then pipe2() is the same as pipe().",
          .refs = {"pipe2(2) DESCRIPTION", "POSIX.1-2017 pipe()"}, .cls = Conformance::linux_specific) {
   int fds[2] = {-1, -1};
   ASSERT_THAT(pipe2(fds, 0), SyscallSucceeds());
@@ -61,7 +63,7 @@ IPC_CASE(pipe, pipe2, zero_flags_same_as_pipe,
 }
 
 IPC_CASE(pipe, pipe2, invalid_flag_fails_einval, .title = "pipe2 with a flag it does not know fails with EINVAL",
-         .statement = "EINVAL (pipe2()) Invalid value in flags.", .refs = {"pipe2(2) EINVAL"},
+         .covers = {"EINVAL"}, .statement = "EINVAL (pipe2()) Invalid value in flags.", .refs = {"pipe2(2) EINVAL"},
          .cls = Conformance::linux_specific) {
   int fds[2] = {-1, -1};
   EXPECT_THAT(pipe2(fds, O_APPEND), SyscallFailsWithErrno(EINVAL)) << "O_APPEND is not a pipe2 flag";
@@ -71,6 +73,7 @@ IPC_CASE(pipe, pipe2, invalid_flag_fails_einval, .title = "pipe2 with a flag it 
 }
 
 IPC_CASE(pipe, pipe2, failure_leaves_pipefd_unchanged, .title = "a failed pipe2 leaves the caller's array unchanged",
+         .covers = {"failure_leaves_pipefd_unchanged", "EINVAL"},
          .statement = "The Linux-specific pipe2() system call likewise does not modify pipefd on failure.",
          .refs = {"pipe2(2) RETURN VALUE"}, .cls = Conformance::linux_specific) {
   int fds[2] = {-7, -9};
@@ -91,6 +94,7 @@ void ExpectPackets(const std::vector<std::string>& writes, const std::vector<Pac
 
 IPC_CASE(pipe, pipe2, o_direct_keeps_packet_boundaries,
          .title = "pipe2(O_DIRECT): each write is read back by its own read, even with a large buffer",
+         .covers = {"O_DIRECT"},
          .statement = "O_DIRECT (since Linux 3.4) Create a pipe that performs I/O in \"packet\" mode. Each "
                       "write(2) to the pipe is dealt with as a separate packet, and read(2)s from the pipe will "
                       "read one packet at a time.",
@@ -101,6 +105,7 @@ IPC_CASE(pipe, pipe2, o_direct_keeps_packet_boundaries,
 
 IPC_CASE(pipe, pipe2, o_direct_short_read_discards_rest_of_packet,
          .title = "pipe2(O_DIRECT): a read smaller than the packet discards the rest of that packet",
+         .covers = {"o_direct_short_read_discards_rest"},
          .statement = "If a read(2) specifies a buffer size that is smaller than the next packet, then the "
                       "requested number of bytes are read, and the excess bytes in the packet are discarded.",
          .refs = {"pipe2(2) O_DIRECT"}, .cls = Conformance::linux_specific, .needs = need::MinKernel(3, 4)) {
@@ -110,6 +115,7 @@ IPC_CASE(pipe, pipe2, o_direct_short_read_discards_rest_of_packet,
 
 IPC_CASE(pipe, pipe2, o_direct_splits_writes_larger_than_pipe_buf,
          .title = "pipe2(O_DIRECT): a write of more than PIPE_BUF bytes becomes several packets",
+         .covers = {"o_direct_splits_large_writes"},
          .statement = "Writes of greater than PIPE_BUF bytes (see pipe(7)) will be split into multiple packets. "
                       "Specifying a buffer size of PIPE_BUF will be sufficient to read the largest possible "
                       "packets.",
@@ -121,6 +127,7 @@ IPC_CASE(pipe, pipe2, o_direct_splits_writes_larger_than_pipe_buf,
 
 IPC_CASE(pipe, pipe2, o_direct_zero_length_read_is_noop,
          .title = "pipe2(O_DIRECT): a read of 0 bytes returns 0 and does not consume a packet",
+         .covers = {"o_direct_zero_length_read_is_noop"},
          .statement = "Zero-length packets are not supported. (A read(2) that specifies a buffer size of zero is "
                       "a no-op, and returns 0.)",
          .refs = {"pipe2(2) O_DIRECT"}, .cls = Conformance::linux_specific, .needs = need::MinKernel(3, 4)) {

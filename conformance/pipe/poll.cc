@@ -43,7 +43,8 @@ void ExpectPollBlocksUntil(Pipe& p, End polled, short events, const std::functio
 }
 
 IPC_CASE(pipe, poll, pollin_when_data_buffered, .title = "poll reports POLLIN on the read end when data is buffered",
-         .statement = "POLLIN There is data to read.", .refs = {"poll(2) POLLIN", "POSIX.1-2017 poll()"}) {
+         .covers = {"POLLIN"}, .statement = "POLLIN There is data to read.",
+         .refs = {"poll(2) POLLIN", "POSIX.1-2017 poll()"}) {
   Pipe p = MakePipe();
   ASSERT_THAT(write(p.w.get(), "d", 1), SyscallSucceedsWithValue(1));
   const short rev = PollNow(p.r.get(), POLLIN);
@@ -52,6 +53,7 @@ IPC_CASE(pipe, poll, pollin_when_data_buffered, .title = "poll reports POLLIN on
 
 IPC_CASE(pipe, poll, no_pollin_on_empty_pipe_with_writer,
          .title = "poll (timeout 0) reports nothing on the read end of an empty pipe that has a writer",
+         .covers = {"POLLIN"},
          .statement = "POLLIN There is data to read. If none of the events requested (and no error) has occurred "
                       "for any of the file descriptors, then poll() blocks until one of the events occurs [or the "
                       "timeout expires].",
@@ -62,6 +64,7 @@ IPC_CASE(pipe, poll, no_pollin_on_empty_pipe_with_writer,
 }
 
 IPC_CASE(pipe, poll, pollout_when_room, .title = "poll reports POLLOUT on the write end of a pipe with room",
+         .covers = {"POLLOUT"},
          .statement = "POLLOUT Writing is now possible, though a write larger than the available space in a socket "
                       "or pipe will still block (unless O_NONBLOCK is set).",
          .refs = {"poll(2) POLLOUT", "POSIX.1-2017 poll()"}) {
@@ -71,7 +74,7 @@ IPC_CASE(pipe, poll, pollout_when_room, .title = "poll reports POLLOUT on the wr
 }
 
 IPC_CASE(pipe, poll, no_pollout_on_full_pipe,
-         .title = "poll (timeout 0) does not report POLLOUT on the write end of a full pipe",
+         .title = "poll (timeout 0) does not report POLLOUT on the write end of a full pipe", .covers = {"POLLOUT"},
          .statement = "POLLOUT Normal data may be written without blocking.",
          .refs = {"POSIX.1-2017 poll() POLLOUT", "poll(2) POLLOUT"}) {
   Pipe p = MakePipe();
@@ -82,6 +85,7 @@ IPC_CASE(pipe, poll, no_pollout_on_full_pipe,
 
 IPC_CASE(pipe, poll, pollhup_after_writers_close,
          .title = "poll reports POLLHUP on the read end once every writer, in every process, has closed",
+         .covers = {"POLLHUP"},
          .statement = "POLLHUP A device has been disconnected, or a pipe or FIFO has been closed by the last "
                       "process that had it open for writing.",
          .refs = {"poll(2) POLLHUP", "POSIX.1-2017 poll() POLLHUP"}) {
@@ -90,6 +94,7 @@ IPC_CASE(pipe, poll, pollhup_after_writers_close,
 
 IPC_CASE(pipe, poll, pollhup_data_still_readable,
          .title = "after POLLHUP the buffered data is still read before end-of-file",
+         .covers = {"POLLHUP", "read.eof_after_buffered_data"},
          .statement = "POLLHUP ... Subsequent reads from the channel will return 0 (end of file) only after all "
                       "outstanding data in the channel has been consumed.",
          .refs = {"poll(2) POLLHUP"}) {
@@ -107,6 +112,7 @@ IPC_CASE(pipe, poll, pollhup_data_still_readable,
 
 IPC_CASE(pipe, poll, pollerr_after_readers_close,
          .title = "poll reports POLLERR on the write end once every reader, in every process, has closed",
+         .covers = {"POLLERR"},
          .statement = "POLLERR Error condition (only returned in revents; ignored in events). This bit is also set "
                       "for a file descriptor referring to the write end of a pipe when the read end has been "
                       "closed.",
@@ -116,6 +122,7 @@ IPC_CASE(pipe, poll, pollerr_after_readers_close,
 
 IPC_CASE(pipe, poll, blocks_until_data_arrives,
          .title = "poll for POLLIN on an empty pipe blocks until another process writes",
+         .covers = {"blocks_until_ready"},
          .statement = "If none of the events requested (and no error) has occurred for any of the file "
                       "descriptors, then poll() blocks until one of the events occurs. POLLIN There is data to "
                       "read.",
@@ -127,6 +134,7 @@ IPC_CASE(pipe, poll, blocks_until_data_arrives,
 
 IPC_CASE(pipe, poll, pollout_blocks_until_room,
          .title = "poll for POLLOUT on a full pipe blocks until another process drains it",
+         .covers = {"blocks_until_ready"},
          .statement = "If none of the events requested (and no error) has occurred for any of the file "
                       "descriptors, then poll() blocks until one of the events occurs. POLLOUT Writing is now "
                       "possible.",

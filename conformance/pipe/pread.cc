@@ -9,7 +9,7 @@ namespace {
 using namespace ipcc;
 using namespace ipcc::pipes;
 
-IPC_CASE(pipe, pread, fails_espipe, .title = "pread on the read end of a pipe fails with ESPIPE",
+IPC_CASE(pipe, pread, fails_espipe, .title = "pread on the read end of a pipe fails with ESPIPE", .covers = {"ESPIPE"},
          .statement = "ESPIPE fd is associated with a pipe. [pread] The pread() function shall fail if: [ESPIPE] "
                       "fildes is associated with a pipe or FIFO.",
          .refs = {"pread(2) ESPIPE", "POSIX.1-2017 pread() [ESPIPE]"}) {

@@ -10,6 +10,7 @@ namespace {
 using namespace ipcc;
 
 IPC_CASE(pipe, pwrite, fails_espipe, .title = "pwrite on the write end of a pipe fails with ESPIPE",
+         .covers = {"ESPIPE"},
          .statement = "ESPIPE fd is associated with a pipe. [pwrite] The pwrite() function shall fail if: "
                       "[ESPIPE] fildes is associated with a pipe or FIFO.",
          .refs = {"pwrite(2) ESPIPE", "POSIX.1-2017 pwrite() [ESPIPE]"}) {

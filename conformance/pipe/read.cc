@@ -16,6 +16,7 @@ using namespace ipcc::pipes;
 
 IPC_CASE(pipe, read, eof_only_after_all_writers_close,
          .title = "read returns 0 only after every write end is closed, including a child's copy",
+         .covers = {"eof_after_all_writers_close"},
          .statement = "If all file descriptors referring to the write end of a pipe have been closed, then "
                       "an attempt to read(2) from the pipe will see end-of-file (read(2) will return 0).",
          .refs = {"pipe(7) I/O on pipes and FIFOs", "POSIX.1-2017 read() (pipe or FIFO)"}) {
@@ -34,6 +35,7 @@ IPC_CASE(pipe, read, eof_only_after_all_writers_close,
 }
 
 IPC_CASE(pipe, read, empty_blocks_until_data, .title = "a blocking read of an empty pipe blocks until data is written",
+         .covers = {"blocks_while_empty"},
          .statement = "If a process attempts to read from an empty pipe, then read(2) will block until data "
                       "is available.",
          .refs = {"pipe(7) I/O on pipes and FIFOs"}) {
@@ -48,6 +50,7 @@ IPC_CASE(pipe, read, empty_blocks_until_data, .title = "a blocking read of an em
 }
 
 IPC_CASE(pipe, read, nonblock_empty_fails_eagain, .title = "O_NONBLOCK read of an empty pipe fails with EAGAIN",
+         .covers = {"EAGAIN"},
          .statement = "If a process attempts to read from an empty pipe and the file descriptor has "
                       "O_NONBLOCK enabled, then read(2) fails with the error EAGAIN.",
          .refs = {"pipe(7) I/O on pipes and FIFOs", "POSIX.1-2017 read() [EAGAIN]"}) {
@@ -57,6 +60,7 @@ IPC_CASE(pipe, read, nonblock_empty_fails_eagain, .title = "O_NONBLOCK read of a
 }
 
 IPC_CASE(pipe, read, write_end_refuses_read_ebadf, .title = "read from the write end of a pipe fails with EBADF",
+         .covers = {"EBADF", "pipe.ends_are_unidirectional"},
          .statement = "pipefd[1] refers to the write end of the pipe. On some systems (but not Linux), pipes "
                       "are bidirectional. read(2): EBADF fd is not a valid file descriptor or is not open for "
                       "reading.",
@@ -71,6 +75,7 @@ IPC_CASE(pipe, read, write_end_refuses_read_ebadf, .title = "read from the write
 
 IPC_CASE(pipe, read, partial_read_returns_available,
          .title = "a read asking for more than is buffered returns what is available without waiting",
+         .covers = {"partial_read_returns_available"},
          .statement = "The value returned may be less than nbyte if ... the file is a pipe or FIFO ... and has "
                       "fewer than nbyte bytes immediately available for reading.",
          .refs = {"POSIX.1-2017 read() RETURN VALUE", "read(2) RETURN VALUE", "pipe(7)"}) {
@@ -93,6 +98,7 @@ IPC_CASE(pipe, read, partial_read_returns_available,
 
 IPC_CASE(pipe, read, byte_stream_has_no_message_boundaries,
          .title = "one read returns the bytes of several earlier writes (no message boundaries)",
+         .covers = {"pipe7.byte_stream"},
          .statement = "The communication channel provided by a pipe is a byte stream: there is no concept of "
                       "message boundaries.",
          .refs = {"pipe(7) I/O on pipes and FIFOs"}) {
@@ -113,6 +119,7 @@ IPC_CASE(pipe, read, byte_stream_has_no_message_boundaries,
 
 IPC_CASE(pipe, read, eof_after_buffered_data_consumed,
          .title = "after the last writer closes, buffered data is still read before end-of-file",
+         .covers = {"eof_after_buffered_data"},
          .statement = "Subsequent reads from the channel will return 0 (end of file) only after all "
                       "outstanding data in the channel has been consumed.",
          .refs = {"poll(2) POLLHUP", "pipe(7) I/O on pipes and FIFOs", "POSIX.1-2017 read()"}) {
@@ -132,6 +139,7 @@ IPC_CASE(pipe, read, eof_after_buffered_data_consumed,
 
 IPC_CASE(pipe, read, nonblock_without_writer_returns_eof,
          .title = "O_NONBLOCK read of an empty pipe with no writer returns 0, not EAGAIN",
+         .covers = {"nonblock_without_writer_returns_eof"},
          .statement = "When attempting to read from an empty pipe or FIFO: If no process has the pipe open for "
                       "writing, read() shall return 0 to indicate end-of-file.",
          .refs = {"POSIX.1-2017 read() (empty pipe or FIFO)", "pipe(7) I/O on pipes and FIFOs"}) {
@@ -143,6 +151,7 @@ IPC_CASE(pipe, read, nonblock_without_writer_returns_eof,
 }
 
 IPC_CASE(pipe, read, zero_length_read_returns_zero, .title = "a read of 0 bytes from an empty pipe returns 0 at once",
+         .covers = {"zero_length_read_returns_zero"},
          .statement = "In the absence of any errors, or if read() does not check for errors, a read() with a "
                       "count of 0 returns zero and has no other effects.",
          .refs = {"read(2) DESCRIPTION", "POSIX.1-2017 read() (nbyte is zero)"}) {

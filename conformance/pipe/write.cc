@@ -19,6 +19,7 @@ using namespace ipcc;
 using namespace ipcc::pipes;
 
 IPC_CASE(pipe, write, read_end_refuses_write_ebadf, .title = "write to the read end of a pipe fails with EBADF",
+         .covers = {"EBADF", "pipe.ends_are_unidirectional"},
          .statement = "pipefd[0] refers to the read end of the pipe. On some systems (but not Linux), pipes "
                       "are bidirectional. write(2): EBADF fd is not a valid file descriptor or is not open for "
                       "writing.",
@@ -34,6 +35,7 @@ IPC_CASE(pipe, write, read_end_refuses_write_ebadf, .title = "write to the read 
 }
 
 IPC_CASE(pipe, write, bytes_arrive_in_order, .title = "bytes of successive writes are read back in the order written",
+         .covers = {"bytes_arrive_in_order", "pipe7.byte_stream"},
          .statement = "Data written to the write end of the pipe is buffered by the kernel until it is read "
                       "from the read end of the pipe. Pipes and FIFOs (First In First Out) provide a "
                       "unidirectional interprocess communication channel.",
@@ -54,6 +56,7 @@ IPC_CASE(pipe, write, bytes_arrive_in_order, .title = "bytes of successive write
 
 IPC_CASE(pipe, write, bytes_arrive_in_order_across_processes,
          .title = "a child's stream of writes reaches the parent complete and in order",
+         .covers = {"bytes_arrive_in_order", "blocks_while_full"},
          .statement = "Pipes can be used to create a communication channel between related processes. Data "
                       "written to the write end of the pipe is buffered by the kernel until it is read from the "
                       "read end of the pipe.",
@@ -79,6 +82,7 @@ IPC_CASE(pipe, write, bytes_arrive_in_order_across_processes,
 
 IPC_CASE(pipe, write, no_reader_raises_sigpipe,
          .title = "a write with no reader left kills the writer with SIGPIPE (default action)",
+         .covers = {"sigpipe_without_reader"},
          .statement = "If all file descriptors referring to the read end of a pipe have been closed, then a "
                       "write(2) will cause a SIGPIPE signal to be generated for the calling process.",
          .refs = {"pipe(7) I/O on pipes and FIFOs", "signal(7) SIGPIPE (Term)", "POSIX.1-2017 write() [EPIPE]"}) {
@@ -92,7 +96,7 @@ IPC_CASE(pipe, write, no_reader_raises_sigpipe,
 }
 
 IPC_CASE(pipe, write, no_reader_sigpipe_ignored_fails_epipe,
-         .title = "with SIGPIPE ignored, a write with no reader fails with EPIPE",
+         .title = "with SIGPIPE ignored, a write with no reader fails with EPIPE", .covers = {"EPIPE"},
          .statement = "If the calling process is ignoring this signal, then write(2) fails with the error EPIPE.",
          .refs = {"pipe(7) I/O on pipes and FIFOs", "write(2) EPIPE", "POSIX.1-2017 write() [EPIPE]"}) {
   Child writer = ForkWriterWithoutReader([](int w) {
@@ -109,6 +113,7 @@ void RecordSignal(int sig) {
 
 IPC_CASE(pipe, write, no_reader_sigpipe_handled_fails_epipe,
          .title = "with a SIGPIPE handler, a write with no reader runs the handler and fails with EPIPE",
+         .covers = {"EPIPE", "sigpipe_without_reader"},
          .statement = "EPIPE fd is connected to a pipe or socket whose reading end is closed. When this happens "
                       "the writing process will also receive a SIGPIPE signal. (Thus, the write return value is "
                       "seen only if the program catches, blocks or ignores this signal.)",
@@ -130,6 +135,7 @@ IPC_CASE(pipe, write, no_reader_sigpipe_handled_fails_epipe,
 
 IPC_CASE(pipe, write, no_reader_sigpipe_blocked_fails_epipe_and_pending,
          .title = "with SIGPIPE blocked, a write with no reader fails with EPIPE and leaves SIGPIPE pending",
+         .covers = {"EPIPE", "sigpipe_without_reader"},
          .statement = "[EPIPE] An attempt is made to write to a pipe or FIFO that is not open for reading by any "
                       "process ... A SIGPIPE signal shall also be sent to the thread.",
          .refs = {"POSIX.1-2017 write() [EPIPE]", "write(2) EPIPE", "pipe(7) I/O on pipes and FIFOs"}) {
@@ -149,6 +155,7 @@ IPC_CASE(pipe, write, no_reader_sigpipe_blocked_fails_epipe_and_pending,
 
 IPC_CASE(pipe, write, epipe_after_reader_process_exits,
          .title = "once the only reader process has exited, a writer in another process gets EPIPE",
+         .covers = {"EPIPE"},
          .statement = "If all file descriptors referring to the read end of a pipe have been closed, then a "
                       "write(2) will cause a SIGPIPE signal to be generated for the calling process. If the "
                       "calling process is ignoring this signal, then write(2) fails with the error EPIPE.",
@@ -174,6 +181,7 @@ IPC_CASE(pipe, write, epipe_after_reader_process_exits,
 
 IPC_CASE(pipe, write, blocked_writer_gets_epipe_when_last_reader_closes,
          .title = "a writer blocked on a full pipe fails with EPIPE when the last reader closes",
+         .covers = {"blocked_writer_epipe_on_last_close", "EPIPE"},
          .statement = "If all file descriptors referring to the read end of a pipe have been closed, then a "
                       "write(2) will cause a SIGPIPE signal to be generated for the calling process. If the "
                       "calling process is ignoring this signal, then write(2) fails with the error EPIPE.",
@@ -209,6 +217,7 @@ void ExpectConcurrentRecordsWhole(const std::vector<std::size_t>& sizes, unsigne
 
 IPC_CASE(pipe, write, pipe_buf_writes_not_interleaved,
          .title = "PIPE_BUF-byte writes from six concurrent writer processes are never interleaved",
+         .covers = {"pipe7.PIPE_BUF"},
          .statement = "Write requests of {PIPE_BUF} bytes or less shall not be interleaved with data from other "
                       "processes doing writes on the same pipe. [pipe(7):] O_NONBLOCK disabled, n <= PIPE_BUF: All "
                       "n bytes are written atomically.",
@@ -219,6 +228,7 @@ IPC_CASE(pipe, write, pipe_buf_writes_not_interleaved,
 
 IPC_CASE(pipe, write, mixed_size_small_writes_not_interleaved,
          .title = "writes of assorted sizes up to PIPE_BUF from six concurrent processes are never interleaved",
+         .covers = {"pipe7.PIPE_BUF"},
          .statement = "Write requests of {PIPE_BUF} bytes or less shall not be interleaved with data from other "
                       "processes doing writes on the same pipe. [pipe(7):] O_NONBLOCK disabled, n <= PIPE_BUF: All "
                       "n bytes are written atomically.",
@@ -229,6 +239,7 @@ IPC_CASE(pipe, write, mixed_size_small_writes_not_interleaved,
 
 IPC_CASE(pipe, write, full_pipe_blocking_write_blocks_until_drained,
          .title = "a blocking write to a full pipe blocks, and completes once the reader drains the pipe",
+         .covers = {"blocks_while_full"},
          .statement = "If a process attempts to write to a full pipe (see below), then write(2) blocks until "
                       "sufficient data has been read from the pipe to allow the write to complete.",
          .refs = {"pipe(7) I/O on pipes and FIFOs", "POSIX.1-2017 write() (O_NONBLOCK clear)"}) {
@@ -266,6 +277,7 @@ std::size_t FillLeavingPartialRoom(int fd) {
 
 IPC_CASE(pipe, write, blocking_small_write_not_split_while_blocked,
          .title = "a blocking PIPE_BUF-byte write waits for room for all of it instead of writing part",
+         .covers = {"small_blocking_write_waits_for_whole_room"},
          .statement = "O_NONBLOCK disabled, n <= PIPE_BUF: All n bytes are written atomically; write(2) may block "
                       "if there is not room for n bytes to be written immediately.",
          .refs = {"pipe(7) PIPE_BUF", "POSIX.1-2017 write() (PIPE_BUF or fewer bytes)"}) {
@@ -289,6 +301,7 @@ IPC_CASE(pipe, write, blocking_small_write_not_split_while_blocked,
 
 IPC_CASE(pipe, write, blocking_large_write_writes_all,
          .title = "a blocking write of more bytes than the pipe holds blocks until all n bytes are written",
+         .covers = {"large_blocking_write_writes_all"},
          .statement = "O_NONBLOCK disabled, n > PIPE_BUF: The write is nonatomic: the data given to write(2) may "
                       "be interleaved with write(2)s by other process; the write(2) blocks until n bytes have "
                       "been written.",
@@ -308,7 +321,7 @@ IPC_CASE(pipe, write, blocking_large_write_writes_all,
 }
 
 IPC_CASE(pipe, write, nonblock_full_pipe_fails_eagain,
-         .title = "O_NONBLOCK write of 1 byte to a full pipe fails with EAGAIN",
+         .title = "O_NONBLOCK write of 1 byte to a full pipe fails with EAGAIN", .covers = {"EAGAIN"},
          .statement = "O_NONBLOCK enabled, n <= PIPE_BUF: If there is room to write n bytes to the pipe, then "
                       "write(2) succeeds immediately, writing all n bytes; otherwise write(2) fails, with errno "
                       "set to EAGAIN.",
@@ -320,6 +333,7 @@ IPC_CASE(pipe, write, nonblock_full_pipe_fails_eagain,
 
 IPC_CASE(pipe, write, nonblock_small_write_without_room_fails_eagain,
          .title = "O_NONBLOCK PIPE_BUF-byte write with less room than that fails with EAGAIN and writes nothing",
+         .covers = {"EAGAIN", "nonblock_small_write_all_or_nothing"},
          .statement = "O_NONBLOCK enabled, n <= PIPE_BUF: If there is room to write n bytes to the pipe, then "
                       "write(2) succeeds immediately, writing all n bytes; otherwise write(2) fails, with errno "
                       "set to EAGAIN.",
@@ -339,6 +353,7 @@ IPC_CASE(pipe, write, nonblock_small_write_without_room_fails_eagain,
 
 IPC_CASE(pipe, write, nonblock_small_write_with_room_writes_all,
          .title = "O_NONBLOCK write of PIPE_BUF bytes with room for them writes all of them",
+         .covers = {"nonblock_small_write_all_or_nothing"},
          .statement = "O_NONBLOCK enabled, n <= PIPE_BUF: If there is room to write n bytes to the pipe, then "
                       "write(2) succeeds immediately, writing all n bytes.",
          .refs = {"pipe(7) PIPE_BUF", "POSIX.1-2017 write() (O_NONBLOCK set, PIPE_BUF or fewer bytes)"}) {
@@ -351,7 +366,7 @@ IPC_CASE(pipe, write, nonblock_small_write_with_room_writes_all,
 }
 
 IPC_CASE(pipe, write, nonblock_large_write_to_full_pipe_fails_eagain,
-         .title = "O_NONBLOCK write of more than PIPE_BUF bytes to a full pipe fails with EAGAIN",
+         .title = "O_NONBLOCK write of more than PIPE_BUF bytes to a full pipe fails with EAGAIN", .covers = {"EAGAIN"},
          .statement = "O_NONBLOCK enabled, n > PIPE_BUF: If the pipe is full, then write(2) fails, with errno set "
                       "to EAGAIN.",
          .refs = {"pipe(7) PIPE_BUF", "POSIX.1-2017 write() (O_NONBLOCK set, more than PIPE_BUF bytes)"}) {
@@ -363,6 +378,7 @@ IPC_CASE(pipe, write, nonblock_large_write_to_full_pipe_fails_eagain,
 
 IPC_CASE(pipe, write, nonblock_large_write_is_partial,
          .title = "O_NONBLOCK write of more than PIPE_BUF bytes and more than the room is partial",
+         .covers = {"nonblock_large_write_partial"},
          .statement = "O_NONBLOCK enabled, n > PIPE_BUF: If the pipe is full, then write(2) fails, with errno set "
                       "to EAGAIN. Otherwise, from 1 to n bytes may be written (i.e., a \"partial write\" may "
                       "occur; the caller should check the return value from write(2) to see how many bytes were "
@@ -389,6 +405,7 @@ IPC_CASE(pipe, write, nonblock_large_write_is_partial,
 
 IPC_CASE(pipe, write, nonblock_large_write_to_empty_pipe_transfers_at_least_pipe_buf,
          .title = "O_NONBLOCK write of more than PIPE_BUF bytes to an empty pipe transfers at least PIPE_BUF",
+         .covers = {"nonblock_large_write_to_empty_at_least_pipe_buf"},
          .statement = "A write request for more than {PIPE_BUF} bytes shall cause one of the following: When at "
                       "least one byte can be written, transfer what it can and return the number of bytes "
                       "written. When all data previously written to the pipe is read, it shall transfer at least "

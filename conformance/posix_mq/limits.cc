@@ -58,6 +58,7 @@ std::optional<mq_attr> AttributesGivenForNull() {
 
 IPC_CASE(posix_mq, limits, maxmsg_above_msg_max_fails_einval_unprivileged,
          .title = "for an unprivileged process, mq_open with mq_maxmsg above msg_max fails with EINVAL",
+         .covers = {"mq_open.EINVAL", "mq_overview7.msg_max_caps_unprivileged_maxmsg"},
          .statement = "In a process that is unprivileged (does not have the CAP_SYS_RESOURCE capability), "
                       "attr->mq_maxmsg must be less than or equal to the msg_max limit.",
          .refs = {"mq_open(3) EINVAL", "mq_overview(7) /proc/sys/fs/mqueue/msg_max"},
@@ -75,6 +76,7 @@ IPC_CASE(posix_mq, limits, maxmsg_above_msg_max_fails_einval_unprivileged,
 
 IPC_CASE(posix_mq, limits, msgsize_above_msgsize_max_fails_einval_unprivileged,
          .title = "for an unprivileged process, mq_open with mq_msgsize above msgsize_max fails with EINVAL",
+         .covers = {"mq_open.EINVAL", "mq_overview7.msgsize_max_caps_unprivileged_msgsize"},
          .statement = "In a process that is unprivileged (does not have the CAP_SYS_RESOURCE capability), ... "
                       "attr->mq_msgsize must be less than or equal to the msgsize_max limit.",
          .refs = {"mq_open(3) EINVAL", "mq_overview(7) /proc/sys/fs/mqueue/msgsize_max"},
@@ -90,6 +92,7 @@ IPC_CASE(posix_mq, limits, msgsize_above_msgsize_max_fails_einval_unprivileged,
 
 IPC_CASE(posix_mq, limits, privileged_may_exceed_msg_max,
          .title = "a privileged process may create a queue with mq_maxmsg above msg_max",
+         .covers = {"mq_overview7.privileged_ignores_msg_max"},
          .statement = "The msg_max limit is ignored for privileged processes (CAP_SYS_RESOURCE), but the "
                       "HARD_MSGMAX ceiling is nevertheless imposed.",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_max", "mq_open(3) EINVAL"},
@@ -106,6 +109,7 @@ IPC_CASE(posix_mq, limits, privileged_may_exceed_msg_max,
 
 IPC_CASE(posix_mq, limits, hard_msgmax_applies_to_privileged,
          .title = "even a privileged process cannot create a queue with mq_maxmsg above HARD_MSGMAX (65536)",
+         .covers = {"mq_open.HARD_MSGMAX", "mq_open.EINVAL"},
          .statement = "The msg_max limit is ignored for privileged processes (CAP_SYS_RESOURCE), but the "
                       "HARD_MSGMAX ceiling is nevertheless imposed. ... Since Linux 3.5: 65,536",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_max", "mq_open(3) EINVAL"},
@@ -117,6 +121,7 @@ IPC_CASE(posix_mq, limits, hard_msgmax_applies_to_privileged,
 
 IPC_CASE(posix_mq, limits, lowered_msg_max_limits_maxmsg,
          .title = "lowering /proc/sys/fs/mqueue/msg_max lowers the mq_maxmsg an unprivileged process may ask for",
+         .covers = {"mq_overview7.msg_max_caps_unprivileged_maxmsg", "mq_open.EINVAL"},
          .statement = "/proc/sys/fs/mqueue/msg_max This file can be used to view and change the ceiling value for "
                       "the maximum number of messages in a queue. This value acts as a ceiling on the "
                       "attr->mq_maxmsg argument given to mq_open(3).",
@@ -131,6 +136,8 @@ IPC_CASE(posix_mq, limits, lowered_msg_max_limits_maxmsg,
 
 IPC_CASE(posix_mq, limits, default_attributes_from_proc,
          .title = "a queue created with attr NULL gets mq_maxmsg from msg_default and mq_msgsize from msgsize_default",
+         .covers = {"mq_overview7.msg_default_sets_null_attr_maxmsg",
+                    "mq_overview7.msgsize_default_sets_null_attr_msgsize", "mq_open.attr_null_gives_defaults"},
          .statement = "/proc/sys/fs/mqueue/msg_default (since Linux 3.5) This file defines the value used for a new "
                       "queue's mq_maxmsg setting when the queue is created with a call to mq_open(3) where attr is "
                       "specified as NULL. ... /proc/sys/fs/mqueue/msgsize_default (since Linux 3.5) This file "
@@ -157,6 +164,7 @@ IPC_CASE(posix_mq, limits, default_attributes_from_proc,
 
 IPC_CASE(posix_mq, limits, default_maxmsg_capped_by_msg_max,
          .title = "with attr NULL, mq_maxmsg is the smaller of msg_default and msg_max",
+         .covers = {"mq_overview7.msg_default_sets_null_attr_maxmsg"},
          .statement = "A new queue's default mq_maxmsg value will be the smaller of msg_default and msg_max.",
          .refs = {"mq_overview(7) /proc/sys/fs/mqueue/msg_default"}, .cls = Conformance::linux_specific,
          .needs = need::WritableSysctl(kProcMsgDefault) | need::WritableSysctl(kProcMsgMax) | need::MinKernel(3, 5)) {
@@ -169,6 +177,7 @@ IPC_CASE(posix_mq, limits, default_maxmsg_capped_by_msg_max,
 
 IPC_CASE(posix_mq, limits, queues_max_limits_unprivileged,
          .title = "an unprivileged process cannot create more queues than queues_max (ENOSPC)",
+         .covers = {"mq_overview7.queues_max_limits_unprivileged", "mq_open.ENOSPC"},
          .statement = "/proc/sys/fs/mqueue/queues_max This file can be used to view and change the system-wide "
                       "limit on the number of message queues that can be created. ... ENOSPC Insufficient space "
                       "for the creation of a new message queue. This probably occurred because the queues_max "

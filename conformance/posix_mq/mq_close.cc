@@ -13,6 +13,7 @@ using namespace ipcc::posix_mq;
 
 IPC_CASE(posix_mq, mq_close, removes_notification_registration,
          .title = "mq_close of the descriptor a process registered through removes its notification registration",
+         .covers = {"removes_notification_registration"},
          .statement = "If the calling process has attached a notification request (see mq_notify(3)) to this "
                       "message queue via mqdes, then this request is removed, and another process can now attach "
                       "a notification request.",
@@ -30,6 +31,7 @@ IPC_CASE(posix_mq, mq_close, removes_notification_registration,
 
 IPC_CASE(posix_mq, mq_close, closed_descriptor_fails_ebadf,
          .title = "after mq_close, calls on the closed descriptor fail with EBADF",
+         .covers = {"EBADF", "closed_descriptor_unusable", "mq_getattr.EBADF", "mq_send.EBADF"},
          .statement = "mq_close() closes the message queue descriptor mqdes. ... EBADF The message queue "
                       "descriptor specified in mqdes is invalid.",
          .refs = {"mq_close(3)", "mq_getattr(3) EBADF", "POSIX.1-2017 mq_close()"}) {

@@ -12,6 +12,8 @@ using namespace ipcc::posix_mq;
 
 IPC_CASE(posix_mq, mq_getattr, reports_maxmsg_msgsize_and_curmsgs,
          .title = "mq_getattr reports the mq_maxmsg and mq_msgsize given at creation and the current message count",
+         .covers = {"reports_creation_attributes", "curmsgs_counts_messages", "mq_open.attr_sets_maxmsg_and_msgsize",
+                    "mq_open.new_queue_is_empty"},
          .statement = "The mq_maxmsg and mq_msgsize fields are set when the message queue is created by "
                       "mq_open(3). ... The mq_curmsgs field returns the number of messages currently held in the "
                       "queue.",
@@ -35,6 +37,7 @@ IPC_CASE(posix_mq, mq_getattr, reports_maxmsg_msgsize_and_curmsgs,
 
 IPC_CASE(posix_mq, mq_getattr, flags_show_open_nonblock,
          .title = "mq_getattr reports O_NONBLOCK in mq_flags for a descriptor opened with O_NONBLOCK",
+         .covers = {"flags_of_open_description"},
          .statement = "The mq_flags field contains flags associated with the open message queue description. This "
                       "field is initialized when the queue is created by mq_open(3). The only flag that can "
                       "appear in this field is O_NONBLOCK.",

@@ -22,6 +22,7 @@ using namespace ipcc::posix_mq;
 IPC_CASE(posix_mq, mq_notify, signal_on_arrival_in_empty_queue,
          .title = "a registered SIGEV_SIGNAL notification sends the signal, with SI_MESGQ and sigev_value, when a "
                   "message arrives on the empty queue",
+         .covers = {"SIGEV_SIGNAL", "SI_MESGQ"},
          .statement = "mq_notify() allows the calling process to register or unregister for delivery of an "
                       "asynchronous notification when a new message arrives on the empty message queue ... "
                       "SIGEV_SIGNAL Notify the process by sending the signal specified in sigev_signo. ... The "
@@ -41,6 +42,7 @@ IPC_CASE(posix_mq, mq_notify, signal_on_arrival_in_empty_queue,
 
 IPC_CASE(posix_mq, mq_notify, signal_identifies_sender,
          .title = "the notification signal's si_pid and si_uid name the process that sent the message",
+         .covers = {"signal_identifies_sender", "SI_MESGQ"},
          .statement = "In addition, si_pid will be set to the PID of the process that sent the message, and si_uid "
                       "will be set to the real user ID of the sending process.",
          .refs = {"mq_notify(3) SIGEV_SIGNAL"}, .cls = Conformance::linux_specific) {
@@ -60,6 +62,7 @@ IPC_CASE(posix_mq, mq_notify, signal_identifies_sender,
 
 IPC_CASE(posix_mq, mq_notify, registration_removed_after_notification,
          .title = "after one notification the registration is gone: no second signal, and another process may register",
+         .covers = {"registration_removed_after_notification"},
          .statement = "Notification occurs once: after a notification is delivered, the notification registration "
                       "is removed, and another process can register for message notification.",
          .refs = {"mq_notify(3)", "POSIX.1-2017 mq_notify()"}) {
@@ -78,6 +81,7 @@ IPC_CASE(posix_mq, mq_notify, registration_removed_after_notification,
 
 IPC_CASE(posix_mq, mq_notify, registration_is_exclusive,
          .title = "while one process is registered, mq_notify by another process fails with EBUSY",
+         .covers = {"EBUSY", "one_registration_per_queue"},
          .statement = "Only one process can be registered to receive notification from a message queue. ... EBUSY "
                       "Another process has already registered to receive notification for this message queue.",
          .refs = {"mq_notify(3) EBUSY", "POSIX.1-2017 mq_notify() [EBUSY]"}) {
@@ -91,6 +95,7 @@ IPC_CASE(posix_mq, mq_notify, registration_is_exclusive,
 
 IPC_CASE(posix_mq, mq_notify, null_unregisters,
          .title = "mq_notify(NULL) removes the caller's registration: no signal, and another process may register",
+         .covers = {"null_unregisters"},
          .statement = "If sevp is NULL, and the calling process is currently registered to receive notifications "
                       "for this message queue, then the registration is removed; another process can then "
                       "register to receive a message notification for this queue.",
@@ -106,6 +111,7 @@ IPC_CASE(posix_mq, mq_notify, null_unregisters,
 
 IPC_CASE(posix_mq, mq_notify, blocked_receiver_takes_precedence,
          .title = "a message that a blocked mq_receive takes causes no notification, and the registration stays",
+         .covers = {"blocked_receiver_takes_precedence"},
          .statement = "If another process or thread is waiting to read a message from an empty queue using "
                       "mq_receive(3), then any message notification registration is ignored: the message is "
                       "delivered to the process or thread calling mq_receive(3), and the message notification "
@@ -129,6 +135,7 @@ IPC_CASE(
     posix_mq, mq_notify, only_on_transition_from_empty,
     .title =
         "registered on a non-empty queue, a process is notified only after the queue empties and a message arrives",
+    .covers = {"only_on_transition_from_empty"},
     .statement = "Message notification occurs only when a new message arrives and the queue was previously "
                  "empty. If the queue was not empty at the time mq_notify() was called, then a notification "
                  "will occur only after the queue is emptied and a new message arrives.",
@@ -147,6 +154,7 @@ IPC_CASE(
 
 IPC_CASE(posix_mq, mq_notify, sigev_none_registers_without_signal,
          .title = "a SIGEV_NONE registration makes the caller the registered process without any signal",
+         .covers = {"SIGEV_NONE", "EBUSY"},
          .statement = "SIGEV_NONE A \"null\" notification: the calling process is registered as the target for "
                       "notification, but when a message arrives, no notification is sent.",
          .refs = {"mq_notify(3) SIGEV_NONE", "POSIX.1-2017 mq_notify()"}) {
@@ -163,7 +171,7 @@ IPC_CASE(posix_mq, mq_notify, sigev_none_registers_without_signal,
 }
 
 IPC_CASE(posix_mq, mq_notify, invalid_signal_fails_einval,
-         .title = "mq_notify with SIGEV_SIGNAL and an invalid signal number fails with EINVAL",
+         .title = "mq_notify with SIGEV_SIGNAL and an invalid signal number fails with EINVAL", .covers = {"EINVAL"},
          .statement = "EINVAL sevp->sigev_notify is not one of the permitted values; or sevp->sigev_notify is "
                       "SIGEV_SIGNAL and sevp->sigev_signo is not a valid signal number.",
          .refs = {"mq_notify(3) EINVAL", "POSIX.1-2017 mq_notify()"}, .cls = Conformance::linux_specific) {
@@ -172,7 +180,7 @@ IPC_CASE(posix_mq, mq_notify, invalid_signal_fails_einval,
 }
 
 IPC_CASE(posix_mq, mq_notify, invalid_sigev_notify_fails_einval,
-         .title = "mq_notify with an unknown sigev_notify value fails with EINVAL",
+         .title = "mq_notify with an unknown sigev_notify value fails with EINVAL", .covers = {"EINVAL"},
          .statement = "EINVAL sevp->sigev_notify is not one of the permitted values.",
          .refs = {"mq_notify(3) EINVAL", "sigevent(7)"}, .cls = Conformance::linux_specific) {
   Queue q("notify-badkind", Attr(4, 16));

@@ -16,7 +16,7 @@ using namespace ipcc;
 using namespace ipcc::posix_mq;
 
 IPC_CASE(posix_mq, mq_open, excl_existing_fails_eexist,
-         .title = "mq_open with O_CREAT|O_EXCL of an existing name fails with EEXIST",
+         .title = "mq_open with O_CREAT|O_EXCL of an existing name fails with EEXIST", .covers = {"EEXIST", "O_EXCL"},
          .statement = "O_EXCL If O_CREAT was specified in oflag, and a queue with the given name already exists, "
                       "then fail with the error EEXIST.",
          .refs = {"mq_open(3) O_EXCL, EEXIST", "POSIX.1-2017 mq_open() [EEXIST]"}) {
@@ -26,7 +26,7 @@ IPC_CASE(posix_mq, mq_open, excl_existing_fails_eexist,
 }
 
 IPC_CASE(posix_mq, mq_open, missing_without_creat_fails_enoent,
-         .title = "mq_open without O_CREAT of a name that does not exist fails with ENOENT",
+         .title = "mq_open without O_CREAT of a name that does not exist fails with ENOENT", .covers = {"ENOENT"},
          .statement = "ENOENT The O_CREAT flag was not specified in oflag, and no queue with this name exists.",
          .refs = {"mq_open(3) ENOENT", "POSIX.1-2017 mq_open() [ENOENT]"}) {
   const std::string name = UniqueMqName("missing");
@@ -34,7 +34,7 @@ IPC_CASE(posix_mq, mq_open, missing_without_creat_fails_enoent,
 }
 
 IPC_CASE(posix_mq, mq_open, name_without_leading_slash_fails_einval,
-         .title = "mq_open of a name that does not start with a slash fails with EINVAL",
+         .title = "mq_open of a name that does not start with a slash fails with EINVAL", .covers = {"EINVAL"},
          .statement = "Each message queue is identified by a name of the form /somename ... EINVAL name doesn't "
                       "follow the format in mq_overview(7). ... The library function performs the check that the "
                       "name starts with a slash (/), giving the EINVAL error if it does not.",
@@ -48,7 +48,7 @@ IPC_CASE(posix_mq, mq_open, name_without_leading_slash_fails_einval,
 }
 
 IPC_CASE(posix_mq, mq_open, name_with_inner_slash_fails_eacces,
-         .title = "mq_open of a name with a second slash fails with EACCES",
+         .title = "mq_open of a name with a second slash fails with EACCES", .covers = {"EACCES"},
          .statement = "EACCES name contained more than one slash.",
          .refs = {"mq_open(3) EACCES", "mq_overview(7)",
                   "POSIX.1-2017 mq_open() (other slashes: "
@@ -60,14 +60,14 @@ IPC_CASE(posix_mq, mq_open, name_with_inner_slash_fails_eacces,
 }
 
 IPC_CASE(posix_mq, mq_open, slash_only_name_fails_enoent, .title = "mq_open of the name \"/\" fails with ENOENT",
-         .statement = "ENOENT name was just \"/\" followed by no other characters.", .refs = {"mq_open(3) ENOENT"},
-         .cls = Conformance::linux_specific) {
+         .covers = {"ENOENT"}, .statement = "ENOENT name was just \"/\" followed by no other characters.",
+         .refs = {"mq_open(3) ENOENT"}, .cls = Conformance::linux_specific) {
   const mq_attr attr = Attr(2, 16);
   ExpectOpenFails("/", O_RDWR | O_CREAT, &attr, ENOENT, "name \"/\"");
 }
 
 IPC_CASE(posix_mq, mq_open, overlong_name_fails_enametoolong,
-         .title = "mq_open of a name longer than NAME_MAX fails with ENAMETOOLONG",
+         .title = "mq_open of a name longer than NAME_MAX fails with ENAMETOOLONG", .covers = {"ENAMETOOLONG"},
          .statement = "a name of the form /somename; that is, a null-terminated string of up to NAME_MAX (i.e., "
                       "255) characters consisting of an initial slash, followed by one or more characters ... "
                       "ENAMETOOLONG name was too long.",
@@ -77,7 +77,7 @@ IPC_CASE(posix_mq, mq_open, overlong_name_fails_enametoolong,
 }
 
 IPC_CASE(posix_mq, mq_open, nonpositive_attributes_fail_einval,
-         .title = "mq_open O_CREAT with mq_maxmsg or mq_msgsize of 0 or less fails with EINVAL",
+         .title = "mq_open O_CREAT with mq_maxmsg or mq_msgsize of 0 or less fails with EINVAL", .covers = {"EINVAL"},
          .statement = "EINVAL O_CREAT was specified in oflag, and attr was not NULL, but attr->mq_maxmsg or "
                       "attr->mq_msqsize was invalid. Both of these fields must be greater than zero.",
          .refs = {"mq_open(3) EINVAL", "POSIX.1-2017 mq_open() [EINVAL]"}) {
@@ -92,7 +92,7 @@ IPC_CASE(posix_mq, mq_open, nonpositive_attributes_fail_einval,
 }
 
 IPC_CASE(posix_mq, mq_open, permission_denied_eacces,
-         .title = "an unprivileged user cannot open root's 0600 queue (EACCES)",
+         .title = "an unprivileged user cannot open root's 0600 queue (EACCES)", .covers = {"EACCES"},
          .statement = "EACCES The queue exists, but the caller does not have permission to open it in the "
                       "specified mode.",
          .refs = {"mq_open(3) EACCES", "POSIX.1-2017 mq_open() [EACCES]"}, .needs = kNeedSecondUid) {
@@ -108,6 +108,7 @@ IPC_CASE(posix_mq, mq_open, permission_denied_eacces,
 
 IPC_CASE(posix_mq, mq_open, read_permission_allows_only_rdonly,
          .title = "with read but not write permission, an unprivileged user can open O_RDONLY but not O_WRONLY",
+         .covers = {"EACCES", "O_RDONLY", "access_checked_as_for_file"},
          .statement = "EACCES The queue exists, but the caller does not have permission to open it in the "
                       "specified mode. (O_RDONLY Open the queue to receive messages only.)",
          .refs = {"mq_open(3) EACCES, O_RDONLY", "POSIX.1-2017 mq_open() [EACCES]"}, .needs = kNeedSecondUid) {
@@ -126,6 +127,7 @@ IPC_CASE(posix_mq, mq_open, read_permission_allows_only_rdonly,
 
 IPC_CASE(posix_mq, mq_open, unrelated_processes_share,
          .title = "an unrelated process that opens the same name uses the same queue, in both directions",
+         .covers = {"same_name_same_queue"},
          .statement = "Two processes can operate on the same queue by passing the same name to mq_open(3).",
          .refs = {"mq_overview(7)", "mq_open(3)", "POSIX.1-2017 mq_open()"}) {
   Queue q("unrelated", Attr(4, 64));
@@ -139,6 +141,7 @@ IPC_CASE(posix_mq, mq_open, unrelated_processes_share,
 
 IPC_CASE(posix_mq, mq_open, fork_child_shares_description_flags,
          .title = "a forked child's inherited descriptor shares mq_flags with the parent's",
+         .covers = {"mq_overview7.fork_shares_open_description"},
          .statement = "After a fork(2), a child inherits copies of its parent's message queue descriptors, and "
                       "these descriptors refer to the same open message queue descriptions as the corresponding "
                       "message queue descriptors in the parent. Corresponding message queue descriptors in the two "
@@ -165,6 +168,7 @@ IPC_CASE(posix_mq, mq_open, fork_child_shares_description_flags,
 
 IPC_CASE(posix_mq, mq_open, descriptor_close_on_exec_by_default,
          .title = "the descriptor from mq_open has close-on-exec set even without O_CLOEXEC",
+         .covers = {"mq_overview7.descriptor_close_on_exec"},
          .statement = "On Linux, a message queue descriptor is actually a file descriptor. ... The close-on-exec "
                       "flag (see open(2)) is automatically set on the file descriptor returned by mq_open(2).",
          .refs = {"mq_overview(7) Linux implementation of message queue descriptors", "mq_open(3) O_CLOEXEC"},

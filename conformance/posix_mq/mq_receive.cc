@@ -17,6 +17,7 @@ using namespace ipcc::posix_mq;
 
 IPC_CASE(posix_mq, mq_receive, priority_order_then_fifo,
          .title = "messages are received highest priority first, oldest first within one priority",
+         .covers = {"highest_priority_oldest_first", "mq_send.higher_priority_queued_first"},
          .statement = "mq_receive() removes the oldest message with the highest priority from the message queue "
                       "referred to by the message queue descriptor mqdes. ... Messages are placed on the queue in "
                       "decreasing order of priority, with newer messages of the same priority being placed after "
@@ -40,7 +41,7 @@ IPC_CASE(posix_mq, mq_receive, priority_order_then_fifo,
 }
 
 IPC_CASE(posix_mq, mq_receive, returns_message_priority,
-         .title = "mq_receive stores the received message's priority in *msg_prio",
+         .title = "mq_receive stores the received message's priority in *msg_prio", .covers = {"returns_priority"},
          .statement = "If msg_prio is not NULL, then the buffer to which it points is used to return the priority "
                       "associated with the received message.",
          .refs = {"mq_receive(3)", "POSIX.1-2017 mq_receive()"}) {
@@ -58,6 +59,7 @@ IPC_CASE(posix_mq, mq_receive, returns_message_priority,
 
 IPC_CASE(posix_mq, mq_receive, nonblock_empty_queue_fails_eagain,
          .title = "mq_receive on an empty queue opened O_NONBLOCK fails with EAGAIN",
+         .covers = {"EAGAIN", "mq_open.O_NONBLOCK"},
          .statement = "If the O_NONBLOCK flag is enabled for the message queue description, then the call "
                       "instead fails immediately with the error EAGAIN. ... EAGAIN The queue was empty, and the "
                       "O_NONBLOCK flag was set for the message queue description referred to by mqdes.",
@@ -72,6 +74,7 @@ IPC_CASE(posix_mq, mq_receive, nonblock_empty_queue_fails_eagain,
 
 IPC_CASE(posix_mq, mq_receive, empty_queue_blocks_until_message,
          .title = "a blocking mq_receive on an empty queue blocks until a message is sent",
+         .covers = {"blocks_while_empty"},
          .statement = "If the queue is empty, then, by default, mq_receive() blocks until a message becomes "
                       "available, or the call is interrupted by a signal handler.",
          .refs = {"mq_receive(3)", "POSIX.1-2017 mq_receive()"}) {
@@ -84,6 +87,7 @@ IPC_CASE(posix_mq, mq_receive, empty_queue_blocks_until_message,
 
 IPC_CASE(posix_mq, mq_receive, buffer_smaller_than_msgsize_fails_emsgsize,
          .title = "mq_receive with a buffer smaller than mq_msgsize fails with EMSGSIZE, even for a short message",
+         .covers = {"EMSGSIZE", "failure_removes_nothing"},
          .statement = "The msg_len argument specifies the size of the buffer pointed to by msg_ptr; this must be "
                       "greater than or equal to the mq_msgsize attribute of the queue. ... EMSGSIZE msg_len was "
                       "less than the mq_msgsize attribute of the message queue.",
@@ -100,6 +104,7 @@ IPC_CASE(posix_mq, mq_receive, buffer_smaller_than_msgsize_fails_emsgsize,
 
 IPC_CASE(posix_mq, mq_receive, write_only_descriptor_fails_ebadf,
          .title = "mq_receive on a descriptor opened O_WRONLY fails with EBADF",
+         .covers = {"EBADF", "mq_open.O_WRONLY"},
          .statement = "EBADF The descriptor specified in mqdes was invalid or not opened for reading.",
          .refs = {"mq_receive(3) EBADF", "POSIX.1-2017 mq_receive() [EBADF]"}) {
   Queue q("wronly", Attr(4, 16), O_WRONLY);

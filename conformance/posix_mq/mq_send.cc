@@ -16,6 +16,7 @@ using namespace ipcc::posix_mq;
 
 IPC_CASE(posix_mq, mq_send, message_round_trips_exactly,
          .title = "a message comes out of the queue with exactly the bytes and length that went in",
+         .covers = {"message_bytes_unchanged", "mq_receive.returns_message_length"},
          .statement = "mq_send() adds the message pointed to by msg_ptr to the message queue referred to by the "
                       "message queue descriptor mqdes. ... On success, mq_receive() and mq_timedreceive() return "
                       "the number of bytes in the received message.",
@@ -35,6 +36,7 @@ IPC_CASE(posix_mq, mq_send, message_round_trips_exactly,
 
 IPC_CASE(posix_mq, mq_send, zero_length_message_allowed,
          .title = "a zero-length message can be sent and is received with length 0",
+         .covers = {"zero_length_message_allowed"},
          .statement = "The msg_len argument specifies the length of the message pointed to by msg_ptr; this "
                       "length must be less than or equal to the queue's mq_msgsize attribute. Zero-length "
                       "messages are allowed.",
@@ -50,6 +52,7 @@ IPC_CASE(posix_mq, mq_send, zero_length_message_allowed,
 
 IPC_CASE(posix_mq, mq_send, nonblock_full_queue_fails_eagain,
          .title = "mq_send on a full queue opened O_NONBLOCK fails with EAGAIN",
+         .covers = {"EAGAIN", "full_at_mq_maxmsg", "failure_enqueues_nothing", "mq_open.O_NONBLOCK"},
          .statement = "If the message queue is already full (i.e., the number of messages on the queue equals "
                       "the queue's mq_maxmsg attribute), then, by default, mq_send() blocks ... If the "
                       "O_NONBLOCK flag is enabled for the message queue description, then the call instead "
@@ -66,6 +69,7 @@ IPC_CASE(posix_mq, mq_send, nonblock_full_queue_fails_eagain,
 
 IPC_CASE(posix_mq, mq_send, full_queue_blocks_until_room,
          .title = "a blocking mq_send on a full queue blocks until a message is received",
+         .covers = {"blocks_while_full"},
          .statement = "If the message queue is already full (i.e., the number of messages on the queue equals "
                       "the queue's mq_maxmsg attribute), then, by default, mq_send() blocks until sufficient "
                       "space becomes available to allow the message to be queued.",
@@ -83,7 +87,7 @@ IPC_CASE(posix_mq, mq_send, full_queue_blocks_until_room,
 }
 
 IPC_CASE(posix_mq, mq_send, oversized_message_fails_emsgsize,
-         .title = "mq_send of a message longer than mq_msgsize fails with EMSGSIZE",
+         .title = "mq_send of a message longer than mq_msgsize fails with EMSGSIZE", .covers = {"EMSGSIZE"},
          .statement = "EMSGSIZE msg_len was greater than the mq_msgsize attribute of the message queue.",
          .refs = {"mq_send(3) EMSGSIZE", "POSIX.1-2017 mq_send() [EMSGSIZE]"}) {
   Queue q("big", Attr(4, 16));
@@ -96,6 +100,7 @@ IPC_CASE(posix_mq, mq_send, oversized_message_fails_emsgsize,
 
 IPC_CASE(posix_mq, mq_send, priority_at_least_prio_max_fails_einval,
          .title = "mq_send with a priority of MQ_PRIO_MAX or more fails with EINVAL",
+         .covers = {"EINVAL", "MQ_PRIO_MAX"},
          .statement = "Message priorities range from 0 (low) to sysconf(_SC_MQ_PRIO_MAX) - 1 (high). (POSIX "
                       "mq_send(): [EINVAL] The value of msg_prio was outside the valid range.)",
          .refs = {"mq_overview(7)", "mq_send(3)", "POSIX.1-2017 mq_send() [EINVAL]"}) {
@@ -109,7 +114,7 @@ IPC_CASE(posix_mq, mq_send, priority_at_least_prio_max_fails_einval,
 }
 
 IPC_CASE(posix_mq, mq_send, read_only_descriptor_fails_ebadf,
-         .title = "mq_send on a descriptor opened O_RDONLY fails with EBADF",
+         .title = "mq_send on a descriptor opened O_RDONLY fails with EBADF", .covers = {"EBADF", "mq_open.O_RDONLY"},
          .statement = "EBADF The descriptor specified in mqdes was invalid or not opened for writing.",
          .refs = {"mq_send(3) EBADF", "POSIX.1-2017 mq_send() [EBADF]"}) {
   Queue q("rdonly", Attr(4, 16), O_RDONLY);

@@ -12,6 +12,7 @@ using namespace ipcc::posix_mq;
 
 IPC_CASE(posix_mq, mq_setattr, returns_old_attributes,
          .title = "mq_setattr returns in *oldattr the attributes as they were before the call",
+         .covers = {"returns_old_attributes"},
          .statement = "If the oldattr field is not NULL, then the buffer that it points to is used to return an "
                       "mq_attr structure that contains the same information that is returned by mq_getattr().",
          .refs = {"mq_getattr(3) mq_setattr()", "POSIX.1-2017 mq_setattr()"}) {
@@ -36,6 +37,7 @@ IPC_CASE(posix_mq, mq_setattr, returns_old_attributes,
 
 IPC_CASE(posix_mq, mq_setattr, changes_only_nonblock,
          .title = "mq_setattr sets O_NONBLOCK (which then takes effect) and ignores mq_maxmsg, mq_msgsize, mq_curmsgs",
+         .covers = {"O_NONBLOCK", "other_fields_ignored"},
          .statement = "The only attribute that can be modified is the setting of the O_NONBLOCK flag in mq_flags. "
                       "The other fields in newattr are ignored.",
          .refs = {"mq_getattr(3) mq_setattr()", "POSIX.1-2017 mq_setattr()"}) {
@@ -63,6 +65,7 @@ IPC_CASE(posix_mq, mq_setattr, changes_only_nonblock,
 
 IPC_CASE(posix_mq, mq_setattr, flags_other_than_nonblock_fail_einval,
          .title = "mq_setattr with a flag other than O_NONBLOCK in mq_flags fails with EINVAL",
+         .covers = {"EINVAL", "failure_changes_nothing"},
          .statement = "EINVAL newattr->mq_flags contained set bits other than O_NONBLOCK.",
          .refs = {"mq_getattr(3) EINVAL", "POSIX.1-2017 mq_setattr()"}, .cls = Conformance::linux_specific) {
   Queue q("setattr-bad", Attr(3, 16));

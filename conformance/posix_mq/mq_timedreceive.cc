@@ -23,6 +23,7 @@ TimedCall ReceiveBy(mqd_t q) {
 
 IPC_CASE(posix_mq, mq_timedreceive, deadline_reached_fails_etimedout,
          .title = "mq_timedreceive on an empty queue fails with ETIMEDOUT once its absolute deadline has passed",
+         .covers = {"ETIMEDOUT", "waits_until_deadline", "deadline_on_clock_realtime"},
          .statement = "mq_timedreceive() behaves just like mq_receive(), except that if the queue is empty and the "
                       "O_NONBLOCK flag is not enabled for the message queue description, then abs_timeout points "
                       "to a structure which specifies how long the call will block. This value is an absolute "
@@ -35,6 +36,7 @@ IPC_CASE(posix_mq, mq_timedreceive, deadline_reached_fails_etimedout,
 
 IPC_CASE(posix_mq, mq_timedreceive, expired_deadline_fails_etimedout,
          .title = "mq_timedreceive on an empty queue with a deadline already in the past fails with ETIMEDOUT",
+         .covers = {"ETIMEDOUT", "expired_deadline_returns_at_once"},
          .statement = "If no message is available, and the timeout has already expired by the time of the call, "
                       "mq_timedreceive() returns immediately. ... ETIMEDOUT The call timed out before a message "
                       "could be transferred.",
@@ -46,7 +48,7 @@ IPC_CASE(posix_mq, mq_timedreceive, expired_deadline_fails_etimedout,
 }
 
 IPC_CASE(posix_mq, mq_timedreceive, invalid_timeout_fails_einval,
-         .title = "mq_timedreceive that would block with tv_nsec out of range fails with EINVAL",
+         .title = "mq_timedreceive that would block with tv_nsec out of range fails with EINVAL", .covers = {"EINVAL"},
          .statement = "EINVAL The call would have blocked, and abs_timeout was invalid, either because tv_sec was "
                       "less than zero, or because tv_nsec was less than zero or greater than 1000 million.",
          .refs = {"mq_receive(3) EINVAL", "POSIX.1-2017 mq_timedreceive() [EINVAL]"}) {
@@ -56,6 +58,7 @@ IPC_CASE(posix_mq, mq_timedreceive, invalid_timeout_fails_einval,
 
 IPC_CASE(posix_mq, mq_timedreceive, message_available_ignores_deadline,
          .title = "mq_timedreceive with a message available returns it even if the deadline has passed",
+         .covers = {"message_available_ignores_deadline"},
          .statement = "mq_timedreceive() behaves just like mq_receive(), except that if the queue is empty and the "
                       "O_NONBLOCK flag is not enabled for the message queue description, then abs_timeout points "
                       "to a structure which specifies how long the call will block. (POSIX: under no circumstance "

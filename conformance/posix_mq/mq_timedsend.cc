@@ -20,6 +20,8 @@ TimedCall SendBy(mqd_t q) {
 
 IPC_CASE(posix_mq, mq_timedsend, deadline_reached_fails_etimedout,
          .title = "mq_timedsend on a full queue fails with ETIMEDOUT once its absolute deadline has passed",
+         .covers = {"ETIMEDOUT", "waits_until_deadline", "deadline_on_clock_realtime",
+                    "mq_send.failure_enqueues_nothing"},
          .statement = "mq_timedsend() behaves just like mq_send(), except that if the queue is full and the "
                       "O_NONBLOCK flag is not enabled for the message queue description, then abs_timeout points "
                       "to a structure which specifies how long the call will block. This value is an absolute "
@@ -33,7 +35,7 @@ IPC_CASE(posix_mq, mq_timedsend, deadline_reached_fails_etimedout,
 }
 
 IPC_CASE(posix_mq, mq_timedsend, invalid_timeout_fails_einval,
-         .title = "mq_timedsend that would block with tv_nsec out of range fails with EINVAL",
+         .title = "mq_timedsend that would block with tv_nsec out of range fails with EINVAL", .covers = {"EINVAL"},
          .statement = "EINVAL The call would have blocked, and abs_timeout was invalid, either because tv_sec was "
                       "less than zero, or because tv_nsec was less than zero or greater than 1000 million.",
          .refs = {"mq_send(3) EINVAL", "POSIX.1-2017 mq_timedsend() [EINVAL]"}) {
@@ -44,6 +46,7 @@ IPC_CASE(posix_mq, mq_timedsend, invalid_timeout_fails_einval,
 
 IPC_CASE(posix_mq, mq_timedsend, room_available_ignores_deadline,
          .title = "mq_timedsend with room in the queue succeeds even if the deadline has passed",
+         .covers = {"room_available_ignores_deadline"},
          .statement = "mq_timedsend() behaves just like mq_send(), except that if the queue is full and the "
                       "O_NONBLOCK flag is not enabled for the message queue description, then abs_timeout points "
                       "to a structure which specifies how long the call will block. (POSIX: under no circumstance "

@@ -15,6 +15,7 @@ using namespace ipcc::posix_mq;
 
 IPC_CASE(posix_mq, mq_unlink, removes_name_open_descriptors_keep_working,
          .title = "mq_unlink removes the name at once while descriptors already open keep sending and receiving",
+         .covers = {"name_removed_at_once", "open_descriptors_keep_working"},
          .statement = "mq_unlink() removes the specified message queue name. The message queue name is removed "
                       "immediately. The queue itself is destroyed once any other processes that have the queue "
                       "open close their descriptors referring to the queue.",
@@ -37,6 +38,7 @@ IPC_CASE(posix_mq, mq_unlink, removes_name_open_descriptors_keep_working,
 
 IPC_CASE(posix_mq, mq_unlink, name_reusable_while_old_queue_open,
          .title = "after mq_unlink, O_CREAT of the same name makes a new, empty queue while the old one lives on",
+         .covers = {"name_reusable_at_once"},
          .statement = "The message queue name is removed immediately. The queue itself is destroyed once any other "
                       "processes that have the queue open close their descriptors referring to the queue. (POSIX "
                       "allows re-creation to fail until the old queue is gone; Linux creates a new queue at once.)",
@@ -53,7 +55,7 @@ IPC_CASE(posix_mq, mq_unlink, name_reusable_while_old_queue_open,
 }
 
 IPC_CASE(posix_mq, mq_unlink, missing_name_fails_enoent,
-         .title = "mq_unlink of a name that does not exist fails with ENOENT",
+         .title = "mq_unlink of a name that does not exist fails with ENOENT", .covers = {"ENOENT"},
          .statement = "ENOENT There is no message queue with the given name.",
          .refs = {"mq_unlink(3) ENOENT", "POSIX.1-2017 mq_unlink() [ENOENT]"}) {
   const std::string name = UniqueMqName("nothing");
@@ -61,7 +63,7 @@ IPC_CASE(posix_mq, mq_unlink, missing_name_fails_enoent,
 }
 
 IPC_CASE(posix_mq, mq_unlink, overlong_name_fails_enametoolong,
-         .title = "mq_unlink of a name longer than NAME_MAX fails with ENAMETOOLONG",
+         .title = "mq_unlink of a name longer than NAME_MAX fails with ENAMETOOLONG", .covers = {"ENAMETOOLONG"},
          .statement = "ENAMETOOLONG name was too long.",
          .refs = {"mq_unlink(3) ENAMETOOLONG", "POSIX.1-2017 mq_unlink() [ENAMETOOLONG]"}) {
   const std::string name = "/" + std::string(300, 'u');
@@ -70,6 +72,7 @@ IPC_CASE(posix_mq, mq_unlink, overlong_name_fails_enametoolong,
 
 IPC_CASE(posix_mq, mq_unlink, other_users_queue_fails_eacces,
          .title = "an unprivileged user cannot mq_unlink root's queue (EACCES), even one with mode 0666",
+         .covers = {"EACCES", "failure_changes_nothing"},
          .statement = "EACCES The caller does not have permission to unlink this message queue. (The queues live "
                       "in a directory with the sticky bit set: only the owner may remove a name.)",
          .refs = {"mq_unlink(3) EACCES", "mq_overview(7) Mounting the message queue filesystem",
@@ -85,6 +88,7 @@ IPC_CASE(posix_mq, mq_unlink, other_users_queue_fails_eacces,
 
 IPC_CASE(posix_mq, mq_unlink, queue_destroyed_after_last_close,
          .title = "an unlinked queue still counts against queues_max until its last descriptor is closed",
+         .covers = {"destroyed_after_last_close", "mq_overview7.queues_max_limits_unprivileged", "mq_open.ENOSPC"},
          .statement = "The queue itself is destroyed once any other processes that have the queue open close their "
                       "descriptors referring to the queue. (mq_overview(7): queues_max limits the number of "
                       "message queues that can be created; mq_open(3) ENOSPC.)",

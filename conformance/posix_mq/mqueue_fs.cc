@@ -73,6 +73,7 @@ void WithMqueueMount(const std::function<void(const std::string&)>& check) {
 
 IPC_CASE(posix_mq, mqueue_fs, queue_file_shows_qsize,
          .title = "a queue appears in a mounted mqueue file system, its QSIZE field counting the bytes of data queued",
+         .covers = {"mq_overview7.mqueue_fs_lists_queues", "mq_overview7.queue_file_qsize"},
          .statement = "After the filesystem has been mounted, the message queues on the system can be viewed and "
                       "manipulated using the commands usually used for files ... The contents of each file in the "
                       "directory consist of a single line containing information about the queue ... QSIZE Number "
@@ -96,6 +97,7 @@ IPC_CASE(posix_mq, mqueue_fs, queue_file_shows_qsize,
 
 IPC_CASE(posix_mq, mqueue_fs, unlink_removes_queue_file,
          .title = "after mq_unlink the queue's file is gone from the mounted mqueue file system",
+         .covers = {"mq_overview7.mqueue_fs_lists_queues", "mq_unlink.name_removed_at_once"},
          .statement = "After the filesystem has been mounted, the message queues on the system can be viewed and "
                       "manipulated using the commands usually used for files (e.g., ls(1) and rm(1)). (mq_unlink(3): "
                       "The message queue name is removed immediately.)",
