@@ -54,6 +54,8 @@ constexpr const char* kDistinct =
 
 IPC_CASE(namespace, ipc, unshare_changes_namespace_link,
          .title = "after unshare(CLONE_NEWIPC), /proc/self/ns/ipc names a different namespace (link and inode)",
+         .covers = {"unshare.CLONE_NEWIPC", "unshare.other_processes_keep_namespace",
+                    "namespaces7.ns_link_identifies_namespace"},
          .statement = "If two processes are in the same namespace, then the device IDs and inode numbers of their "
                       "/proc/pid/ns/xxx symbolic links will be the same ... The content of this symbolic link is a "
                       "string containing the namespace type and inode number as in the following example: "
@@ -106,6 +108,7 @@ void ExpectRefusedUnprivileged(const SysvObject& marker, const std::function<int
 
 IPC_CASE(namespace, ipc, unshare_without_cap_sys_admin_fails_eperm,
          .title = "unshare(CLONE_NEWIPC) by an unprivileged process fails with EPERM",
+         .covers = {"unshare.EPERM", "unshare.refused_call_changes_nothing"},
          .statement = "CLONE_NEWIPC ... Use of CLONE_NEWIPC requires the CAP_SYS_ADMIN capability. ... EPERM The "
                       "calling process did not have the required privileges for this operation.",
          .refs = {"unshare(2) CLONE_NEWIPC", "unshare(2) EPERM", "namespaces(7)"}, .cls = Conformance::linux_specific,
@@ -117,6 +120,7 @@ IPC_CASE(namespace, ipc, unshare_without_cap_sys_admin_fails_eperm,
 
 IPC_CASE(namespace, ipc, setns_without_cap_sys_admin_fails_eperm,
          .title = "setns into another IPC namespace by an unprivileged process fails with EPERM",
+         .covers = {"setns.EPERM", "setns.refused_call_changes_nothing"},
          .statement = "In order to reassociate itself with a new network, IPC, time, or UTS namespace, the caller "
                       "must have the CAP_SYS_ADMIN capability both in its own user namespace and in the user "
                       "namespace that owns the target namespace. ... EPERM The calling thread did not have the "
@@ -142,6 +146,8 @@ IPC_CASE(namespace, ipc, setns_without_cap_sys_admin_fails_eperm,
 
 IPC_CASE(namespace, ipc, forked_child_shares_namespace,
          .title = "a child forked inside a new IPC namespace is a member of it and sees its objects",
+         .covers = {"clone.child_stays_in_parent_namespace", "ipc_namespaces7.objects_visible_to_members",
+                    "ipc_namespaces7.objects_invisible_outside_namespace"},
          .statement = "If this flag [CLONE_NEWIPC] is not set, then (as with fork(2)), the process is created in "
                       "the same IPC namespace as the calling process. ... Objects created in an IPC namespace "
                       "are visible to all other processes that are members of that namespace",
@@ -185,6 +191,7 @@ int CloneEntry(void* arg) {
 
 IPC_CASE(namespace, ipc, clone_newipc_creates_child_in_new_namespace,
          .title = "clone(CLONE_NEWIPC) starts the child in a new IPC namespace without the parent's objects",
+         .covers = {"clone.CLONE_NEWIPC"},
          .statement = "CLONE_NEWIPC (since Linux 2.6.19) If CLONE_NEWIPC is set, then create the process in a new "
                       "IPC namespace.",
          .refs = {"clone(2) CLONE_NEWIPC", "ipc_namespaces(7)", "namespaces(7) /proc/pid/ns"},
@@ -212,6 +219,8 @@ IPC_CASE(namespace, ipc, clone_newipc_creates_child_in_new_namespace,
 
 IPC_CASE(namespace, ipc, sysv_objects_invisible_across_namespaces,
          .title = "System V queue, semaphore set and segment keys are not found from another IPC namespace",
+         .covers = {"ipc_namespaces7.objects_invisible_outside_namespace",
+                    "ipc_namespaces7.objects_visible_to_members"},
          .statement = kOwnObjects,
          .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC", "msgget(2) ENOENT", "semget(2) ENOENT",
                   "shmget(2) ENOENT", "sysvipc(7)"},
@@ -240,7 +249,7 @@ IPC_CASE(namespace, ipc, sysv_objects_invisible_across_namespaces,
 
 IPC_CASE(namespace, ipc, sysv_ids_invalid_across_namespaces,
          .title = "IPC_STAT on the identifiers of System V objects of another IPC namespace fails with EINVAL",
-         .statement = kOwnObjects,
+         .covers = {"ipc_namespaces7.own_sysv_identifiers"}, .statement = kOwnObjects,
          .refs = {"ipc_namespaces(7)", "msgctl(2) EINVAL", "semctl(2) EINVAL", "shmctl(2) EINVAL"},
          .cls = Conformance::linux_specific,
          .needs = kNeedRoot | need::Feature("sysv_msg") | need::Feature("sysv_sem") | need::Feature("sysv_shm")) {
@@ -270,6 +279,7 @@ IPC_CASE(namespace, ipc, sysv_ids_invalid_across_namespaces,
 
 IPC_CASE(namespace, ipc, proc_sysvipc_lists_reader_namespace,
          .title = "/proc/sysvipc/{msg,sem,shm} list the reader's IPC namespace only: a new one shows headers only",
+         .covers = {"ipc_namespaces7.proc_sysvipc_per_namespace"},
          .statement = "The following /proc interfaces are distinct in each IPC namespace: ... The System V IPC "
                       "interfaces in /proc/sysvipc.",
          .refs = {"ipc_namespaces(7)", "proc(5) /proc/sysvipc", "sysvipc(7)"}, .cls = Conformance::linux_specific,
@@ -304,6 +314,7 @@ IPC_CASE(namespace, ipc, proc_sysvipc_lists_reader_namespace,
 
 IPC_CASE(namespace, ipc, new_namespace_starts_without_sysv_objects,
          .title = "MSG_INFO, SEM_INFO and SHM_INFO in a new IPC namespace count no existing objects",
+         .covers = {"ipc_namespaces7.new_namespace_has_no_objects"},
          .statement = "Each IPC namespace has its own set of System V IPC identifiers ... [MSG_INFO] the msgpool "
                       "field returns the number of message queues that currently exist on the system; "
                       "[SEM_INFO] the semusz field returns the number of semaphore sets that currently exist; "
@@ -344,7 +355,8 @@ IPC_CASE(namespace, ipc, new_namespace_starts_without_sysv_objects,
 
 IPC_CASE(namespace, ipc, same_key_two_objects,
          .title = "the same key names two distinct segments in two IPC namespaces, each with its own contents",
-         .statement = kOwnObjects, .refs = {"ipc_namespaces(7)", "shmget(2) IPC_CREAT | IPC_EXCL", "shmat(2)"},
+         .covers = {"ipc_namespaces7.own_sysv_identifiers"}, .statement = kOwnObjects,
+         .refs = {"ipc_namespaces(7)", "shmget(2) IPC_CREAT | IPC_EXCL", "shmat(2)"},
          .cls = Conformance::linux_specific, .needs = kNeedRoot | need::Feature("sysv_shm")) {
   const SysvObject shm(SysvKind::shm);
   char* mine = static_cast<char*>(IPCC_SETUP(shmat(shm.id(), nullptr, 0)));
@@ -404,7 +416,8 @@ void ExpectMqueueListing(const std::string& dir, const std::string& present, con
 }
 
 IPC_CASE(namespace, ipc, posix_mq_invisible_across_namespaces,
-         .title = "a POSIX message queue is not found by name from another IPC namespace", .statement = kOwnObjects,
+         .title = "a POSIX message queue is not found by name from another IPC namespace",
+         .covers = {"ipc_namespaces7.objects_invisible_outside_namespace"}, .statement = kOwnObjects,
          .refs = {"ipc_namespaces(7)", "mq_overview(7) IPC namespaces", "mq_open(3) ENOENT", "mq_unlink(3) ENOENT"},
          .cls = Conformance::linux_specific, .needs = kNeedRoot | need::Feature("posix_mq")) {
   const Queue q("ns-queue", Attr(4, 64));
@@ -425,7 +438,7 @@ IPC_CASE(namespace, ipc, posix_mq_invisible_across_namespaces,
 
 IPC_CASE(namespace, ipc, same_mq_name_two_queues,
          .title = "the same POSIX message queue name names two distinct queues in two IPC namespaces",
-         .statement = kOwnObjects,
+         .covers = {"ipc_namespaces7.own_mqueue_filesystem"}, .statement = kOwnObjects,
          .refs = {"ipc_namespaces(7)", "mq_open(3) O_CREAT | O_EXCL", "mq_send(3)", "mq_receive(3)"},
          .cls = Conformance::linux_specific, .needs = kNeedRoot | need::Feature("posix_mq")) {
   const Queue q("ns-queue", Attr(4, 64));
@@ -458,6 +471,7 @@ IPC_CASE(namespace, ipc, same_mq_name_two_queues,
 
 IPC_CASE(namespace, ipc, mqueue_mount_lists_own_namespace_queues,
          .title = "an mqueue filesystem mounted in a new IPC namespace lists that namespace's queues only",
+         .covers = {"ipc_namespaces7.own_mqueue_filesystem"},
          .statement = "Each IPC namespace has its own set of System V IPC identifiers and its own POSIX message "
                       "queue filesystem. ... On Linux, message queues are created in a virtual filesystem. ... "
                       "the message queues on the system can be viewed and manipulated using the commands usually "
@@ -498,16 +512,16 @@ IPC_CASE(namespace, ipc, mqueue_mount_lists_own_namespace_queues,
 
 IPC_CASE(namespace, ipc, limits_independent,
          .title = "writing /proc/sys/kernel/msgmnb in a new IPC namespace leaves the parent namespace's value alone",
-         .statement = kDistinct, .refs = {"ipc_namespaces(7)", "proc(5) /proc/sys/kernel/msgmnb"},
-         .cls = Conformance::linux_specific,
+         .covers = {"ipc_namespaces7.sysv_limits_per_namespace"}, .statement = kDistinct,
+         .refs = {"ipc_namespaces(7)", "proc(5) /proc/sys/kernel/msgmnb"}, .cls = Conformance::linux_specific,
          .needs = kNeedRoot | need::Feature("sysv_msg") | need::WritableSysctl(kMsgmnb)) {
   ExpectLimitsIndependent({{kMsgmnb, 12345}});
 }
 
 IPC_CASE(namespace, ipc, mq_limits_independent,
          .title = "writing /proc/sys/fs/mqueue/* in a new IPC namespace leaves the parent namespace's values alone",
-         .statement = kDistinct, .refs = {"ipc_namespaces(7)", "mq_overview(7) /proc interfaces"},
-         .cls = Conformance::linux_specific,
+         .covers = {"ipc_namespaces7.mqueue_limits_per_namespace"}, .statement = kDistinct,
+         .refs = {"ipc_namespaces(7)", "mq_overview(7) /proc interfaces"}, .cls = Conformance::linux_specific,
          .needs = kNeedRoot | need::Feature("posix_mq") | need::WritableSysctl(posix_mq::kProcMsgMax) |
                   need::WritableSysctl(posix_mq::kProcQueuesMax)) {
   ExpectLimitsIndependent({{posix_mq::kProcMsgMax, 7}, {posix_mq::kProcQueuesMax, 33}});
@@ -515,6 +529,7 @@ IPC_CASE(namespace, ipc, mq_limits_independent,
 
 IPC_CASE(namespace, ipc, new_namespace_starts_with_default_limits,
          .title = "a new IPC namespace starts with the documented default limits, not its creator's values",
+         .covers = {"ipc_namespaces7.new_namespace_starts_with_default_limits"},
          .statement = "MSGMAX Maximum size of a message text, in bytes (default value: 8192 bytes). ... MSGMNB "
                       "Maximum number of bytes that can be held in a message queue (default value: 16384 bytes). "
                       "[mq_overview(7):] The default value for msg_max is 10. ... The default value for msgsize_max "
@@ -542,6 +557,7 @@ IPC_CASE(namespace, ipc, new_namespace_starts_with_default_limits,
 
 IPC_CASE(namespace, ipc, limits_apply_per_namespace,
          .title = "msgmnb set in a new IPC namespace sizes the queues created there, not the parent's queues",
+         .covers = {"ipc_namespaces7.sysv_limits_per_namespace"},
          .statement = "/proc/sys/kernel/msgmnb This file defines a system-wide parameter used to initialize the "
                       "msg_qbytes setting for subsequently created message queues. [ipc_namespaces(7):] The "
                       "following /proc interfaces are distinct in each IPC namespace",
@@ -573,6 +589,7 @@ IPC_CASE(namespace, ipc, limits_apply_per_namespace,
 IPC_CASE(namespace, ipc, ns_handle_keeps_namespace_and_objects,
          .title = "an open /proc/<pid>/ns/ipc handle keeps an IPC namespace and its objects after its last member "
                   "exits",
+         .covers = {"namespaces7.open_ns_file_pins_namespace"},
          .statement = "Opening one of the files in this directory (or a file that is bind mounted to one of these "
                       "files) returns a file handle for the corresponding namespace of the process specified by "
                       "pid. As long as this file descriptor remains open, the namespace will remain alive, even if "
@@ -599,6 +616,7 @@ IPC_CASE(namespace, ipc, ns_handle_keeps_namespace_and_objects,
 
 IPC_CASE(namespace, ipc, objects_destroyed_when_last_member_exits,
          .title = "when the last member of an IPC namespace exits, the namespace's message queues are destroyed",
+         .covers = {"ipc_namespaces7.objects_destroyed_with_namespace"},
          .statement = "When an IPC namespace is destroyed (i.e., when the last process that is a member of the "
                       "namespace terminates), all IPC objects in the namespace are automatically destroyed.",
          .refs = {"ipc_namespaces(7)", "namespaces(7) Namespace lifetime", "inotify(7) IN_UNMOUNT IN_IGNORED"},
@@ -614,6 +632,7 @@ IPC_CASE(namespace, ipc, objects_destroyed_when_last_member_exits,
 IPC_CASE(namespace, ipc, objects_destroyed_when_last_ns_handle_closed,
          .title = "a memberless IPC namespace held by a /proc/<pid>/ns/ipc handle is destroyed, with its queues, "
                   "when the handle closes",
+         .covers = {"namespaces7.open_ns_file_pins_namespace", "ipc_namespaces7.objects_destroyed_with_namespace"},
          .statement = "As long as this file descriptor remains open, the namespace will remain alive, even if all "
                       "processes in the namespace terminate. ... When an IPC namespace is destroyed ..., all IPC "
                       "objects in the namespace are automatically destroyed.",
@@ -642,6 +661,8 @@ IPC_CASE(namespace, ipc, objects_destroyed_when_last_ns_handle_closed,
 
 IPC_CASE(namespace, ipc, setns_joins_namespace_and_sees_its_objects,
          .title = "setns through /proc/<pid>/ns/ipc joins that IPC namespace: its objects become visible",
+         .covers = {"setns.CLONE_NEWIPC", "setns.joins_namespace_of_link",
+                    "ipc_namespaces7.objects_visible_to_members"},
          .statement = "If fd refers to a /proc/pid/ns/ link, then setns() reassociates the calling thread with the "
                       "namespace associated with that link ... Objects created in an IPC namespace are visible to "
                       "all other processes that are members of that namespace",

@@ -11,6 +11,8 @@ using namespace ipcc::posix_shm;
 
 IPC_CASE(posix_shm, fstat, reports_size_owner_and_mode,
          .title = "fstat of a shared memory object gives its size, owner and permission bits",
+         .covers = {"reports_size_owner_and_mode", "shm_open.new_object_owner_is_effective_ids",
+                    "ftruncate.sets_object_size"},
          .statement = "fstat(2) Obtain a stat structure that describes the shared memory object. Among the "
                       "information returned by this call are the object's size (st_size), permissions "
                       "(st_mode), owner (st_uid), and group (st_gid).",

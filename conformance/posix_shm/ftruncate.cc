@@ -13,6 +13,7 @@ using namespace ipcc::posix_shm;
 
 IPC_CASE(posix_shm, ftruncate, extends_object_with_zeros,
          .title = "ftruncate sets a shared memory object's size and the new bytes read as zeros",
+         .covers = {"sets_object_size", "extension_reads_as_zeros"},
          .statement = "A new shared memory object initially has zero length--the size of the object can be set "
                       "using ftruncate(2). The newly allocated bytes of a shared memory object are automatically "
                       "initialized to 0.",
@@ -29,6 +30,7 @@ IPC_CASE(posix_shm, ftruncate, extends_object_with_zeros,
 
 IPC_CASE(posix_shm, ftruncate, regrow_after_shrink_reads_zeros,
          .title = "bytes cut off by shrinking an object read as zeros when it is extended again",
+         .covers = {"shrink_discards_data", "extension_reads_as_zeros"},
          .statement = "If the file previously was larger than this size, the extra data is lost. If the file "
                       "previously was shorter, it is extended, and the extended part reads as null bytes ('\\0').",
          .refs = {"ftruncate(2)", "POSIX.1-2017 ftruncate() (shared memory object)"}) {

@@ -23,7 +23,7 @@ void ExpectMapEinval(const char* stem, std::size_t object_size, std::size_t len,
 }
 
 IPC_CASE(posix_shm, mmap, map_shared_write_visible_to_read,
-         .title = "a store through a MAP_SHARED file mapping is seen by read() of the file",
+         .title = "a store through a MAP_SHARED file mapping is seen by read() of the file", .covers = {"MAP_SHARED"},
          .statement = "MAP_SHARED: Share this mapping. Updates to the mapping are visible to other processes "
                       "mapping the same region, and (in the case of file-backed mappings) are carried through "
                       "to the underlying file.",
@@ -39,7 +39,7 @@ IPC_CASE(posix_shm, mmap, map_shared_write_visible_to_read,
 }
 
 IPC_CASE(posix_shm, mmap, map_shared_write_visible_to_other_process,
-         .title = "MAP_SHARED mappings of one file in two processes see each other's stores",
+         .title = "MAP_SHARED mappings of one file in two processes see each other's stores", .covers = {"MAP_SHARED"},
          .statement = "MAP_SHARED: Share this mapping. Updates to the mapping are visible to other processes "
                       "mapping the same region.",
          .refs = {"mmap(2) MAP_SHARED", "POSIX.1-2017 mmap() MAP_SHARED"}) {
@@ -66,6 +66,7 @@ IPC_CASE(posix_shm, mmap, map_shared_write_visible_to_other_process,
 
 IPC_CASE(posix_shm, mmap, map_private_writes_not_shared,
          .title = "a store to a MAP_PRIVATE mapping is seen neither by read() nor by another process's mapping",
+         .covers = {"MAP_PRIVATE"},
          .statement = "MAP_PRIVATE: Create a private copy-on-write mapping. Updates to the mapping are not "
                       "visible to other processes mapping the same file, and are not carried through to the "
                       "underlying file.",
@@ -96,6 +97,7 @@ IPC_CASE(posix_shm, mmap, map_private_writes_not_shared,
 
 IPC_CASE(posix_shm, mmap, anonymous_shared_region_shared_across_fork,
          .title = "an anonymous MAP_SHARED region is shared between parent and child in both directions",
+         .covers = {"shared_mapping_shared_with_children"},
          .statement = "MAP_SHARED: Share this mapping. Updates to the mapping are visible to other processes "
                       "mapping the same region. ... Support for MAP_ANONYMOUS in conjunction with MAP_SHARED "
                       "was added in Linux 2.4. (fork(2): the child inherits the parent's memory mappings.)",
@@ -109,6 +111,7 @@ IPC_CASE(posix_shm, mmap, anonymous_shared_region_shared_across_fork,
 
 IPC_CASE(posix_shm, mmap, anonymous_private_copy_on_write_across_fork,
          .title = "an anonymous MAP_PRIVATE region is copied on write across fork, in both directions",
+         .covers = {"private_mapping_copied_on_write_across_fork"},
          .statement = "MAP_PRIVATE: Create a private copy-on-write mapping. Updates to the mapping are not "
                       "visible to other processes mapping the same file. (fork(2): memory writes performed by "
                       "one of the processes do not affect the other.)",
@@ -134,7 +137,7 @@ IPC_CASE(posix_shm, mmap, anonymous_private_copy_on_write_across_fork,
 }
 
 IPC_CASE(posix_shm, mmap, anonymous_mapping_zero_filled,
-         .title = "anonymous mappings, shared or private, start filled with zeros",
+         .title = "anonymous mappings, shared or private, start filled with zeros", .covers = {"MAP_ANONYMOUS"},
          .statement = "MAP_ANONYMOUS: The mapping is not backed by any file; its contents are initialized to "
                       "zero.",
          .refs = {"mmap(2) MAP_ANONYMOUS"}, .cls = Conformance::linux_specific) {
@@ -150,6 +153,7 @@ IPC_CASE(posix_shm, mmap, anonymous_mapping_zero_filled,
 
 IPC_CASE(posix_shm, mmap, write_to_prot_read_mapping_raises_sigsegv,
          .title = "a store to a PROT_READ mapping raises SIGSEGV",
+         .covers = {"store_to_read_only_mapping_raises_sigsegv", "PROT_READ"},
          .statement = "Use of a mapped region can result in these signals: SIGSEGV Attempted write into a region "
                       "mapped as read-only.",
          .refs = {"mmap(2) SIGSEGV", "POSIX.1-2017 mmap() (PROT_READ; SIGSEGV on access violating protection)"}) {
@@ -166,6 +170,7 @@ IPC_CASE(posix_shm, mmap, write_to_prot_read_mapping_raises_sigsegv,
 
 IPC_CASE(posix_shm, mmap, access_beyond_object_end_raises_sigbus,
          .title = "touching a mapped page that lies wholly beyond the end of the object raises SIGBUS",
+         .covers = {"access_past_object_end_raises_sigbus"},
          .statement = "SIGBUS Attempted access to a page of the buffer that lies beyond the end of the mapped "
                       "file.",
          .refs = {"mmap(2) SIGBUS", "POSIX.1-2017 mmap() (references beyond the end of the object: SIGBUS)"}) {
@@ -185,6 +190,7 @@ IPC_CASE(posix_shm, mmap, access_beyond_object_end_raises_sigbus,
 
 IPC_CASE(posix_shm, mmap, partial_page_beyond_end_zero_filled,
          .title = "the rest of the last page beyond the end of a shared memory object reads as zeros",
+         .covers = {"partial_last_page_zero_filled"},
          .statement = "If the size of the mapped file is not a multiple of the page size, the remaining bytes in "
                       "the partial page at the end of the mapping are zeroed when mapped. (POSIX: the system "
                       "shall always zero-fill any partial page at the end of an object.)",
@@ -207,6 +213,7 @@ IPC_CASE(posix_shm, mmap, partial_page_beyond_end_zero_filled,
 
 IPC_CASE(posix_shm, mmap, shared_changes_survive_munmap_and_remap,
          .title = "stores through a MAP_SHARED mapping of a shared memory object are there in a new mapping",
+         .covers = {"shm_open.object_persists_until_unlinked"},
          .statement = "MAP_SHARED: Updates to the mapping are visible to other processes mapping the same "
                       "region. (shm_overview(7): a shared memory object exists until it is unlinked and "
                       "unmapped by all processes.)",
@@ -231,6 +238,7 @@ IPC_CASE(posix_shm, mmap, shared_changes_survive_munmap_and_remap,
 
 IPC_CASE(posix_shm, mmap, rdonly_fd_shared_prot_write_fails_eacces,
          .title = "a writable MAP_SHARED mapping of a descriptor opened O_RDONLY fails with EACCES",
+         .covers = {"EACCES"},
          .statement = "EACCES ... MAP_SHARED was requested and PROT_WRITE is set, but fd is not open in "
                       "read/write (O_RDWR) mode.",
          .refs = {"mmap(2) EACCES", "POSIX.1-2017 mmap() [EACCES]"}) {
@@ -242,6 +250,7 @@ IPC_CASE(posix_shm, mmap, rdonly_fd_shared_prot_write_fails_eacces,
 
 IPC_CASE(posix_shm, mmap, rdonly_fd_private_prot_write_allowed,
          .title = "a writable MAP_PRIVATE mapping of a descriptor opened O_RDONLY works and leaves the file alone",
+         .covers = {"private_writable_needs_only_read_access"},
          .statement = "EACCES ... MAP_SHARED was requested and PROT_WRITE is set, but fd is not open in "
                       "read/write (O_RDWR) mode. (Only MAP_SHARED needs write access: MAP_PRIVATE creates a "
                       "private copy-on-write mapping whose updates are not carried through to the file.)",
@@ -258,13 +267,14 @@ IPC_CASE(posix_shm, mmap, rdonly_fd_private_prot_write_allowed,
 }
 
 IPC_CASE(posix_shm, mmap, zero_length_fails_einval, .title = "mmap with length 0 fails with EINVAL",
+         .covers = {"EINVAL"},
          .statement = "EINVAL (since Linux 2.6.12) length was 0. (POSIX: [EINVAL] The value of len is zero.)",
          .refs = {"mmap(2) EINVAL", "POSIX.1-2017 mmap() [EINVAL]"}) {
   ExpectMapEinval("len0", PageSize(), 0, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 }
 
 IPC_CASE(posix_shm, mmap, unaligned_offset_fails_einval,
-         .title = "mmap with an offset that is not a multiple of the page size fails with EINVAL",
+         .title = "mmap with an offset that is not a multiple of the page size fails with EINVAL", .covers = {"EINVAL"},
          .statement = "offset must be a multiple of the page size as returned by sysconf(_SC_PAGE_SIZE). ... "
                       "EINVAL We don't like addr, length, or offset (e.g., they are too large, or not aligned "
                       "on a page boundary).",
@@ -273,7 +283,7 @@ IPC_CASE(posix_shm, mmap, unaligned_offset_fails_einval,
 }
 
 IPC_CASE(posix_shm, mmap, neither_shared_nor_private_fails_einval,
-         .title = "mmap with neither MAP_SHARED nor MAP_PRIVATE in flags fails with EINVAL",
+         .title = "mmap with neither MAP_SHARED nor MAP_PRIVATE in flags fails with EINVAL", .covers = {"EINVAL"},
          .statement = "EINVAL flags contained none of MAP_PRIVATE, MAP_SHARED, or MAP_SHARED_VALIDATE.",
          .refs = {"mmap(2) EINVAL", "POSIX.1-2017 mmap() [EINVAL] (flags invalid)"}) {
   ExpectMapEinval("flags", PageSize(), PageSize(), PROT_READ, 0, 0);
@@ -281,6 +291,7 @@ IPC_CASE(posix_shm, mmap, neither_shared_nor_private_fails_einval,
 
 IPC_CASE(posix_shm, mmap, mapping_survives_close_of_descriptor,
          .title = "a shared memory mapping keeps working, and stays shared, after its descriptor is closed",
+         .covers = {"mapping_survives_close_of_descriptor"},
          .statement = "After a call to mmap(2) the file descriptor may be closed without affecting the memory "
                       "mapping.",
          .refs = {"shm_open(3)", "mmap(2)", "POSIX.1-2017 mmap() (closing fildes does not unmap)"}) {

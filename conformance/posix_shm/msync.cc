@@ -14,6 +14,7 @@ using namespace ipcc::posix_shm;
 
 IPC_CASE(posix_shm, msync, ms_sync_then_read_sees_stored_data,
          .title = "after msync(MS_SYNC) of a MAP_SHARED file mapping, read() returns the stored bytes",
+         .covers = {"MS_SYNC"},
          .statement = "msync() flushes changes made to the in-core copy of a file that was mapped into memory "
                       "using mmap(2) back to the filesystem. ... MS_SYNC Requests an update and waits for it to "
                       "complete.",
@@ -31,7 +32,7 @@ IPC_CASE(posix_shm, msync, ms_sync_then_read_sees_stored_data,
 }
 
 IPC_CASE(posix_shm, msync, sync_and_async_together_fail_einval,
-         .title = "msync with both MS_SYNC and MS_ASYNC fails with EINVAL",
+         .title = "msync with both MS_SYNC and MS_ASYNC fails with EINVAL", .covers = {"EINVAL"},
          .statement = "EINVAL ... both MS_SYNC and MS_ASYNC are set in flags.",
          .refs = {"msync(2) EINVAL", "POSIX.1-2017 msync() [EINVAL]"}) {
   Mapping m = MapAnonymous(PageSize(), MAP_SHARED);
@@ -39,7 +40,7 @@ IPC_CASE(posix_shm, msync, sync_and_async_together_fail_einval,
 }
 
 IPC_CASE(posix_shm, msync, unaligned_address_fails_einval,
-         .title = "msync of an address that is not page aligned fails with EINVAL",
+         .title = "msync of an address that is not page aligned fails with EINVAL", .covers = {"EINVAL"},
          .statement = "EINVAL addr is not a multiple of PAGESIZE.",
          .refs = {"msync(2) EINVAL", "POSIX.1-2017 msync() [EINVAL] (may fail: addr not a multiple of the page size)"},
          .cls = Conformance::linux_specific) {
@@ -48,7 +49,7 @@ IPC_CASE(posix_shm, msync, unaligned_address_fails_einval,
 }
 
 IPC_CASE(posix_shm, msync, range_with_unmapped_page_fails_enomem,
-         .title = "msync over a range containing an unmapped page fails with ENOMEM",
+         .title = "msync over a range containing an unmapped page fails with ENOMEM", .covers = {"ENOMEM"},
          .statement = "ENOMEM The indicated memory (or part of it) was not mapped.",
          .refs = {"msync(2) ENOMEM", "POSIX.1-2017 msync() [ENOMEM]"}) {
   const std::size_t page = PageSize();

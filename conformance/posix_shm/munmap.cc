@@ -11,6 +11,7 @@ using namespace ipcc::posix_shm;
 
 IPC_CASE(posix_shm, munmap, access_after_munmap_raises_sigsegv,
          .title = "touching an address of a region after munmap raises SIGSEGV",
+         .covers = {"access_after_unmap_raises_sigsegv", "unmap_leaves_other_processes_mappings"},
          .statement = "The munmap() system call deletes the mappings for the specified address range, and causes "
                       "further references to addresses within the range to generate invalid memory references. "
                       "... subsequent references to these pages will generate SIGSEGV.",
@@ -34,6 +35,7 @@ IPC_CASE(posix_shm, munmap, access_after_munmap_raises_sigsegv,
 }
 
 IPC_CASE(posix_shm, munmap, zero_length_fails_einval, .title = "munmap with length 0 fails with EINVAL",
+         .covers = {"EINVAL"},
          .statement = "EINVAL (since Linux 2.6.12) length was 0. (POSIX munmap(): [EINVAL] The len argument is "
                       "0.)",
          .refs = {"munmap(2) EINVAL", "POSIX.1-2017 munmap() [EINVAL]"}) {
@@ -43,7 +45,7 @@ IPC_CASE(posix_shm, munmap, zero_length_fails_einval, .title = "munmap with leng
 }
 
 IPC_CASE(posix_shm, munmap, unaligned_address_fails_einval,
-         .title = "munmap of an address that is not page aligned fails with EINVAL",
+         .title = "munmap of an address that is not page aligned fails with EINVAL", .covers = {"EINVAL"},
          .statement = "The address addr must be a multiple of the page size (but length need not be). ... "
                       "munmap() ... On failure, it returns -1, and errno is set to indicate the error (probably "
                       "to EINVAL).",
@@ -56,6 +58,7 @@ IPC_CASE(posix_shm, munmap, unaligned_address_fails_einval,
 
 IPC_CASE(posix_shm, munmap, range_without_mappings_succeeds,
          .title = "munmap of a page-aligned range that holds no mapping succeeds",
+         .covers = {"range_without_mappings_succeeds"},
          .statement = "It is not an error if the indicated range does not contain any mapped pages.",
          .refs = {"munmap(2)"}, .cls = Conformance::linux_specific) {
   const std::size_t page = PageSize();

@@ -32,6 +32,7 @@ void ExpectOpenRefused(mode_t mode, const std::vector<int>& oflags) {
 
 IPC_CASE(posix_shm, shm_open, unrelated_processes_share,
          .title = "an unrelated process that opens the same name maps the same memory",
+         .covers = {"unrelated_processes_share_object"},
          .statement = "A POSIX shared memory object is in effect a handle which can be used by unrelated "
                       "processes to mmap(2) the same region of shared memory.",
          .refs = {"shm_open(3)", "shm_overview(7)", "POSIX.1-2017 shm_open()"}) {
@@ -49,6 +50,7 @@ IPC_CASE(posix_shm, shm_open, unrelated_processes_share,
 }
 
 IPC_CASE(posix_shm, shm_open, new_object_has_size_zero, .title = "a newly created shared memory object has size 0",
+         .covers = {"new_object_has_size_zero", "O_CREAT"},
          .statement = "A new shared memory object initially has zero length--the size of the object can be set "
                       "using ftruncate(2).",
          .refs = {"shm_open(3) O_CREAT", "shm_overview(7)", "POSIX.1-2017 shm_open() (new object size 0)"}) {
@@ -59,7 +61,7 @@ IPC_CASE(posix_shm, shm_open, new_object_has_size_zero, .title = "a newly create
 }
 
 IPC_CASE(posix_shm, shm_open, excl_existing_fails_eexist,
-         .title = "shm_open with O_CREAT|O_EXCL of an existing name fails with EEXIST",
+         .title = "shm_open with O_CREAT|O_EXCL of an existing name fails with EEXIST", .covers = {"EEXIST", "O_EXCL"},
          .statement = "EEXIST Both O_CREAT and O_EXCL were specified to shm_open() and the shared memory object "
                       "specified by name already exists.",
          .refs = {"shm_open(3) EEXIST", "POSIX.1-2017 shm_open() [EEXIST]"}) {
@@ -69,7 +71,7 @@ IPC_CASE(posix_shm, shm_open, excl_existing_fails_eexist,
 }
 
 IPC_CASE(posix_shm, shm_open, missing_without_creat_fails_enoent,
-         .title = "shm_open without O_CREAT of a name that does not exist fails with ENOENT",
+         .title = "shm_open without O_CREAT of a name that does not exist fails with ENOENT", .covers = {"ENOENT"},
          .statement = "ENOENT An attempt was made to shm_open() a name that did not exist, and O_CREAT was not "
                       "specified.",
          .refs = {"shm_open(3) ENOENT", "POSIX.1-2017 shm_open() [ENOENT]"}) {
@@ -79,7 +81,7 @@ IPC_CASE(posix_shm, shm_open, missing_without_creat_fails_enoent,
 }
 
 IPC_CASE(posix_shm, shm_open, trunc_truncates_existing_object,
-         .title = "shm_open with O_TRUNC of an existing object truncates it to 0 bytes",
+         .title = "shm_open with O_TRUNC of an existing object truncates it to 0 bytes", .covers = {"O_TRUNC"},
          .statement = "O_TRUNC If the shared memory object already exists, truncate it to zero bytes.",
          .refs = {"shm_open(3) O_TRUNC", "POSIX.1-2017 shm_open() O_TRUNC"}) {
   ShmObject obj("trunc", 3 * PageSize());
@@ -89,7 +91,7 @@ IPC_CASE(posix_shm, shm_open, trunc_truncates_existing_object,
 }
 
 IPC_CASE(posix_shm, shm_open, descriptor_has_close_on_exec,
-         .title = "the descriptor returned by shm_open has FD_CLOEXEC set",
+         .title = "the descriptor returned by shm_open has FD_CLOEXEC set", .covers = {"descriptor_has_close_on_exec"},
          .statement = "The FD_CLOEXEC flag (see fcntl(2)) is set for the file descriptor.",
          .refs = {"shm_open(3)", "POSIX.1-2017 shm_open() (FD_CLOEXEC is set)"}) {
   ShmName name(UniqueShmName("cloexec"));
@@ -102,6 +104,7 @@ IPC_CASE(posix_shm, shm_open, descriptor_has_close_on_exec,
 
 IPC_CASE(posix_shm, shm_open, creation_mode_masked_by_umask,
          .title = "a new object's permission bits are mode with the umask bits cleared",
+         .covers = {"new_object_mode_masked_by_umask"},
          .statement = "the object's permission bits are set according to the low-order 9 bits of mode, except "
                       "that those bits set in the process file mode creation mask (see umask(2)) are cleared "
                       "for the new object.",
@@ -117,7 +120,7 @@ IPC_CASE(posix_shm, shm_open, creation_mode_masked_by_umask,
 }
 
 IPC_CASE(posix_shm, shm_open, permission_denied_eacces,
-         .title = "an unprivileged user cannot open a 0600 object owned by root (EACCES)",
+         .title = "an unprivileged user cannot open a 0600 object owned by root (EACCES)", .covers = {"EACCES"},
          .statement = "EACCES Permission was denied to shm_open() name in the specified mode.",
          .refs = {"shm_open(3) EACCES", "POSIX.1-2017 shm_open() [EACCES]"}, .needs = kNeedSecondUid) {
   ExpectOpenRefused(0600, {O_RDONLY, O_RDWR});
@@ -125,6 +128,7 @@ IPC_CASE(posix_shm, shm_open, permission_denied_eacces,
 
 IPC_CASE(posix_shm, shm_open, read_permission_allows_rdonly,
          .title = "read permission lets an unprivileged user open O_RDONLY and map the object for reading",
+         .covers = {"O_RDONLY"},
          .statement = "O_RDONLY Open the object for read access. A shared memory object opened in this way can be "
                       "mmap(2)ed only for read (PROT_READ) access.",
          .refs = {"shm_open(3) O_RDONLY", "POSIX.1-2017 shm_open() O_RDONLY"}, .needs = kNeedSecondUid) {
@@ -144,6 +148,7 @@ IPC_CASE(posix_shm, shm_open, read_permission_allows_rdonly,
 
 IPC_CASE(posix_shm, shm_open, rdwr_without_write_permission_fails_eacces,
          .title = "an unprivileged user without write permission cannot open the object O_RDWR (EACCES)",
+         .covers = {"EACCES"},
          .statement = "EACCES Permission was denied to shm_open() name in the specified mode, or O_TRUNC was "
                       "specified and the caller does not have write permission on the object.",
          .refs = {"shm_open(3) EACCES", "POSIX.1-2017 shm_open() [EACCES]"}, .needs = kNeedSecondUid) {
@@ -152,6 +157,7 @@ IPC_CASE(posix_shm, shm_open, rdwr_without_write_permission_fails_eacces,
 
 IPC_CASE(posix_shm, shm_open, rdonly_descriptor_cannot_map_shared_writable,
          .title = "an object opened O_RDONLY cannot be mapped MAP_SHARED with PROT_WRITE (EACCES)",
+         .covers = {"O_RDONLY", "mmap.EACCES"},
          .statement = "O_RDONLY Open the object for read access. A shared memory object opened in this way can be "
                       "mmap(2)ed only for read (PROT_READ) access. (mmap(2): EACCES MAP_SHARED was requested and "
                       "PROT_WRITE is set, but fd is not open in read/write (O_RDWR) mode.)",
@@ -162,7 +168,7 @@ IPC_CASE(posix_shm, shm_open, rdonly_descriptor_cannot_map_shared_writable,
 }
 
 IPC_CASE(posix_shm, shm_open, name_with_inner_slash_fails_einval,
-         .title = "shm_open of a name with a slash after the leading one fails with EINVAL",
+         .title = "shm_open of a name with a slash after the leading one fails with EINVAL", .covers = {"EINVAL"},
          .statement = "a shared memory object should be identified by a name of the form /somename; that is, a "
                       "null-terminated string of up to NAME_MAX (i.e., 255) characters consisting of an initial "
                       "slash, followed by one or more characters, none of which are slashes. ... EINVAL The name "
@@ -176,6 +182,7 @@ IPC_CASE(posix_shm, shm_open, name_with_inner_slash_fails_einval,
 
 IPC_CASE(posix_shm, shm_open, overlong_name_refused,
          .title = "shm_open of a name longer than NAME_MAX fails (ENAMETOOLONG, or EINVAL for a name not supported)",
+         .covers = {"overlong_name_refused_not_truncated"},
          .statement = "ENAMETOOLONG The length of name exceeds PATH_MAX. ... EINVAL The name argument to "
                       "shm_open() was invalid. (POSIX: [ENAMETOOLONG] may be given for a name component longer "
                       "than {NAME_MAX}; [EINVAL] The shm_open() operation is not supported for the given name.)",
@@ -188,7 +195,7 @@ IPC_CASE(posix_shm, shm_open, overlong_name_refused,
 }
 
 IPC_CASE(posix_shm, shm_open, object_visible_in_dev_shm,
-         .title = "a shared memory object appears as a file under /dev/shm",
+         .title = "a shared memory object appears as a file under /dev/shm", .covers = {"object_visible_in_dev_shm"},
          .statement = "On Linux, shared memory objects are created in a (tmpfs(5)) virtual filesystem, normally "
                       "mounted under /dev/shm.",
          .refs = {"shm_overview(7) Accessing shared memory objects via the filesystem", "shm_open(3) NOTES"},

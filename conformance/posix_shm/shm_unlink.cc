@@ -16,6 +16,7 @@ using namespace ipcc::posix_shm;
 
 IPC_CASE(posix_shm, shm_unlink, removes_name,
          .title = "after shm_unlink, shm_open of the name without O_CREAT fails with ENOENT",
+         .covers = {"removes_name"},
          .statement = "After a successful shm_unlink(), attempts to shm_open() an object with the same name fail "
                       "(unless O_CREAT was specified, in which case a new, distinct object is created).",
          .refs = {"shm_open(3) shm_unlink()", "POSIX.1-2017 shm_unlink()"}) {
@@ -28,6 +29,7 @@ IPC_CASE(posix_shm, shm_unlink, removes_name,
 
 IPC_CASE(posix_shm, shm_unlink, existing_mappings_keep_working,
          .title = "mappings made before shm_unlink keep working and stay shared between processes",
+         .covers = {"contents_kept_until_last_reference"},
          .statement = "shm_unlink() ... removes a shared memory object name, and, once all processes have "
                       "unmapped the object, deallocates and destroys the contents of the associated memory "
                       "region.",
@@ -56,6 +58,7 @@ IPC_CASE(posix_shm, shm_unlink, existing_mappings_keep_working,
 
 IPC_CASE(posix_shm, shm_unlink, recreate_gives_distinct_object,
          .title = "shm_open O_CREAT of an unlinked name creates a new, empty object, distinct from the old one",
+         .covers = {"recreate_gives_distinct_object"},
          .statement = "After a successful shm_unlink(), attempts to shm_open() an object with the same name fail "
                       "(unless O_CREAT was specified, in which case a new, distinct object is created).",
          .refs = {"shm_open(3) shm_unlink()", "POSIX.1-2017 shm_unlink() (reuse of the name)"}) {
@@ -77,7 +80,7 @@ IPC_CASE(posix_shm, shm_unlink, recreate_gives_distinct_object,
 }
 
 IPC_CASE(posix_shm, shm_unlink, missing_name_fails_enoent,
-         .title = "shm_unlink of a name that does not exist fails with ENOENT",
+         .title = "shm_unlink of a name that does not exist fails with ENOENT", .covers = {"ENOENT"},
          .statement = "ENOENT An attempt was to made to shm_unlink() a name that does not exist.",
          .refs = {"shm_open(3) ENOENT", "POSIX.1-2017 shm_unlink() [ENOENT]"}) {
   const std::string name = UniqueShmName("nothing");
@@ -86,6 +89,7 @@ IPC_CASE(posix_shm, shm_unlink, missing_name_fails_enoent,
 
 IPC_CASE(posix_shm, shm_unlink, other_users_object_fails_eacces,
          .title = "an unprivileged user cannot shm_unlink root's object (EACCES) and the object stays",
+         .covers = {"EACCES", "failure_changes_nothing"},
          .statement = "EACCES Permission to shm_unlink() the shared memory object was denied. (On Linux the "
                       "objects live in /dev/shm, a sticky, world-writable tmpfs directory: only the owner may "
                       "remove a name.)",
