@@ -208,15 +208,17 @@ std::string CoverageSection(const Matrix& m) {
       "<th>mechanism</th><th>page</th><th>entries</th><th>covered</th><th>waived</th><th>out of scope</th>"
       "<th>missing</th><th>covered %</th><th>covered or waived %</th></tr></thead><tbody>\n";
   auto row = [&](const std::string& mech, const std::string& page, const nlohmann::json& t, bool total) {
-    out += fmt::format("<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-                       "<td>{:.1f}</td><td>{:.1f}</td></tr>\n",
-                       total ? " class=\"total\"" : "", E(mech), E(page), NumberField(t, "entries"),
-                       NumberField(t, "covered"), NumberField(t, "waived"), NumberField(t, "out_of_scope"),
-                       NumberField(t, "missing"), NumberField(t, "covered_percent"),
-                       NumberField(t, "accounted_percent"));
+    out +=
+        fmt::format("<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                    "<td>{:.1f}</td><td>{:.1f}</td></tr>\n",
+                    total ? " class=\"total\"" : "", E(mech), E(page), NumberField(t, "entries"),
+                    NumberField(t, "covered"), NumberField(t, "waived"), NumberField(t, "out_of_scope"),
+                    NumberField(t, "missing"), NumberField(t, "covered_percent"), NumberField(t, "accounted_percent"));
   };
   // Totals of a damaged document show as zeros; what is no object is left out.
-  auto totals = [](const nlohmann::json& j) { return j.is_object() ? j.value("totals", nlohmann::json()) : nlohmann::json(); };
+  auto totals = [](const nlohmann::json& j) {
+    return j.is_object() ? j.value("totals", nlohmann::json()) : nlohmann::json();
+  };
   for (const auto& mech : m.coverage["mechanisms"]) {
     if (!mech.is_object()) continue;
     const std::string name = TextField(mech, "mechanism");
@@ -246,7 +248,8 @@ void WriteHtml(const Matrix& m, const ToolInfo& tool, std::ostream& out) {
                      m.rows.size(), cols.size(), m.problems.size(), E(tool.version), E(tool.commit));
   out << "<nav><a href=\"#compatibility\">compatibility</a><a href=\"#matrix\">matrix</a><a "
          "href=\"#deviations\">deviations</a>"
-         "<a href=\"#coverage\">coverage</a><a href=\"#gate\">gate</a><a href=\"#environment\">environment</a></nav></header>\n<main>\n";
+         "<a href=\"#coverage\">coverage</a><a href=\"#gate\">gate</a><a "
+         "href=\"#environment\">environment</a></nav></header>\n<main>\n";
   out << Problems(m) << CompatibilitySection(m);
   out << "<section id=\"matrix\"><h2>Results</h2>\n" << Filters(m);
   out << "<p class=\"legend tiny\">Each cell: outcome, and the verdict against the target's expectations "

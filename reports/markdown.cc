@@ -162,20 +162,25 @@ void Coverage(const Matrix& m, std::ostream& out) {
   out << "### Spec coverage\n\nEntries of the spec inventory (conformance/spec/) by the page that documents "
          "them: covered by a case, waived (with a reason), out of scope, or missing. Covered % is of the "
          "entries in scope.\n\n";
-  out << "| mechanism | page | entries | covered | waived | out of scope | missing | covered % | covered or waived % |\n";
+  out << "| mechanism | page | entries | covered | waived | out of scope | missing | covered % | covered or waived % "
+         "|\n";
   out << "|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
   auto row = [&](const std::string& mech, const std::string& page, const nlohmann::json& t) {
-    out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {:.1f} | {:.1f} |\n", mech, page, NumberField(t, "entries"), NumberField(t, "covered"),
-                       NumberField(t, "waived"), NumberField(t, "out_of_scope"), NumberField(t, "missing"),
-                       NumberField(t, "covered_percent"), NumberField(t, "accounted_percent"));
+    out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {:.1f} | {:.1f} |\n", mech, page,
+                       NumberField(t, "entries"), NumberField(t, "covered"), NumberField(t, "waived"),
+                       NumberField(t, "out_of_scope"), NumberField(t, "missing"), NumberField(t, "covered_percent"),
+                       NumberField(t, "accounted_percent"));
   };
   // Totals of a damaged document show as zeros; what is no object is left out.
-  auto totals = [](const nlohmann::json& j) { return j.is_object() ? j.value("totals", nlohmann::json()) : nlohmann::json(); };
+  auto totals = [](const nlohmann::json& j) {
+    return j.is_object() ? j.value("totals", nlohmann::json()) : nlohmann::json();
+  };
   for (const auto& mech : m.coverage["mechanisms"]) {
     if (!mech.is_object()) continue;
     const std::string name = TextField(mech, "mechanism");
     if (mech.contains("pages") && mech["pages"].is_array()) {
-      for (const auto& page : mech["pages"]) row(MarkdownEscape(name), MarkdownEscape(TextField(page, "page")), totals(page));
+      for (const auto& page : mech["pages"])
+        row(MarkdownEscape(name), MarkdownEscape(TextField(page, "page")), totals(page));
     }
     row(MarkdownEscape(name), "**all**", totals(mech));
   }

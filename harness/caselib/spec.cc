@@ -38,8 +38,8 @@ Sources& TheSources() {
   return sources;
 }
 
-void ParseEntry(const std::string& mech, const std::string& where, const std::vector<std::string>& f,
-                Inventory& into, int line, const std::string& file) {
+void ParseEntry(const std::string& mech, const std::string& where, const std::vector<std::string>& f, Inventory& into,
+                int line, const std::string& file) {
   static const std::regex kPart("[A-Za-z0-9_]+");
   static const std::regex kErrno("E[A-Z0-9]+");
   static const std::regex kConst("[A-Z][A-Z0-9_]*");
@@ -66,19 +66,23 @@ void ParseEntry(const std::string& mech, const std::string& where, const std::ve
     e.mechanism = parts[0];
     e.interface = parts[1];
     const std::string& name = parts[2];
-    if (e.kind == "errno" && !std::regex_match(name, kErrno)) bad(fmt::format("errno entry '{}' does not end in an errno name", e.id));
+    if (e.kind == "errno" && !std::regex_match(name, kErrno))
+      bad(fmt::format("errno entry '{}' does not end in an errno name", e.id));
     if ((e.kind == "flag" || e.kind == "limit") && !std::regex_match(name, kConst)) {
       bad(fmt::format("{} entry '{}' does not end in the constant's name", e.kind, e.id));
     }
-    if (e.kind == "stmt" && !std::regex_match(name, kWords)) bad(fmt::format("stmt entry '{}' must end in lower_case_words", e.id));
+    if (e.kind == "stmt" && !std::regex_match(name, kWords))
+      bad(fmt::format("stmt entry '{}' must end in lower_case_words", e.id));
   }
   if (kKinds.count(e.kind) == 0) bad(fmt::format("kind '{}' is not errno, flag, limit or stmt", e.kind));
   if (kClasses.count(e.cls) == 0) bad(fmt::format("class '{}' is not posix, xsi, linux or impl", e.cls));
-  if (e.since != "-" && !std::regex_match(e.since, kSince)) bad(fmt::format("since '{}' is not '-' or a Linux version", e.since));
+  if (e.since != "-" && !std::regex_match(e.since, kSince))
+    bad(fmt::format("since '{}' is not '-' or a Linux version", e.since));
   for (auto& r : Split(f[4], ';')) {
     if (!r.empty()) e.refs.push_back(std::move(r));
   }
-  if (e.refs.empty() || std::any_of(e.refs.begin(), e.refs.end(), [](const auto& r) { return !std::regex_match(r, kRef); })) {
+  if (e.refs.empty() ||
+      std::any_of(e.refs.begin(), e.refs.end(), [](const auto& r) { return !std::regex_match(r, kRef); })) {
     bad(fmt::format("refs '{}' must be '<page> <section>' items separated by ';'", f[4]));
   }
   if (e.text.size() < 12) bad("the text says too little");

@@ -10,12 +10,12 @@
 namespace ipcc::spec {
 
 struct Entry {
-  std::string id;         // sysv_msg.msgrcv.E2BIG
-  std::string mechanism;  // sysv_msg
-  std::string interface;  // msgrcv
-  std::string kind;       // errno, flag, limit, stmt
-  std::string cls;        // posix, xsi, linux, impl
-  std::string since;      // a Linux version, or "-"
+  std::string id;                 // sysv_msg.msgrcv.E2BIG
+  std::string mechanism;          // sysv_msg
+  std::string interface;          // msgrcv
+  std::string kind;               // errno, flag, limit, stmt
+  std::string cls;                // posix, xsi, linux, impl
+  std::string since;              // a Linux version, or "-"
   std::vector<std::string> refs;  // the first is where the promise is documented
   std::string text;
   std::string file;

@@ -73,8 +73,9 @@ void AddCoverage(Cli& c) {
   c.coverage_cmd->add_option("-m,--mechanism", c.coverage.mechanisms, "Only these mechanisms")->take_all();
   c.coverage_cmd->add_flag("--check", c.coverage.check,
                            "Fail on inventory problems, stale waivers, and mechanisms below their floors");
-  c.coverage_cmd->add_option("--floors", c.coverage.floors,
-                             "With --check: 'mechanism covered% accounted%' lines (default: every entry covered or waived)")
+  c.coverage_cmd
+      ->add_option("--floors", c.coverage.floors,
+                   "With --check: 'mechanism covered% accounted%' lines (default: every entry covered or waived)")
       ->check(CLI::ExistingFile);
 }
 

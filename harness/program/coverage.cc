@@ -89,16 +89,19 @@ json CoverageJson(const spec::Inventory& inventory, const std::vector<CaseInfo>&
     const auto found = cases_of.find(e.id);
     const std::vector<std::string> covering = found == cases_of.end() ? std::vector<std::string>{} : found->second;
     const spec::Waiver* w = inventory.FindWaiver(e.id);
-    std::string state = !covering.empty() ? "covered" : w == nullptr ? "missing" : w->out_of_scope ? "out-of-scope" : "waived";
-    json entry = {{"id", e.id},     {"kind", e.kind},   {"class", e.cls},  {"since", e.since},
-                  {"refs", e.refs}, {"text", e.text},   {"state", state},  {"cases", covering},
-                  {"source", fmt::format("conformance/spec/{}:{}", e.file, e.line)}};
+    std::string state = !covering.empty() ? "covered"
+                        : w == nullptr    ? "missing"
+                        : w->out_of_scope ? "out-of-scope"
+                                          : "waived";
+    json entry = {
+        {"id", e.id},       {"kind", e.kind},    {"class", e.cls},
+        {"since", e.since}, {"refs", e.refs},    {"text", e.text},
+        {"state", state},   {"cases", covering}, {"source", fmt::format("conformance/spec/{}:{}", e.file, e.line)}};
     if (w != nullptr) {
       entry["reason"] = w->reason;
       if (!covering.empty()) {
-        stale.push_back({{"id", e.id},
-                         {"waiver", fmt::format("conformance/spec/{}:{}", w->file, w->line)},
-                         {"cases", covering}});
+        stale.push_back(
+            {{"id", e.id}, {"waiver", fmt::format("conformance/spec/{}:{}", w->file, w->line)}, {"cases", covering}});
       }
     }
     Add(all, state);
@@ -117,13 +120,15 @@ json CoverageJson(const spec::Inventory& inventory, const std::vector<CaseInfo>&
   for (const auto& mech : mech_order) {
     json pages = json::array();
     for (const auto& page : page_order[mech]) {
-      pages.push_back({{"page", page}, {"totals", CountsJson(by_page[{mech, page}])}, {"entries", page_entries[{mech, page}]}});
+      pages.push_back(
+          {{"page", page}, {"totals", CountsJson(by_page[{mech, page}])}, {"entries", page_entries[{mech, page}]}});
     }
     mechs.push_back({{"mechanism", mech}, {"totals", CountsJson(by_mech[mech])}, {"pages", pages}});
   }
   // Covers that name no entry cannot happen in a sound catalogue (the registry refuses them); entries
   // of mechanisms that are not built are simply absent.
-  return {{"totals", CountsJson(all)}, {"mechanisms", mechs}, {"stale_waivers", stale}, {"problems", inventory.problems}};
+  return {
+      {"totals", CountsJson(all)}, {"mechanisms", mechs}, {"stale_waivers", stale}, {"problems", inventory.problems}};
 }
 
 std::string CoverageTable(const json& coverage) {
@@ -131,8 +136,8 @@ std::string CoverageTable(const json& coverage) {
                                 "covered", "waived", "out", "missing", "covered%", "accounted");
   auto line = [&](const std::string& name, const json& t) {
     const CoverageCounts c = CountsOf(t);
-    out += fmt::format("{:<34} {:>7} {:>7} {:>6} {:>6} {:>7} {:>7.1f}% {:>8.1f}%\n", name, c.entries, c.covered, c.waived,
-                       c.out_of_scope, c.missing, c.CoveredPercent(), c.AccountedPercent());
+    out += fmt::format("{:<34} {:>7} {:>7} {:>6} {:>6} {:>7} {:>7.1f}% {:>8.1f}%\n", name, c.entries, c.covered,
+                       c.waived, c.out_of_scope, c.missing, c.CoveredPercent(), c.AccountedPercent());
   };
   for (const auto& m : coverage.at("mechanisms")) {
     for (const auto& p : m.at("pages")) line("  " + p.at("page").get<std::string>(), p.at("totals"));
@@ -162,8 +167,8 @@ std::vector<std::string> CoverageFailures(const json& coverage, const std::strin
     if (!(fields >> mech)) continue;
     if (!(fields >> covered >> accounted) || (fields >> extra) || covered < 0 || covered > 100 || accounted < 0 ||
         accounted > 100) {
-      throw UsageError(fmt::format("{}:{}: want '<mechanism> <covered%> <accounted%>' (0 to 100), got '{}'",
-                                   floors_name, n, raw));
+      throw UsageError(
+          fmt::format("{}:{}: want '<mechanism> <covered%> <accounted%>' (0 to 100), got '{}'", floors_name, n, raw));
     }
     if (!floors.emplace(mech, std::make_pair(covered, accounted)).second) {
       throw UsageError(fmt::format("{}:{}: a second floor for {}", floors_name, n, mech));

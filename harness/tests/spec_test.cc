@@ -49,7 +49,7 @@ TEST(Spec, ParsesEntriesWithTheirPageAndLine) {
 TEST(Spec, MalformedLinesAreProblemsNamingFileAndLine) {
   Inventory inv;
   ipcc::spec::Parse("pipe.spec",
-                    "pipe.write.EAGAIN | errno | posix | - | write(2) ERRORS\n"          // 5 fields
+                    "pipe.write.EAGAIN | errno | posix | - | write(2) ERRORS\n"  // 5 fields
                     "pipe.write.eagain | errno | posix | - | write(2) ERRORS | full pipe, nonblocking\n"
                     "fifo.open.ENXIO | errno | posix | - | open(2) ERRORS | no reader, nonblocking\n"
                     "pipe.write.EPIPE | errno | sometimes | 2.x | write(2) ERRORS | no reader is left\n"
@@ -57,21 +57,20 @@ TEST(Spec, MalformedLinesAreProblemsNamingFileAndLine) {
                     "pipe.pipe7.PIPE_BUF | limit | posix | - | pipe(7) Pipe capacity | atomic writes up to this\n"
                     "pipe.pipe7.PIPE_BUF | limit | posix | - | pipe(7) Pipe capacity | atomic writes up to this\n",
                     inv);
-  EXPECT_THAT(inv.problems, ElementsAre(HasSubstr("pipe.spec:1: 5 fields"), HasSubstr("pipe.spec:2: errno entry"),
-                                        HasSubstr("pipe.spec:3: id 'fifo.open.ENXIO'"),
-                                        HasSubstr("pipe.spec:4: class 'sometimes'"),
-                                        HasSubstr("pipe.spec:4: since '2.x'"), HasSubstr("pipe.spec:5: refs 'nowhere'"),
-                                        HasSubstr("pipe.spec:7: 'pipe.pipe7.PIPE_BUF' repeats pipe.spec:6")));
+  EXPECT_THAT(inv.problems,
+              ElementsAre(HasSubstr("pipe.spec:1: 5 fields"), HasSubstr("pipe.spec:2: errno entry"),
+                          HasSubstr("pipe.spec:3: id 'fifo.open.ENXIO'"), HasSubstr("pipe.spec:4: class 'sometimes'"),
+                          HasSubstr("pipe.spec:4: since '2.x'"), HasSubstr("pipe.spec:5: refs 'nowhere'"),
+                          HasSubstr("pipe.spec:7: 'pipe.pipe7.PIPE_BUF' repeats pipe.spec:6")));
   EXPECT_THAT(inv.entries, SizeIs(1));
 }
 
 TEST(Spec, WaiversMustNameAnEntryOnceWithAKindAndAReason) {
-  Inventory inv = Sample(
-      "sysv_msg.msgrcv.MSG_COPY | waived | needs a kernel built with CONFIG_CHECKPOINT_RESTORE\n"
-      "sysv_msg.msgrcv.MSG_COPY | waived | needs a kernel built with CONFIG_CHECKPOINT_RESTORE\n"
-      "sysv_msg.msgrcv.EFOO | waived | there is no such entry at all\n"
-      "sysv_msg.msgctl.MSG_STAT_ANY | maybe | a kind that does not exist\n"
-      "sysv_msg.msgctl.MSG_STAT_ANY | out-of-scope | short\n");
+  Inventory inv = Sample("sysv_msg.msgrcv.MSG_COPY | waived | needs a kernel built with CONFIG_CHECKPOINT_RESTORE\n"
+                         "sysv_msg.msgrcv.MSG_COPY | waived | needs a kernel built with CONFIG_CHECKPOINT_RESTORE\n"
+                         "sysv_msg.msgrcv.EFOO | waived | there is no such entry at all\n"
+                         "sysv_msg.msgctl.MSG_STAT_ANY | maybe | a kind that does not exist\n"
+                         "sysv_msg.msgctl.MSG_STAT_ANY | out-of-scope | short\n");
   EXPECT_THAT(inv.waivers, SizeIs(1));
   EXPECT_THAT(inv.problems, ElementsAre(HasSubstr("sysv_msg.waivers:2: 'sysv_msg.msgrcv.MSG_COPY' is waived already"),
                                         HasSubstr("sysv_msg.waivers:3: 'sysv_msg.msgrcv.EFOO' is not an inventory"),

@@ -232,8 +232,13 @@ TEST_F(Writers, JUnitKeepsOneTargetOnTwoMachinesApart) {
 namespace {
 
 json SampleCoverage() {
-  json totals = {{"entries", 4},  {"covered", 2},           {"waived", 1},
-                 {"out_of_scope", 0}, {"missing", 1}, {"covered_percent", 50.0}, {"accounted_percent", 75.0}};
+  json totals = {{"entries", 4},
+                 {"covered", 2},
+                 {"waived", 1},
+                 {"out_of_scope", 0},
+                 {"missing", 1},
+                 {"covered_percent", 50.0},
+                 {"accounted_percent", 75.0}};
   return {{"totals", totals},
           {"mechanisms", json::array({{{"mechanism", "sysv_msg"},
                                        {"totals", totals},
