@@ -17,6 +17,7 @@ using namespace ipcc;
 using namespace ipcc::signals;
 
 IPC_CASE(signal, default_action, sigterm_terminates, .title = "the default action of SIGTERM terminates the process",
+         .covers = {"signal7.sigterm_default_terminates"},
          .statement = "SIGTERM P1990 Term Termination signal. ... Term: Default action is to terminate the "
                       "process.",
          .refs = {"signal(7) Standard signals", "wait(2) WIFSIGNALED WTERMSIG", "POSIX.1-2017 <signal.h> (SIGTERM: T)"},
@@ -78,6 +79,7 @@ void ExpectCoreDump(int sig) {
 
 IPC_CASE(signal, default_action, sigquit_terminates_with_core_dump,
          .title = "the default action of SIGQUIT terminates the process with a core dump",
+         .covers = {"signal7.core_default_dumps_core"},
          .statement = "SIGQUIT P1990 Core Quit from keyboard. ... Core: Default action is to terminate the "
                       "process and dump core (see core(5)).",
          .refs = {"signal(7) Standard signals", "core(5)", "wait(2) WCOREDUMP", "POSIX.1-2017 <signal.h> (SIGQUIT: A)"},
@@ -87,6 +89,7 @@ IPC_CASE(signal, default_action, sigquit_terminates_with_core_dump,
 
 IPC_CASE(signal, default_action, sigabrt_terminates_with_core_dump,
          .title = "the default action of SIGABRT terminates the process with a core dump",
+         .covers = {"signal7.core_default_dumps_core"},
          .statement = "SIGABRT P1990 Core Abort signal from abort(3). ... Core: Default action is to "
                       "terminate the process and dump core (see core(5)).",
          .refs = {"signal(7) Standard signals", "core(5)", "wait(2) WCOREDUMP", "POSIX.1-2017 <signal.h> (SIGABRT: A)"},
@@ -96,6 +99,7 @@ IPC_CASE(signal, default_action, sigabrt_terminates_with_core_dump,
 
 IPC_CASE(signal, default_action, sigchld_ignored_by_default,
          .title = "SIGCHLD with its default disposition is ignored: the process survives it",
+         .covers = {"signal7.ign_default_leaves_process_running"},
          .statement = "SIGCHLD P1990 Ign Child stopped or terminated. ... Ign: Default action is to ignore "
                       "the signal.",
          .refs = {"signal(7) Standard signals", "POSIX.1-2017 <signal.h> (SIGCHLD: I)"}, .cls = Conformance::posix) {
@@ -109,6 +113,7 @@ IPC_CASE(signal, default_action, sigchld_ignored_by_default,
 
 IPC_CASE(signal, default_action, sigurg_ignored_by_default,
          .title = "SIGURG with its default disposition is ignored: the process survives it",
+         .covers = {"signal7.ign_default_leaves_process_running"},
          .statement = "SIGURG P2001 Ign Urgent condition on socket (4.2BSD). ... Ign: Default action is to "
                       "ignore the signal.",
          .refs = {"signal(7) Standard signals", "POSIX.1-2017 <signal.h> (SIGURG: I)"}, .cls = Conformance::posix) {
@@ -118,6 +123,7 @@ IPC_CASE(signal, default_action, sigurg_ignored_by_default,
 
 IPC_CASE(signal, default_action, sigstop_stops_process,
          .title = "SIGSTOP stops the process; waitpid(WUNTRACED) reports it stopped by SIGSTOP",
+         .covers = {"signal7.sigstop_stops_process"},
          .statement = "SIGSTOP P1990 Stop Stop process. ... WUNTRACED also return if a child has stopped ... "
                       "WIFSTOPPED(wstatus) returns true if the child process was stopped by delivery of a "
                       "signal.",
@@ -131,6 +137,7 @@ IPC_CASE(signal, default_action, sigstop_stops_process,
 
 IPC_CASE(signal, default_action, sigcont_resumes_stopped_process,
          .title = "SIGCONT resumes a stopped process; waitpid(WCONTINUED) reports it continued",
+         .covers = {"signal7.sigcont_resumes_stopped_process"},
          .statement = "SIGCONT P1990 Cont Continue if stopped. ... WCONTINUED also return if a stopped child "
                       "has been resumed by delivery of SIGCONT.",
          .refs = {"signal(7) Standard signals", "wait(2) WCONTINUED WIFCONTINUED", "POSIX.1-2017 waitpid() WCONTINUED"},
@@ -156,6 +163,7 @@ IPC_CASE(signal, default_action, sigcont_resumes_stopped_process,
 
 IPC_CASE(signal, default_action, realtime_signal_terminates,
          .title = "the default action of an unhandled real-time signal terminates the process",
+         .covers = {"signal7.realtime_default_terminates"},
          .statement = "The default action for an unhandled real-time signal is to terminate the receiving "
                       "process.",
          .refs = {"signal(7) Real-time signals", "POSIX.1-2017 <signal.h> (SIGRTMIN-SIGRTMAX: T)"},

@@ -33,6 +33,7 @@ void ExpectAfterExec(const std::function<void()>& prepare, const std::vector<std
 
 IPC_CASE(signal, exec, exec_resets_caught_handlers,
          .title = "execve resets caught signals to SIG_DFL (fixture checks with a sigaction query)",
+         .covers = {"sigaction.exec_resets_handled_to_default"},
          .statement = "During an execve(2), the dispositions of handled signals are reset to the default; the "
                       "dispositions of ignored signals are left unchanged.",
          .refs = {"signal(7) Signal dispositions", "sigaction(2) NOTES", "execve(2)", "POSIX.1-2017 exec"},
@@ -48,6 +49,7 @@ IPC_CASE(signal, exec, exec_resets_caught_handlers,
 }
 
 IPC_CASE(signal, exec, exec_keeps_ignored_signals_ignored, .title = "execve leaves ignored signals ignored",
+         .covers = {"sigaction.exec_keeps_ignored_ignored", "sigaction.exec_resets_handled_to_default"},
          .statement = "During an execve(2), the dispositions of handled signals are reset to the default; the "
                       "dispositions of ignored signals are left unchanged.",
          .refs = {"signal(7) Signal dispositions", "sigaction(2) NOTES", "execve(2)", "POSIX.1-2017 exec"},
@@ -62,6 +64,7 @@ IPC_CASE(signal, exec, exec_keeps_ignored_signals_ignored, .title = "execve leav
 }
 
 IPC_CASE(signal, exec, exec_keeps_signal_mask, .title = "execve preserves the signal mask",
+         .covers = {"sigprocmask.exec_keeps_mask"},
          .statement = "A child created via fork(2) inherits a copy of its parent's signal mask; the signal mask "
                       "is preserved across execve(2).",
          .refs = {"signal(7) Signal mask and pending signals", "sigprocmask(2) NOTES", "execve(2)",
@@ -75,6 +78,7 @@ IPC_CASE(signal, exec, exec_keeps_signal_mask, .title = "execve preserves the si
 }
 
 IPC_CASE(signal, exec, exec_keeps_pending_signals, .title = "execve preserves pending signals",
+         .covers = {"sigpending.exec_keeps_pending"},
          .statement = "A child created via fork(2) initially has an empty pending signal set; the pending signal "
                       "set is preserved across an execve(2).",
          .refs = {"signal(7) Signal mask and pending signals", "sigpending(2) NOTES", "execve(2)", "POSIX.1-2017 exec"},

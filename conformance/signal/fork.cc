@@ -26,6 +26,7 @@ void ForkAfter(const std::function<void()>& prepare, const std::function<void()>
 
 IPC_CASE(signal, fork, child_inherits_handlers,
          .title = "a child created by fork inherits the parent's handlers and ignored signals",
+         .covers = {"sigaction.fork_child_inherits_dispositions"},
          .statement = "A child created via fork(2) inherits a copy of its parent's signal dispositions.",
          .refs = {"signal(7) Signal dispositions", "sigaction(2) NOTES", "fork(2)", "POSIX.1-2017 fork()"},
          .cls = Conformance::posix) {
@@ -45,6 +46,7 @@ IPC_CASE(signal, fork, child_inherits_handlers,
 }
 
 IPC_CASE(signal, fork, child_inherits_mask, .title = "a child created by fork inherits the parent's signal mask",
+         .covers = {"sigprocmask.fork_child_inherits_mask"},
          .statement = "A child created via fork(2) inherits a copy of its parent's signal mask.",
          .refs = {"signal(7) Signal mask and pending signals", "sigprocmask(2) NOTES", "POSIX.1-2017 fork()"},
          .cls = Conformance::posix) {
@@ -62,6 +64,7 @@ IPC_CASE(signal, fork, child_inherits_mask, .title = "a child created by fork in
 
 IPC_CASE(signal, fork, child_starts_with_empty_pending_set,
          .title = "a child created by fork has no pending signals, while the parent's stay pending",
+         .covers = {"sigpending.fork_child_has_empty_pending_set"},
          .statement = "A child created via fork(2) initially has an empty pending signal set.",
          .refs = {"signal(7) Signal mask and pending signals", "sigpending(2) NOTES", "POSIX.1-2017 fork()"},
          .cls = Conformance::posix) {

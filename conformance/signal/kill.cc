@@ -27,6 +27,7 @@ void RecordPidHandler(int) {
 
 IPC_CASE(signal, kill, handler_runs_in_target,
          .title = "kill(pid, sig) runs the target process's handler, in the target",
+         .covers = {"positive_pid_signals_that_process"},
          .statement = "If pid is positive, then signal sig is sent to the process with the ID specified by "
                       "pid. ... catch the signal with a signal handler, a programmer-defined function that is "
                       "automatically invoked when the signal is delivered.",
@@ -54,6 +55,7 @@ IPC_CASE(signal, kill, handler_runs_in_target,
 
 IPC_CASE(signal, kill, sig_zero_checks_existence,
          .title = "kill(pid, 0) succeeds for an existing process and sends nothing",
+         .covers = {"sig_zero_checks_existence"},
          .statement = "If sig is 0, then no signal is sent, but existence and permission checks are still "
                       "performed; this can be used to check for the existence of a process ID or process "
                       "group ID that the caller is permitted to signal.",
@@ -73,6 +75,7 @@ IPC_CASE(signal, kill, sig_zero_checks_existence,
 
 IPC_CASE(signal, kill, zombie_still_exists,
          .title = "kill(pid, 0) still succeeds for a terminated child that was not yet waited for (zombie)",
+         .covers = {"zombie_is_still_a_target"},
          .statement = "ESRCH The target process or process group does not exist. Note that an existing "
                       "process might be a zombie, a process that has terminated execution, but has not yet "
                       "been wait(2)ed for.",
@@ -87,7 +90,7 @@ IPC_CASE(signal, kill, zombie_still_exists,
 }
 
 IPC_CASE(signal, kill, reaped_pid_fails_esrch,
-         .title = "kill on the pid of a child that was waited for fails with ESRCH",
+         .title = "kill on the pid of a child that was waited for fails with ESRCH", .covers = {"ESRCH"},
          .statement = "ESRCH The target process or process group does not exist.",
          .refs = {"kill(2) ERRORS", "POSIX.1-2017 kill() [ESRCH]"}, .cls = Conformance::posix) {
   const pid_t gone = ReapedPid();
@@ -96,7 +99,7 @@ IPC_CASE(signal, kill, reaped_pid_fails_esrch,
 }
 
 IPC_CASE(signal, kill, nonexistent_process_group_fails_esrch,
-         .title = "kill(-pgid, sig) for a process group with no members fails with ESRCH",
+         .title = "kill(-pgid, sig) for a process group with no members fails with ESRCH", .covers = {"ESRCH"},
          .statement = "ESRCH The target process or process group does not exist.",
          .refs = {"kill(2) ERRORS", "POSIX.1-2017 kill() [ESRCH]"}, .cls = Conformance::posix) {
   // A child that led its own process group, alone, and has been reaped: the group is gone.
@@ -106,7 +109,7 @@ IPC_CASE(signal, kill, nonexistent_process_group_fails_esrch,
 }
 
 IPC_CASE(signal, kill, other_uid_fails_eperm,
-         .title = "an unprivileged process cannot signal a process of another user: EPERM",
+         .title = "an unprivileged process cannot signal a process of another user: EPERM", .covers = {"EPERM"},
          .statement = "For a process to have permission to send a signal, it must either be privileged ... or "
                       "the real or effective user ID of the sending process must equal the real or saved "
                       "set-user-ID of the target process. ... EPERM The calling process does not have "
@@ -131,7 +134,7 @@ IPC_CASE(signal, kill, other_uid_fails_eperm,
 }
 
 IPC_CASE(signal, kill, invalid_signal_fails_einval, .title = "kill with an invalid signal number fails with EINVAL",
-         .statement = "EINVAL An invalid signal was specified.",
+         .covers = {"EINVAL"}, .statement = "EINVAL An invalid signal was specified.",
          .refs = {"kill(2) ERRORS", "POSIX.1-2017 kill() [EINVAL]"}, .cls = Conformance::posix) {
   SendToWaitingChild(
       {},
@@ -145,6 +148,7 @@ IPC_CASE(signal, kill, invalid_signal_fails_einval, .title = "kill with an inval
 
 IPC_CASE(signal, kill, self_delivered_before_return,
          .title = "a signal a process sends itself with kill() is handled before kill() returns",
+         .covers = {"self_signal_delivered_before_return"},
          .statement = "POSIX.1 requires that if a process sends a signal to itself, and the sending thread "
                       "does not have the signal blocked, and no other thread has it unblocked or is waiting "
                       "for it in sigwait(3), at least one unblocked signal must be delivered to the sending "
@@ -183,6 +187,7 @@ void ExpectSentBy(pid_t sender, const std::string& who) {
 
 IPC_CASE(signal, kill, pid_zero_reaches_own_process_group,
          .title = "kill(0, sig) sends sig to every process of the caller's process group, and only to them",
+         .covers = {"pid_zero_signals_own_process_group"},
          .statement = "If pid equals 0, then sig is sent to every process in the process group of the calling "
                       "process.",
          .refs = {"kill(2)", "POSIX.1-2017 kill() (pid 0)"}, .cls = Conformance::posix) {
@@ -208,6 +213,7 @@ IPC_CASE(signal, kill, pid_zero_reaches_own_process_group,
 
 IPC_CASE(signal, kill, negative_pid_reaches_process_group,
          .title = "kill(-pgid, sig) sends sig to every member of process group pgid, and only to them",
+         .covers = {"negative_pid_signals_process_group"},
          .statement = "If pid is less than -1, then sig is sent to every process in the process group whose ID "
                       "is -pid.",
          .refs = {"kill(2)", "killpg(3)", "POSIX.1-2017 kill() (pid < -1)"}, .cls = Conformance::posix) {

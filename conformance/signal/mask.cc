@@ -15,6 +15,8 @@ using namespace ipcc::signals;
 
 IPC_CASE(signal, mask, blocked_signal_stays_pending_until_unblocked,
          .title = "a blocked signal stays pending (sigpending) and is delivered when unblocked",
+         .covers = {"sigpending.reports_blocked_pending_signals",
+                    "sigprocmask.unblocked_pending_delivered_before_return"},
          .statement = "A signal may be blocked, which means that it will not be delivered until it is later "
                       "unblocked. Between the time when it is generated and when it is delivered a signal is "
                       "said to be pending. ... sigpending() returns the set of signals that are pending for "
@@ -41,6 +43,7 @@ IPC_CASE(signal, mask, blocked_signal_stays_pending_until_unblocked,
 
 IPC_CASE(signal, mask, sigkill_sigstop_cannot_be_blocked,
          .title = "sigprocmask silently leaves SIGKILL and SIGSTOP out of the mask",
+         .covers = {"sigprocmask.sigkill_sigstop_not_blockable"},
          .statement = "It is not possible to block SIGKILL or SIGSTOP. Attempts to do so are silently ignored.",
          .refs = {"sigprocmask(2) NOTES", "signal(7) Standard signals", "POSIX.1-2017 sigprocmask()"},
          .cls = Conformance::posix) {
@@ -79,6 +82,7 @@ std::optional<Child> EverythingBlocked(Pipe& hold) {
 
 IPC_CASE(signal, mask, blocked_sigkill_still_kills,
          .title = "a process that tried to block SIGKILL is still killed by it",
+         .covers = {"sigprocmask.sigkill_sigstop_not_blockable"},
          .statement = "The signals SIGKILL and SIGSTOP cannot be caught, blocked, or ignored.",
          .refs = {"signal(7) Standard signals", "sigprocmask(2) NOTES", "POSIX.1-2017 sigprocmask()"},
          .cls = Conformance::posix) {
@@ -98,6 +102,7 @@ IPC_CASE(signal, mask, blocked_sigkill_still_kills,
 
 IPC_CASE(signal, mask, blocked_sigstop_still_stops,
          .title = "a process that tried to block SIGSTOP is still stopped by it",
+         .covers = {"sigprocmask.sigkill_sigstop_not_blockable"},
          .statement = "The signals SIGKILL and SIGSTOP cannot be caught, blocked, or ignored.",
          .refs = {"signal(7) Standard signals", "sigprocmask(2) NOTES", "POSIX.1-2017 sigprocmask()"},
          .cls = Conformance::posix) {
@@ -110,6 +115,7 @@ IPC_CASE(signal, mask, blocked_sigstop_still_stops,
 
 IPC_CASE(signal, mask, ignored_blocked_signal_discarded_when_unblocked,
          .title = "an ignored signal generated while blocked is discarded, never acted on, once unblocked",
+         .covers = {"sigpending.ignored_blocked_signal_never_acted_on"},
          .statement = "If the action associated with a blocked signal is to ignore the signal and if that signal "
                       "is generated for the process, it is unspecified whether the signal is discarded "
                       "immediately upon generation or remains pending. ... If the action associated with a "
@@ -132,6 +138,8 @@ IPC_CASE(signal, mask, ignored_blocked_signal_discarded_when_unblocked,
 IPC_CASE(signal, mask, sigprocmask_block_unblock_setmask,
          .title = "sigprocmask: SIG_BLOCK adds, SIG_UNBLOCK removes, SIG_SETMASK replaces, oldset gets the "
                   "previous mask",
+         .covers = {"sigprocmask.SIG_BLOCK", "sigprocmask.SIG_UNBLOCK", "sigprocmask.SIG_SETMASK",
+                    "sigprocmask.oldset_gets_previous_mask"},
          .statement = "SIG_BLOCK The set of blocked signals is the union of the current set and the set "
                       "argument. SIG_UNBLOCK The signals in set are removed from the current set of blocked "
                       "signals. ... SIG_SETMASK The set of blocked signals is set to the argument set. If "
@@ -164,6 +172,7 @@ IPC_CASE(signal, mask, sigprocmask_block_unblock_setmask,
 
 IPC_CASE(signal, mask, invalid_how_fails_einval,
          .title = "sigprocmask with an invalid how fails with EINVAL and leaves the mask unchanged",
+         .covers = {"sigprocmask.EINVAL"},
          .statement = "EINVAL Either the value specified in how was invalid or the kernel does not support the "
                       "size passed in sigsetsize.",
          .refs = {"sigprocmask(2) ERRORS", "POSIX.1-2017 sigprocmask() [EINVAL]"}, .cls = Conformance::posix) {
@@ -176,6 +185,7 @@ IPC_CASE(signal, mask, invalid_how_fails_einval,
 
 IPC_CASE(signal, mask, process_signal_delivered_to_unblocking_thread,
          .title = "a process-directed signal is delivered to the one thread that does not block it",
+         .covers = {"signal7.process_signal_goes_to_unblocking_thread"},
          .statement = "Each thread in a process has an independent signal mask ... A process-directed signal "
                       "may be delivered to any one of the threads that does not currently have the signal "
                       "blocked.",

@@ -13,6 +13,7 @@ using namespace ipcc::signals;
 
 IPC_CASE(signal, pause, returns_eintr_after_handler,
          .title = "pause sleeps until a signal is caught, then returns -1 with EINTR",
+         .covers = {"EINTR", "sleeps_until_caught_signal"},
          .statement = "pause() causes the calling process (or thread) to sleep until a signal is delivered that "
                       "either terminates the process or causes the invocation of a signal-catching function. ... "
                       "pause() returns only when a signal was caught and the signal-catching function "

@@ -12,6 +12,7 @@ using namespace ipcc::signals;
 
 IPC_CASE(signal, pthread_kill, targets_thread,
          .title = "pthread_kill delivers the signal to the thread named, not to another thread",
+         .covers = {"signals_named_thread"},
          .statement = "The pthread_kill() function sends the signal sig to thread, a thread in the same "
                       "process as the caller. The signal is asynchronously directed to thread.",
          .refs = {"pthread_kill(3)", "signal(7) process-directed and thread-directed signals",

@@ -11,6 +11,7 @@ using namespace ipcc::signals;
 
 IPC_CASE(signal, raise, delivers_before_returning,
          .title = "raise() returns only after the handler of the raised signal has returned",
+         .covers = {"handler_returns_before_raise"},
          .statement = "The raise() function sends a signal to the calling process or thread. ... If the signal "
                       "causes a handler to be called, raise() will return only after the signal handler has "
                       "returned.",

@@ -14,6 +14,7 @@ constexpr int kSent = 5;  // real-time signals queued by realtime_signals_queue_
 
 IPC_CASE(signal, realtime, standard_signals_coalesce,
          .title = "a standard signal sent twice while blocked is delivered once",
+         .covers = {"signal7.standard_signals_do_not_queue"},
          .statement = "Standard signals do not queue. If multiple instances of a standard signal are generated "
                       "while that signal is blocked, then only one instance of the signal is marked as pending "
                       "(and the signal will be delivered just once when it is unblocked).",
@@ -35,6 +36,7 @@ IPC_CASE(signal, realtime, standard_signals_coalesce,
 
 IPC_CASE(signal, realtime, realtime_signals_queue_in_order,
          .title = "real-time signals sigqueue()d while blocked are all delivered, in order, each with its value",
+         .covers = {"signal7.realtime_signals_queue_in_order", "sigaction.SI_QUEUE"},
          .statement = "Multiple instances of real-time signals can be queued. ... Real-time signals are "
                       "delivered in a guaranteed order. Multiple real-time signals of the same type are "
                       "delivered in the order they were sent. ... If the signal is sent using sigqueue(3), an "
@@ -68,6 +70,7 @@ IPC_CASE(signal, realtime, realtime_signals_queue_in_order,
 
 IPC_CASE(signal, realtime, lower_numbered_delivered_first,
          .title = "pending real-time signals are delivered lowest-numbered first, whatever the sending order",
+         .covers = {"signal7.lowest_realtime_delivered_first"},
          .statement = "If different real-time signals are sent to a process, they are delivered starting with "
                       "the lowest-numbered signal. (I.e., low-numbered signals have highest priority.)",
          .refs = {"signal(7) Real-time signals", "POSIX.1-2017 XSH 2.4.2 (lowest numbered first)"},
@@ -94,6 +97,7 @@ IPC_CASE(signal, realtime, lower_numbered_delivered_first,
 
 IPC_CASE(signal, realtime, standard_signal_keeps_first_siginfo,
          .title = "a standard signal generated again while pending keeps the siginfo of its first instance",
+         .covers = {"signal7.standard_signal_keeps_first_siginfo"},
          .statement = "In the case where a standard signal is already pending, the siginfo_t structure ... "
                       "associated with that signal is not overwritten on arrival of subsequent instances of "
                       "the same signal. Thus, the process will receive the information associated with the "
@@ -118,6 +122,7 @@ IPC_CASE(signal, realtime, standard_signal_keeps_first_siginfo,
 
 IPC_CASE(signal, realtime, at_least_eight_realtime_signals,
          .title = "SIGRTMIN..SIGRTMAX offers at least _POSIX_RTSIG_MAX (8) real-time signals",
+         .covers = {"signal7.RTSIG_MAX"},
          .statement = "The range of supported real-time signals is defined by the macros SIGRTMIN and "
                       "SIGRTMAX. POSIX.1-2001 requires that an implementation support at least "
                       "_POSIX_RTSIG_MAX (8) real-time signals.",

@@ -54,6 +54,7 @@ void InterruptRead(int flags, const std::function<void(int)>& read_in_child) {
 
 IPC_CASE(signal, sigaction, sa_restart_restarts_pipe_read,
          .title = "with SA_RESTART, a pipe read interrupted by a handler is restarted and returns later data",
+         .covers = {"SA_RESTART"},
          .statement = "If a blocked call to one of the following interfaces is interrupted by a signal "
                       "handler, then the call is automatically restarted after the signal handler returns if "
                       "the SA_RESTART flag was used ...: read(2) ... on \"slow\" devices ... pipe.",
@@ -72,6 +73,7 @@ IPC_CASE(signal, sigaction, sa_restart_restarts_pipe_read,
 
 IPC_CASE(signal, sigaction, no_sa_restart_read_fails_eintr,
          .title = "without SA_RESTART, a pipe read interrupted by a handler fails with EINTR",
+         .covers = {"signal7.slow_call_fails_eintr_without_sa_restart"},
          .statement = "If a blocked call to one of the following interfaces is interrupted by a signal "
                       "handler, then the call is automatically restarted after the signal handler returns if "
                       "the SA_RESTART flag was used; otherwise the call fails with the error EINTR: read(2) "
@@ -109,6 +111,7 @@ std::optional<Child> RefusingChild(int sig, const std::function<void()>& after =
 
 IPC_CASE(signal, sigaction, sigkill_cannot_be_caught_or_ignored,
          .title = "sigaction refuses a handler or SIG_IGN for SIGKILL with EINVAL, and SIGKILL still kills",
+         .covers = {"EINVAL"},
          .statement = "EINVAL An invalid signal was specified. This will also be generated if an attempt is "
                       "made to change the action for SIGKILL or SIGSTOP, which cannot be caught or ignored.",
          .refs = {"sigaction(2) ERRORS", "signal(7) The signals SIGKILL and SIGSTOP cannot be caught",
@@ -122,6 +125,7 @@ IPC_CASE(signal, sigaction, sigkill_cannot_be_caught_or_ignored,
 
 IPC_CASE(signal, sigaction, sigstop_cannot_be_caught_or_ignored,
          .title = "sigaction refuses a handler or SIG_IGN for SIGSTOP with EINVAL, and SIGSTOP still stops",
+         .covers = {"EINVAL"},
          .statement = "EINVAL An invalid signal was specified. This will also be generated if an attempt is "
                       "made to change the action for SIGKILL or SIGSTOP, which cannot be caught or ignored.",
          .refs = {"sigaction(2) ERRORS", "signal(7) The signals SIGKILL and SIGSTOP cannot be caught",
@@ -136,6 +140,7 @@ IPC_CASE(signal, sigaction, sigstop_cannot_be_caught_or_ignored,
 
 IPC_CASE(signal, sigaction, sa_resethand_resets_to_default,
          .title = "SA_RESETHAND: the handler runs once, then the action is SIG_DFL and the default applies",
+         .covers = {"SA_RESETHAND"},
          .statement = "SA_RESETHAND Restore the signal action to the default upon entry to the signal "
                       "handler.",
          .refs = {"sigaction(2) SA_RESETHAND", "POSIX.1-2017 sigaction() SA_RESETHAND"}, .cls = Conformance::posix) {
@@ -177,6 +182,7 @@ void ResetHandInfoHandler(int, siginfo_t* info, void*) {
 IPC_CASE(signal, sigaction, sa_resethand_keeps_sa_siginfo_flag,
          .title = "SA_RESETHAND|SA_SIGINFO: Linux resets only the handler; a sigaction query still reports "
                   "SA_SIGINFO",
+         .covers = {"SA_RESETHAND", "sa_resethand_leaves_sa_siginfo_set"},
          .statement = "SA_RESETHAND Restore the signal action to the default upon entry to the signal "
                       "handler. (Linux resets sa_handler to SIG_DFL on entry and leaves sa_flags as "
                       "installed, so SA_SIGINFO is still reported; POSIX instead says the SA_SIGINFO flag "
@@ -230,6 +236,7 @@ void NestingHandler(int sig) {
 
 IPC_CASE(signal, sigaction, sa_nodefer_allows_nested_delivery,
          .title = "SA_NODEFER: the signal raised inside its own handler is delivered at once (nested)",
+         .covers = {"SA_NODEFER"},
          .statement = "SA_NODEFER Do not add the signal to the thread's signal mask while the handler is "
                       "executing, unless the signal is specified in act.sa_mask. Consequently, a further "
                       "instance of the signal may be delivered to the thread while it is executing the "
@@ -250,6 +257,7 @@ IPC_CASE(signal, sigaction, sa_nodefer_allows_nested_delivery,
 
 IPC_CASE(signal, sigaction, signal_blocked_during_own_handler,
          .title = "without SA_NODEFER, the signal is blocked while its handler runs and delivered after",
+         .covers = {"signal_blocked_during_own_handler"},
          .statement = "sa_mask specifies a mask of signals which should be blocked ... during execution of the "
                       "signal handler. In addition, the signal which triggered the handler will be blocked, "
                       "unless the SA_NODEFER flag is used.",
@@ -271,6 +279,7 @@ IPC_CASE(signal, sigaction, signal_blocked_during_own_handler,
 
 IPC_CASE(signal, sigaction, sa_mask_blocked_during_handler,
          .title = "the signals in sa_mask are blocked while the handler runs",
+         .covers = {"sa_mask_blocked_during_handler"},
          .statement = "sa_mask specifies a mask of signals which should be blocked (i.e., added to the signal "
                       "mask of the thread in which the signal handler is invoked) during execution of the "
                       "signal handler.",
@@ -298,6 +307,7 @@ void BlockingHandler(int sig) {
 
 IPC_CASE(signal, sigaction, mask_restored_after_handler_returns,
          .title = "when a handler returns, the mask in force before it ran is restored",
+         .covers = {"signal7.mask_restored_when_handler_returns"},
          .statement = "When the signal handler returns ... The thread's signal mask and alternate signal "
                       "stack settings are restored as part of this procedure.",
          .refs = {"signal(7) Execution of signal handlers (5)", "sigreturn(2)", "POSIX.1-2017 sigaction()"},
@@ -366,6 +376,7 @@ void ExpectSiginfoFromSender(InfoRecord& rec, int sig, int code, const std::func
 
 IPC_CASE(signal, sigaction, siginfo_from_kill_has_si_user_pid_uid,
          .title = "an SA_SIGINFO handler for a kill()ed signal gets si_signo, si_code SI_USER, si_pid, si_uid",
+         .covers = {"SA_SIGINFO", "SI_USER", "siginfo_has_sender_pid_uid"},
          .statement = "si_signo, si_errno and si_code are defined for all signals. ... Signals sent with "
                       "kill(2) and sigqueue(3) fill in si_pid and si_uid. ... SI_USER kill(2).",
          .refs = {"sigaction(2) The siginfo_t argument to a SA_SIGINFO handler", "sigaction(2) SI_USER",
@@ -378,6 +389,7 @@ IPC_CASE(signal, sigaction, siginfo_from_kill_has_si_user_pid_uid,
 
 IPC_CASE(signal, sigaction, siginfo_from_sigqueue_has_si_queue_pid_uid,
          .title = "an SA_SIGINFO handler for a sigqueue()d signal gets si_code SI_QUEUE, si_pid, si_uid, si_value",
+         .covers = {"SI_QUEUE", "siginfo_has_sender_pid_uid", "sigqueue.value_arrives_in_si_value"},
          .statement = "Signals sent with kill(2) and sigqueue(3) fill in si_pid and si_uid. In addition, "
                       "signals sent with sigqueue(3) fill in si_int and si_ptr with the values specified by "
                       "the sender of the signal ... SI_QUEUE sigqueue(3).",
@@ -395,6 +407,7 @@ IPC_CASE(signal, sigaction, siginfo_from_sigqueue_has_si_queue_pid_uid,
 
 IPC_CASE(signal, sigaction, oldact_reports_installed_action,
          .title = "sigaction's oldact reports the handler, sa_mask and flags that were installed",
+         .covers = {"oldact_returns_previous_action"},
          .statement = "If act is non-NULL, the new action for signal signum is installed from act. If oldact "
                       "is non-NULL, the previous action is saved in oldact. ... sigaction() can be called "
                       "with a NULL second argument to query the current signal handler.",
@@ -416,7 +429,7 @@ IPC_CASE(signal, sigaction, oldact_reports_installed_action,
 }
 
 IPC_CASE(signal, sigaction, invalid_signal_fails_einval,
-         .title = "sigaction on signal number 0, a negative number or NSIG fails with EINVAL",
+         .title = "sigaction on signal number 0, a negative number or NSIG fails with EINVAL", .covers = {"EINVAL"},
          .statement = "EINVAL An invalid signal was specified.",
          .refs = {"sigaction(2) ERRORS", "POSIX.1-2017 sigaction() [EINVAL]"}, .cls = Conformance::posix) {
   InChild("child", [] {
@@ -445,7 +458,7 @@ void ExpectPendingDiscardedBy(int sig, void (*disposition)(int), const char* nam
 }
 
 IPC_CASE(signal, sigaction, sig_ign_discards_pending_signal,
-         .title = "setting SIG_IGN for a blocked, pending signal discards it",
+         .title = "setting SIG_IGN for a blocked, pending signal discards it", .covers = {"sig_ign_discards_pending"},
          .statement = "Setting a signal action to SIG_IGN for a signal that is pending shall cause the pending "
                       "signal to be discarded, whether or not it is blocked.",
          .refs = {"POSIX.1-2017 XSH 2.4.3 Signal Actions (SIG_IGN)", "sigaction(2)"}, .cls = Conformance::posix) {
@@ -454,6 +467,7 @@ IPC_CASE(signal, sigaction, sig_ign_discards_pending_signal,
 
 IPC_CASE(signal, sigaction, sig_dfl_discards_pending_ignored_by_default,
          .title = "setting SIG_DFL for a pending signal whose default is to ignore it discards it",
+         .covers = {"sig_dfl_discards_pending_if_default_ignores"},
          .statement = "Setting a signal action to SIG_DFL for a signal that is pending, and whose default "
                       "action is to ignore the signal (for example, SIGCHLD), shall cause the pending signal "
                       "to be discarded, whether or not it is blocked.",
@@ -463,7 +477,7 @@ IPC_CASE(signal, sigaction, sig_dfl_discards_pending_ignored_by_default,
 }
 
 IPC_CASE(signal, sigaction, sig_ign_ignores_signal,
-         .title = "a signal whose disposition is SIG_IGN does not terminate the process",
+         .title = "a signal whose disposition is SIG_IGN does not terminate the process", .covers = {"SIG_IGN"},
          .statement = "Using these system calls, a process can elect one of the following behaviors to occur "
                       "on delivery of the signal: perform the default action; ignore the signal; or catch the "
                       "signal with a signal handler.",
@@ -484,6 +498,7 @@ IPC_CASE(signal, sigaction, sig_ign_ignores_signal,
 
 IPC_CASE(signal, sigaction, handler_receives_signal_number,
          .title = "a handler installed for two signals receives the number of the signal being delivered",
+         .covers = {"handler_gets_signal_number"},
          .statement = "sa_handler specifies the action to be associated with signum and can be ... A pointer "
                       "to a signal handling function. This function receives the signal number as its only "
                       "argument.",

@@ -54,6 +54,7 @@ bool OnStack(const std::vector<char>& mem) {
 
 IPC_CASE(signal, sigaltstack, handler_runs_on_alternate_stack,
          .title = "a handler installed with SA_ONSTACK runs on the alternate signal stack",
+         .covers = {"sigaction.SA_ONSTACK"},
          .statement = "3. When establishing a signal handler using sigaction(2), inform the system that the "
                       "signal handler should be executed on the alternate signal stack by specifying the "
                       "SA_ONSTACK flag.",
@@ -68,6 +69,7 @@ IPC_CASE(signal, sigaltstack, handler_runs_on_alternate_stack,
 
 IPC_CASE(signal, sigaltstack, ss_onstack_reported_in_handler,
          .title = "inside a handler running on the alternate stack, sigaltstack reports SS_ONSTACK",
+         .covers = {"SS_ONSTACK"},
          .statement = "SS_ONSTACK The thread is currently executing on the alternate signal stack.",
          .refs = {"sigaltstack(2) old_ss.ss_flags", "POSIX.1-2017 sigaltstack() SS_ONSTACK"},
          .cls = Conformance::posix) {
@@ -86,6 +88,7 @@ IPC_CASE(signal, sigaltstack, ss_onstack_reported_in_handler,
 
 IPC_CASE(signal, sigaltstack, without_sa_onstack_uses_normal_stack,
          .title = "a handler installed without SA_ONSTACK runs on the normal stack even if an alternate exists",
+         .covers = {"used_only_when_handler_requests_it"},
          .statement = "An alternate signal stack is used during the execution of a signal handler if the "
                       "establishment of that handler (see sigaction(2)) requested it. ... By default, a signal "
                       "handler is invoked on the normal process stack.",
@@ -98,7 +101,7 @@ IPC_CASE(signal, sigaltstack, without_sa_onstack_uses_normal_stack,
 }
 
 IPC_CASE(signal, sigaltstack, too_small_fails_enomem,
-         .title = "sigaltstack with a stack smaller than MINSIGSTKSZ fails with ENOMEM",
+         .title = "sigaltstack with a stack smaller than MINSIGSTKSZ fails with ENOMEM", .covers = {"ENOMEM"},
          .statement = "ENOMEM The specified size of the new alternate signal stack ss.ss_size was less than "
                       "MINSIGSTKSZ.",
          .refs = {"sigaltstack(2) ERRORS", "POSIX.1-2017 sigaltstack() [ENOMEM]"}, .cls = Conformance::posix) {

@@ -47,6 +47,7 @@ void StopAndExpectCldStopped(Child& child) {
 
 IPC_CASE(signal, sigchld, child_exit_reports_cld_exited,
          .title = "a child's exit sends SIGCHLD with si_code CLD_EXITED, si_pid and the exit status in si_status",
+         .covers = {"sigaction.CLD_EXITED", "sigaction.sigchld_siginfo_describes_child"},
          .statement = "SIGCHLD fills in si_pid, si_uid, si_status, si_utime, and si_stime, providing "
                       "information about the child. The si_pid field is the process ID of the child; si_uid is "
                       "the child's real user ID. The si_status field contains the exit status of the child (if "
@@ -65,6 +66,7 @@ IPC_CASE(signal, sigchld, child_exit_reports_cld_exited,
 
 IPC_CASE(signal, sigchld, killed_child_reports_cld_killed,
          .title = "a child killed by a signal sends SIGCHLD with si_code CLD_KILLED and the signal in si_status",
+         .covers = {"sigaction.CLD_KILLED", "sigaction.sigchld_siginfo_describes_child"},
          .statement = "The si_status field contains the exit status of the child (if si_code is CLD_EXITED), "
                       "or the signal number that caused the process to change state. ... CLD_KILLED Child was "
                       "killed.",
@@ -80,6 +82,7 @@ IPC_CASE(signal, sigchld, killed_child_reports_cld_killed,
 
 IPC_CASE(signal, sigchld, stopped_child_reports_cld_stopped,
          .title = "a child stopped by SIGSTOP sends SIGCHLD with si_code CLD_STOPPED and SIGSTOP in si_status",
+         .covers = {"sigaction.CLD_STOPPED", "sigaction.sigchld_siginfo_describes_child"},
          .statement = "SIGCHLD P1990 Ign Child stopped or terminated. ... The si_status field contains ... the "
                       "signal number that caused the process to change state. ... CLD_STOPPED Child has "
                       "stopped.",
@@ -91,6 +94,7 @@ IPC_CASE(signal, sigchld, stopped_child_reports_cld_stopped,
 
 IPC_CASE(signal, sigchld, continued_child_reports_cld_continued,
          .title = "a stopped child resumed by SIGCONT sends SIGCHLD with si_code CLD_CONTINUED",
+         .covers = {"sigaction.CLD_CONTINUED", "sigaction.CLD_STOPPED"},
          .statement = "The si_status field contains the exit status of the child (if si_code is CLD_EXITED), "
                       "or the signal number that caused the process to change state. ... CLD_CONTINUED (since "
                       "Linux 2.6.9) Stopped child has continued.",
@@ -108,6 +112,7 @@ void NoopHandler(int) {}
 
 IPC_CASE(signal, sigchld, sa_nocldstop_suppresses_stop_notification,
          .title = "with SA_NOCLDSTOP, a child stopping or continuing sends no SIGCHLD; its exit still does",
+         .covers = {"sigaction.SA_NOCLDSTOP"},
          .statement = "SA_NOCLDSTOP If signum is SIGCHLD, do not receive notification when child processes stop "
                       "(i.e., when they receive one of SIGSTOP, SIGTSTP, SIGTTIN, or SIGTTOU) or resume (i.e., "
                       "they receive SIGCONT) (see wait(2)).",
@@ -172,6 +177,7 @@ void ExpectAutoReap(void (*handler)(int), int flags, const std::string& how) {
 
 IPC_CASE(signal, sigchld, sa_nocldwait_prevents_zombies,
          .title = "with SA_NOCLDWAIT, terminated children do not become zombies: waitpid blocks, then ECHILD",
+         .covers = {"sigaction.SA_NOCLDWAIT"},
          .statement = "SA_NOCLDWAIT (since Linux 2.6) If signum is SIGCHLD, do not transform children into "
                       "zombies when they terminate. ... POSIX.1-2001 specifies that if ... the SA_NOCLDWAIT "
                       "flag is set for SIGCHLD ..., then children that terminate do not become zombies and a "
@@ -185,6 +191,7 @@ IPC_CASE(signal, sigchld, sa_nocldwait_prevents_zombies,
 
 IPC_CASE(signal, sigchld, sig_ign_auto_reaps_children,
          .title = "with SIGCHLD set to SIG_IGN, terminated children are reaped: waitpid blocks, then ECHILD",
+         .covers = {"sigaction.sigchld_sig_ign_prevents_zombies"},
          .statement = "POSIX.1-2001 specifies that if the disposition of SIGCHLD is set to SIG_IGN ..., then "
                       "children that terminate do not become zombies and a call to wait() or waitpid() will "
                       "block until all children have terminated, and then fail with errno set to ECHILD.",

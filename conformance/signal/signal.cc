@@ -13,6 +13,7 @@ using namespace ipcc::signals;
 IPC_CASE(signal, signal, glibc_signal_has_bsd_semantics,
          .title = "glibc's signal() installs BSD semantics: SA_RESTART, handler kept and signal blocked while "
                   "it runs",
+         .covers = {"glibc_installs_bsd_semantics"},
          .statement = "By default, in glibc 2 and later, the signal() wrapper function does not invoke the "
                       "kernel system call. Instead, it calls sigaction(2) using flags that supply BSD "
                       "semantics. ... On BSD, when a signal handler is invoked, the signal disposition is not "
@@ -40,7 +41,7 @@ IPC_CASE(signal, signal, glibc_signal_has_bsd_semantics,
 }
 
 IPC_CASE(signal, signal, returns_previous_disposition,
-         .title = "signal() returns the previous disposition of the signal",
+         .title = "signal() returns the previous disposition of the signal", .covers = {"returns_previous_disposition"},
          .statement = "signal() returns the previous value of the signal handler.",
          .refs = {"signal(2) RETURN VALUE", "POSIX.1-2017 signal()"}, .cls = Conformance::posix) {
   InChild("child using signal()", [] {
@@ -51,7 +52,7 @@ IPC_CASE(signal, signal, returns_previous_disposition,
 }
 
 IPC_CASE(signal, signal, sigkill_fails_einval,
-         .title = "signal() cannot catch or ignore SIGKILL or SIGSTOP: SIG_ERR with EINVAL",
+         .title = "signal() cannot catch or ignore SIGKILL or SIGSTOP: SIG_ERR with EINVAL", .covers = {"EINVAL"},
          .statement = "The signals SIGKILL and SIGSTOP cannot be caught or ignored. ... On failure, it returns "
                       "SIG_ERR, and errno is set to indicate the error. EINVAL signum is invalid.",
          .refs = {"signal(2) DESCRIPTION, ERRORS", "POSIX.1-2017 signal() [EINVAL]"}, .cls = Conformance::posix) {

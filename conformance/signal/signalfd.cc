@@ -31,6 +31,7 @@ constexpr ssize_t kSiginfoSize = sizeof(signalfd_siginfo);
 
 IPC_CASE(signal, signalfd, read_returns_siginfo,
          .title = "reading a signalfd returns a signalfd_siginfo for the pending signal (ssi_signo, ssi_pid)",
+         .covers = {"read_returns_siginfo"},
          .statement = "If one or more of the signals specified in mask is pending for the process, then the "
                       "buffer supplied to read(2) is used to return one or more signalfd_siginfo structures ... "
                       "ssi_signo Signal number ... ssi_pid PID of sender ... ssi_uid Real UID of sender.",
@@ -54,6 +55,7 @@ IPC_CASE(signal, signalfd, read_returns_siginfo,
 }
 
 IPC_CASE(signal, signalfd, read_consumes_signal, .title = "a signal read from a signalfd is no longer pending",
+         .covers = {"read_consumes_signal"},
          .statement = "As a consequence of the read(2), the signals are consumed, so that they are no longer "
                       "pending for the process (i.e., will not be caught by signal handlers, and cannot be "
                       "accepted using sigwaitinfo(2)).",
@@ -74,6 +76,7 @@ IPC_CASE(signal, signalfd, read_consumes_signal, .title = "a signal read from a 
 
 IPC_CASE(signal, signalfd, read_blocks_until_signal,
          .title = "a read of a signalfd with nothing pending blocks until a signal of its mask arrives",
+         .covers = {"read_blocks_until_signal"},
          .statement = "If none of the signals in mask is pending for the process, then the read(2) either blocks "
                       "until one of the signals in mask is generated for the process, or fails with the error "
                       "EAGAIN if the file descriptor has been made nonblocking.",
@@ -93,6 +96,7 @@ IPC_CASE(signal, signalfd, read_blocks_until_signal,
 
 IPC_CASE(signal, signalfd, nonblock_empty_fails_eagain,
          .title = "a read of an SFD_NONBLOCK signalfd with nothing pending fails with EAGAIN",
+         .covers = {"nonblock_empty_read_fails_eagain"},
          .statement = "If none of the signals in mask is pending for the process, then the read(2) either blocks "
                       "until one of the signals in mask is generated for the process, or fails with the error "
                       "EAGAIN if the file descriptor has been made nonblocking.",

@@ -12,6 +12,7 @@ using namespace ipcc::signals;
 
 IPC_CASE(signal, sigqueue, value_arrives_in_si_value,
          .title = "the value given to sigqueue() arrives in the handler's si_value",
+         .covers = {"value_arrives_in_si_value", "sigaction.SI_QUEUE"},
          .statement = "If the receiving process has installed a handler for this signal using the SA_SIGINFO "
                       "flag to sigaction(2), then it can obtain this data via the si_value field of the "
                       "siginfo_t structure passed as the second argument to the handler. Furthermore, the "
@@ -33,6 +34,7 @@ IPC_CASE(signal, sigqueue, value_arrives_in_si_value,
 
 IPC_CASE(signal, sigqueue, sig_zero_checks_existence,
          .title = "sigqueue(pid, 0, value) succeeds for an existing process and sends nothing",
+         .covers = {"sig_zero_checks_existence"},
          .statement = "As with kill(2), the null signal (0) can be used to check if a process with a given PID "
                       "exists.",
          .refs = {"sigqueue(3)", "POSIX.1-2017 sigqueue()"}, .cls = Conformance::posix) {
@@ -41,8 +43,9 @@ IPC_CASE(signal, sigqueue, sig_zero_checks_existence,
 }
 
 IPC_CASE(signal, sigqueue, invalid_signal_fails_einval,
-         .title = "sigqueue with an invalid signal number fails with EINVAL", .statement = "EINVAL sig was invalid.",
-         .refs = {"sigqueue(3) ERRORS", "POSIX.1-2017 sigqueue() [EINVAL]"}, .cls = Conformance::posix) {
+         .title = "sigqueue with an invalid signal number fails with EINVAL", .covers = {"EINVAL"},
+         .statement = "EINVAL sig was invalid.", .refs = {"sigqueue(3) ERRORS", "POSIX.1-2017 sigqueue() [EINVAL]"},
+         .cls = Conformance::posix) {
   SendToWaitingChild(
       {},
       [](pid_t pid) {
@@ -54,7 +57,7 @@ IPC_CASE(signal, sigqueue, invalid_signal_fails_einval,
 }
 
 IPC_CASE(signal, sigqueue, nonexistent_pid_fails_esrch,
-         .title = "sigqueue to the pid of a child that was waited for fails with ESRCH",
+         .title = "sigqueue to the pid of a child that was waited for fails with ESRCH", .covers = {"ESRCH"},
          .statement = "ESRCH No process has a PID matching pid.",
          .refs = {"sigqueue(3) ERRORS", "POSIX.1-2017 sigqueue() [ESRCH]"}, .cls = Conformance::posix) {
   const pid_t gone = ReapedPid();

@@ -34,6 +34,7 @@ void SuspendUntilSigusr1(std::initializer_list<int> blocked, const std::function
 
 IPC_CASE(signal, sigsuspend, replaces_mask_and_waits,
          .title = "sigsuspend waits with the given mask: a signal blocked before the call ends the wait",
+         .covers = {"EINTR", "waits_with_temporary_mask"},
          .statement = "sigsuspend() temporarily replaces the signal mask of the calling thread with the mask "
                       "given by mask and then suspends the thread until delivery of a signal whose action is to "
                       "invoke a signal handler or to terminate a process. ... sigsuspend() always returns -1, "
@@ -50,6 +51,7 @@ IPC_CASE(signal, sigsuspend, replaces_mask_and_waits,
 
 IPC_CASE(signal, sigsuspend, restores_mask_on_return,
          .title = "after the handler returns, sigsuspend restores the mask in force before the call",
+         .covers = {"restores_mask_after_handler"},
          .statement = "If the signal is caught, then sigsuspend() returns after the signal handler returns, and "
                       "the signal mask is restored to the state before the call to sigsuspend().",
          .refs = {"sigsuspend(2)", "POSIX.1-2017 sigsuspend()"}, .cls = Conformance::posix) {
@@ -62,6 +64,7 @@ IPC_CASE(signal, sigsuspend, restores_mask_on_return,
 
 IPC_CASE(signal, sigsuspend, pending_signal_ends_wait_at_once,
          .title = "a signal already pending and unblocked by sigsuspend's mask is handled at once, no wait",
+         .covers = {"pending_signal_ends_wait_at_once", "EINTR"},
          .statement = "Normally, sigsuspend() is used in conjunction with sigprocmask(2) in order to prevent "
                       "delivery of a signal during the execution of a critical code section. The caller first "
                       "blocks the signals with sigprocmask(2). When the critical code has completed, the caller "

@@ -19,6 +19,7 @@ int TimedWait(const sigset_t& set, timespec timeout, siginfo_t* info = nullptr) 
 
 IPC_CASE(signal, sigtimedwait, timeout_fails_eagain,
          .title = "sigtimedwait fails with EAGAIN when no signal of the set arrives within the timeout",
+         .covers = {"EAGAIN"},
          .statement = "EAGAIN No signal in set became pending within the timeout period specified to "
                       "sigtimedwait().",
          .refs = {"sigtimedwait(2) ERRORS", "POSIX.1-2017 sigtimedwait() [EAGAIN]"}, .cls = Conformance::posix) {
@@ -30,6 +31,7 @@ IPC_CASE(signal, sigtimedwait, timeout_fails_eagain,
 
 IPC_CASE(signal, sigtimedwait, zero_timeout_polls,
          .title = "sigtimedwait with a zero timeout polls: EAGAIN when nothing is pending, the signal when it is",
+         .covers = {"zero_timeout_polls"},
          .statement = "If both fields of this structure are specified as 0, a poll is performed: sigtimedwait() "
                       "returns immediately, either with information about a signal that was pending for the "
                       "caller, or with an error if none of the signals in set was pending.",
@@ -46,6 +48,7 @@ IPC_CASE(signal, sigtimedwait, zero_timeout_polls,
 
 IPC_CASE(signal, sigtimedwait, accepts_pending_signal,
          .title = "sigtimedwait accepts a pending blocked signal: returns its number with siginfo, unpends it",
+         .covers = {"returns_signal_and_unpends_it"},
          .statement = "sigwaitinfo() removes the signal from the set of pending signals and returns the signal "
                       "number as its function result. If the info argument is not NULL, then the buffer that it "
                       "points to is used to return a structure of type siginfo_t ... sigtimedwait() operates in "
@@ -67,7 +70,7 @@ IPC_CASE(signal, sigtimedwait, accepts_pending_signal,
 }
 
 IPC_CASE(signal, sigtimedwait, invalid_timeout_fails_einval,
-         .title = "sigtimedwait with tv_nsec of 1000000000 or more fails with EINVAL",
+         .title = "sigtimedwait with tv_nsec of 1000000000 or more fails with EINVAL", .covers = {"EINVAL"},
          .statement = "EINVAL timeout was invalid.",
          .refs = {"sigtimedwait(2) ERRORS", "POSIX.1-2017 sigtimedwait() [EINVAL]"}, .cls = Conformance::posix) {
   InChild("child", [] {

@@ -13,6 +13,7 @@ using namespace ipcc::signals;
 
 IPC_CASE(signal, sigwaitinfo, waits_for_blocked_signal,
          .title = "sigwaitinfo suspends until a signal of the set is sent, then returns it with its siginfo",
+         .covers = {"suspends_until_signal_pending", "sigaction.SI_QUEUE"},
          .statement = "sigwaitinfo() suspends execution of the calling thread until one of the signals in set is "
                       "pending ... sigwaitinfo() removes the signal from the set of pending signals and returns "
                       "the signal number as its function result.",
