@@ -15,6 +15,7 @@ using namespace ipcc::unix_socket;
 
 IPC_CASE(unix_socket, abstract, bind_creates_no_filesystem_entry,
          .title = "binding an abstract address creates no file in the filesystem",
+         .covers = {"unix7.abstract_not_in_filesystem"},
          .statement = "an abstract socket address is distinguished (from a pathname socket) by the fact that "
                       "sun_path[0] is a null byte ('\\0'). ... The name has no connection with filesystem "
                       "pathnames.",
@@ -42,6 +43,7 @@ IPC_CASE(unix_socket, abstract, bind_creates_no_filesystem_entry,
 
 IPC_CASE(unix_socket, abstract, connectable,
          .title = "a listener bound to an abstract address accepts connections made to that address",
+         .covers = {"unix7.abstract_name_is_bytes_covered_by_length", "connect.ECONNREFUSED"},
          .statement = "Linux also supports an abstract namespace which is independent of the filesystem. ... The "
                       "socket's address in this namespace is given by the additional bytes in sun_path that are "
                       "covered by the specified length of the address structure.",
@@ -73,6 +75,7 @@ IPC_CASE(unix_socket, abstract, connectable,
 
 IPC_CASE(unix_socket, abstract, name_disappears_when_closed,
          .title = "an abstract name disappears when its socket is closed and can be bound again",
+         .covers = {"unix7.abstract_name_freed_on_last_close", "bind.EADDRINUSE", "connect.ECONNREFUSED"},
          .statement = "Abstract sockets automatically disappear when all open references to the socket are "
                       "closed.",
          .refs = {"unix(7) Abstract sockets"}, .cls = Conformance::linux_specific) {

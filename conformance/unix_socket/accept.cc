@@ -13,6 +13,7 @@ using namespace ipcc::unix_socket;
 
 IPC_CASE(unix_socket, accept, blocks_until_client_connects,
          .title = "accept on a listening socket with no pending connection blocks until a client connects",
+         .covers = {"blocks_until_connection"},
          .statement = "If no pending connections are present on the queue, and the socket is not marked as "
                       "nonblocking, accept() blocks the caller until a connection is present.",
          .refs = {"accept(2)", "POSIX.1-2017 accept()"}, .cls = Conformance::posix) {

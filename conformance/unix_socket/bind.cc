@@ -16,6 +16,7 @@ using namespace ipcc::unix_socket;
 
 IPC_CASE(unix_socket, bind, path_persists_until_unlinked,
          .title = "a bound pathname stays in the filesystem as a socket file after close, until unlinked",
+         .covers = {"unix7.pathname_bind_creates_socket_file", "unix7.socket_file_outlives_socket"},
          .statement = "Binding to a socket with a filename creates a socket in the filesystem that must be "
                       "deleted by the caller when it is no longer needed (using unlink(2)).",
          .refs = {"unix(7) NOTES", "unix(7) pathname", "stat(2) S_ISSOCK", "POSIX.1-2017 bind()"},
@@ -38,6 +39,7 @@ IPC_CASE(unix_socket, bind, path_persists_until_unlinked,
 
 IPC_CASE(unix_socket, bind, existing_path_fails_eaddrinuse,
          .title = "bind to a pathname where a socket file already exists fails with EADDRINUSE",
+         .covers = {"EADDRINUSE"},
          .statement = "EADDRINUSE The specified local address is already in use or the filesystem socket object "
                       "already exists.",
          .refs = {"unix(7) ERRORS EADDRINUSE", "bind(2) EADDRINUSE", "POSIX.1-2017 bind() [EADDRINUSE]"},
@@ -55,6 +57,7 @@ IPC_CASE(unix_socket, bind, existing_path_fails_eaddrinuse,
 
 IPC_CASE(unix_socket, bind, oversized_address_fails_einval,
          .title = "bind with an address length beyond sizeof(struct sockaddr_un) fails with EINVAL",
+         .covers = {"EINVAL", "unix7.sun_path_is_108_bytes"},
          .statement = "On Linux, sun_path is 108 bytes in size ... EINVAL addrlen is wrong, or addr is not a "
                       "valid address for this socket's domain.",
          .refs = {"unix(7) Address format", "bind(2) EINVAL", "unix(7) ERRORS EINVAL"},

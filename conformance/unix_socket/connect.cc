@@ -24,7 +24,7 @@ constexpr const char* kBacklogStatement =
 
 IPC_CASE(unix_socket, connect, closed_listener_fails_econnrefused,
          .title = "connect to a socket file whose listener was closed fails with ECONNREFUSED",
-         .statement = kRefusedStatement,
+         .covers = {"ECONNREFUSED"}, .statement = kRefusedStatement,
          .refs = {"unix(7) ERRORS ECONNREFUSED", "connect(2) ECONNREFUSED", "POSIX.1-2017 connect() [ECONNREFUSED]"},
          .cls = Conformance::posix) {
   const SocketFile file("closed.sock");
@@ -38,7 +38,7 @@ IPC_CASE(unix_socket, connect, closed_listener_fails_econnrefused,
 
 IPC_CASE(unix_socket, connect, non_listening_socket_fails_econnrefused,
          .title = "connect to a bound SOCK_STREAM socket that never called listen fails with ECONNREFUSED",
-         .statement = kRefusedStatement,
+         .covers = {"ECONNREFUSED"}, .statement = kRefusedStatement,
          .refs = {"unix(7) ERRORS ECONNREFUSED", "connect(2) ECONNREFUSED", "listen(2)",
                   "POSIX.1-2017 connect() [ECONNREFUSED]"},
          .cls = Conformance::posix) {
@@ -50,7 +50,7 @@ IPC_CASE(unix_socket, connect, non_listening_socket_fails_econnrefused,
 }
 
 IPC_CASE(unix_socket, connect, missing_path_fails_enoent,
-         .title = "connect to a pathname that does not exist fails with ENOENT",
+         .title = "connect to a pathname that does not exist fails with ENOENT", .covers = {"ENOENT"},
          .statement = "ENOENT The pathname in the remote address specified to connect(2) did not exist.",
          .refs = {"unix(7) ERRORS ENOENT", "POSIX.1-2017 connect() [ENOENT]"}, .cls = Conformance::posix) {
   UniqueFd s = MakeSocket(SOCK_STREAM);
@@ -60,6 +60,7 @@ IPC_CASE(unix_socket, connect, missing_path_fails_enoent,
 
 IPC_CASE(unix_socket, connect, type_mismatch_fails_eprototype,
          .title = "connecting a SOCK_STREAM socket to a bound SOCK_DGRAM socket fails with EPROTOTYPE",
+         .covers = {"EPROTOTYPE"},
          .statement = "EPROTOTYPE Remote socket does not match the local socket type (SOCK_DGRAM versus "
                       "SOCK_STREAM).",
          .refs = {"unix(7) ERRORS EPROTOTYPE", "connect(2) EPROTOTYPE", "POSIX.1-2017 connect() [EPROTOTYPE]"},
@@ -92,8 +93,8 @@ Backlog FillBacklog(const Address& a) {
 
 IPC_CASE(unix_socket, connect, nonblocking_full_backlog_fails_eagain,
          .title = "a nonblocking connect to a listener whose backlog is full fails with EAGAIN",
-         .statement = kBacklogStatement, .refs = {"connect(2) EAGAIN", "listen(2) backlog"},
-         .cls = Conformance::linux_specific) {
+         .covers = {"EAGAIN", "listen.backlog_bounds_pending_connections"}, .statement = kBacklogStatement,
+         .refs = {"connect(2) EAGAIN", "listen(2) backlog"}, .cls = Conformance::linux_specific) {
   const SocketFile file("backlog.sock");
   UniqueFd listener = Listener(file.address, SOCK_STREAM, /*backlog=*/1);
   const Backlog b = FillBacklog(file.address);
@@ -106,8 +107,8 @@ IPC_CASE(unix_socket, connect, nonblocking_full_backlog_fails_eagain,
 
 IPC_CASE(unix_socket, connect, blocks_while_backlog_full,
          .title = "a blocking connect to a listener with a full backlog blocks until a connection is accepted",
-         .statement = kBacklogStatement, .refs = {"connect(2) EAGAIN", "listen(2) backlog", "accept(2)"},
-         .cls = Conformance::linux_specific) {
+         .covers = {"blocks_while_backlog_full"}, .statement = kBacklogStatement,
+         .refs = {"connect(2) EAGAIN", "listen(2) backlog", "accept(2)"}, .cls = Conformance::linux_specific) {
   const SocketFile file("backlog.sock");
   UniqueFd listener = Listener(file.address, SOCK_STREAM, /*backlog=*/1);
   const Backlog b = FillBacklog(file.address);

@@ -13,6 +13,7 @@ using namespace ipcc::unix_socket;
 
 IPC_CASE(unix_socket, dgram, keeps_message_boundaries,
          .title = "SOCK_DGRAM keeps message boundaries: two sends are two receives of the original sizes",
+         .covers = {"socket.SOCK_DGRAM"},
          .statement = "SOCK_DGRAM, for a datagram-oriented socket that preserves message boundaries (as on "
                       "most UNIX implementations, UNIX domain datagram sockets are always reliable and don't "
                       "reorder datagrams)",
@@ -22,6 +23,7 @@ IPC_CASE(unix_socket, dgram, keeps_message_boundaries,
 
 IPC_CASE(unix_socket, dgram, truncation_sets_msg_trunc,
          .title = "a SOCK_DGRAM message longer than the buffer is truncated, MSG_TRUNC set, the rest discarded",
+         .covers = {"recvmsg.MSG_TRUNC", "recv.message_excess_discarded"},
          .statement = "MSG_TRUNC indicates that the trailing portion of a datagram was discarded because the "
                       "datagram was larger than the buffer supplied.",
          .refs = {"recv(2) msg_flags MSG_TRUNC", "POSIX.1-2017 recvmsg() MSG_TRUNC"}, .cls = Conformance::posix) {
@@ -30,6 +32,7 @@ IPC_CASE(unix_socket, dgram, truncation_sets_msg_trunc,
 
 IPC_CASE(unix_socket, dgram, recv_msg_trunc_flag_returns_real_length,
          .title = "recv with the MSG_TRUNC flag on a UNIX datagram socket returns the datagram's real length",
+         .covers = {"recv.MSG_TRUNC"},
          .statement = "MSG_TRUNC (since Linux 2.2) For raw (AF_PACKET), Internet datagram ..., netlink ..., and "
                       "UNIX datagram (since Linux 3.4) sockets: return the real length of the packet or "
                       "datagram, even when it was longer than the passed buffer.",
@@ -44,6 +47,7 @@ IPC_CASE(unix_socket, dgram, recv_msg_trunc_flag_returns_real_length,
 
 IPC_CASE(unix_socket, dgram, sendto_path_delivers_to_bound_socket,
          .title = "an unbound SOCK_DGRAM socket can sendto a bound socket's pathname",
+         .covers = {"send.sendto_delivers_to_named_socket"},
          .statement = "SOCK_DGRAM and SOCK_RAW sockets allow sending of datagrams to correspondents named in "
                       "sendto(2) calls. Datagrams are generally received with recvfrom(2), which returns the "
                       "next datagram along with the address of its sender.",
@@ -59,6 +63,7 @@ IPC_CASE(unix_socket, dgram, sendto_path_delivers_to_bound_socket,
 
 IPC_CASE(unix_socket, dgram, recvfrom_reports_sender_path,
          .title = "recvfrom reports a bound sender's pathname, and no name for an unbound sender",
+         .covers = {"recv.recvfrom_reports_sender_address", "unix7.pathname_address_returned"},
          .statement = "Datagrams are generally received with recvfrom(2), which returns the next datagram "
                       "along with the address of its sender. ... When the address of a pathname socket is "
                       "returned ... its length is offsetof(struct sockaddr_un, sun_path) + strlen(sun_path) + 1",

@@ -14,6 +14,7 @@ using namespace ipcc::unix_socket;
 
 IPC_CASE(unix_socket, getpeername, returns_listener_path,
          .title = "getpeername on a connected client returns the listener's pathname",
+         .covers = {"unix7.pathname_address_returned", "connect.client_stays_unnamed"},
          .statement = kPathnameAddressStatement,
          .refs = {"unix(7) Address format pathname", "getpeername(2)", "POSIX.1-2017 getpeername()"},
          .cls = Conformance::linux_specific) {

@@ -14,7 +14,7 @@ using namespace ipcc::unix_socket;
 
 IPC_CASE(unix_socket, getsockname, returns_bound_path,
          .title = "getsockname returns the bound pathname with length offsetof(sun_path) + strlen + 1",
-         .statement = kPathnameAddressStatement,
+         .covers = {"unix7.pathname_address_returned"}, .statement = kPathnameAddressStatement,
          .refs = {"unix(7) Address format pathname", "getsockname(2)", "POSIX.1-2017 getsockname()"},
          .cls = Conformance::linux_specific) {
   const SocketFile file("name.sock");

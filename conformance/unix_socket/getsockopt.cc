@@ -10,7 +10,7 @@ using namespace ipcc;
 using namespace ipcc::unix_socket;
 
 IPC_CASE(unix_socket, getsockopt, so_type_reports_socket_type,
-         .title = "getsockopt(SO_TYPE) returns the type the socket was created with",
+         .title = "getsockopt(SO_TYPE) returns the type the socket was created with", .covers = {"SO_TYPE"},
          .statement = "SO_TYPE Gets the socket type as an integer (e.g., SOCK_STREAM). This socket option is "
                       "read-only.",
          .refs = {"socket(7) SO_TYPE", "getsockopt(2)", "POSIX.1-2017 getsockopt() SO_TYPE"},

@@ -20,6 +20,7 @@ int Fionread(int fd) {
 
 IPC_CASE(unix_socket, ioctl, siocinq_dgram_reports_next_datagram_size,
          .title = "SIOCINQ on a SOCK_DGRAM socket returns the size of the next pending datagram",
+         .covers = {"unix7.siocinq_dgram_next_datagram_size"},
          .statement = "For SOCK_DGRAM sockets, the returned value is the same as for Internet domain datagram "
                       "sockets; see udp(7). [udp(7):] SIOCINQ ... Returns the size of the next pending datagram "
                       "in the integer in bytes, or 0 when no datagram is pending.",
@@ -33,6 +34,7 @@ IPC_CASE(unix_socket, ioctl, siocinq_dgram_reports_next_datagram_size,
 
 IPC_CASE(unix_socket, ioctl, fionread_stream_reports_unread_bytes,
          .title = "FIONREAD (SIOCINQ) on a SOCK_STREAM socket returns the number of unread bytes",
+         .covers = {"unix7.SIOCINQ", "unix7.siocinq_listening_fails_einval"},
          .statement = "SIOCINQ For SOCK_STREAM sockets, this call returns the number of unread bytes in the "
                       "receive buffer. ... Alternatively, you can use the synonymous FIONREAD",
          .refs = {"unix(7) Ioctls SIOCINQ"}, .cls = Conformance::linux_specific) {

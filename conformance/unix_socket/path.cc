@@ -18,7 +18,7 @@ constexpr const char* kPathnameStatement =
 
 IPC_CASE(unix_socket, path, unrelated_process_connects,
          .title = "an unrelated (exec'd) process connects to the case's listener by pathname",
-         .statement = kPathnameStatement,
+         .covers = {"unix7.pathname_connects_unrelated_processes"}, .statement = kPathnameStatement,
          .refs = {"unix(7)", "bind(2)", "connect(2)", "accept(2)", "POSIX.1-2017 connect()"},
          .cls = Conformance::posix) {
   const SocketFile file("server.sock");
@@ -42,7 +42,7 @@ IPC_CASE(unix_socket, path, unrelated_process_connects,
 
 IPC_CASE(unix_socket, path, connects_to_unrelated_listener,
          .title = "the case connects by pathname to a listener in an unrelated (exec'd) process",
-         .statement = kPathnameStatement,
+         .covers = {"unix7.pathname_connects_unrelated_processes"}, .statement = kPathnameStatement,
          .refs = {"unix(7)", "bind(2)", "listen(2)", "connect(2)", "POSIX.1-2017 connect()"},
          .cls = Conformance::posix) {
   const SocketFile file("fixture.sock");

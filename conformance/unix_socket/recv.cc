@@ -34,18 +34,21 @@ void CheckRecvBlocksUntilSent(int type, const std::string& message) {
 
 IPC_CASE(unix_socket, recv, empty_socket_blocks_until_data,
          .title = "a blocking recv on an empty SOCK_STREAM socket blocks until data arrives",
-         .statement = kBlockingStatement, .refs = {"recv(2)", "POSIX.1-2017 recv()"}, .cls = Conformance::posix) {
+         .covers = {"blocks_until_message"}, .statement = kBlockingStatement,
+         .refs = {"recv(2)", "POSIX.1-2017 recv()"}, .cls = Conformance::posix) {
   CheckRecvBlocksUntilSent(SOCK_STREAM, "wake");
 }
 
 IPC_CASE(unix_socket, recv, dgram_empty_socket_blocks_until_datagram,
          .title = "a blocking recv on an empty SOCK_DGRAM socket blocks until a datagram arrives",
-         .statement = kBlockingStatement, .refs = {"recv(2)", "POSIX.1-2017 recv()"}, .cls = Conformance::posix) {
+         .covers = {"blocks_until_message"}, .statement = kBlockingStatement,
+         .refs = {"recv(2)", "POSIX.1-2017 recv()"}, .cls = Conformance::posix) {
   CheckRecvBlocksUntilSent(SOCK_DGRAM, "dgm");
 }
 
 IPC_CASE(unix_socket, recv, msg_dontwait_empty_fails_eagain,
          .title = "recv with MSG_DONTWAIT on an empty blocking socket fails with EAGAIN",
+         .covers = {"MSG_DONTWAIT", "EAGAIN"},
          .statement = "MSG_DONTWAIT (since Linux 2.2) Enables nonblocking operation; if the operation would "
                       "block, the call fails with the error EAGAIN or EWOULDBLOCK. ... MSG_DONTWAIT is a per-call "
                       "option, whereas O_NONBLOCK is a setting on the open file description",

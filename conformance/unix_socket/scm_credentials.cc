@@ -14,6 +14,7 @@ using namespace ipcc::unix_socket;
 
 IPC_CASE(unix_socket, scm_credentials, passcred_reports_sender_pid_uid_gid,
          .title = "with SO_PASSCRED, a received message carries SCM_CREDENTIALS with the sender's pid, uid, gid",
+         .covers = {"unix7.SO_PASSCRED"},
          .statement = "SO_PASSCRED Enabling this socket option causes receipt of the credentials of the sending "
                       "process in an SCM_CREDENTIALS ancillary message in each subsequently received message. The "
                       "returned credentials are those specified by the sender using SCM_CREDENTIALS, or a "

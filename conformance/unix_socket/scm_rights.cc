@@ -24,6 +24,7 @@ UniqueFd TempFile(const std::string& stem) {
 
 IPC_CASE(unix_socket, scm_rights, passes_working_descriptor,
          .title = "SCM_RIGHTS gives another process a working descriptor for the sender's open file",
+         .covers = {"unix7.SCM_RIGHTS"},
          .statement = "SCM_RIGHTS Send or receive a set of open file descriptors from another process. ... "
                       "Semantically, this operation is equivalent to duplicating (dup(2)) a file descriptor "
                       "into the file descriptor table of another process.",
@@ -62,6 +63,7 @@ IPC_CASE(unix_socket, scm_rights, passes_working_descriptor,
 
 IPC_CASE(unix_socket, scm_rights, several_descriptors_in_one_message,
          .title = "one SCM_RIGHTS message carries several descriptors, delivered in order",
+         .covers = {"unix7.scm_rights_several_in_order"},
          .statement = "SCM_RIGHTS Send or receive a set of open file descriptors from another process. The "
                       "data portion contains an integer array of the file descriptors.",
          .refs = {"unix(7) SCM_RIGHTS", "cmsg(3)", "POSIX.1-2017 <sys/socket.h> SCM_RIGHTS"},
@@ -83,6 +85,7 @@ IPC_CASE(unix_socket, scm_rights, several_descriptors_in_one_message,
 
 IPC_CASE(unix_socket, scm_rights, received_descriptor_shares_open_file_description,
          .title = "a received descriptor is a new number for the same open file description (shared offset)",
+         .covers = {"unix7.scm_rights_shares_open_file_description"},
          .statement = "what is being passed is a reference to an open file description (see open(2)), and in "
                       "the receiving process it is likely that a different file descriptor number will be "
                       "used. Semantically, this operation is equivalent to duplicating (dup(2)) a file "
@@ -108,6 +111,7 @@ IPC_CASE(unix_socket, scm_rights, received_descriptor_shares_open_file_descripti
 
 IPC_CASE(unix_socket, scm_rights, small_control_buffer_sets_ctrunc_and_closes_excess,
          .title = "a control buffer too small for all descriptors sets MSG_CTRUNC and closes the excess ones",
+         .covers = {"unix7.scm_rights_excess_closed_short_buffer", "recvmsg.MSG_CTRUNC"},
          .statement = "If the buffer used to receive the ancillary data containing file descriptors is too "
                       "small (or is absent), then the ancillary data is truncated (or discarded) and the excess "
                       "file descriptors are automatically closed in the receiving process.",
@@ -133,6 +137,7 @@ IPC_CASE(unix_socket, scm_rights, small_control_buffer_sets_ctrunc_and_closes_ex
 
 IPC_CASE(unix_socket, scm_rights, invalid_descriptor_fails_ebadf,
          .title = "sendmsg with SCM_RIGHTS naming a descriptor that is not open fails with EBADF",
+         .covers = {"sendmsg.EBADF"},
          .statement = "EBADF This error can occur for sendmsg(2) when sending a file descriptor as ancillary "
                       "data over a UNIX domain socket (see the description of SCM_RIGHTS, above), and indicates "
                       "that the file descriptor number that is being sent is not valid (e.g., it is not an open "

@@ -12,6 +12,7 @@ using namespace ipcc::unix_socket;
 
 IPC_CASE(unix_socket, shutdown, shut_wr_gives_peer_eof,
          .title = "shutdown(SHUT_WR) gives the peer end-of-file while the other direction still works",
+         .covers = {"shut_wr_gives_peer_eof"},
          .statement = "The shutdown() call causes all or part of a full-duplex connection on the socket "
                       "associated with sockfd to be shut down. ... If how is SHUT_WR, further transmissions "
                       "will be disallowed.",
@@ -30,7 +31,7 @@ IPC_CASE(unix_socket, shutdown, shut_wr_gives_peer_eof,
 }
 
 IPC_CASE(unix_socket, shutdown, shut_wr_then_send_fails_epipe,
-         .title = "sending on a SOCK_STREAM socket after shutdown(SHUT_WR) fails with EPIPE",
+         .title = "sending on a SOCK_STREAM socket after shutdown(SHUT_WR) fails with EPIPE", .covers = {"send.EPIPE"},
          .statement = "If how is SHUT_WR, further transmissions will be disallowed. ... EPIPE The local end "
                       "has been shut down on a connection oriented socket.",
          .refs = {"shutdown(2)", "send(2) EPIPE", "POSIX.1-2017 send() [EPIPE]"}, .cls = Conformance::posix) {

@@ -12,6 +12,7 @@ using namespace ipcc::unix_socket;
 
 IPC_CASE(unix_socket, so_peercred, socketpair_reports_creator,
          .title = "SO_PEERCRED on a socketpair end reports the pid, uid and gid of the process that created it",
+         .covers = {"unix7.SO_PEERCRED"},
          .statement = "SO_PEERCRED This read-only socket option returns the credentials of the peer process "
                       "connected to this socket. The returned credentials are those that were in effect at the "
                       "time of the call to connect(2) or socketpair(2).",
@@ -44,6 +45,7 @@ IPC_CASE(unix_socket, so_peercred, socketpair_reports_creator,
 
 IPC_CASE(unix_socket, so_peercred, connected_path_socket_reports_connecting_process,
          .title = "SO_PEERCRED on an accepted socket reports the pid, uid and gid of the connecting process",
+         .covers = {"unix7.SO_PEERCRED"},
          .statement = "SO_PEERCRED This read-only socket option returns the credentials of the peer process "
                       "connected to this socket. The returned credentials are those that were in effect at the "
                       "time of the call to connect(2) or socketpair(2). ... The use of this option is possible "

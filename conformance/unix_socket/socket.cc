@@ -13,6 +13,7 @@ using namespace ipcc::unix_socket;
 
 IPC_CASE(unix_socket, socket, sock_nonblock_sets_o_nonblock,
          .title = "SOCK_NONBLOCK makes both socketpair ends nonblocking: recv on an empty end fails with EAGAIN",
+         .covers = {"SOCK_NONBLOCK", "socketpair.SOCK_NONBLOCK"},
          .statement = "SOCK_NONBLOCK Set the O_NONBLOCK file status flag on the open file description (see "
                       "open(2)) referred to by the new file descriptor.",
          .refs = {"socket(2) SOCK_NONBLOCK", "socketpair(2)", "POSIX.1-2024 socket() SOCK_NONBLOCK"},
@@ -31,6 +32,7 @@ IPC_CASE(unix_socket, socket, sock_nonblock_sets_o_nonblock,
 
 IPC_CASE(unix_socket, socket, sock_cloexec_sets_fd_cloexec,
          .title = "SOCK_CLOEXEC sets FD_CLOEXEC on the new descriptors; without it the flag is clear",
+         .covers = {"SOCK_CLOEXEC", "socketpair.SOCK_CLOEXEC"},
          .statement = "SOCK_CLOEXEC Set the close-on-exec (FD_CLOEXEC) flag on the new file descriptor.",
          .refs = {"socket(2) SOCK_CLOEXEC", "socketpair(2)", "POSIX.1-2024 socket() SOCK_CLOEXEC"},
          .cls = Conformance::posix) {

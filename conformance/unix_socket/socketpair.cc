@@ -36,25 +36,29 @@ void CheckBidirectional(int type) {
 }
 
 IPC_CASE(unix_socket, socketpair, bidirectional_stream,
-         .title = "both ends of a SOCK_STREAM socketpair can send and receive", .statement = kPairStatement,
-         .refs = {"socketpair(2)", "unix(7)", "POSIX.1-2017 socketpair()"}, .cls = Conformance::posix) {
+         .title = "both ends of a SOCK_STREAM socketpair can send and receive", .covers = {"ends_connected_both_ways"},
+         .statement = kPairStatement, .refs = {"socketpair(2)", "unix(7)", "POSIX.1-2017 socketpair()"},
+         .cls = Conformance::posix) {
   CheckBidirectional(SOCK_STREAM);
 }
 
 IPC_CASE(unix_socket, socketpair, bidirectional_dgram,
-         .title = "both ends of a SOCK_DGRAM socketpair can send and receive", .statement = kPairStatement,
-         .refs = {"socketpair(2)", "unix(7)", "POSIX.1-2017 socketpair()"}, .cls = Conformance::posix) {
+         .title = "both ends of a SOCK_DGRAM socketpair can send and receive", .covers = {"ends_connected_both_ways"},
+         .statement = kPairStatement, .refs = {"socketpair(2)", "unix(7)", "POSIX.1-2017 socketpair()"},
+         .cls = Conformance::posix) {
   CheckBidirectional(SOCK_DGRAM);
 }
 
 IPC_CASE(unix_socket, socketpair, bidirectional_seqpacket,
-         .title = "both ends of a SOCK_SEQPACKET socketpair can send and receive", .statement = kPairStatement,
+         .title = "both ends of a SOCK_SEQPACKET socketpair can send and receive",
+         .covers = {"ends_connected_both_ways"}, .statement = kPairStatement,
          .refs = {"socketpair(2)", "unix(7) SOCK_SEQPACKET", "POSIX.1-2017 socketpair()"}, .cls = Conformance::posix) {
   CheckBidirectional(SOCK_SEQPACKET);
 }
 
 IPC_CASE(unix_socket, socketpair, ends_are_unnamed,
          .title = "getsockname on a socketpair end returns an unnamed address (length sizeof(sa_family_t))",
+         .covers = {"ends_are_unnamed", "unix7.unnamed_address_length"},
          .statement = "the two sockets created by socketpair(2) are unnamed. When the address of an unnamed "
                       "socket is returned, its length is sizeof(sa_family_t), and sun_path should not be "
                       "inspected.",

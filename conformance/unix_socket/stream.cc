@@ -19,6 +19,7 @@ constexpr const char* kEpipeStatement =
 
 IPC_CASE(unix_socket, stream, byte_stream_merges_writes,
          .title = "SOCK_STREAM keeps no record boundaries: two writes are read back by one read",
+         .covers = {"socket.SOCK_STREAM"},
          .statement = "Sockets of type SOCK_STREAM are full-duplex byte streams. They do not preserve record "
                       "boundaries.",
          .refs = {"socket(2) SOCK_STREAM", "unix(7)", "POSIX.1-2017 2.10.6 Socket Types"}, .cls = Conformance::posix) {
@@ -36,6 +37,7 @@ IPC_CASE(unix_socket, stream, byte_stream_merges_writes,
 
 IPC_CASE(unix_socket, stream, read_after_peer_close_returns_zero,
          .title = "recv on a SOCK_STREAM socket whose peer closed returns 0 after the queued data",
+         .covers = {"recv.eof_after_peer_close"},
          .statement = "When a stream socket peer has performed an orderly shutdown, the return value will be 0 "
                       "(the traditional \"end-of-file\" return).",
          .refs = {"recv(2) RETURN VALUE", "POSIX.1-2017 recv()"}, .cls = Conformance::posix) {
@@ -61,7 +63,7 @@ int WriteToClosedPeer(const std::function<void(int fd)>& writer) {
 
 IPC_CASE(unix_socket, stream, write_after_peer_close_raises_sigpipe,
          .title = "write on a SOCK_STREAM socket whose peer closed raises SIGPIPE (default action kills)",
-         .statement = kEpipeStatement,
+         .covers = {"send.sigpipe_on_closed_peer"}, .statement = kEpipeStatement,
          .refs = {"send(2) EPIPE", "unix(7) EPIPE", "socket(2)", "POSIX.1-2017 send() [EPIPE]"},
          .cls = Conformance::posix) {
   const int status = WriteToClosedPeer([](int fd) {
@@ -75,7 +77,7 @@ IPC_CASE(unix_socket, stream, write_after_peer_close_raises_sigpipe,
 
 IPC_CASE(unix_socket, stream, write_after_peer_close_fails_epipe,
          .title = "with SIGPIPE ignored, write on a SOCK_STREAM socket whose peer closed fails with EPIPE",
-         .statement = kEpipeStatement,
+         .covers = {"send.EPIPE"}, .statement = kEpipeStatement,
          .refs = {"send(2) EPIPE", "unix(7) EPIPE", "write(2) EPIPE", "POSIX.1-2017 send() [EPIPE]"},
          .cls = Conformance::posix) {
   const int status = WriteToClosedPeer([](int fd) {
@@ -88,6 +90,7 @@ IPC_CASE(unix_socket, stream, write_after_peer_close_fails_epipe,
 
 IPC_CASE(unix_socket, stream, msg_nosignal_gives_epipe_without_sigpipe,
          .title = "send with MSG_NOSIGNAL to a closed peer fails with EPIPE and raises no SIGPIPE",
+         .covers = {"send.MSG_NOSIGNAL"},
          .statement = "MSG_NOSIGNAL Don't generate a SIGPIPE signal if the peer on a stream-oriented socket has "
                       "closed the connection. The EPIPE error is still returned.",
          .refs = {"send(2) MSG_NOSIGNAL", "POSIX.1-2017 send() MSG_NOSIGNAL"}, .cls = Conformance::posix) {
