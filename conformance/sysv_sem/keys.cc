@@ -17,6 +17,7 @@ using ipc_namespace::InNewIpcNamespace;  // the runner found IPC namespaces usab
 
 IPC_CASE(sysv_sem, keys, ipc_private_always_creates_new_set,
          .title = "semget(IPC_PRIVATE, ...) creates a new, distinct set on every call",
+         .covers = {"semget.IPC_PRIVATE"},
          .statement = "A new set of nsems semaphores is created if key has the value IPC_PRIVATE ... IPC_PRIVATE "
                       "isn't a flag field but a key_t type. If this special value is used for key, the system call "
                       "ignores all but the least significant 9 bits of semflg and creates a new semaphore set.",
@@ -38,6 +39,7 @@ IPC_CASE(sysv_sem, keys, ipc_private_always_creates_new_set,
 
 IPC_CASE(sysv_sem, keys, ftok_key_finds_set_from_unrelated_process,
          .title = "an unrelated process finds the same set through ftok(path, proj) and semget",
+         .covers = {"ftok.key_finds_set_across_processes"},
          .statement = "The ftok() function uses the identity of the file named by the given pathname ... and the "
                       "least significant 8 bits of proj_id ... to generate a key_t type System V IPC key, suitable "
                       "for use with msgget(2), semget(2), or shmget(2). The resulting value is the same for all "
@@ -55,6 +57,7 @@ IPC_CASE(sysv_sem, keys, ftok_key_finds_set_from_unrelated_process,
 
 IPC_CASE(sysv_sem, keys, ftok_same_file_same_key,
          .title = "ftok gives the same key for every path naming the same file (hard link, symlink)",
+         .covers = {"ftok.same_file_same_key", "ftok.low_8_bits_of_proj_id"},
          .statement = "The resulting value is the same for all pathnames that name the same file, when the same "
                       "value of proj_id is used.",
          .refs = {"ftok(3)", "POSIX.1-2017 ftok()"}, .cls = Conformance::xsi) {
@@ -69,7 +72,7 @@ IPC_CASE(sysv_sem, keys, ftok_same_file_same_key,
 }
 
 IPC_CASE(sysv_sem, keys, ftok_missing_file_fails_enoent,
-         .title = "ftok of a path that does not exist fails with ENOENT, as stat(2) would",
+         .title = "ftok of a path that does not exist fails with ENOENT, as stat(2) would", .covers = {"ftok.ENOENT"},
          .statement = "On failure -1 is returned, with errno indicating the error as for the stat(2) system call.",
          .refs = {"ftok(3) RETURN VALUE", "POSIX.1-2017 ftok() ERRORS"}, .cls = Conformance::xsi) {
   const std::string missing = TempPath("missing");
@@ -78,6 +81,7 @@ IPC_CASE(sysv_sem, keys, ftok_missing_file_fails_enoent,
 
 IPC_CASE(sysv_sem, keys, rmid_frees_key,
          .title = "after IPC_RMID the key names no set, and a new set can be created on it",
+         .covers = {"semctl.rmid_frees_key", "semget.ENOENT"},
          .statement = "IPC_RMID Immediately remove the semaphore set ... ENOENT No semaphore set exists for key and "
                       "semflg did not specify IPC_CREAT.",
          .refs = {"semctl(2) IPC_RMID", "semget(2) ENOENT", "POSIX.1-2017 semctl() IPC_RMID"},
@@ -92,6 +96,7 @@ IPC_CASE(sysv_sem, keys, rmid_frees_key,
 
 IPC_CASE(sysv_sem, keys, key_is_per_ipc_namespace,
          .title = "the same key in a new IPC namespace names a different set (or none)",
+         .covers = {"ipc_namespaces7.keys_are_per_namespace", "semget.ENOENT"},
          .statement = "Each IPC namespace has its own set of System V IPC identifiers ... Objects created in an IPC "
                       "namespace are visible to all other processes that are members of that namespace, but are not "
                       "visible to processes in other IPC namespaces.",
@@ -116,6 +121,7 @@ IPC_CASE(sysv_sem, keys, key_is_per_ipc_namespace,
 
 IPC_CASE(sysv_sem, keys, id_not_valid_in_other_ipc_namespace,
          .title = "a set's identifier does not reach the set from a new IPC namespace",
+         .covers = {"ipc_namespaces7.ids_are_per_namespace"},
          .statement = "Each IPC namespace has its own set of System V IPC identifiers ... Objects created in an IPC "
                       "namespace ... are not visible to processes in other IPC namespaces.",
          .refs = {"ipc_namespaces(7)", "unshare(2) CLONE_NEWIPC"}, .cls = Conformance::linux_specific,

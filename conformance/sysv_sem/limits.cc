@@ -34,6 +34,7 @@ class ScopedSemLimit {
 
 IPC_CASE(sysv_sem, limits, small_semmsl_makes_semget_fail_einval,
          .title = "after SEMMSL is set to 4 in /proc/sys/kernel/sem, creating a set of 5 fails with EINVAL",
+         .covers = {"semget.SEMMSL", "semget.EINVAL", "proc5.kernel_sem_sets_limits"},
          .statement = "SEMMSL Maximum number of semaphores per semaphore ID. ... On Linux, this limit can be read "
                       "and modified via the first field of /proc/sys/kernel/sem. ... EINVAL nsems is less than 0 or "
                       "greater than the limit on the number of semaphores per semaphore set (SEMMSL).",
@@ -48,6 +49,7 @@ IPC_CASE(sysv_sem, limits, small_semmsl_makes_semget_fail_einval,
 
 IPC_CASE(sysv_sem, limits, small_semopm_makes_semop_fail_e2big,
          .title = "after SEMOPM is set to 3 in /proc/sys/kernel/sem, a semop of 4 operations fails with E2BIG",
+         .covers = {"semop.SEMOPM", "semop.E2BIG", "proc5.kernel_sem_sets_limits"},
          .statement = "SEMOPM Maximum number of operations allowed for one semop() call. ... On Linux, this limit "
                       "can be read and modified via the third field of /proc/sys/kernel/sem. ... E2BIG The argument "
                       "nsops is greater than SEMOPM.",
@@ -64,6 +66,7 @@ IPC_CASE(sysv_sem, limits, small_semopm_makes_semop_fail_e2big,
 
 IPC_CASE(sysv_sem, limits, semmni_reached_fails_enospc,
          .title = "with SEMMNI set to 2, a third set cannot be created: ENOSPC",
+         .covers = {"semget.SEMMNI", "semget.ENOSPC", "proc5.kernel_sem_sets_limits"},
          .statement = "SEMMNI System-wide limit on the number of semaphore sets. ... On Linux, this limit can be read "
                       "and modified via the fourth field of /proc/sys/kernel/sem. ... ENOSPC A semaphore set has to "
                       "be created but the system limit for the maximum number of semaphore sets (SEMMNI) ... would "
@@ -84,6 +87,7 @@ IPC_CASE(sysv_sem, limits, semmni_reached_fails_enospc,
 
 IPC_CASE(sysv_sem, limits, semmns_reached_fails_enospc,
          .title = "with SEMMNS set to 5, semaphores beyond 5 in all sets cannot be created: ENOSPC",
+         .covers = {"semget.SEMMNS", "semget.ENOSPC", "proc5.kernel_sem_sets_limits"},
          .statement = "SEMMNS System-wide limit on the number of semaphores ... (on Linux, this limit can be read "
                       "and modified via the second field of /proc/sys/kernel/sem). ... ENOSPC A semaphore set has "
                       "to be created but ... the system wide maximum number of semaphores (SEMMNS), would be "

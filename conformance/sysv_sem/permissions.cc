@@ -57,6 +57,7 @@ void ExpectSetAndRemove(SemSet& set, const Identity& who, mode_t mode, const std
 
 IPC_CASE(sysv_sem, permissions, alter_without_write_permission_fails_eacces,
          .title = "an unprivileged process without alter permission gets EACCES from semop and SETVAL",
+         .covers = {"semop.EACCES", "semctl.EACCES"},
          .statement = "If sem_op is a positive integer ... The calling process must have alter permission on the "
                       "semaphore set. ... EACCES The calling process does not have the permissions required to "
                       "perform the specified semaphore operations, and does not have the CAP_IPC_OWNER capability.",
@@ -76,6 +77,7 @@ IPC_CASE(sysv_sem, permissions, alter_without_write_permission_fails_eacces,
 IPC_CASE(sysv_sem, permissions, read_without_read_permission_fails_eacces,
          .title = "an unprivileged process without read permission gets EACCES from GETVAL, GETALL, IPC_STAT and "
                   "wait-for-zero",
+         .covers = {"semctl.EACCES", "semop.EACCES"},
          .statement = "GETVAL ... The calling process must have read permission on the semaphore set. ... If sem_op "
                       "is zero, the process must have read permission on the semaphore set. ... EACCES The argument "
                       "cmd has one of the values GETALL, GETPID, GETVAL, GETNCNT, GETZCNT, IPC_STAT ... and the "
@@ -99,6 +101,8 @@ IPC_CASE(sysv_sem, permissions, read_without_read_permission_fails_eacces,
 
 IPC_CASE(sysv_sem, permissions, read_permission_allows_reads_and_wait_for_zero_only,
          .title = "read permission alone allows GETVAL, IPC_STAT and wait-for-zero, but not changes",
+         .covers = {"semop.zero_op_needs_read_permission", "semop.nonzero_op_needs_alter_permission",
+                    "semctl.get_commands_need_read_permission", "semctl.set_commands_need_alter_permission"},
          .statement = "If sem_op is zero, the process must have read permission on the semaphore set. ... If sem_op "
                       "is less than zero, the process must have alter permission on the semaphore set.",
          .refs = {"semop(2) DESCRIPTION", "semctl(2) GETVAL, IPC_STAT, SETVAL", "POSIX.1-2017 semop()"},
@@ -119,6 +123,8 @@ IPC_CASE(sysv_sem, permissions, read_permission_allows_reads_and_wait_for_zero_o
 
 IPC_CASE(sysv_sem, permissions, alter_permission_allows_changes_not_reads,
          .title = "alter permission alone allows semop changes and SETVAL, but not GETVAL or wait-for-zero",
+         .covers = {"semop.zero_op_needs_read_permission", "semop.nonzero_op_needs_alter_permission",
+                    "semctl.get_commands_need_read_permission", "semctl.set_commands_need_alter_permission"},
          .statement = kModeStatement,
          .refs = {"semctl(2) The ipc_perm structure, GETVAL, SETVAL", "semop(2) DESCRIPTION",
                   "POSIX.1-2017 XSI Interprocess Communication"},
@@ -135,7 +141,8 @@ IPC_CASE(sysv_sem, permissions, alter_permission_allows_changes_not_reads,
 }
 
 IPC_CASE(sysv_sem, permissions, group_bits_apply_to_group_member,
-         .title = "the group permission bits grant access to a process in the set's group", .statement = kModeStatement,
+         .title = "the group permission bits grant access to a process in the set's group",
+         .covers = {"semctl.group_bits_decide_for_group"}, .statement = kModeStatement,
          .refs = {"semctl(2) The ipc_perm structure", "semget(2) DESCRIPTION",
                   "POSIX.1-2017 XSI Interprocess Communication (IPC permissions)"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
@@ -147,6 +154,7 @@ IPC_CASE(sysv_sem, permissions, group_bits_apply_to_group_member,
 
 IPC_CASE(sysv_sem, permissions, group_class_ignores_other_bits,
          .title = "a process in the set's group is judged by the group bits, not the other bits",
+         .covers = {"semctl.group_bits_decide_for_group"},
          .statement = "The effective user ID of the process does not match ... but the effective group ID of the "
                       "process matches xxx_perm.cgid or xxx_perm.gid ... and the appropriate bit of the group field "
                       "in xxx_perm.mode is set; ... [only a process matching neither] is judged by the other field.",
@@ -160,7 +168,7 @@ IPC_CASE(sysv_sem, permissions, group_class_ignores_other_bits,
 
 IPC_CASE(sysv_sem, permissions, owner_bits_decide_for_owner,
          .title = "the owner is judged by the owner bits: granted by 0600, refused by 0066",
-         .statement = kOwnerClassStatement,
+         .covers = {"semctl.owner_bits_decide_for_owner"}, .statement = kOwnerClassStatement,
          .refs = {"POSIX.1-2017 XSI Interprocess Communication (IPC permissions)", "semctl(2) The ipc_perm structure"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
@@ -185,6 +193,7 @@ SemSet CreateAs(const Identity& who, mode_t mode) {
 
 IPC_CASE(sysv_sem, permissions, creator_uses_owner_bits_after_owner_change,
          .title = "the creator keeps owner access after IPC_SET gives the set to another uid",
+         .covers = {"semctl.owner_bits_decide_for_owner", "semctl.ipc_set_keeps_creator"},
          .statement = kOwnerClassStatement,
          .refs = {"POSIX.1-2017 XSI Interprocess Communication (IPC permissions)", "semctl(2) IPC_SET"},
          .cls = Conformance::xsi, .needs = kNeedSecondUid) {
@@ -197,7 +206,7 @@ IPC_CASE(sysv_sem, permissions, creator_uses_owner_bits_after_owner_change,
 
 IPC_CASE(sysv_sem, permissions, creator_may_ipc_set_and_rmid,
          .title = "the creator may IPC_SET and IPC_RMID a set whose owner is another uid",
-         .statement = kOwnerOrCreatorStatement,
+         .covers = {"semctl.creator_keeps_control"}, .statement = kOwnerOrCreatorStatement,
          .refs = {"semctl(2) IPC_SET, IPC_RMID", "POSIX.1-2017 semctl() IPC_SET, IPC_RMID"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
@@ -207,7 +216,8 @@ IPC_CASE(sysv_sem, permissions, creator_may_ipc_set_and_rmid,
 }
 
 IPC_CASE(sysv_sem, permissions, owner_may_ipc_set_and_rmid,
-         .title = "the owner (not the creator) may IPC_SET and IPC_RMID", .statement = kOwnerOrCreatorStatement,
+         .title = "the owner (not the creator) may IPC_SET and IPC_RMID", .covers = {"semctl.owner_may_set_and_remove"},
+         .statement = kOwnerOrCreatorStatement,
          .refs = {"semctl(2) IPC_SET, IPC_RMID", "POSIX.1-2017 semctl() IPC_SET, IPC_RMID"}, .cls = Conformance::xsi,
          .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
@@ -218,8 +228,9 @@ IPC_CASE(sysv_sem, permissions, owner_may_ipc_set_and_rmid,
 
 IPC_CASE(sysv_sem, permissions, ipc_set_by_non_owner_fails_eperm,
          .title = "IPC_SET by a process that is neither owner nor creator fails with EPERM, even with mode 0666",
-         .statement = kNotOwnerEperm, .refs = {"semctl(2) EPERM", "POSIX.1-2017 semctl() [EPERM]"},
-         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
+         .covers = {"semctl.EPERM"}, .statement = kNotOwnerEperm,
+         .refs = {"semctl(2) EPERM", "POSIX.1-2017 semctl() [EPERM]"}, .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0666);
   RunAs(nobody, "unprivileged child", [&] {
@@ -233,8 +244,9 @@ IPC_CASE(sysv_sem, permissions, ipc_set_by_non_owner_fails_eperm,
 
 IPC_CASE(sysv_sem, permissions, ipc_rmid_by_non_owner_fails_eperm,
          .title = "IPC_RMID by a process that is neither owner nor creator fails with EPERM, even with mode 0666",
-         .statement = kNotOwnerEperm, .refs = {"semctl(2) EPERM", "POSIX.1-2017 semctl() [EPERM]"},
-         .cls = Conformance::xsi, .needs = kNeedSecondUid) {
+         .covers = {"semctl.EPERM"}, .statement = kNotOwnerEperm,
+         .refs = {"semctl(2) EPERM", "POSIX.1-2017 semctl() [EPERM]"}, .cls = Conformance::xsi,
+         .needs = kNeedSecondUid) {
   const Identity nobody = SecondIdentity();
   SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0666);
   RunAs(nobody, "unprivileged child",
@@ -247,6 +259,7 @@ IPC_CASE(sysv_sem, permissions, ipc_rmid_by_non_owner_fails_eperm,
 IPC_CASE(sysv_sem, permissions, semget_existing_key_checks_requested_mode,
          .title = "semget of an existing key fails with EACCES when the permissions asked for in semflg are not "
                   "granted",
+         .covers = {"semget.EACCES", "semget.existing_set_access_checked_against_semflg"},
          .statement = "If the semaphore set already exists, the permissions are verified. ... EACCES A semaphore "
                       "set exists for key, but the calling process does not have permission to access the set.",
          .refs = {"semget(2) DESCRIPTION, EACCES", "POSIX.1-2017 semget() [EACCES]"}, .cls = Conformance::xsi,
@@ -264,6 +277,7 @@ IPC_CASE(sysv_sem, permissions, semget_existing_key_checks_requested_mode,
 
 IPC_CASE(sysv_sem, permissions, sem_stat_any_skips_read_check,
          .title = "SEM_STAT needs read permission; SEM_STAT_ANY does not (Linux 4.17+)",
+         .covers = {"semctl.SEM_STAT_ANY", "semctl.EACCES"},
          .statement = "SEM_STAT_ANY (Linux-specific, since Linux 4.17) Return a semid_ds structure as for SEM_STAT. "
                       "However, sem_perm.mode is not checked for read access for semid meaning that any user can "
                       "employ this operation.",

@@ -14,6 +14,7 @@ using namespace ipcc::sysv_sem;
 
 IPC_CASE(sysv_sem, proc, sysvipc_sem_lists_set,
          .title = "/proc/sysvipc/sem lists a set with its key, id, mode and number of semaphores",
+         .covers = {"proc5.sysvipc_sem_lists_sets"},
          .statement = "/proc/sysvipc Subdirectory containing the pseudo-files msg, sem and shm. These files list the "
                       "System V Interprocess Communication (IPC) objects ... that currently exist on the system.",
          .refs = {"proc(5) /proc/sysvipc", "ipc_namespaces(7)"}, .cls = Conformance::linux_specific,

@@ -47,6 +47,7 @@ void ExpectBothWaitersCounted(std::vector<unsigned short> initial, sembuf first,
 
 IPC_CASE(sysv_sem, semctl, setall_getall_round_trip,
          .title = "SETALL sets every value of the set and GETALL reads them back",
+         .covers = {"SETALL", "GETALL", "GETVAL"},
          .statement = "SETALL Set the semval values for all semaphores of the set using arg.array ... GETALL Return "
                       "semval (i.e., the current value) for all semaphores of the set into arg.array.",
          .refs = {"semctl(2) SETALL, GETALL", "POSIX.1-2017 semctl() GETALL, SETALL"}, .cls = Conformance::xsi) {
@@ -61,6 +62,7 @@ IPC_CASE(sysv_sem, semctl, setall_getall_round_trip,
 
 IPC_CASE(sysv_sem, semctl, setval_sets_one_semaphore,
          .title = "SETVAL sets the value of the named semaphore only, and GETVAL reads it back",
+         .covers = {"SETVAL", "GETVAL"},
          .statement = "SETVAL Set the semaphore value (semval) to arg.val for the semnum-th semaphore of the set "
                       "... GETVAL Return semval (i.e., the semaphore value) for the semnum-th semaphore of the set.",
          .refs = {"semctl(2) SETVAL, GETVAL", "POSIX.1-2017 semctl() GETVAL, SETVAL"}, .cls = Conformance::xsi) {
@@ -73,6 +75,7 @@ IPC_CASE(sysv_sem, semctl, setval_sets_one_semaphore,
 
 IPC_CASE(sysv_sem, semctl, ipc_stat_reports_key_nsems_owner_mode,
          .title = "IPC_STAT reports the set's key, sem_nsems, owner and mode",
+         .covers = {"IPC_STAT", "ipc_stat_reports_set", "ipc_stat_reports_key"},
          .statement = "IPC_STAT Copy information from the kernel data structure associated with semid into the "
                       "semid_ds structure pointed to by arg.buf. ... sem_nsems Number of semaphores in the set.",
          .refs = {"semctl(2) IPC_STAT, The semid_ds data structure", "POSIX.1-2017 semctl() IPC_STAT",
@@ -93,6 +96,7 @@ IPC_CASE(sysv_sem, semctl, ipc_stat_reports_key_nsems_owner_mode,
 
 IPC_CASE(sysv_sem, semctl, ipc_set_changes_mode_and_owner,
          .title = "IPC_SET changes sem_perm.uid, gid and mode, but not the creator",
+         .covers = {"IPC_SET", "ipc_set_updates_fields", "ipc_set_keeps_creator"},
          .statement = "IPC_SET Write the values of some members of the semid_ds structure pointed to by arg.buf to "
                       "the kernel data structure ... The following members of the structure are updated: "
                       "sem_perm.uid, sem_perm.gid, and (the least significant 9 bits of) sem_perm.mode.",
@@ -145,6 +149,7 @@ void WaitForStampClockPast(time_t t, int probe_id) {
 
 IPC_CASE(sysv_sem, semctl, setval_setall_ipc_set_update_ctime,
          .title = "SETVAL, SETALL and IPC_SET each set sem_ctime to the current time",
+         .covers = {"ipc_set_updates_ctime", "set_values_update_ctime"},
          .statement = "sem_ctime Time of creation of semaphore set or time of last semctl() IPCSET, SETVAL, or "
                       "SETALL operation.",
          .refs = {"semctl(2) sem_ctime, IPC_SET, SETVAL, SETALL", "POSIX.1-2017 <sys/sem.h> sem_ctime"},
@@ -173,7 +178,7 @@ IPC_CASE(sysv_sem, semctl, setval_setall_ipc_set_update_ctime,
 }
 
 IPC_CASE(sysv_sem, semctl, getncnt_counts_processes_waiting_for_increase,
-         .title = "GETNCNT counts the processes blocked waiting for the value to increase",
+         .title = "GETNCNT counts the processes blocked waiting for the value to increase", .covers = {"GETNCNT"},
          .statement = "GETNCNT Return the semncnt value for the semnum-th semaphore of the set (i.e., the number of "
                       "processes waiting for the semaphore's value to increase).",
          .refs = {"semctl(2) GETNCNT", "POSIX.1-2017 semctl() GETNCNT"}, .cls = Conformance::xsi) {
@@ -182,7 +187,7 @@ IPC_CASE(sysv_sem, semctl, getncnt_counts_processes_waiting_for_increase,
 }
 
 IPC_CASE(sysv_sem, semctl, getzcnt_counts_processes_waiting_for_zero,
-         .title = "GETZCNT counts the processes blocked waiting for the value to become 0",
+         .title = "GETZCNT counts the processes blocked waiting for the value to become 0", .covers = {"GETZCNT"},
          .statement = "GETZCNT Return the semzcnt value for the semnum-th semaphore of the set (i.e., the number of "
                       "processes waiting for the semaphore value to become 0).",
          .refs = {"semctl(2) GETZCNT", "POSIX.1-2017 semctl() GETZCNT"}, .cls = Conformance::xsi) {
@@ -191,7 +196,7 @@ IPC_CASE(sysv_sem, semctl, getzcnt_counts_processes_waiting_for_zero,
 }
 
 IPC_CASE(sysv_sem, semctl, setval_and_setall_set_sempid,
-         .title = "SETVAL and SETALL set sempid (GETPID) to the caller (Linux)",
+         .title = "SETVAL and SETALL set sempid (GETPID) to the caller (Linux)", .covers = {"setval_setall_set_sempid"},
          .statement = "Linux also updates sempid for SETVAL operations and semaphore adjustments. However, somewhat "
                       "inconsistently, up to and including Linux 4.5, the kernel did not update sempid for SETALL "
                       "operations. This was rectified in Linux 4.6.",
@@ -208,6 +213,7 @@ IPC_CASE(sysv_sem, semctl, setval_and_setall_set_sempid,
 
 IPC_CASE(sysv_sem, semctl, ipc_rmid_wakes_blocked_with_eidrm,
          .title = "IPC_RMID wakes every process blocked in semop on the set with EIDRM",
+         .covers = {"IPC_RMID", "semop.EIDRM", "semop.wait_ends_with_eidrm_on_removal"},
          .statement = "IPC_RMID Immediately remove the semaphore set, awakening all processes blocked in semop(2) "
                       "calls on the set (with an error return and errno set to EIDRM).",
          .refs = {"semctl(2) IPC_RMID", "semop(2) EIDRM", "POSIX.1-2017 semop() [EIDRM]"}, .cls = Conformance::xsi) {
@@ -228,6 +234,7 @@ IPC_CASE(sysv_sem, semctl, ipc_rmid_wakes_blocked_with_eidrm,
 
 IPC_CASE(sysv_sem, semctl, removed_set_id_fails_einval_or_eidrm,
          .title = "after IPC_RMID the old identifier gives EINVAL or EIDRM to semop and semctl",
+         .covers = {"removed_set_id_refused", "semop.removed_set_id_refused"},
          .statement = "EIDRM The semaphore set was removed. ... EINVAL Invalid value for cmd or semid.",
          .refs = {"semctl(2) EIDRM, EINVAL", "semop(2) EIDRM, EINVAL", "POSIX.1-2017 semctl() [EINVAL]"},
          .cls = Conformance::xsi) {
@@ -247,6 +254,7 @@ IPC_CASE(sysv_sem, semctl, removed_set_id_fails_einval_or_eidrm,
 
 IPC_CASE(sysv_sem, semctl, setval_out_of_range_fails_erange,
          .title = "SETVAL or SETALL to a value above SEMVMX (32767) or below 0 fails with ERANGE",
+         .covers = {"ERANGE", "SEMVMX"},
          .statement = "ERANGE The argument cmd has the value SETALL or SETVAL and the value to which semval is to be "
                       "set (for some semaphore of the set) is less than 0 or greater than the implementation limit "
                       "SEMVMX.",
@@ -263,7 +271,7 @@ IPC_CASE(sysv_sem, semctl, setval_out_of_range_fails_erange,
 }
 
 IPC_CASE(sysv_sem, semctl, setval_wakes_blocked_waiters,
-         .title = "SETVAL that lets blocked semop calls proceed wakes them",
+         .title = "SETVAL that lets blocked semop calls proceed wakes them", .covers = {"set_values_wake_waiters"},
          .statement = "SETVAL ... If the changes to semaphore values would permit blocked semop(2) calls in other "
                       "processes to proceed, then those processes are woken up.",
          .refs = {"semctl(2) SETVAL", "POSIX.1-2017 semctl() SETVAL"}, .cls = Conformance::xsi) {
@@ -281,7 +289,7 @@ IPC_CASE(sysv_sem, semctl, setval_wakes_blocked_waiters,
 }
 
 IPC_CASE(sysv_sem, semctl, invalid_cmd_fails_einval, .title = "semctl with an unknown command fails with EINVAL",
-         .statement = "EINVAL Invalid value for cmd or semid.",
+         .covers = {"EINVAL"}, .statement = "EINVAL Invalid value for cmd or semid.",
          .refs = {"semctl(2) EINVAL", "POSIX.1-2017 semctl() [EINVAL]"}, .cls = Conformance::xsi) {
   SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   EXPECT_THAT(semctl(set.id(), 0, 4711, SemUn{.val = 0}), SyscallFailsWithErrno(EINVAL)) << "cmd 4711";
@@ -289,7 +297,7 @@ IPC_CASE(sysv_sem, semctl, invalid_cmd_fails_einval, .title = "semctl with an un
 }
 
 IPC_CASE(sysv_sem, semctl, ipc_info_matches_proc_sem,
-         .title = "IPC_INFO reports the limits in /proc/sys/kernel/sem and SEMVMX 32767",
+         .title = "IPC_INFO reports the limits in /proc/sys/kernel/sem and SEMVMX 32767", .covers = {"IPC_INFO"},
          .statement = "IPC_INFO (Linux-specific) Return information about system-wide semaphore limits and "
                       "parameters ... The semmsl, semmns, semopm, and semmni settings can be changed via "
                       "/proc/sys/kernel/sem.",
@@ -309,6 +317,7 @@ IPC_CASE(sysv_sem, semctl, ipc_info_matches_proc_sem,
 
 IPC_CASE(sysv_sem, semctl, sem_info_counts_sets_and_semaphores,
          .title = "SEM_INFO reports the number of sets (semusz) and of semaphores (semaem) in use",
+         .covers = {"SEM_INFO"},
          .statement = "SEM_INFO (Linux-specific) Return a seminfo structure containing the same information as for "
                       "IPC_INFO, except that ... the semusz field returns the number of semaphore sets that "
                       "currently exist on the system; and the semaem field returns the total number of semaphores "
@@ -332,6 +341,7 @@ IPC_CASE(sysv_sem, semctl, sem_info_counts_sets_and_semaphores,
 
 IPC_CASE(sysv_sem, semctl, sem_stat_index_finds_set,
          .title = "SEM_STAT on an index up to IPC_INFO's highest index returns the id of a set",
+         .covers = {"SEM_STAT", "info_returns_highest_index"},
          .statement = "SEM_STAT (Linux-specific) Return a semid_ds structure as for IPC_STAT. However, the semid "
                       "argument is not a semaphore identifier, but instead an index into the kernel's internal "
                       "array ... SEM_STAT the identifier of the semaphore set whose index was given in semid.",

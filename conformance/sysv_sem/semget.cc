@@ -13,6 +13,7 @@ using namespace ipcc::sysv_sem;
 
 IPC_CASE(sysv_sem, semget, creat_excl_on_existing_key_fails_eexist,
          .title = "semget with IPC_CREAT|IPC_EXCL on a key that has a set fails with EEXIST",
+         .covers = {"EEXIST", "IPC_EXCL", "IPC_CREAT", "existing_key_returns_its_set"},
          .statement = "If semflg specifies both IPC_CREAT and IPC_EXCL and a semaphore set already exists for "
                       "key, then semget() fails with errno set to EEXIST.",
          .refs = {"semget(2) EEXIST", "POSIX.1-2017 semget() [EEXIST]"}, .cls = Conformance::xsi) {
@@ -25,6 +26,7 @@ IPC_CASE(sysv_sem, semget, creat_excl_on_existing_key_fails_eexist,
 
 IPC_CASE(sysv_sem, semget, missing_key_without_creat_fails_enoent,
          .title = "semget of a key with no set and without IPC_CREAT fails with ENOENT",
+         .covers = {"ENOENT", "failed_lookup_creates_nothing"},
          .statement = "ENOENT: No semaphore set exists for key and semflg did not specify IPC_CREAT.",
          .refs = {"semget(2) ENOENT", "POSIX.1-2017 semget() [ENOENT]"}, .cls = Conformance::xsi) {
   const SysvKey k = FreshKey(SysvKind::sem);
@@ -36,6 +38,7 @@ IPC_CASE(sysv_sem, semget, missing_key_without_creat_fails_enoent,
 
 IPC_CASE(sysv_sem, semget, nsems_above_existing_count_fails_einval,
          .title = "semget of an existing key asking for more semaphores than the set has fails with EINVAL",
+         .covers = {"EINVAL", "nsems_up_to_existing_count_accepted"},
          .statement = "EINVAL: A semaphore set corresponding to key already exists, but nsems is larger than the "
                       "number of semaphores in that set.",
          .refs = {"semget(2) EINVAL", "POSIX.1-2017 semget() [EINVAL]"}, .cls = Conformance::xsi) {
@@ -50,7 +53,7 @@ IPC_CASE(sysv_sem, semget, nsems_above_existing_count_fails_einval,
 }
 
 IPC_CASE(sysv_sem, semget, nsems_above_semmsl_fails_einval,
-         .title = "semget creating a set of more than SEMMSL semaphores fails with EINVAL",
+         .title = "semget creating a set of more than SEMMSL semaphores fails with EINVAL", .covers = {"EINVAL"},
          .statement = "EINVAL: nsems is less than 0 or greater than the limit on the number of semaphores per "
                       "semaphore set (SEMMSL). ... On Linux, this limit can be read and modified via the first "
                       "field of /proc/sys/kernel/sem.",
@@ -67,7 +70,7 @@ IPC_CASE(sysv_sem, semget, nsems_above_semmsl_fails_einval,
 }
 
 IPC_CASE(sysv_sem, semget, create_with_zero_nsems_fails_einval,
-         .title = "semget creating a new set with nsems 0 fails with EINVAL",
+         .title = "semget creating a new set with nsems 0 fails with EINVAL", .covers = {"EINVAL"},
          .statement = "The argument nsems can be 0 (a don't care) when a semaphore set is not being created. "
                       "Otherwise, nsems must be greater than 0 and less than or equal to the maximum number of "
                       "semaphores per semaphore set (SEMMSL).",
@@ -78,6 +81,7 @@ IPC_CASE(sysv_sem, semget, create_with_zero_nsems_fails_einval,
 }
 
 IPC_CASE(sysv_sem, semget, zero_nsems_finds_existing_set, .title = "semget with nsems 0 finds an existing set",
+         .covers = {"zero_nsems_finds_existing_set", "existing_key_returns_its_set"},
          .statement = "The argument nsems can be 0 (a don't care) when a semaphore set is not being created.",
          .refs = {"semget(2) DESCRIPTION", "POSIX.1-2017 semget()"}, .cls = Conformance::xsi) {
   const SysvKey k = FreshKey(SysvKind::sem);
@@ -88,6 +92,7 @@ IPC_CASE(sysv_sem, semget, zero_nsems_finds_existing_set, .title = "semget with 
 
 IPC_CASE(sysv_sem, semget, new_set_values_are_zero,
          .title = "the semaphores of a new set start at 0 (Linux; POSIX leaves them unspecified)",
+         .covers = {"new_set_values_are_zero"},
          .statement = "The values of the semaphores in a newly created set are indeterminate. ... Although Linux, "
                       "like many other implementations, initializes the semaphore values to 0, a portable "
                       "application cannot rely on this.",
@@ -106,6 +111,7 @@ IPC_CASE(sysv_sem, semget, new_set_values_are_zero,
 
 IPC_CASE(sysv_sem, semget, new_set_otime_zero_ctime_now,
          .title = "a new set has sem_otime 0 and sem_ctime set to the creation time",
+         .covers = {"new_set_otime_is_zero", "new_set_ctime_is_now"},
          .statement = "When creating a new semaphore set, semget() initializes the set's associated data "
                       "structure, semid_ds: ... sem_otime is set to 0. sem_ctime is set to the current time.",
          .refs = {"semget(2) DESCRIPTION", "POSIX.1-2017 semget()"}, .cls = Conformance::xsi) {
@@ -122,6 +128,8 @@ IPC_CASE(sysv_sem, semget, new_set_otime_zero_ctime_now,
 
 IPC_CASE(sysv_sem, semget, creator_owns_set_with_mode_from_semflg,
          .title = "a new set is owned by the creator's effective ids and takes the low 9 bits of semflg as mode",
+         .covers = {"new_set_owner_and_creator_are_caller", "new_set_mode_is_semflg_low_bits",
+                    "new_set_nsems_is_nsems"},
          .statement = "sem_perm.cuid and sem_perm.uid are set to the effective user ID of the calling process. "
                       "sem_perm.cgid and sem_perm.gid are set to the effective group ID of the calling process. "
                       "The least significant 9 bits of sem_perm.mode are set to the least significant 9 bits of "

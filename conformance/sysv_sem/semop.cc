@@ -50,6 +50,7 @@ void ExpectBlockedUntil(const BlockedUntil& b) {
 
 IPC_CASE(sysv_sem, semop, multi_op_is_atomic,
          .title = "a semop with several operations applies none of them while one would block, then all at once",
+         .covers = {"operations_are_atomic"},
          .statement = "The set of operations contained in sops is performed in array order, and atomically, that "
                       "is, the operations are performed either as a complete unit, or not at all.",
          .refs = {"semop(2) DESCRIPTION", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
@@ -69,6 +70,7 @@ IPC_CASE(sysv_sem, semop, multi_op_is_atomic,
 
 IPC_CASE(sysv_sem, semop, no_lost_updates,
          .title = "a semaphore used as a lock gives N processes x M increments of a shared counter exactly N*M",
+         .covers = {"semaphore_excludes_concurrent_holders"},
          .statement = "If sem_op is less than zero ... If semval is greater than or equal to the absolute value of "
                       "sem_op, the operation can proceed immediately ... Otherwise ... the thread sleeps until "
                       "semval becomes greater than or equal to the absolute value of sem_op.",
@@ -101,6 +103,7 @@ IPC_CASE(sysv_sem, semop, no_lost_updates,
 }
 
 IPC_CASE(sysv_sem, semop, operations_apply_in_array_order, .title = "the operations of one semop apply in array order",
+         .covers = {"operations_in_array_order"},
          .statement = "The set of operations contained in sops is performed in array order, and atomically.",
          .refs = {"semop(2) DESCRIPTION", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
   SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
@@ -120,6 +123,7 @@ IPC_CASE(sysv_sem, semop, operations_apply_in_array_order, .title = "the operati
 
 IPC_CASE(sysv_sem, semop, wait_for_zero_blocks_until_zero,
          .title = "sem_op 0 on a nonzero semaphore blocks until the value becomes 0",
+         .covers = {"wait_for_zero_blocks_until_zero"},
          .statement = "If sem_op is zero ... if semval is zero, the operation can immediately proceed. Otherwise "
                       "... semzcnt ... is incremented by one and the thread sleeps until ... semval becomes 0, at "
                       "which time the value of semzcnt is decremented.",
@@ -130,6 +134,7 @@ IPC_CASE(sysv_sem, semop, wait_for_zero_blocks_until_zero,
 
 IPC_CASE(sysv_sem, semop, decrement_blocks_until_value_suffices,
          .title = "a decrement larger than the value blocks until the value is large enough",
+         .covers = {"decrement_blocks_until_value_suffices"},
          .statement = "If the absolute value of sem_op is greater than semval ... semncnt ... is incremented by one "
                       "and the thread sleeps until ... semval becomes greater than or equal to the absolute value "
                       "of sem_op: the operation now proceeds.",
@@ -140,6 +145,7 @@ IPC_CASE(sysv_sem, semop, decrement_blocks_until_value_suffices,
 
 IPC_CASE(sysv_sem, semop, nowait_fails_eagain_unchanged,
          .title = "IPC_NOWAIT on an operation that would block fails with EAGAIN and applies nothing",
+         .covers = {"EAGAIN", "IPC_NOWAIT", "failed_call_applies_nothing"},
          .statement = "If the absolute value of sem_op is greater than semval, and IPC_NOWAIT is specified in "
                       "sem_flg, semop() fails, with errno set to EAGAIN (and none of the operations in sops is "
                       "performed).",
@@ -158,6 +164,7 @@ IPC_CASE(sysv_sem, semop, nowait_fails_eagain_unchanged,
 
 IPC_CASE(sysv_sem, semop, semtimedop_times_out_with_eagain,
          .title = "semtimedop that cannot proceed fails with EAGAIN once its timeout has passed, applying nothing",
+         .covers = {"semtimedop.EAGAIN", "semtimedop.timeout_bounds_wait"},
          .statement = "If the specified time limit has been reached, semtimedop() fails with errno set to EAGAIN "
                       "(and none of the operations in sops is performed).",
          .refs = {"semop(2) semtimedop()"}, .cls = Conformance::linux_specific) {
@@ -181,6 +188,7 @@ void NoteSignal(int) {}
 
 IPC_CASE(sysv_sem, semop, signal_interrupts_with_eintr_despite_sa_restart,
          .title = "a caught signal ends a blocked semop with EINTR even when the handler has SA_RESTART",
+         .covers = {"EINTR", "never_restarted_after_handler", "interrupted_wait_leaves_count"},
          .statement = "The calling thread catches a signal: the value of semncnt is decremented and semop() fails, "
                       "with errno set to EINTR. ... semop() is never automatically restarted after being "
                       "interrupted by a signal handler, regardless of the setting of the SA_RESTART flag.",
@@ -206,6 +214,7 @@ IPC_CASE(sysv_sem, semop, signal_interrupts_with_eintr_despite_sa_restart,
 
 IPC_CASE(sysv_sem, semop, stop_and_continue_fails_eintr,
          .title = "a semop blocked when the process is stopped and continued fails with EINTR (no handler)",
+         .covers = {"eintr_after_stop_and_continue"},
          .statement = "On Linux, even in the absence of signal handlers, certain blocking interfaces can fail with "
                       "the error EINTR after the process is stopped by one of the stop signals and then resumed via "
                       "SIGCONT. ... semop(2), semtimedop(2).",
@@ -225,6 +234,7 @@ IPC_CASE(sysv_sem, semop, stop_and_continue_fails_eintr,
 
 IPC_CASE(sysv_sem, semop, sem_num_out_of_range_fails_efbig,
          .title = "semop naming a semaphore number not in the set fails with EFBIG",
+         .covers = {"EFBIG", "failed_call_applies_nothing"},
          .statement = "EFBIG: For some operation the value of sem_num is less than 0 or greater than or equal to "
                       "the number of semaphores in the set.",
          .refs = {"semop(2) EFBIG", "POSIX.1-2017 semop() [EFBIG]"}, .cls = Conformance::xsi) {
@@ -236,6 +246,7 @@ IPC_CASE(sysv_sem, semop, sem_num_out_of_range_fails_efbig,
 
 IPC_CASE(sysv_sem, semop, nsops_above_semopm_fails_e2big,
          .title = "semop with more operations than SEMOPM fails with E2BIG",
+         .covers = {"E2BIG", "SEMOPM", "failed_call_applies_nothing"},
          .statement = "E2BIG: The argument nsops is greater than SEMOPM, the maximum number of operations allowed "
                       "per system call. ... On Linux, this limit can be read and modified via the third field of "
                       "/proc/sys/kernel/sem.",
@@ -258,6 +269,7 @@ IPC_CASE(sysv_sem, semop, nsops_above_semopm_fails_e2big,
 
 IPC_CASE(sysv_sem, semop, value_above_semvmx_fails_erange,
          .title = "semop that would raise a value above SEMVMX (32767) fails with ERANGE",
+         .covers = {"ERANGE", "SEMVMX", "failed_call_applies_nothing"},
          .statement = "ERANGE: For some operation sem_op+semval is greater than SEMVMX, the implementation "
                       "dependent maximum value for semval. ... SEMVMX Maximum allowable value for semval: "
                       "implementation dependent (32767).",
@@ -273,7 +285,8 @@ IPC_CASE(sysv_sem, semop, value_above_semvmx_fails_erange,
 }
 
 IPC_CASE(sysv_sem, semop, zero_nsops_fails_einval, .title = "semop with nsops 0 fails with EINVAL",
-         .statement = kEinvalStatement, .refs = {"semop(2) EINVAL"}, .cls = Conformance::linux_specific) {
+         .covers = {"EINVAL"}, .statement = kEinvalStatement, .refs = {"semop(2) EINVAL"},
+         .cls = Conformance::linux_specific) {
   SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   sembuf op = Op(0, 1);
   EXPECT_THAT(semop(set.id(), &op, 0), SyscallFailsWithErrno(EINVAL));
@@ -281,8 +294,8 @@ IPC_CASE(sysv_sem, semop, zero_nsops_fails_einval, .title = "semop with nsops 0 
 }
 
 IPC_CASE(sysv_sem, semop, negative_id_fails_einval, .title = "semop on a negative identifier fails with EINVAL",
-         .statement = kEinvalStatement, .refs = {"semop(2) EINVAL", "POSIX.1-2017 semop() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .covers = {"EINVAL"}, .statement = kEinvalStatement,
+         .refs = {"semop(2) EINVAL", "POSIX.1-2017 semop() [EINVAL]"}, .cls = Conformance::xsi) {
   SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);  // proves the mechanism is there
   EXPECT_THAT(Semop(-1, {Op(0, 1)}), SyscallFailsWithErrno(EINVAL)) << "semid -1";
   EXPECT_THAT(Semop(-12345, {Op(0, 0, IPC_NOWAIT)}), SyscallFailsWithErrno(EINVAL)) << "semid -12345";
@@ -290,6 +303,7 @@ IPC_CASE(sysv_sem, semop, negative_id_fails_einval, .title = "semop on a negativ
 
 IPC_CASE(sysv_sem, semop, sets_sempid_to_caller,
          .title = "a successful semop sets sempid (GETPID) of each semaphore it names to the caller's pid",
+         .covers = {"sets_sempid", "semctl.GETPID"},
          .statement = "On successful completion, the sempid value for each semaphore specified in the array "
                       "pointed to by sops is set to the caller's process ID.",
          .refs = {"semop(2) DESCRIPTION", "semctl(2) GETPID", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
@@ -305,6 +319,7 @@ IPC_CASE(sysv_sem, semop, sets_sempid_to_caller,
 }
 
 IPC_CASE(sysv_sem, semop, sets_sem_otime, .title = "a successful semop sets sem_otime to the current time",
+         .covers = {"sets_otime"},
          .statement = "On successful completion ... the sem_otime is set to the current time.",
          .refs = {"semop(2) DESCRIPTION", "semctl(2) sem_otime", "POSIX.1-2017 semop()"}, .cls = Conformance::xsi) {
   SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);

@@ -53,7 +53,8 @@ class Holder {
 };
 
 IPC_CASE(sysv_sem, semop_undo, applied_at_normal_exit,
-         .title = "SEM_UNDO operations are undone when the process exits normally", .statement = kUndoStatement,
+         .title = "SEM_UNDO operations are undone when the process exits normally",
+         .covers = {"semop.SEM_UNDO", "semop.undo_applied_at_exit"}, .statement = kUndoStatement,
          .refs = {"semop(2) NOTES", "POSIX.1-2017 semop() SEM_UNDO", "POSIX.1-2017 _exit() (semadj)"},
          .cls = Conformance::xsi) {
   SemSet set = NewSet(IPC_PRIVATE, 2, IPC_CREAT | 0600);
@@ -66,7 +67,8 @@ IPC_CASE(sysv_sem, semop_undo, applied_at_normal_exit,
 }
 
 IPC_CASE(sysv_sem, semop_undo, applied_when_killed,
-         .title = "SEM_UNDO operations are undone when the process is killed by SIGKILL", .statement = kUndoStatement,
+         .title = "SEM_UNDO operations are undone when the process is killed by SIGKILL",
+         .covers = {"semop.undo_applied_when_killed"}, .statement = kUndoStatement,
          .refs = {"semop(2) NOTES", "POSIX.1-2017 semop() SEM_UNDO"}, .cls = Conformance::xsi) {
   SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetVal(set.id(), 0, 3);
@@ -82,6 +84,7 @@ IPC_CASE(sysv_sem, semop_undo, applied_when_killed,
 
 IPC_CASE(sysv_sem, semop_undo, exit_adjustment_wakes_waiter,
          .title = "the undo applied at a holder's death wakes a process waiting for the semaphore",
+         .covers = {"semop.undo_at_exit_wakes_waiters"},
          .statement = "When a process terminates, each of its per-semaphore semadj values is added to the "
                       "corresponding semaphore ... the thread sleeps until ... semval becomes greater than or "
                       "equal to the absolute value of sem_op: the operation now proceeds.",
@@ -108,7 +111,8 @@ IPC_CASE(sysv_sem, semop_undo, exit_adjustment_wakes_waiter,
 }
 
 IPC_CASE(sysv_sem, semop_undo, adjustment_is_negated_sum_of_undo_ops,
-         .title = "only SEM_UNDO operations are undone at exit, as their negated sum", .statement = kUndoStatement,
+         .title = "only SEM_UNDO operations are undone at exit, as their negated sum",
+         .covers = {"semop.semadj_is_negated_sum_of_undo_ops"}, .statement = kUndoStatement,
          .refs = {"semop(2) NOTES", "POSIX.1-2017 semop() SEM_UNDO"}, .cls = Conformance::xsi) {
   SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   SetVal(set.id(), 0, 10);
@@ -125,6 +129,7 @@ IPC_CASE(sysv_sem, semop_undo, adjustment_is_negated_sum_of_undo_ops,
 
 IPC_CASE(sysv_sem, semop_undo, not_applied_when_thread_exits,
          .title = "a thread's exit does not apply the process's SEM_UNDO adjustments; the process exit does",
+         .covers = {"semop.semadj_is_per_process"},
          .statement = "If an operation specifies SEM_UNDO, it will be automatically undone when the process "
                       "terminates. ... Each process has a list of semadj values.",
          .refs = {"semop(2) DESCRIPTION, NOTES", "clone(2) CLONE_SYSVSEM", "POSIX.1-2017 semop() SEM_UNDO"},
@@ -149,6 +154,7 @@ IPC_CASE(sysv_sem, semop_undo, not_applied_when_thread_exits,
 
 IPC_CASE(sysv_sem, semop_undo, setval_clears_adjustment,
          .title = "SETVAL clears the semaphore's adjustments, so a later exit undoes nothing",
+         .covers = {"semctl.setval_clears_semadj"},
          .statement = "When a semaphore's value is directly set using the SETVAL or SETALL request to semctl(2), "
                       "the corresponding semadj values in all processes are cleared.",
          .refs = {"semop(2) NOTES", "semctl(2) SETVAL", "POSIX.1-2017 semctl() SETVAL"}, .cls = Conformance::xsi) {
@@ -161,7 +167,7 @@ IPC_CASE(sysv_sem, semop_undo, setval_clears_adjustment,
 }
 
 IPC_CASE(sysv_sem, semop_undo, setall_clears_adjustment,
-         .title = "SETALL clears the adjustments of the semaphores it sets",
+         .title = "SETALL clears the adjustments of the semaphores it sets", .covers = {"semctl.setall_clears_semadj"},
          .statement = "SETALL ... Undo entries (see semop(2)) are cleared for altered semaphores in all processes.",
          .refs = {"semctl(2) SETALL", "semop(2) NOTES", "POSIX.1-2017 semctl() SETALL"}, .cls = Conformance::xsi) {
   SemSet set = NewSet(IPC_PRIVATE, 2, IPC_CREAT | 0600);
@@ -173,7 +179,8 @@ IPC_CASE(sysv_sem, semop_undo, setall_clears_adjustment,
 }
 
 IPC_CASE(sysv_sem, semop_undo, not_inherited_by_fork_child,
-         .title = "a fork child does not inherit its parent's adjustments", .statement = kForkExecStatement,
+         .title = "a fork child does not inherit its parent's adjustments",
+         .covers = {"semop.semadj_not_inherited_by_fork"}, .statement = kForkExecStatement,
          .refs = {"semop(2) NOTES", "fork(2)", "POSIX.1-2017 fork() (semadj values are cleared)"},
          .cls = Conformance::xsi) {
   SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
@@ -191,7 +198,7 @@ IPC_CASE(sysv_sem, semop_undo, not_inherited_by_fork_child,
 
 IPC_CASE(sysv_sem, semop_undo, kept_across_execve,
          .title = "adjustments are kept across execve and applied when the new program exits",
-         .statement = kForkExecStatement,
+         .covers = {"semop.semadj_kept_across_execve"}, .statement = kForkExecStatement,
          .refs = {"semop(2) NOTES", "execve(2)", "POSIX.1-2017 exec (semadj values are inherited)"},
          .cls = Conformance::xsi) {
   SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);
@@ -208,6 +215,7 @@ IPC_CASE(sysv_sem, semop_undo, kept_across_execve,
 
 IPC_CASE(sysv_sem, semop_undo, exit_adjustment_clamped_at_zero,
          .title = "an exit adjustment that would make a value negative leaves it at 0 (Linux)",
+         .covers = {"semop.undo_clamped_at_zero"},
          .statement = "If one (or more) of these semaphore adjustments would result in an attempt to decrease a "
                       "semaphore's value below zero ... Linux adopts a third approach: decreasing the semaphore "
                       "value as far as possible (i.e., to zero) and allowing process termination to proceed "
@@ -222,6 +230,7 @@ IPC_CASE(sysv_sem, semop_undo, exit_adjustment_clamped_at_zero,
 
 IPC_CASE(sysv_sem, semop_undo, exit_adjustment_sets_sempid,
          .title = "the adjustment applied at exit sets sempid to the exiting process (Linux)",
+         .covers = {"semop.undo_at_exit_sets_sempid"},
          .statement = "Linux also updates sempid for SETVAL operations and semaphore adjustments.",
          .refs = {"semctl(2) NOTES The sempid value"}, .cls = Conformance::linux_specific) {
   SemSet set = NewSet(IPC_PRIVATE, 1, IPC_CREAT | 0600);

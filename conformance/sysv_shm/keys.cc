@@ -30,6 +30,7 @@ const ShmRow* RowOf(const std::vector<ShmRow>& rows, int id) {
 }
 
 IPC_CASE(sysv_shm, keys, ipc_private_always_new, .title = "each shmget(IPC_PRIVATE) creates a new, separate segment",
+         .covers = {"shmget.IPC_PRIVATE"},
          .statement = "A new shared memory segment ... is created if key has the value IPC_PRIVATE ... IPC_PRIVATE "
                       "isn't a flag field but a key_t type. If this special value is used for key, the system call "
                       "ignores all but the least significant 9 bits of shmflg and creates a new shared memory "
@@ -52,6 +53,7 @@ IPC_CASE(sysv_shm, keys, ipc_private_always_new, .title = "each shmget(IPC_PRIVA
 
 IPC_CASE(sysv_shm, keys, ipc_private_ignores_creat_excl,
          .title = "shmget(IPC_PRIVATE) with IPC_CREAT|IPC_EXCL never fails with EEXIST",
+         .covers = {"shmget.IPC_PRIVATE"},
          .statement = "If this special value is used for key, the system call ignores all but the least "
                       "significant 9 bits of shmflg and creates a new shared memory segment.",
          .refs = {"shmget(2) NOTES", "POSIX.1-2017 shmget() IPC_PRIVATE"}, .cls = Conformance::xsi) {
@@ -67,6 +69,7 @@ IPC_CASE(sysv_shm, keys, ipc_private_ignores_creat_excl,
 
 IPC_CASE(sysv_shm, keys, ftok_key_finds_segment_from_unrelated_process,
          .title = "an unrelated (exec'd) process finds the segment through the same ftok key and shares its data",
+         .covers = {"ftok.key_finds_segment_across_processes"},
          .statement = "The ftok() function uses the identity of the file named by the given pathname ... and the "
                       "least significant 8 bits of proj_id ... to generate a key_t type System V IPC key, suitable "
                       "for use with ... shmget(2). The resulting value is the same for all pathnames that name the "
@@ -86,6 +89,7 @@ IPC_CASE(sysv_shm, keys, ftok_key_finds_segment_from_unrelated_process,
 
 IPC_CASE(sysv_shm, keys, key_unique_per_ipc_namespace,
          .title = "in a new IPC namespace the same key finds nothing (ENOENT) and creates a different segment",
+         .covers = {"ipc_namespaces7.keys_are_per_namespace", "ipc_namespaces7.ids_are_per_namespace", "shmget.ENOENT"},
          .statement = "Each IPC namespace has its own set of System V IPC identifiers ... Objects created in an IPC "
                       "namespace are visible to all other processes that are members of that namespace, but are not "
                       "visible to processes in other IPC namespaces.",
@@ -118,6 +122,7 @@ IPC_CASE(sysv_shm, keys, key_unique_per_ipc_namespace,
 
 IPC_CASE(sysv_shm, keys, proc_sysvipc_shm_per_namespace,
          .title = "/proc/sysvipc/shm in a new IPC namespace lists only that namespace's segments",
+         .covers = {"ipc_namespaces7.proc_sysvipc_per_namespace"},
          .statement = "The following /proc interfaces are distinct in each IPC namespace: ... The System V IPC "
                       "interfaces in /proc/sysvipc.",
          .refs = {"ipc_namespaces(7)", "proc(5) /proc/sysvipc"}, .cls = Conformance::linux_specific,
@@ -150,6 +155,7 @@ IPC_CASE(sysv_shm, keys, proc_sysvipc_shm_per_namespace,
 
 IPC_CASE(sysv_shm, keys, proc_sysvipc_shm_lists_segment,
          .title = "/proc/sysvipc/shm lists a segment with its key, id, mode, size, creator and attach count",
+         .covers = {"proc5.sysvipc_shm_lists_segments"},
          .statement = "/proc/sysvipc: Subdirectory containing the pseudo-files msg, sem and shm. These files list "
                       "the System V Interprocess Communication (IPC) objects ... that currently exist on the "
                       "system, providing similar information to that available via ipcs(1).",

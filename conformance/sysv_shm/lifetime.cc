@@ -13,6 +13,7 @@ constexpr const char* kRmidForced = "/proc/sys/kernel/shm_rmid_forced";
 
 IPC_CASE(sysv_shm, lifetime, outlives_creating_process,
          .title = "without IPC_RMID a segment outlives every process that used it, with its data",
+         .covers = {"shmctl.segment_persists_until_rmid"},
          .statement = "IPC_RMID ... The caller must ensure that a segment is eventually destroyed; otherwise its "
                       "pages that were faulted in will remain in memory or swap. (Without IPC_RMID the segment "
                       "and its identifier persist after the processes that used it are gone.)",
@@ -51,6 +52,7 @@ IPC_CASE(sysv_shm, lifetime, outlives_creating_process,
 
 IPC_CASE(sysv_shm, lifetime, rmid_forced_destroys_on_last_detach,
          .title = "with kernel.shm_rmid_forced = 1 a segment is destroyed when its attach count falls to zero",
+         .covers = {"proc5.shm_rmid_forced_destroys_at_last_detach"},
          .statement = "/proc/sys/kernel/shm_rmid_forced: If this file is set to 1, all System V shared memory "
                       "segments will be marked for destruction as soon as the number of attached processes falls "
                       "to zero.",
@@ -68,6 +70,7 @@ IPC_CASE(sysv_shm, lifetime, rmid_forced_destroys_on_last_detach,
 
 IPC_CASE(sysv_shm, lifetime, rmid_forced_destroys_unattached_at_creator_exit,
          .title = "with kernel.shm_rmid_forced = 1 a never-attached segment is destroyed when its creator exits",
+         .covers = {"proc5.shm_rmid_forced_destroys_unattached_at_creator_exit"},
          .statement = "Setting this option will also destroy segments that were created, but never attached, "
                       "upon termination of the process that created the segment with shmget(2).",
          .refs = {"proc(5) /proc/sys/kernel/shm_rmid_forced", "ipc_namespaces(7)"}, .cls = Conformance::linux_specific,
@@ -84,6 +87,7 @@ IPC_CASE(sysv_shm, lifetime, rmid_forced_destroys_unattached_at_creator_exit,
 
 IPC_CASE(sysv_shm, lifetime, rmid_forced_set_destroys_orphans,
          .title = "setting kernel.shm_rmid_forced to 1 destroys an existing segment nobody has attached",
+         .covers = {"proc5.shm_rmid_forced_set_destroys_orphans"},
          .statement = "Note that existing segments that are attached to no process will be immediately destroyed "
                       "when this file is set to 1.",
          .refs = {"proc(5) /proc/sys/kernel/shm_rmid_forced", "ipc_namespaces(7)"}, .cls = Conformance::linux_specific,

@@ -49,7 +49,7 @@ void ExpectAttachRefused(int mode, std::initializer_list<int> flags, const std::
 }
 
 IPC_CASE(sysv_shm, permissions, attach_0600_root_segment_eacces,
-         .title = "an unprivileged user cannot attach a root-owned 0600 segment: EACCES",
+         .title = "an unprivileged user cannot attach a root-owned 0600 segment: EACCES", .covers = {"shmat.EACCES"},
          .statement = "EACCES The calling process does not have the required permissions for the requested attach "
                       "type, and does not have the CAP_IPC_OWNER capability in the user namespace that governs its "
                       "IPC namespace.",
@@ -61,6 +61,7 @@ IPC_CASE(sysv_shm, permissions, attach_0600_root_segment_eacces,
 
 IPC_CASE(sysv_shm, permissions, rdonly_attach_without_read_eacces,
          .title = "SHM_RDONLY attach without read permission (mode 0602 for others) fails with EACCES",
+         .covers = {"shmat.EACCES", "shmat.rdonly_needs_read_permission"},
          .statement = "SHM_RDONLY Attach the segment for read-only access. The process must have read permission "
                       "for the segment. ... There is no notion of a write-only shared memory segment.",
          .refs = {"shmop(2) SHM_RDONLY", "shmop(2) EACCES", "POSIX.1-2017 shmat() [EACCES]"}, .cls = Conformance::xsi,
@@ -70,6 +71,7 @@ IPC_CASE(sysv_shm, permissions, rdonly_attach_without_read_eacces,
 
 IPC_CASE(sysv_shm, permissions, rdonly_attach_allowed_with_0644,
          .title = "an unprivileged user can attach a 0644 segment read-only and read its data",
+         .covers = {"shmat.rdonly_needs_read_permission"},
          .statement = "SHM_RDONLY Attach the segment for read-only access. The process must have read permission "
                       "for the segment.",
          .refs = {"shmop(2) SHM_RDONLY", "POSIX.1-2017 shmat()"}, .cls = Conformance::xsi, .needs = kNeedSecondUid) {
@@ -89,6 +91,7 @@ IPC_CASE(sysv_shm, permissions, rdonly_attach_allowed_with_0644,
 
 IPC_CASE(sysv_shm, permissions, rw_attach_without_write_eacces,
          .title = "a read-write attach of a 0644 segment by an unprivileged user fails with EACCES",
+         .covers = {"shmat.EACCES", "shmat.rw_needs_read_and_write_permission"},
          .statement = "If this flag [SHM_RDONLY] is not specified, the segment is attached for read and write "
                       "access, and the process must have read and write permission for the segment.",
          .refs = {"shmop(2) SHM_RDONLY", "shmop(2) EACCES", "POSIX.1-2017 shmat() [EACCES]"}, .cls = Conformance::xsi,
@@ -97,7 +100,7 @@ IPC_CASE(sysv_shm, permissions, rw_attach_without_write_eacces,
 }
 
 IPC_CASE(sysv_shm, permissions, ipc_set_by_non_owner_eperm,
-         .title = "IPC_SET by a process that is neither owner nor creator fails with EPERM",
+         .title = "IPC_SET by a process that is neither owner nor creator fails with EPERM", .covers = {"shmctl.EPERM"},
          .statement = "EPERM IPC_SET or IPC_RMID is attempted, and the effective user ID of the calling process is "
                       "not that of the creator (found in shm_perm.cuid), or the owner (found in shm_perm.uid), and "
                       "the process was not privileged.",
@@ -116,6 +119,7 @@ IPC_CASE(sysv_shm, permissions, ipc_set_by_non_owner_eperm,
 
 IPC_CASE(sysv_shm, permissions, ipc_rmid_by_non_owner_eperm,
          .title = "IPC_RMID by a process that is neither owner nor creator fails with EPERM",
+         .covers = {"shmctl.EPERM"},
          .statement = "IPC_RMID ... The caller must be the owner or creator of the segment, or be privileged. EPERM "
                       "IPC_SET or IPC_RMID is attempted, and the effective user ID of the calling process is not that "
                       "of the creator ... or the owner ..., and the process was not privileged.",
@@ -132,6 +136,7 @@ IPC_CASE(sysv_shm, permissions, ipc_rmid_by_non_owner_eperm,
 
 IPC_CASE(sysv_shm, permissions, creator_keeps_control_after_owner_change,
          .title = "the creator may still IPC_SET and IPC_RMID after giving ownership to another uid",
+         .covers = {"shmctl.creator_keeps_control"},
          .statement = "The effective UID of the calling process must match the owner (shm_perm.uid) or creator "
                       "(shm_perm.cuid) of the shared memory segment, or the caller must be privileged.",
          .refs = {"shmctl(2) IPC_SET", "shmctl(2) IPC_RMID", "POSIX.1-2017 shmctl()"}, .cls = Conformance::xsi,
@@ -170,6 +175,7 @@ IPC_CASE(sysv_shm, permissions, creator_keeps_control_after_owner_change,
 
 IPC_CASE(sysv_shm, permissions, group_bits_grant_access,
          .title = "the group bits apply to a process whose group matches shm_perm.gid",
+         .covers = {"shmctl.group_bits_decide_for_group"},
          .statement = "The least significant 9 bits of the mode field ... define the access permissions for the "
                       "shared memory segment: 0400 Read by user, 0200 Write by user, 0040 Read by group, 0020 Write "
                       "by group, 0004 Read by others, 0002 Write by others.",
@@ -199,6 +205,7 @@ IPC_CASE(sysv_shm, permissions, group_bits_grant_access,
 
 IPC_CASE(sysv_shm, permissions, owner_bits_follow_ipc_set_uid,
          .title = "after IPC_SET gives the segment to a uid, that uid gets the owner bits",
+         .covers = {"shmctl.new_owner_gets_owner_bits"},
          .statement = "shm_perm.uid: Effective UID of owner. 0400 Read by user, 0200 Write by user. (The owner "
                       "class applies when the effective uid matches shm_perm.uid or shm_perm.cuid.)",
          .refs = {"shmctl(2) DESCRIPTION", "shmctl(2) IPC_SET", "POSIX.1-2017 XSH 2.7 XSI Interprocess Communication"},
@@ -212,6 +219,7 @@ IPC_CASE(sysv_shm, permissions, owner_bits_follow_ipc_set_uid,
 
 IPC_CASE(sysv_shm, permissions, owner_class_checked_before_others,
          .title = "the owner gets only the owner bits, even when group and other bits would allow more",
+         .covers = {"shmctl.owner_bits_decide_for_owner"},
          .statement = "(XSI IPC permissions) The user class applies when the effective user ID matches "
                       "shm_perm.cuid or shm_perm.uid; only otherwise are the group, then the other bits used.",
          .refs = {"POSIX.1-2017 XSH 2.7 XSI Interprocess Communication", "shmctl(2) DESCRIPTION"},
@@ -225,7 +233,7 @@ IPC_CASE(sysv_shm, permissions, owner_class_checked_before_others,
 }
 
 IPC_CASE(sysv_shm, permissions, ipc_stat_without_read_eacces,
-         .title = "IPC_STAT without read permission fails with EACCES",
+         .title = "IPC_STAT without read permission fails with EACCES", .covers = {"shmctl.EACCES", "shmctl.IPC_STAT"},
          .statement = "IPC_STAT ... The caller must have read permission on the shared memory segment. EACCES "
                       "IPC_STAT or SHM_STAT is requested and shm_perm.mode does not allow read access for shmid",
          .refs = {"shmctl(2) IPC_STAT", "shmctl(2) EACCES", "POSIX.1-2017 shmctl() [EACCES]"}, .cls = Conformance::xsi,
@@ -240,6 +248,7 @@ IPC_CASE(sysv_shm, permissions, ipc_stat_without_read_eacces,
 
 IPC_CASE(sysv_shm, permissions, shmget_existing_without_permission_eacces,
          .title = "shmget of an existing key asking for access the user lacks fails with EACCES",
+         .covers = {"shmget.EACCES", "shmget.existing_segment_access_checked_against_shmflg"},
          .statement = "If this flag [IPC_CREAT] is not used, then shmget() will find the segment associated with "
                       "key and check to see if the user has permission to access the segment. EACCES The user does "
                       "not have permission to access the shared memory segment",
@@ -256,6 +265,7 @@ IPC_CASE(sysv_shm, permissions, shmget_existing_without_permission_eacces,
 
 IPC_CASE(sysv_shm, permissions, shm_stat_any_ignores_read_permission,
          .title = "SHM_STAT_ANY returns a segment's shmid_ds without read permission, where SHM_STAT gives EACCES",
+         .covers = {"shmctl.SHM_STAT_ANY", "shmctl.EACCES"},
          .statement = "SHM_STAT_ANY (Linux-specific, since Linux 4.17) Return a shmid_ds structure as for SHM_STAT. "
                       "However, shm_perm.mode is not checked for read access for shmid, meaning that any user can "
                       "employ this operation.",
@@ -285,6 +295,7 @@ IPC_CASE(sysv_shm, permissions, shm_stat_any_ignores_read_permission,
 
 IPC_CASE(sysv_shm, permissions, shm_unlock_by_non_owner_eperm,
          .title = "SHM_LOCK and SHM_UNLOCK by an unprivileged non-owner fail with EPERM",
+         .covers = {"shmctl.EPERM", "shmctl.lock_needs_owner_or_privilege"},
          .statement = "Since Linux 2.6.10, an unprivileged process can employ these operations if its effective UID "
                       "matches the owner or creator UID of the segment ... EPERM",
          .refs = {"shmctl(2) SHM_LOCK", "shmctl(2) EPERM"}, .cls = Conformance::linux_specific,
@@ -305,6 +316,7 @@ IPC_CASE(sysv_shm, permissions, shm_unlock_by_non_owner_eperm,
 
 IPC_CASE(sysv_shm, permissions, shm_lock_by_owner_within_memlock,
          .title = "an unprivileged owner can SHM_LOCK and SHM_UNLOCK within RLIMIT_MEMLOCK",
+         .covers = {"shmctl.unprivileged_owner_may_lock"},
          .statement = "Since Linux 2.6.10, an unprivileged process can employ these operations if its effective UID "
                       "matches the owner or creator UID of the segment, and (for SHM_LOCK) the amount of memory to be "
                       "locked falls within the RLIMIT_MEMLOCK resource limit.",
@@ -331,6 +343,7 @@ IPC_CASE(sysv_shm, permissions, shm_lock_by_owner_within_memlock,
 
 IPC_CASE(sysv_shm, permissions, cap_ipc_owner_bypasses_mode,
          .title = "a process with CAP_IPC_OWNER (root) attaches and stats a mode-0000 segment of another user",
+         .covers = {"shmat.cap_ipc_owner_bypasses_mode", "shmctl.cap_ipc_owner_bypasses_mode"},
          .statement = "EACCES The calling process does not have the required permissions for the requested attach "
                       "type, and does not have the CAP_IPC_OWNER capability in the user namespace that governs its "
                       "IPC namespace.",

@@ -39,6 +39,7 @@ Attachment ExpectAttachEinval(int id, const void* addr, int flags, const std::st
 
 IPC_CASE(sysv_shm, shmat, cross_process_visibility,
          .title = "a store by one attached process is seen by another attached process, both ways",
+         .covers = {"stores_visible_across_processes"},
          .statement = "System V shared memory allows processes to share a region a memory (a \"segment\"). "
                       "shmat() attaches the System V shared memory segment identified by shmid to the address "
                       "space of the calling process.",
@@ -58,6 +59,7 @@ IPC_CASE(sysv_shm, shmat, cross_process_visibility,
 
 IPC_CASE(sysv_shm, shmat, two_attaches_alias_in_one_process,
          .title = "two attaches of one segment in one process are different addresses of the same memory",
+         .covers = {"attach_more_than_once"},
          .statement = "The same segment may be attached as a read and as a read-write one, and more than once, "
                       "in the process's address space.",
          .refs = {"shmop(2) shmat()", "POSIX.1-2017 shmat()"}, .cls = Conformance::xsi) {
@@ -74,6 +76,7 @@ IPC_CASE(sysv_shm, shmat, two_attaches_alias_in_one_process,
 
 IPC_CASE(sysv_shm, shmat, null_address_is_page_aligned,
          .title = "shmat with a NULL address attaches at a page-aligned address",
+         .covers = {"null_address_page_aligned"},
          .statement = "If shmaddr is NULL, the system chooses a suitable (unused) page-aligned address to attach "
                       "the segment.",
          .refs = {"shmop(2) shmat()", "POSIX.1-2017 shmat()"}, .cls = Conformance::xsi) {
@@ -84,7 +87,7 @@ IPC_CASE(sysv_shm, shmat, null_address_is_page_aligned,
 }
 
 IPC_CASE(sysv_shm, shmat, rdonly_write_faults,
-         .title = "a write through an SHM_RDONLY attach kills the writer with SIGSEGV",
+         .title = "a write through an SHM_RDONLY attach kills the writer with SIGSEGV", .covers = {"SHM_RDONLY"},
          .statement = "SHM_RDONLY Attach the segment for read-only access.",
          .refs = {"shmop(2) SHM_RDONLY", "POSIX.1-2017 shmat() SHM_RDONLY"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
@@ -99,6 +102,7 @@ IPC_CASE(sysv_shm, shmat, rdonly_write_faults,
 
 IPC_CASE(sysv_shm, shmat, rdonly_and_rw_attach_coexist,
          .title = "one process can attach a segment read-only and read-write; the read-only view sees writes",
+         .covers = {"attach_more_than_once"},
          .statement = "The same segment may be attached as a read and as a read-write one, and more than once, "
                       "in the process's address space.",
          .refs = {"shmop(2) shmat()", "POSIX.1-2017 shmat()"}, .cls = Conformance::xsi) {
@@ -112,6 +116,7 @@ IPC_CASE(sysv_shm, shmat, rdonly_and_rw_attach_coexist,
 
 IPC_CASE(sysv_shm, shmat, rnd_rounds_down_to_shmlba,
          .title = "shmat with SHM_RND attaches at the address rounded down to a multiple of SHMLBA",
+         .covers = {"SHM_RND", "SHMLBA"},
          .statement = "If shmaddr isn't NULL and SHM_RND is specified in shmflg, the attach occurs at the "
                       "address equal to shmaddr rounded down to the nearest multiple of SHMLBA.",
          .refs = {"shmop(2) shmat() SHM_RND", "POSIX.1-2017 shmat()"}, .cls = Conformance::xsi) {
@@ -127,6 +132,7 @@ IPC_CASE(sysv_shm, shmat, rnd_rounds_down_to_shmlba,
 
 IPC_CASE(sysv_shm, shmat, misaligned_without_rnd_einval,
          .title = "shmat at an address that is not page-aligned, without SHM_RND, fails with EINVAL",
+         .covers = {"EINVAL"},
          .statement = "Otherwise, shmaddr must be a page-aligned address at which the attach occurs. EINVAL "
                       "... unaligned (i.e., not page-aligned and SHM_RND was not specified) ... shmaddr value",
          .refs = {"shmop(2) shmat()", "shmop(2) EINVAL", "POSIX.1-2017 shmat() [EINVAL]"}, .cls = Conformance::xsi) {
@@ -136,7 +142,7 @@ IPC_CASE(sysv_shm, shmat, misaligned_without_rnd_einval,
 }
 
 IPC_CASE(sysv_shm, shmat, remap_replaces_existing_mapping,
-         .title = "SHM_REMAP attaches over an existing mapping, replacing it",
+         .title = "SHM_REMAP attaches over an existing mapping, replacing it", .covers = {"SHM_REMAP"},
          .statement = "SHM_REMAP (Linux-specific) This flag specifies that the mapping of the segment should "
                       "replace any existing mapping in the range starting at shmaddr and continuing for the size "
                       "of the segment.",
@@ -158,6 +164,7 @@ IPC_CASE(sysv_shm, shmat, remap_replaces_existing_mapping,
 
 IPC_CASE(sysv_shm, shmat, occupied_range_without_remap_einval,
          .title = "shmat at an address range already mapped, without SHM_REMAP, fails with EINVAL",
+         .covers = {"EINVAL", "occupied_range_refused_without_remap"},
          .statement = "SHM_REMAP ... (Normally, an EINVAL error would result if a mapping already exists in this "
                       "address range.) EINVAL ... can't attach segment at shmaddr",
          .refs = {"shmop(2) SHM_REMAP", "shmop(2) EINVAL"}, .cls = Conformance::linux_specific) {
@@ -171,15 +178,15 @@ IPC_CASE(sysv_shm, shmat, occupied_range_without_remap_einval,
 }
 
 IPC_CASE(sysv_shm, shmat, remap_with_null_address_einval, .title = "SHM_REMAP with a NULL address fails with EINVAL",
-         .statement = "EINVAL ... or SHM_REMAP was specified and shmaddr was NULL.",
+         .covers = {"EINVAL"}, .statement = "EINVAL ... or SHM_REMAP was specified and shmaddr was NULL.",
          .refs = {"shmop(2) SHM_REMAP", "shmop(2) EINVAL"}, .cls = Conformance::linux_specific) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   ExpectAttachEinval(seg.id(), nullptr, SHM_REMAP, "SHM_REMAP with a NULL address");
 }
 
 IPC_CASE(sysv_shm, shmat, invalid_id_einval, .title = "shmat of an id that names no segment fails with EINVAL",
-         .statement = "EINVAL Invalid shmid value ...", .refs = {"shmop(2) EINVAL", "POSIX.1-2017 shmat() [EINVAL]"},
-         .cls = Conformance::xsi) {
+         .covers = {"EINVAL"}, .statement = "EINVAL Invalid shmid value ...",
+         .refs = {"shmop(2) EINVAL", "POSIX.1-2017 shmat() [EINVAL]"}, .cls = Conformance::xsi) {
   int gone = -1;
   {
     IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
@@ -191,6 +198,7 @@ IPC_CASE(sysv_shm, shmat, invalid_id_einval, .title = "shmat of an id that names
 
 IPC_CASE(sysv_shm, shmat, fork_child_inherits_attachment,
          .title = "a forked child has the parent's attachment at the same address, sharing the memory",
+         .covers = {"fork_child_inherits_attachments"},
          .statement = "After a fork(2), the child inherits the attached shared memory segments.",
          .refs = {"shmop(2) NOTES", "fork(2)", "POSIX.1-2017 fork() (shared memory segments)"},
          .cls = Conformance::xsi) {
@@ -209,6 +217,7 @@ IPC_CASE(sysv_shm, shmat, fork_child_inherits_attachment,
 
 IPC_CASE(sysv_shm, shmat, updates_atime_lpid_nattch,
          .title = "shmat sets shm_atime to now, shm_lpid to the attaching process, and adds 1 to shm_nattch",
+         .covers = {"sets_atime", "sets_lpid", "increments_nattch"},
          .statement = "A successful shmat() call updates the members of the shmid_ds structure ... shm_atime is "
                       "set to the current time. shm_lpid is set to the process-ID of the calling process. "
                       "shm_nattch is incremented by one.",

@@ -11,6 +11,7 @@ using namespace ipcc::sysv_shm;
 
 IPC_CASE(sysv_shm, shmctl, rmid_lifetime,
          .title = "after IPC_RMID attached processes keep using the segment; it is destroyed at the last detach",
+         .covers = {"IPC_RMID", "rmid_destroys_at_last_detach"},
          .statement = "IPC_RMID Mark the segment to be destroyed. The segment will actually be destroyed only "
                       "after the last process detaches it (i.e., when the shm_nattch member of the associated "
                       "structure shmid_ds is zero).",
@@ -54,6 +55,7 @@ IPC_CASE(sysv_shm, shmctl, rmid_lifetime,
 
 IPC_CASE(sysv_shm, shmctl, rmid_key_no_longer_finds_segment,
          .title = "after IPC_RMID (still attached) the key finds nothing; IPC_CREAT makes a new, empty segment",
+         .covers = {"rmid_frees_key", "shmget.ENOENT"},
          .statement = "IPC_RMID Mark the segment to be destroyed. (POSIX: Remove the shared memory identifier "
                       "specified by shmid from the system.) ENOENT No segment exists for the given key, and "
                       "IPC_CREAT was not specified.",
@@ -78,6 +80,7 @@ IPC_CASE(sysv_shm, shmctl, rmid_key_no_longer_finds_segment,
 
 IPC_CASE(sysv_shm, shmctl, rmid_sets_shm_dest,
          .title = "IPC_RMID of an attached segment sets SHM_DEST in shm_perm.mode; IPC_STAT still works",
+         .covers = {"rmid_sets_shm_dest"},
          .statement = "If a segment has been marked for destruction, then the (nonstandard) SHM_DEST flag of the "
                       "shm_perm.mode field in the associated data structure retrieved by IPC_STAT will be set.",
          .refs = {"shmctl(2) IPC_RMID"}, .cls = Conformance::linux_specific) {
@@ -96,6 +99,7 @@ IPC_CASE(sysv_shm, shmctl, rmid_sets_shm_dest,
 
 IPC_CASE(sysv_shm, shmctl, rmid_segment_still_attachable,
          .title = "Linux lets a process attach a segment marked for destruction while it is still attached",
+         .covers = {"removed_segment_still_attachable"},
          .statement = "Linux permits a process to attach (shmat(2)) a shared memory segment that has already "
                       "been marked for deletion using shmctl(IPC_RMID). This feature is not available on other "
                       "UNIX implementations.",
@@ -116,6 +120,7 @@ IPC_CASE(sysv_shm, shmctl, rmid_segment_still_attachable,
 
 IPC_CASE(sysv_shm, shmctl, rmid_unattached_destroys_now,
          .title = "IPC_RMID of a segment nobody has attached destroys it at once: the id gives EINVAL",
+         .covers = {"rmid_unattached_destroys_now", "EINVAL"},
          .statement = "The segment will actually be destroyed only after the last process detaches it (i.e., when "
                       "the shm_nattch member of the associated structure shmid_ds is zero). EINVAL shmid is not a "
                       "valid identifier",
@@ -133,6 +138,7 @@ IPC_CASE(sysv_shm, shmctl, rmid_unattached_destroys_now,
 
 IPC_CASE(sysv_shm, shmctl, rmid_last_exit_destroys,
          .title = "a removed segment is destroyed when its last attached process exits",
+         .covers = {"rmid_destroys_at_last_detach"},
          .statement = "The segment will actually be destroyed only after the last process detaches it. Upon "
                       "_exit(2), all attached shared memory segments are detached from the process.",
          .refs = {"shmctl(2) IPC_RMID", "shmop(2) NOTES", "POSIX.1-2017 shmctl() IPC_RMID", "POSIX.1-2017 _exit()"},
@@ -152,6 +158,7 @@ IPC_CASE(sysv_shm, shmctl, rmid_last_exit_destroys,
 
 IPC_CASE(sysv_shm, shmctl, nattch_follows_attach,
          .title = "shm_nattch counts each shmat, including repeated attaches by one process",
+         .covers = {"shmat.increments_nattch"},
          .statement = "shm_nattch Number of processes that have this segment attached. (shmat:) shm_nattch is "
                       "incremented by one.",
          .refs = {"shmctl(2) shm_nattch", "shmop(2) shmat()", "POSIX.1-2017 shmat()"}, .cls = Conformance::xsi) {
@@ -164,6 +171,7 @@ IPC_CASE(sysv_shm, shmctl, nattch_follows_attach,
 }
 
 IPC_CASE(sysv_shm, shmctl, nattch_follows_fork, .title = "fork adds the child's inherited attachment to shm_nattch",
+         .covers = {"shmat.fork_child_inherits_attachments"},
          .statement = "After a fork(2), the child inherits the attached shared memory segments. shm_nattch "
                       "Number of current attaches.",
          .refs = {"shmop(2) NOTES", "shmctl(2) shm_nattch", "POSIX.1-2017 fork()"}, .cls = Conformance::xsi) {
@@ -179,6 +187,7 @@ IPC_CASE(sysv_shm, shmctl, nattch_follows_fork, .title = "fork adds the child's 
 
 IPC_CASE(sysv_shm, shmctl, nattch_follows_exec,
          .title = "exec detaches the inherited attachment: shm_nattch drops once the new program runs",
+         .covers = {"shmat.execve_detaches"},
          .statement = "After an execve(2), all attached shared memory segments are detached from the process.",
          .refs = {"shmop(2) NOTES", "execve(2)", "POSIX.1-2017 exec (shared memory segments)"},
          .cls = Conformance::xsi) {
@@ -195,6 +204,7 @@ IPC_CASE(sysv_shm, shmctl, nattch_follows_exec,
 }
 
 IPC_CASE(sysv_shm, shmctl, nattch_follows_exit, .title = "a process that exits attached no longer counts in shm_nattch",
+         .covers = {"shmat.exit_detaches"},
          .statement = "Upon _exit(2), all attached shared memory segments are detached from the process.",
          .refs = {"shmop(2) NOTES", "POSIX.1-2017 _exit()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
@@ -206,6 +216,7 @@ IPC_CASE(sysv_shm, shmctl, nattch_follows_exit, .title = "a process that exits a
 }
 
 IPC_CASE(sysv_shm, shmctl, nattch_follows_shmdt, .title = "each shmdt subtracts one from shm_nattch, down to 0",
+         .covers = {"shmdt.decrements_nattch"},
          .statement = "On a successful shmdt() call ... shm_nattch is decremented by one.",
          .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt()"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
@@ -220,6 +231,7 @@ IPC_CASE(sysv_shm, shmctl, nattch_follows_shmdt, .title = "each shmdt subtracts 
 
 IPC_CASE(sysv_shm, shmctl, cpid_is_creator,
          .title = "shm_cpid is the process that created the segment, not a later user",
+         .covers = {"cpid_is_creator", "shmat.sets_lpid"},
          .statement = "shm_cpid ID of the process that created the shared memory segment.",
          .refs = {"shmctl(2) shm_cpid", "POSIX.1-2017 <sys/shm.h> shm_cpid"}, .cls = Conformance::xsi) {
   CreatingChild creator(PageSize(), IPC_CREAT | 0600);  // stays alive while the parent looks
@@ -233,6 +245,7 @@ IPC_CASE(sysv_shm, shmctl, cpid_is_creator,
 }
 
 IPC_CASE(sysv_shm, shmctl, ipc_set_changes_mode, .title = "IPC_SET changes the permission bits of shm_perm.mode",
+         .covers = {"IPC_SET", "ipc_set_updates_fields"},
          .statement = "IPC_SET Write the values of some members of the shmid_ds structure pointed to by buf to the "
                       "kernel data structure ... The following fields are updated: shm_perm.uid, shm_perm.gid, and "
                       "(the least significant 9 bits of) shm_perm.mode.",
@@ -246,6 +259,7 @@ IPC_CASE(sysv_shm, shmctl, ipc_set_changes_mode, .title = "IPC_SET changes the p
 
 IPC_CASE(sysv_shm, shmctl, ipc_set_changes_owner,
          .title = "IPC_SET changes shm_perm.uid and gid; cuid and cgid stay the creator's",
+         .covers = {"IPC_SET", "ipc_set_updates_fields", "ipc_set_keeps_creator"},
          .statement = "The following fields are updated: shm_perm.uid, shm_perm.gid, and (the least significant "
                       "9 bits of) shm_perm.mode.",
          .refs = {"shmctl(2) IPC_SET", "POSIX.1-2017 shmctl() IPC_SET"}, .cls = Conformance::xsi,
@@ -268,6 +282,7 @@ IPC_CASE(sysv_shm, shmctl, ipc_set_changes_owner,
 
 IPC_CASE(sysv_shm, shmctl, ipc_set_keeps_only_permission_bits,
          .title = "IPC_SET takes only the 9 permission bits of the given mode",
+         .covers = {"ipc_set_takes_only_permission_bits"},
          .statement = "The following fields are updated: shm_perm.uid, shm_perm.gid, and (the least significant "
                       "9 bits of) shm_perm.mode.",
          .refs = {"shmctl(2) IPC_SET", "POSIX.1-2017 shmctl() IPC_SET"}, .cls = Conformance::xsi) {
@@ -280,6 +295,7 @@ IPC_CASE(sysv_shm, shmctl, ipc_set_keeps_only_permission_bits,
 }
 
 IPC_CASE(sysv_shm, shmctl, shm_lock_sets_shm_locked, .title = "SHM_LOCK sets SHM_LOCKED in shm_perm.mode",
+         .covers = {"SHM_LOCK"},
          .statement = "SHM_LOCK (Linux-specific) Prevent swapping of the shared memory segment. ... If a segment "
                       "has been locked, then the (nonstandard) SHM_LOCKED flag of the shm_perm.mode field in the "
                       "associated data structure retrieved by IPC_STAT will be set.",
@@ -294,6 +310,7 @@ IPC_CASE(sysv_shm, shmctl, shm_lock_sets_shm_locked, .title = "SHM_LOCK sets SHM
 }
 
 IPC_CASE(sysv_shm, shmctl, shm_unlock_clears_shm_locked, .title = "SHM_UNLOCK clears SHM_LOCKED in shm_perm.mode",
+         .covers = {"SHM_UNLOCK"},
          .statement = "SHM_UNLOCK (Linux-specific) Unlock the segment, allowing it to be swapped out. (SHM_LOCKED "
                       "is set while a segment is locked.)",
          .refs = {"shmctl(2) SHM_UNLOCK", "shmctl(2) SHM_LOCK"}, .cls = Conformance::linux_specific,
@@ -310,6 +327,7 @@ IPC_CASE(sysv_shm, shmctl, shm_unlock_clears_shm_locked, .title = "SHM_UNLOCK cl
 
 IPC_CASE(sysv_shm, shmctl, ipc_info_reports_limits,
          .title = "IPC_INFO reports shmmax, shmmni and shmall as in /proc/sys/kernel, and shmmin 1",
+         .covers = {"IPC_INFO"},
          .statement = "IPC_INFO (Linux-specific) Return information about system-wide shared memory limits and "
                       "parameters in the structure pointed to by buf. ... shmmin; Minimum segment size; always 1 "
                       "... The shmmni, shmmax, and shmall settings can be changed via /proc files of the same name.",
@@ -335,7 +353,7 @@ IPC_CASE(sysv_shm, shmctl, ipc_info_reports_limits,
 }
 
 IPC_CASE(sysv_shm, shmctl, shm_info_counts_segments,
-         .title = "SHM_INFO counts the existing segments (used_ids) and their pages (shm_tot)",
+         .title = "SHM_INFO counts the existing segments (used_ids) and their pages (shm_tot)", .covers = {"SHM_INFO"},
          .statement = "SHM_INFO (Linux-specific) Return a shm_info structure whose fields contain information "
                       "about system resources consumed by shared memory. used_ids: # of currently existing "
                       "segments; shm_tot: Total number of shared memory pages.",
@@ -358,6 +376,7 @@ IPC_CASE(sysv_shm, shmctl, shm_info_counts_segments,
 
 IPC_CASE(sysv_shm, shmctl, shm_stat_by_index,
          .title = "SHM_STAT with a kernel array index returns the segment's id and its shmid_ds",
+         .covers = {"SHM_STAT", "info_returns_highest_index"},
          .statement = "SHM_STAT (Linux-specific) Return a shmid_ds structure as for IPC_STAT. However, the shmid "
                       "argument is not a segment identifier, but instead an index into the kernel's internal array "
                       "... A successful SHM_STAT operation returns the identifier of the shared memory segment "
@@ -375,7 +394,7 @@ IPC_CASE(sysv_shm, shmctl, shm_stat_by_index,
 }
 
 IPC_CASE(sysv_shm, shmctl, invalid_command_einval, .title = "shmctl with an unknown command fails with EINVAL",
-         .statement = "EINVAL shmid is not a valid identifier, or cmd is not a valid command.",
+         .covers = {"EINVAL"}, .statement = "EINVAL shmid is not a valid identifier, or cmd is not a valid command.",
          .refs = {"shmctl(2) EINVAL", "POSIX.1-2017 shmctl() [EINVAL]"}, .cls = Conformance::xsi) {
   IPCC_SHM_CREATE(seg, IPC_PRIVATE, PageSize(), IPC_CREAT | 0600);
   shmid_ds ds{};

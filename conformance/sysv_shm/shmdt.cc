@@ -17,6 +17,7 @@ void ExpectDetachEinval(int id, const void* addr, const std::string& what) {
 
 IPC_CASE(sysv_shm, shmdt, access_after_shmdt_faults,
          .title = "after shmdt the segment's former address is gone: touching it raises SIGSEGV",
+         .covers = {"removes_mapping"},
          .statement = "shmdt() detaches the shared memory segment located at the address specified by shmaddr "
                       "from the address space of the calling process.",
          .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt()"}, .cls = Conformance::xsi) {
@@ -38,6 +39,7 @@ IPC_CASE(sysv_shm, shmdt, access_after_shmdt_faults,
 
 IPC_CASE(sysv_shm, shmdt, reattach_after_shmdt_sees_data,
          .title = "detaching does not discard the contents: a new attach sees the data again",
+         .covers = {"contents_survive_detach"},
          .statement = "shmdt() detaches the shared memory segment ... from the address space of the calling "
                       "process. (The segment is destroyed only after IPC_RMID and the last detach.)",
          .refs = {"shmop(2) shmdt()", "shmctl(2) IPC_RMID", "POSIX.1-2017 shmdt()"}, .cls = Conformance::xsi) {
@@ -54,7 +56,7 @@ IPC_CASE(sysv_shm, shmdt, reattach_after_shmdt_sees_data,
 }
 
 IPC_CASE(sysv_shm, shmdt, not_a_segment_einval,
-         .title = "shmdt of an address where no segment is attached fails with EINVAL",
+         .title = "shmdt of an address where no segment is attached fails with EINVAL", .covers = {"EINVAL"},
          .statement = "EINVAL There is no shared memory segment attached at shmaddr; or, shmaddr is not aligned "
                       "on a page boundary.",
          .refs = {"shmop(2) shmdt() EINVAL", "POSIX.1-2017 shmdt() [EINVAL]"}, .cls = Conformance::xsi) {
@@ -68,6 +70,7 @@ IPC_CASE(sysv_shm, shmdt, not_a_segment_einval,
 
 IPC_CASE(sysv_shm, shmdt, unaligned_address_einval,
          .title = "shmdt of an address inside a segment that is not page-aligned fails with EINVAL",
+         .covers = {"EINVAL"},
          .statement = "EINVAL There is no shared memory segment attached at shmaddr; or, shmaddr is not aligned "
                       "on a page boundary.",
          .refs = {"shmop(2) shmdt() EINVAL", "POSIX.1-2017 shmdt() [EINVAL]"}, .cls = Conformance::xsi) {
@@ -78,6 +81,7 @@ IPC_CASE(sysv_shm, shmdt, unaligned_address_einval,
 
 IPC_CASE(sysv_shm, shmdt, middle_of_segment_einval,
          .title = "shmdt of a page-aligned address inside a segment but not its start fails with EINVAL",
+         .covers = {"EINVAL", "needs_attach_address"},
          .statement = "The to-be-detached segment must be currently attached with shmaddr equal to the value "
                       "returned by the attaching shmat() call. (POSIX: [EINVAL] The value of shmaddr is not the "
                       "data segment start address of a shared memory segment.)",
@@ -93,6 +97,7 @@ IPC_CASE(sysv_shm, shmdt, middle_of_segment_einval,
 IPC_CASE(sysv_shm, shmdt, updates_dtime_lpid_nattch,
          .title = "shmdt sets shm_dtime to now, shm_lpid to the detaching process, and subtracts 1 from "
                   "shm_nattch",
+         .covers = {"sets_dtime", "sets_lpid", "decrements_nattch"},
          .statement = "On a successful shmdt() call, the system updates the members of the shmid_ds structure "
                       "... shm_dtime is set to the current time. shm_lpid is set to the process-ID of the "
                       "calling process. shm_nattch is decremented by one.",
@@ -124,6 +129,7 @@ IPC_CASE(sysv_shm, shmdt, updates_dtime_lpid_nattch,
 
 IPC_CASE(sysv_shm, shmdt, detaches_only_given_attach,
          .title = "with two attaches of a segment, shmdt of one leaves the other attached and usable",
+         .covers = {"detaches_only_given_attach"},
          .statement = "shmdt() detaches the shared memory segment located at the address specified by shmaddr "
                       "... shm_nattch is decremented by one.",
          .refs = {"shmop(2) shmdt()", "POSIX.1-2017 shmdt()"}, .cls = Conformance::xsi) {

@@ -32,6 +32,7 @@ Segment ExpectShmget(key_t key, std::size_t size, int flags, int err, const std:
 
 IPC_CASE(sysv_shm, shmget, new_segment_reads_zero,
          .title = "a new segment reads as zeros, even where a removed segment had data",
+         .covers = {"new_segment_zero_filled"},
          .statement = "When a new shared memory segment is created, its contents are initialized to zero "
                       "values.",
          .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"}, .cls = Conformance::xsi) {
@@ -49,7 +50,7 @@ IPC_CASE(sysv_shm, shmget, new_segment_reads_zero,
 }
 
 IPC_CASE(sysv_shm, shmget, mapping_rounds_up_to_page_size,
-         .title = "a segment of PAGE_SIZE+1 bytes is mapped as two whole pages",
+         .title = "a segment of PAGE_SIZE+1 bytes is mapped as two whole pages", .covers = {"size_rounded_up_to_pages"},
          .statement = "A new shared memory segment, with size equal to the value of size rounded up to a "
                       "multiple of PAGE_SIZE, is created ...",
          .refs = {"shmget(2) DESCRIPTION", "POSIX.1-2017 shmget()"}, .cls = Conformance::xsi) {
@@ -86,6 +87,7 @@ IPC_CASE(sysv_shm, shmget, mapping_rounds_up_to_page_size,
 
 IPC_CASE(sysv_shm, shmget, segsz_is_requested_size,
          .title = "shm_segsz is the size asked of shmget, not the rounded-up size",
+         .covers = {"new_segment_segsz_is_size"},
          .statement = "When a new shared memory segment is created, ... shm_segsz is set to the value of "
                       "size.",
          .refs = {"shmget(2) DESCRIPTION", "shmctl(2) shm_segsz", "POSIX.1-2017 shmget()"}, .cls = Conformance::xsi) {
@@ -99,6 +101,8 @@ IPC_CASE(sysv_shm, shmget, segsz_is_requested_size,
 
 IPC_CASE(sysv_shm, shmget, new_segment_perm_initialised,
          .title = "a new segment's shm_perm holds the key, the creator's effective ids and the 9 mode bits",
+         .covers = {"new_segment_owner_and_creator_are_caller", "new_segment_mode_is_shmflg_low_bits",
+                    "shmctl.ipc_stat_reports_key"},
          .statement = "shm_perm.cuid and shm_perm.uid are set to the effective user ID of the calling process. "
                       "shm_perm.cgid and shm_perm.gid are set to the effective group ID of the calling process. "
                       "The least significant 9 bits of shm_perm.mode are set to the least significant 9 bit "
@@ -119,6 +123,7 @@ IPC_CASE(sysv_shm, shmget, new_segment_perm_initialised,
 IPC_CASE(sysv_shm, shmget, new_segment_times_and_pids_initialised,
          .title = "a new segment has shm_lpid, shm_nattch, shm_atime, shm_dtime 0, shm_cpid the creator, "
                   "shm_ctime now",
+         .covers = {"new_segment_counters_are_zero", "new_segment_ctime_is_now", "shmctl.cpid_is_creator"},
          .statement = "shm_lpid, shm_nattch, shm_atime, and shm_dtime are set to 0. shm_ctime is set to the "
                       "current time. (shm_cpid: ID of the process that created the shared memory segment.)",
          .refs = {"shmget(2) DESCRIPTION", "shmctl(2) shm_cpid", "POSIX.1-2017 shmget()"}, .cls = Conformance::xsi) {
@@ -137,6 +142,7 @@ IPC_CASE(sysv_shm, shmget, new_segment_times_and_pids_initialised,
 }
 
 IPC_CASE(sysv_shm, shmget, size_zero_einval, .title = "creating a segment of size 0 (below SHMMIN) fails with EINVAL",
+         .covers = {"EINVAL", "SHMMIN"},
          .statement = "EINVAL A new segment was to be created and size is less than SHMMIN or greater than "
                       "SHMMAX. (SHMMIN: currently 1 byte)",
          .refs = {"shmget(2) EINVAL", "shmget(2) Shared memory limits", "POSIX.1-2017 shmget() [EINVAL]"},
@@ -148,6 +154,7 @@ IPC_CASE(sysv_shm, shmget, size_zero_einval, .title = "creating a segment of siz
 
 IPC_CASE(sysv_shm, shmget, size_above_shmmax_einval,
          .title = "creating a segment larger than SHMMAX (kernel.shmmax) fails with EINVAL",
+         .covers = {"EINVAL", "SHMMAX"},
          .statement = "EINVAL A new segment was to be created and size is less than SHMMIN or greater than "
                       "SHMMAX. SHMMAX: Maximum size in bytes for a shared memory segment. On Linux, this limit "
                       "can be read and modified via /proc/sys/kernel/shmmax.",
@@ -161,7 +168,7 @@ IPC_CASE(sysv_shm, shmget, size_above_shmmax_einval,
 }
 
 IPC_CASE(sysv_shm, shmget, shmmni_exhausted_enospc,
-         .title = "creating a segment when SHMMNI segments exist fails with ENOSPC",
+         .title = "creating a segment when SHMMNI segments exist fails with ENOSPC", .covers = {"ENOSPC", "SHMMNI"},
          .statement = "ENOSPC All possible shared memory IDs have been taken (SHMMNI) ... SHMMNI: System-wide "
                       "limit on the number of shared memory segments. On Linux, this limit can be read and "
                       "modified via /proc/sys/kernel/shmmni.",
@@ -179,7 +186,7 @@ IPC_CASE(sysv_shm, shmget, shmmni_exhausted_enospc,
 }
 
 IPC_CASE(sysv_shm, shmget, existing_key_bigger_size_einval,
-         .title = "asking an existing key for more than the segment's size fails with EINVAL",
+         .title = "asking an existing key for more than the segment's size fails with EINVAL", .covers = {"EINVAL"},
          .statement = "EINVAL A segment for the given key exists, but size is greater than the size of that "
                       "segment.",
          .refs = {"shmget(2) EINVAL", "POSIX.1-2017 shmget() [EINVAL]"}, .cls = Conformance::xsi) {
@@ -192,6 +199,7 @@ IPC_CASE(sysv_shm, shmget, existing_key_bigger_size_einval,
 
 IPC_CASE(sysv_shm, shmget, existing_key_returns_same_id,
          .title = "shmget without IPC_CREAT finds an existing key's segment with size 0, smaller or equal",
+         .covers = {"existing_key_returns_its_segment", "size_up_to_existing_accepted"},
          .statement = "shmget() returns the identifier of the System V shared memory segment associated with "
                       "the value of the argument key. It may be used either to obtain the identifier of a "
                       "previously created shared memory segment (when shmflg is zero and key does not have the "
@@ -207,6 +215,7 @@ IPC_CASE(sysv_shm, shmget, existing_key_returns_same_id,
 
 IPC_CASE(sysv_shm, shmget, creat_on_existing_key_returns_same_id,
          .title = "IPC_CREAT without IPC_EXCL on an existing key returns the existing segment",
+         .covers = {"IPC_CREAT", "existing_key_returns_its_segment"},
          .statement = "A new shared memory segment ... is created if key has the value IPC_PRIVATE or key "
                       "isn't IPC_PRIVATE, no shared memory segment corresponding to key exists, and IPC_CREAT "
                       "is specified in shmflg.",
@@ -223,7 +232,7 @@ IPC_CASE(sysv_shm, shmget, creat_on_existing_key_returns_same_id,
 }
 
 IPC_CASE(sysv_shm, shmget, creat_excl_existing_eexist,
-         .title = "IPC_CREAT|IPC_EXCL on an existing key fails with EEXIST",
+         .title = "IPC_CREAT|IPC_EXCL on an existing key fails with EEXIST", .covers = {"EEXIST", "IPC_EXCL"},
          .statement = "If shmflg specifies both IPC_CREAT and IPC_EXCL and a shared memory segment already "
                       "exists for key, then shmget() fails with errno set to EEXIST.",
          .refs = {"shmget(2) DESCRIPTION", "shmget(2) EEXIST", "POSIX.1-2017 shmget() [EEXIST]"},
@@ -234,7 +243,7 @@ IPC_CASE(sysv_shm, shmget, creat_excl_existing_eexist,
 }
 
 IPC_CASE(sysv_shm, shmget, missing_key_without_creat_enoent,
-         .title = "shmget of a key with no segment, without IPC_CREAT, fails with ENOENT",
+         .title = "shmget of a key with no segment, without IPC_CREAT, fails with ENOENT", .covers = {"ENOENT"},
          .statement = "ENOENT No segment exists for the given key, and IPC_CREAT was not specified.",
          .refs = {"shmget(2) ENOENT", "POSIX.1-2017 shmget() [ENOENT]"}, .cls = Conformance::xsi) {
   const SysvKey k = FreshKey(SysvKind::shm);
