@@ -196,42 +196,29 @@ std::string Notes(const Matrix& m) {
   return out + "</ul></section>\n";
 }
 
-}  // namespace
-
 // The spec coverage of the tool's catalogue, as the Markdown report shows it.
 std::string CoverageSection(const Matrix& m) {
-  if (!m.coverage.is_object() || !m.coverage.contains("mechanisms") || !m.coverage["mechanisms"].is_array()) return "";
+  const auto rows = CoverageRows(m);
+  if (rows.empty()) return "";
   std::string out =
       "<section id=\"coverage\"><h2>Spec coverage</h2>\n<p class=\"tiny\">Entries of the spec inventory "
       "(conformance/spec/) by the page that documents them: covered by a case, waived (with a reason), out of "
       "scope, or missing. Covered % is of the entries in scope.</p>\n<table class=\"coverage\"><thead><tr>"
       "<th>mechanism</th><th>page</th><th>entries</th><th>covered</th><th>waived</th><th>out of scope</th>"
       "<th>missing</th><th>covered %</th><th>covered or waived %</th></tr></thead><tbody>\n";
-  auto row = [&](const std::string& mech, const std::string& page, const nlohmann::json& t, bool total) {
-    out +=
-        fmt::format("<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-                    "<td>{:.1f}</td><td>{:.1f}</td></tr>\n",
-                    total ? " class=\"total\"" : "", E(mech), E(page), NumberField(t, "entries"),
-                    NumberField(t, "covered"), NumberField(t, "waived"), NumberField(t, "out_of_scope"),
-                    NumberField(t, "missing"), NumberField(t, "covered_percent"), NumberField(t, "accounted_percent"));
-  };
-  // Totals of a damaged document show as zeros; what is no object is left out.
-  auto totals = [](const nlohmann::json& j) {
-    return j.is_object() ? j.value("totals", nlohmann::json()) : nlohmann::json();
-  };
-  for (const auto& mech : m.coverage["mechanisms"]) {
-    if (!mech.is_object()) continue;
-    const std::string name = TextField(mech, "mechanism");
-    if (mech.contains("pages") && mech["pages"].is_array()) {
-      for (const auto& page : mech["pages"]) {
-        row(name, TextField(page, "page"), totals(page), false);
-      }
-    }
-    row(name, "all", totals(mech), true);
+  for (const auto& r : rows) {
+    const bool total = r.level != CoverageRow::Level::page;
+    const std::string mech = r.level == CoverageRow::Level::all ? "all" : r.mechanism;
+    const std::string page = r.level == CoverageRow::Level::mechanism ? "all" : r.page;
+    out += fmt::format("<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                       "<td>{:.1f}</td><td>{:.1f}</td></tr>\n",
+                       total ? " class=\"total\"" : "", E(mech), E(page), r.entries, r.covered, r.waived,
+                       r.out_of_scope, r.missing, r.covered_percent, r.accounted_percent);
   }
-  row("all", "", totals(m.coverage), true);
   return out + "</tbody></table></section>\n";
 }
+
+}  // namespace
 
 void WriteHtml(const Matrix& m, const ToolInfo& tool, std::ostream& out) {
   const auto cols = CaseColumns(m);

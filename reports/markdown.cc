@@ -154,39 +154,26 @@ void Environments(const Matrix& m, std::ostream& out) {
   out << "\n</details>\n";
 }
 
-}  // namespace
-
 // The spec coverage of the tool's catalogue: per mechanism and page, entries covered, waived, missing.
 void Coverage(const Matrix& m, std::ostream& out) {
-  if (!m.coverage.is_object() || !m.coverage.contains("mechanisms") || !m.coverage["mechanisms"].is_array()) return;
+  const auto rows = CoverageRows(m);
+  if (rows.empty()) return;
   out << "### Spec coverage\n\nEntries of the spec inventory (conformance/spec/) by the page that documents "
          "them: covered by a case, waived (with a reason), out of scope, or missing. Covered % is of the "
          "entries in scope.\n\n";
   out << "| mechanism | page | entries | covered | waived | out of scope | missing | covered % | covered or waived % "
          "|\n";
   out << "|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
-  auto row = [&](const std::string& mech, const std::string& page, const nlohmann::json& t) {
-    out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {:.1f} | {:.1f} |\n", mech, page,
-                       NumberField(t, "entries"), NumberField(t, "covered"), NumberField(t, "waived"),
-                       NumberField(t, "out_of_scope"), NumberField(t, "missing"), NumberField(t, "covered_percent"),
-                       NumberField(t, "accounted_percent"));
-  };
-  // Totals of a damaged document show as zeros; what is no object is left out.
-  auto totals = [](const nlohmann::json& j) {
-    return j.is_object() ? j.value("totals", nlohmann::json()) : nlohmann::json();
-  };
-  for (const auto& mech : m.coverage["mechanisms"]) {
-    if (!mech.is_object()) continue;
-    const std::string name = TextField(mech, "mechanism");
-    if (mech.contains("pages") && mech["pages"].is_array()) {
-      for (const auto& page : mech["pages"])
-        row(MarkdownEscape(name), MarkdownEscape(TextField(page, "page")), totals(page));
-    }
-    row(MarkdownEscape(name), "**all**", totals(mech));
+  for (const auto& r : rows) {
+    const std::string mech = r.level == CoverageRow::Level::all ? "**all**" : MarkdownEscape(r.mechanism);
+    const std::string page = r.level == CoverageRow::Level::mechanism ? "**all**" : MarkdownEscape(r.page);
+    out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {:.1f} | {:.1f} |\n", mech, page, r.entries, r.covered,
+                       r.waived, r.out_of_scope, r.missing, r.covered_percent, r.accounted_percent);
   }
-  row("**all**", "", totals(m.coverage));
   out << "\n";
 }
+
+}  // namespace
 
 void WriteMarkdown(const Matrix& m, const ToolInfo& tool, std::ostream& out) {
   std::size_t targets = 0;

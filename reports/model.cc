@@ -268,4 +268,35 @@ Findings CollectFindings(const Matrix& m) {
   return f;
 }
 
+std::vector<CoverageRow> CoverageRows(const Matrix& m) {
+  std::vector<CoverageRow> rows;
+  const json& doc = m.coverage;
+  if (!doc.is_object() || !doc.contains("mechanisms") || !doc["mechanisms"].is_array()) return rows;
+  auto add = [&](CoverageRow::Level level, const std::string& mechanism, const std::string& page, const json& part) {
+    const json totals = part.is_object() ? part.value("totals", json()) : json();
+    CoverageRow r;
+    r.level = level;
+    r.mechanism = mechanism;
+    r.page = page;
+    r.entries = NumberField(totals, "entries");
+    r.covered = NumberField(totals, "covered");
+    r.waived = NumberField(totals, "waived");
+    r.out_of_scope = NumberField(totals, "out_of_scope");
+    r.missing = NumberField(totals, "missing");
+    r.covered_percent = NumberField(totals, "covered_percent");
+    r.accounted_percent = NumberField(totals, "accounted_percent");
+    rows.push_back(r);
+  };
+  for (const auto& mech : doc["mechanisms"]) {
+    if (!mech.is_object()) continue;
+    const std::string name = TextField(mech, "mechanism");
+    if (mech.contains("pages") && mech["pages"].is_array()) {
+      for (const auto& page : mech["pages"]) add(CoverageRow::Level::page, name, TextField(page, "page"), page);
+    }
+    add(CoverageRow::Level::mechanism, name, "", mech);
+  }
+  add(CoverageRow::Level::all, "", "", doc);
+  return rows;
+}
+
 }  // namespace ipcc

@@ -126,4 +126,18 @@ struct Findings {
 };
 Findings CollectFindings(const Matrix& m);
 
+// One line of the spec coverage table: a page of a mechanism, a mechanism as a whole, or all of them.
+struct CoverageRow {
+  enum class Level { page, mechanism, all };
+  Level level = Level::page;
+  std::string mechanism;  // "" for Level::all
+  std::string page;       // "" unless Level::page
+  double entries = 0, covered = 0, waived = 0, out_of_scope = 0, missing = 0;
+  double covered_percent = 0, accounted_percent = 0;
+};
+// The rows of the matrix's coverage document, each mechanism's pages then the mechanism, and all at the
+// end; none when there is no document. Totals of a damaged part read as zeros; what is no object is
+// left out.
+std::vector<CoverageRow> CoverageRows(const Matrix& m);
+
 }  // namespace ipcc

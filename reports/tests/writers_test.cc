@@ -257,4 +257,27 @@ TEST_F(Writers, CoverageSectionShowsEachPageAndTheTotalsWhenTheToolGaveThem) {
   EXPECT_NO_THROW(Html());
 }
 
+TEST(CoverageRows, ListEachMechanismsPagesThenTheMechanismThenAllAndReadDamagedTotalsAsZeros) {
+  Matrix m;
+  EXPECT_TRUE(CoverageRows(m).empty());
+  m.coverage = SampleCoverage();
+  m.coverage["mechanisms"].push_back("not an object");
+  m.coverage["mechanisms"].push_back({{"mechanism", "fifo"}, {"totals", "damaged"}});
+  const auto rows = CoverageRows(m);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].level, CoverageRow::Level::page);
+  EXPECT_EQ(rows[0].mechanism, "sysv_msg");
+  EXPECT_EQ(rows[0].page, "msgop(2)");
+  EXPECT_EQ(rows[0].waived, 1);
+  EXPECT_EQ(rows[0].accounted_percent, 75.0);
+  EXPECT_EQ(rows[1].level, CoverageRow::Level::mechanism);
+  EXPECT_EQ(rows[1].mechanism, "sysv_msg");
+  EXPECT_EQ(rows[1].page, "");
+  EXPECT_EQ(rows[2].level, CoverageRow::Level::mechanism);
+  EXPECT_EQ(rows[2].mechanism, "fifo");
+  EXPECT_EQ(rows[2].entries, 0);
+  EXPECT_EQ(rows[3].level, CoverageRow::Level::all);
+  EXPECT_EQ(rows[3].covered, 2);
+}
+
 }  // namespace
