@@ -19,7 +19,9 @@ MECHANISMS = OrderedDict([
     ("sysv_msg", "System V message queues"), ("sysv_sem", "System V semaphore sets"),
     ("sysv_shm", "System V shared memory"), ("posix_mq", "POSIX message queues"),
     ("posix_shm", "POSIX shared memory and mmap"), ("unix_socket", "Unix-domain sockets"),
-    ("namespace", "IPC namespaces"),
+    ("namespace", "IPC namespaces"), ("posix_sem", "POSIX semaphores"), ("eventfd", "eventfd"),
+    ("signalfd", "signalfd"), ("pidfd", "pidfd"), ("memfd", "memfd and file seals"),
+    ("splice", "splice, tee and vmsplice"), ("futex", "Futexes and process-shared mutexes"),
 ])
 
 

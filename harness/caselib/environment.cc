@@ -2,20 +2,27 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/futex.h>
 #include <mqueue.h>
 #include <sched.h>
+#include <semaphore.h>
+#include <sys/eventfd.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
+#include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -44,6 +51,13 @@ const std::vector<FeatureInfo> kFeatures = {
     {"posix_mq", "POSIX message queues"},
     {"posix_shm", "POSIX shared memory objects"},
     {"unix_socket", "Unix domain sockets"},
+    {"posix_sem", "POSIX named and unnamed semaphores"},
+    {"eventfd", "eventfd(2) counters"},
+    {"signalfd", "signalfd(2) descriptors"},
+    {"pidfd", "pidfd_open(2) process descriptors"},
+    {"memfd", "memfd_create(2) anonymous files and file seals"},
+    {"splice", "splice(2), tee(2) and vmsplice(2)"},
+    {"futex", "futex(2) and process-shared pthread mutexes"},
     {"ipc_namespace", "IPC namespaces (unshare CLONE_NEWIPC)"},
     {"pid_namespace", "PID namespaces (unshare CLONE_NEWPID)"},
     {"user_namespace", "user namespaces (unshare CLONE_NEWUSER)"},
@@ -132,6 +146,53 @@ FeatureResult ProbeUnixSocket() {
   return FromCall("socket(AF_UNIX, SOCK_STREAM)", fd, err);
 }
 
+FeatureResult ProbePosixSem() {
+  const std::string name = fmt::format("/ipcconform-probe-{}", getpid());
+  sem_t* sem = sem_open(name.c_str(), O_CREAT | O_EXCL, 0600, 0U);
+  const int err = errno;
+  if (sem != SEM_FAILED) {
+    sem_close(sem);
+    sem_unlink(name.c_str());
+  }
+  return FromCall(fmt::format("sem_open(\"{}\", O_CREAT|O_EXCL)", name), sem == SEM_FAILED ? -1 : 0, err);
+}
+
+// The probes of the descriptor-based families: each creating call once, closed at once.
+FeatureResult ProbeFd(const std::string& call, int fd) {
+  const int err = errno;
+  if (fd >= 0) close(fd);
+  return FromCall(call, fd, err);
+}
+
+FeatureResult ProbeSignalfd() {
+  sigset_t none;
+  sigemptyset(&none);
+  return ProbeFd("signalfd(-1, {}, SFD_CLOEXEC)", signalfd(-1, &none, SFD_CLOEXEC));
+}
+
+FeatureResult ProbeSplice() {
+  int a[2];
+  int b[2];
+  if (pipe2(a, O_CLOEXEC) != 0) return Present("pipe2 failed: not probed");
+  if (pipe2(b, O_CLOEXEC) != 0) {
+    close(a[0]);
+    close(a[1]);
+    return Present("pipe2 failed: not probed");
+  }
+  const ssize_t n = splice(a[0], nullptr, b[1], nullptr, 1, SPLICE_F_NONBLOCK);
+  const int err = errno;
+  for (int fd : {a[0], a[1], b[0], b[1]}) close(fd);
+  // An empty pipe: EAGAIN is the answer of a kernel that has splice.
+  return FromCall("splice(empty pipe, pipe, 1, SPLICE_F_NONBLOCK)", n < 0 && err == EAGAIN ? 0 : static_cast<int>(n),
+                  err);
+}
+
+FeatureResult ProbeFutex() {
+  std::uint32_t word = 0;
+  const long r = syscall(SYS_futex, &word, FUTEX_WAKE, 1, nullptr, nullptr, 0);
+  return FromCall("futex(FUTEX_WAKE)", static_cast<int>(r), errno);
+}
+
 // unshare(flag) in a throw-away child (with a user namespace of its own when not root). EINVAL: the
 // kernel has no such namespace type; EPERM and the like: this environment refuses it.
 FeatureResult ProbeNamespace(int flag, const char* flag_name) {
@@ -185,6 +246,7 @@ std::map<std::string, FeatureResult> ProbeObjects() {
     put("posix_mq", ProbePosixMq());
     put("posix_shm", ProbePosixShm());
     put("unix_socket", ProbeUnixSocket());
+    put("posix_sem", ProbePosixSem());
     const std::string text = j.dump();
     (void)!write(fds[1], text.data(), text.size());
     FlushCoverage();
@@ -362,6 +424,13 @@ Environment ProbeEnvironment(const IsolationSupport& isolation) {
   env.sys_admin = env.euid == 0 && HasCapability(CAP_SYS_ADMIN);
   env.second_identity = UnprivilegedIdentity(&env.second_identity_why);
   env.features = ProbeObjects();
+  env.features["eventfd"] = ProbeFd("eventfd(0, EFD_CLOEXEC)", eventfd(0, EFD_CLOEXEC));
+  env.features["signalfd"] = ProbeSignalfd();
+  env.features["pidfd"] = ProbeFd("pidfd_open(getpid(), 0)", static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0)));
+  env.features["memfd"] =
+      ProbeFd("memfd_create(\"ipcconform-probe\", MFD_CLOEXEC)", memfd_create("ipcconform-probe", MFD_CLOEXEC));
+  env.features["splice"] = ProbeSplice();
+  env.features["futex"] = ProbeFutex();
   env.features["ipc_namespace"] = ProbeNamespace(CLONE_NEWIPC, "CLONE_NEWIPC");
   env.features["pid_namespace"] = ProbeNamespace(CLONE_NEWPID, "CLONE_NEWPID");
   env.features["user_namespace"] = ProbeNamespace(CLONE_NEWUSER, "CLONE_NEWUSER");

@@ -50,7 +50,9 @@ const char* MechanismFeature(std::string_view mechanism) {
   static constexpr std::pair<std::string_view, const char*> kFamilies[] = {
       {"sysv_msg", "sysv_msg"},       {"sysv_sem", "sysv_sem"},   {"sysv_shm", "sysv_shm"},
       {"posix_mq", "posix_mq"},       {"posix_shm", "posix_shm"}, {"unix_socket", "unix_socket"},
-      {"namespace", "ipc_namespace"},
+      {"namespace", "ipc_namespace"}, {"posix_sem", "posix_sem"}, {"eventfd", "eventfd"},
+      {"signalfd", "signalfd"},       {"pidfd", "pidfd"},         {"memfd", "memfd"},
+      {"splice", "splice"},           {"futex", "futex"},
   };
   for (const auto& [family, feature] : kFamilies) {
     if (family == mechanism) return feature;
