@@ -62,7 +62,7 @@ const Column* ColumnOf(const Matrix& m, const RunResults& run) {
 
 // Copies the inputs and expectation files into `root`; returns the MANIFEST's input section.
 std::string CopyInputs(const Matrix& m, const std::vector<RunResults>& runs, const fs::path& root,
-                       std::vector<std::string>& files) {
+                       std::vector<std::string>& files, const std::function<bool(const std::string&)>& allowed) {
   std::ostringstream text;
   std::map<std::string, std::string> expectations;  // source path -> name in the bundle ("" missing)
   fs::create_directories(root / "inputs");
@@ -84,7 +84,9 @@ std::string CopyInputs(const Matrix& m, const std::vector<RunResults>& runs, con
     if (expect.empty()) {
       text << "  expectations: none\n";
     } else {
-      if (!expectations.count(expect)) {
+      if (!expectations.count(expect) && fs::is_regular_file(expect, ec) && !allowed(expect)) {
+        expectations[expect] = "-";
+      } else if (!expectations.count(expect)) {
         std::string inside =
             fmt::format("expectations/{}-{}", expectations.size() + 1, fs::path(expect).filename().string());
         if (fs::is_regular_file(expect, ec)) {
@@ -98,10 +100,15 @@ std::string CopyInputs(const Matrix& m, const std::vector<RunResults>& runs, con
         expectations[expect] = inside;
       }
       const std::string& inside = expectations[expect];
-      text << "  expectations: "
-           << (inside.empty() ? "MISSING (" + expect + " was not found where the bundle was made)"
-                              : inside + " (from " + expect + ")")
-           << "\n";
+      if (inside == "-") {
+        text << "  expectations: NOT BUNDLED (" << expect
+             << ": only the project's own expectation files and those named with --bundle-expectations are copied)\n";
+      } else {
+        text << "  expectations: "
+             << (inside.empty() ? "MISSING (" + expect + " was not found where the bundle was made)"
+                                : inside + " (from " + expect + ")")
+             << "\n";
+      }
     }
     text << "  fingerprint:  " << (h.contains("fingerprint") ? h["fingerprint"].dump() : "unknown") << "\n";
   }
@@ -110,8 +117,23 @@ std::string CopyInputs(const Matrix& m, const std::vector<RunResults>& runs, con
 
 }  // namespace
 
+bool ExpectationFileAllowed(const std::string& path, const std::vector<std::string>& named, const std::string& dir) {
+  std::error_code ec;
+  const fs::path real = fs::canonical(path, ec);
+  if (ec || !fs::is_regular_file(real, ec)) return false;
+  for (const auto& n : named) {
+    const fs::path other = fs::canonical(n, ec);
+    if (!ec && other == real) return true;
+  }
+  if (dir.empty()) return false;
+  const fs::path base = fs::canonical(dir, ec);
+  if (ec) return false;
+  return real.parent_path() == base;
+}
+
 void WriteBundle(const Matrix& m, const std::vector<RunResults>& runs,
-                 const std::map<std::string, std::string>& reports, const ToolInfo& tool, const std::string& path) {
+                 const std::map<std::string, std::string>& reports, const ToolInfo& tool, const std::string& path,
+                 const std::function<bool(const std::string&)>& allowed) {
   std::string stage_template = (fs::temp_directory_path() / "ipcconform-bundle-XXXXXX").string();
   if (mkdtemp(stage_template.data()) == nullptr) {
     throw std::runtime_error(fmt::format("cannot make a folder for the bundle: {}", std::strerror(errno)));
@@ -130,7 +152,7 @@ void WriteBundle(const Matrix& m, const std::vector<RunResults>& runs,
     manifest << "ipcconform report bundle\n";
     manifest << fmt::format("made by:  ipcconform {} (commit {})\ncreated:  {}\n", tool.version, tool.commit, NowIso());
     manifest << "check:    sha256sum -c SHA256SUMS\n\nInputs (raw, byte for byte):\n";
-    manifest << CopyInputs(m, runs, root, files);
+    manifest << CopyInputs(m, runs, root, files, allowed);
     manifest << "\nColumns (a target on one machine):\n";
     for (const auto& c : m.columns) manifest << fmt::format("  {}  {}\n", c.key, c.label);
     manifest << fmt::format("\nProblems with the input ({}):\n", m.problems.size());

@@ -80,6 +80,12 @@ std::vector<Expectation> ParseExpectations(const std::string& text, const std::s
       throw ExpectationError(where + ": the entry has no reason (add '# why the target differs, or a bug link')");
     }
     e.reason = Trim(line.substr(hash + 1));
+    // Every matching record carries the reason: a huge one would be copied into each of them.
+    if (e.reason.size() > kMaxExpectationReason) {
+      throw ExpectationError(fmt::format("{}: the reason is {} characters long; at most {} are allowed (link to a "
+                                         "longer explanation)",
+                                         where, e.reason.size(), kMaxExpectationReason));
+    }
     std::istringstream fields(Trim(line.substr(0, hash)));
     std::string outcomes;
     std::string extra;

@@ -19,6 +19,9 @@
 
 namespace ipcc {
 
+// The longest reason an entry may give (it is copied into every record the entry matches).
+inline constexpr std::size_t kMaxExpectationReason = 1000;
+
 struct Expectation {
   std::string pattern;             // "posix_mq.mq_notify.*" or an exact id
   std::set<std::string> outcomes;  // expected outcomes

@@ -85,7 +85,7 @@ void List(std::ostream& out, const std::string& title, const std::vector<Finding
   out << fmt::format("#### {} ({})\n\n", title, items.size());
   for (std::size_t i = 0; i < items.size() && i < kMaxItems; ++i) {
     const Finding& f = items[i];
-    out << fmt::format("- **{}** `{}` {}\n", Label(*f.column), f.row->id, line(*f.rec));
+    out << fmt::format("- **{}** {} {}\n", Label(*f.column), CodeSpan(f.row->id), line(*f.rec));
   }
   if (items.size() > kMaxItems) out << fmt::format("- ... and {} more (see report.html)\n", items.size() - kMaxItems);
   out << "\n";

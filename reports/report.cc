@@ -82,10 +82,18 @@ int RunReport(const ReportOptions& options, std::ostream& out, std::ostream& err
   m.coverage = options.coverage;
   for (const auto& p : m.problems) err << "ipcconform report: " << p << "\n";
 
-  std::error_code ec;
-  fs::create_directories(options.out, ec);
-  if (ec) {
-    err << fmt::format("ipcconform report: cannot create the out folder {}: {}\n", options.out, ec.message());
+  // Inputs without a single case record would give empty reports in place of good ones: nothing is
+  // written then.
+  if (m.rows.empty()) {
+    err << fmt::format("ipcconform report: no report written: the inputs hold no case record; what {} holds is "
+                       "left as it was\n",
+                       options.out);
+    return 2;
+  }
+  try {
+    PrepareOutFolder(options.out);
+  } catch (const std::runtime_error& e) {
+    err << "ipcconform report: " << e.what() << "\n";
     return 1;
   }
   std::map<std::string, std::string> rendered;  // file name -> content, for the files and the bundle
@@ -99,7 +107,9 @@ int RunReport(const ReportOptions& options, std::ostream& out, std::ostream& err
     const std::string path = (fs::path(options.out) / ReportFileName(f)).string();
     try {
       if (f == "bundle") {
-        WriteBundle(m, runs, rendered, options.tool, path);
+        WriteBundle(m, runs, rendered, options.tool, path, [&](const std::string& file) {
+          return ExpectationFileAllowed(file, options.bundle_expectations, options.own_expectations_dir);
+        });
       } else {
         WriteFileAtomically(path, rendered.at(ReportFileName(f)));
       }

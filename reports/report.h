@@ -20,6 +20,10 @@ struct ReportOptions {
   std::string formats = "all";  // comma-separated names of kReportFormats, or "all"
   Statements statements;        // from the catalogue, for records without a statement
   nlohmann::json coverage;      // the catalogue's spec coverage (harness/program/coverage.h), or null
+  // Expectation files the bundle may copy when a results header names them (`--bundle-expectations`),
+  // besides the project's own (fixtures/expectations/): a results file alone never gets a file into it.
+  std::vector<std::string> bundle_expectations;
+  std::string own_expectations_dir;  // the project's fixtures/expectations, or ""
   ToolInfo tool;
 };
 

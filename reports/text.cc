@@ -1,5 +1,7 @@
 #include "reports/text.h"
 
+#include <algorithm>
+
 namespace ipcc {
 
 std::string HtmlEscape(std::string_view text) {
@@ -68,6 +70,23 @@ std::string MarkdownEscape(std::string_view text) {
     }
   }
   return out;
+}
+
+std::string CodeSpan(std::string_view text) {
+  std::string body(text);
+  for (char& ch : body) {
+    if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
+  }
+  std::size_t longest = 0;
+  for (std::size_t i = 0; i < body.size();) {
+    std::size_t run = 0;
+    while (i < body.size() && body[i] == '`') ++run, ++i;
+    longest = std::max(longest, run);
+    if (run == 0) ++i;
+  }
+  const std::string fence(longest + 1, '`');
+  const bool pad = !body.empty() && (body.front() == '`' || body.back() == '`');
+  return fence + (pad ? " " : "") + body + (pad ? " " : "") + fence;
 }
 
 std::string Shorten(std::string_view text, std::size_t max) {

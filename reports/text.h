@@ -13,6 +13,11 @@ std::string HtmlEscape(std::string_view text);
 // '\' escaped, so nothing in it can close the cell or start markup.
 std::string MarkdownEscape(std::string_view text);
 
+// Text as one Markdown code span outside tables: fenced by more backticks than the longest run of
+// backticks in it (padded with a space where it starts or ends with one), on one line, so nothing in it
+// can end the span.
+std::string CodeSpan(std::string_view text);
+
 // The first line of a message, cut to at most `max` bytes (on a UTF-8 character boundary) with "...".
 std::string FirstLine(std::string_view text, std::size_t max = 160);
 

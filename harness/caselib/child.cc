@@ -1,5 +1,6 @@
 #include "harness/caselib/child.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -9,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -23,22 +25,34 @@
 namespace ipcc {
 
 std::vector<pid_t> ChildrenOf(pid_t parent) {
+  // readdir and plain reads: a process that ends (and leaves /proc) while this looks is skipped, never
+  // an exception (the supervisor calls this while cases end around it).
   std::vector<pid_t> kids;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "stat");
-    const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return kids;
+  while (const dirent* e = readdir(proc)) {
+    char* end = nullptr;
+    const long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || end == e->d_name || *end != '\0') continue;
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    char buf[1024];
+    const ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) continue;
+    buf[n] = '\0';
     // pid (comm) state ppid ...: comm may hold spaces and parentheses, so parse after the last ')'.
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
+    const char* close_paren = std::strrchr(buf, ')');
+    if (close_paren == nullptr) continue;
     char state = 0;
     int ppid = 0;
-    if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == parent) {
-      kids.push_back(static_cast<pid_t>(std::stol(name)));
+    if (std::sscanf(close_paren + 1, " %c %d", &state, &ppid) == 2 && ppid == parent) {
+      kids.push_back(static_cast<pid_t>(pid));
     }
   }
+  closedir(proc);
   return kids;
 }
 namespace {

@@ -140,6 +140,9 @@ void AddReport(Cli& c) {
   c.report_cmd->add_option("--out,-o", c.report.out, "Folder for the reports")->required();
   c.report_cmd->add_option("--format", c.report.formats, "Comma-separated: html, md, ktap, junit, json, bundle")
       ->capture_default_str();
+  c.report_cmd->add_option("--bundle-expectations", c.report.bundle_expectations,
+                           "Expectation files the bundle may copy when a results header names them (the "
+                           "project's own fixtures/expectations are always allowed)");
 }
 
 }  // namespace

@@ -49,7 +49,8 @@ class Loop {
       : e_(e), recorder_(recorder), queue_(e.cases.begin(), e.cases.end()) {}
 
   Executed Run() {
-    while ((!queue_.empty() || !running_.empty()) && g_interrupted.load() == 0) {
+    // A results file that cannot be written any more (a full disk) stops the run as an interruption does.
+    while ((!queue_.empty() || !running_.empty()) && g_interrupted.load() == 0 && recorder_.write_error().empty()) {
       StartWhatFits();
       if (!ReadRecords()) break;
     }
@@ -57,7 +58,7 @@ class Loop {
     done.interrupted = g_interrupted.load() != 0;
     done.signal = g_interrupted.load();
     done.not_run = queue_.size() + running_.size();
-    for (auto& r : running_) {  // interrupted: kill every tree still running
+    for (auto& r : running_) {  // interrupted or stopped: kill every tree still running
       KillTree(r);
       close(r.started.record_fd);
       waitpid(r.started.supervisor, nullptr, 0);

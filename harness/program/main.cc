@@ -16,6 +16,7 @@
 
 #include "harness/caselib/case.h"
 #include "harness/caselib/fingerprint.h"
+#include "harness/caselib/names.h"
 #include "harness/caselib/records.h"
 #include "harness/gate/gate.h"
 #include "harness/program/cli.h"
@@ -23,6 +24,7 @@
 #include "harness/program/runner.h"
 #include "harness/program/soak.h"
 #include "harness/program/targets.h"
+#include "reports/output.h"
 #include "reports/report.h"
 
 namespace {
@@ -51,32 +53,43 @@ json CatalogueJson(bool include_hidden) {
 
 // Appends the gate's record to DIR/results.jsonl, or starts that file (header, record, end).
 void PrepareOut(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || access(dir.c_str(), W_OK) != 0) throw ipcc::UsageError(fmt::format("cannot write to {}", dir));
+  try {
+    ipcc::PrepareOutFolder(dir);
+  } catch (const std::runtime_error& e) {
+    throw ipcc::UsageError(e.what());
+  }
 }
 
 void WriteGateRecord(const std::string& dir, const json& record) {
   PrepareOut(dir);
   const std::string path = dir + "/results.jsonl";
   const bool exists = std::filesystem::exists(path);
-  std::ofstream out(path, std::ios::app);
-  if (!out) throw ipcc::UsageError(fmt::format("cannot write {}", path));
+  std::string text;
   if (!exists) {
-    out << json{{ipcc::field::kRecord, "header"},
-                {"format", 1},
-                {"tool", "ipcconform"},
-                {"version", IPCC_VERSION},
-                {"commit", IPCC_GIT_COMMIT},
-                {"target", record.value("target", "native")},
-                {"fingerprint", record.value("fingerprint", ipcc::Fingerprint())}}
-               .dump()
-        << "\n";
+    text += json{{ipcc::field::kRecord, "header"},
+                 {"format", 1},
+                 {"tool", "ipcconform"},
+                 {"version", IPCC_VERSION},
+                 {"commit", IPCC_GIT_COMMIT},
+                 {"target", record.value("target", "native")},
+                 {"fingerprint", record.value("fingerprint", ipcc::Fingerprint())}}
+                .dump() +
+            "\n";
   }
-  out << record.dump() << "\n";
+  text += record.dump() + "\n";
   if (!exists) {
-    out << json{{ipcc::field::kRecord, "end"}, {"counts", json::object()}, {"interrupted", false}}.dump() << "\n";
+    text += json{{ipcc::field::kRecord, "end"}, {"counts", json::object()}, {"interrupted", false}}.dump() + "\n";
   }
+  int fd = -1;
+  try {
+    fd = ipcc::OpenOutputFile(path, false, true);  // never through a planted link
+  } catch (const std::runtime_error& e) {
+    throw ipcc::UsageError(e.what());
+  }
+  const bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const int err = errno;
+  close(fd);
+  if (!ok) throw ipcc::UsageError(fmt::format("writing {} failed: {}", path, ipcc::ErrnoName(err)));
 }
 
 int GateExitStatus(const json& record) {
@@ -164,6 +177,7 @@ int main(int argc, char** argv) {
     if (*c.report_cmd) {
       for (const auto& info : ipcc::Registry::All()) c.report.statements[info.id] = info.meta.statement;
       c.report.tool = {IPCC_VERSION, IPCC_GIT_COMMIT};
+      c.report.own_expectations_dir = ipcc::OwnExpectationsDir();
       if (!ipcc::spec::Built().entries.empty()) {
         c.report.coverage = ipcc::CoverageJson(ipcc::spec::Built(), ipcc::Registry::All());
       }

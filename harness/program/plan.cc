@@ -1,19 +1,24 @@
 #include "harness/program/plan.h"
 
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "harness/caselib/fingerprint.h"
+#include "harness/caselib/names.h"
 #include "harness/caselib/records.h"
 #include "harness/program/targets.h"
 #include "reports/results.h"
@@ -56,6 +61,47 @@ void CheckSelection(const std::vector<std::string>& filters, const std::vector<s
   }
 }
 
+constexpr const char* kTempMarker = ".ipcconform-run";
+
+}  // namespace
+
+void MarkTempFolder(const std::string& dir, const std::string& run_id) {
+  const std::string path = dir + "/" + kTempMarker;
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) throw UsageError(fmt::format("cannot mark the run's temporary folder {}: {}", dir, ErrnoName(errno)));
+  const bool ok = write(fd, run_id.data(), run_id.size()) == static_cast<ssize_t>(run_id.size());
+  close(fd);
+  if (!ok) throw UsageError(fmt::format("cannot mark the run's temporary folder {}", dir));
+}
+
+bool RemoveOurTempFolder(const std::string& dir, const std::string& run_id, std::string* why) {
+  static const std::regex kOurs("/tmp/ipcconform-run-[A-Za-z0-9]{6}");
+  struct stat st {};
+  if (dir.empty() || lstat(dir.c_str(), &st) != 0) return false;  // nothing there
+  auto leave = [&](const std::string& reason) {
+    *why = fmt::format("left {} alone: {}", dir, reason);
+    return false;
+  };
+  if (!std::regex_match(dir, kOurs)) return leave("not a name this tool gives its temporary folders");
+  if (!S_ISDIR(st.st_mode)) return leave("not a directory (a symbolic link or a file)");
+  if (st.st_uid != geteuid()) return leave(fmt::format("it belongs to uid {}", st.st_uid));
+  const int fd = open((dir + "/" + kTempMarker).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  std::string marker;
+  if (fd >= 0) {
+    char buf[128];
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) marker.assign(buf, static_cast<std::size_t>(n));
+    close(fd);
+  }
+  if (marker != run_id) return leave("it carries no marker of run " + run_id);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);  // does not follow symbolic links inside
+  if (ec) return leave(ec.message());
+  return true;
+}
+
+namespace {
+
 // Before --resume continues a run that was killed: the killed runner must really be gone, and what it
 // could not clean up (processes of its cases, its temporary folder) is removed now and said.
 void CleanUpAfterKilledRun(const std::string& results_path, bool quiet) {
@@ -76,14 +122,46 @@ void CleanUpAfterKilledRun(const std::string& results_path, bool quiet) {
           fmt::format("--resume: the run that writes {} is still going (process {})", results_path, runner));
     }
     std::vector<std::string> left = FindRunLeaks(run_id, temp_dir);  // ends the processes it finds
-    if (temp_dir.rfind("/tmp/ipcconform-run-", 0) == 0) {
-      std::error_code ec;
-      std::filesystem::remove_all(temp_dir, ec);
-    }
+    std::string why;
+    const bool removed = RemoveOurTempFolder(temp_dir, run_id, &why);
     if (!quiet) {
       for (const auto& what : left) fmt::print("resume: cleaned up after the killed run: {}\n", what);
+      if (!removed && !why.empty()) fmt::print("resume: {}\n", why);
     }
   }
+}
+
+// A runner killed during a write (or by a full disk, before it took the write back) can leave a cut last
+// line: it is cut off before the resumed run appends, so the next header starts a line of its own.
+void RepairCutLastLine(const std::string& path, bool quiet) {
+  const int fd = open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return;
+  struct stat st {};
+  off_t keep = -1;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    // Back from the end, a block at a time, to the last newline.
+    char buf[4096];
+    off_t end = st.st_size;
+    char last = 0;
+    if (pread(fd, &last, 1, end - 1) == 1 && last != '\n') {
+      keep = 0;
+      while (end > 0) {
+        const off_t start = end > static_cast<off_t>(sizeof buf) ? end - static_cast<off_t>(sizeof buf) : 0;
+        const ssize_t n = pread(fd, buf, static_cast<std::size_t>(end - start), start);
+        if (n <= 0) break;
+        const void* nl = memrchr(buf, '\n', static_cast<std::size_t>(n));
+        if (nl != nullptr) {
+          keep = start + (static_cast<const char*>(nl) - buf) + 1;
+          break;
+        }
+        end = start;
+      }
+    }
+  }
+  if (keep >= 0 && ftruncate(fd, keep) == 0 && !quiet) {
+    fmt::print("resume: {} ended in a cut line ({} bytes): it was removed\n", path, st.st_size - keep);
+  }
+  close(fd);
 }
 
 // --resume: the records already in the out folder stay; only the cases without one run. Returns those
@@ -91,11 +169,12 @@ void CleanUpAfterKilledRun(const std::string& results_path, bool quiet) {
 std::vector<json> Resume(const RunOptions& options, std::vector<const CaseInfo*>& selected) {
   const std::string path = options.out + "/results.jsonl";
   if (access(path.c_str(), R_OK) != 0) throw UsageError("--resume: there is no " + path + " to continue");
+  CleanUpAfterKilledRun(path, options.quiet);  // refuses while the run that writes there still goes
+  RepairCutLastLine(path, options.quiet);
   RunResults before = ReadResults(path);
   for (const auto& p : before.problems) {
     if (p.find("no end record") == std::string::npos) fmt::print(stderr, "ipcconform: --resume: {}\n", p);
   }
-  CleanUpAfterKilledRun(path, options.quiet);
   std::set<std::string> done;
   std::vector<json> previous;
   for (const auto& rec : before.cases) {

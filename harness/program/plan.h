@@ -62,6 +62,13 @@ struct NativePlan {
 // Refuses (UsageError) before the out folder is touched: a run that cannot start keeps its results.
 NativePlan PlanNativeRun(const RunOptions& options, std::vector<const CaseInfo*> selected);
 
+// The temporary folder of a native run carries a marker naming its run id; --resume removes a killed
+// run's folder only when it is exactly such a folder of ours (/tmp/ipcconform-run-XXXXXX, a real
+// directory of this user, with the marker of that run), whatever a results header claims.
+void MarkTempFolder(const std::string& dir, const std::string& run_id);
+// True when `dir` was removed; false (with `why`) when it is left alone or was not there.
+bool RemoveOurTempFolder(const std::string& dir, const std::string& run_id, std::string* why);
+
 // The header of a run here: HeaderBase, what was probed, the job count and what identifies the run.
 nlohmann::json NativeHeader(const RunOptions& options, const NativePlan& plan, const std::string& expect_path,
                             const std::string& temp_dir, const std::string& run_id);

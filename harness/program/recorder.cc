@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -19,6 +21,7 @@
 #include "harness/caselib/records.h"
 #include "reports/expectations.h"
 #include "reports/junit.h"
+#include "reports/output.h"
 #include "reports/results.h"
 
 #ifndef IPCC_SOURCE_DIR
@@ -42,12 +45,17 @@ std::string RecordedOutcome(const json& rec) {
   return Text(rec, field::kOutcome, kErrorName);
 }
 
-// Writes whole lines with one write each, so a killed runner leaves only whole records behind.
+// Writes whole lines with one write each, so a killed runner leaves only whole records behind. A write
+// that fails (a full disk) is taken back to the last whole line and stops all later writes: the file
+// keeps every complete record and no cut one, and error() says what happened.
 class JsonlWriter {
  public:
-  JsonlWriter(const std::string& path, bool stream, bool append) : stream_(stream) {
-    fd_ = open(path.c_str(), O_WRONLY | O_CREAT | (append ? 0 : O_TRUNC) | O_CLOEXEC | O_APPEND, 0644);
-    if (fd_ < 0) throw UsageError(fmt::format("cannot write {}: {}", path, ErrnoName(errno)));
+  JsonlWriter(const std::string& path, bool stream, bool append) : path_(path), stream_(stream) {
+    try {
+      fd_ = OpenOutputFile(path, !append, true);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());
+    }
   }
   ~JsonlWriter() {
     if (fd_ >= 0) close(fd_);
@@ -56,21 +64,65 @@ class JsonlWriter {
   JsonlWriter& operator=(const JsonlWriter&) = delete;
   void Write(const json& record) {
     std::string line = record.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-    WriteAll(fd_, line);
+    if (error_.empty()) {
+      const off_t before = lseek(fd_, 0, SEEK_END);
+      if (!WriteAll(fd_, line)) {
+        const int err = errno;
+        if (before >= 0) (void)!ftruncate(fd_, before);
+        error_ =
+            fmt::format("writing {} failed: {} ({}); the run stopped there, every complete record before it is kept",
+                        path_, ErrnoName(err), std::strerror(err));
+      }
+    }
     if (stream_) WriteAll(STDOUT_FILENO, kStreamMarker + line);
   }
+  const std::string& error() const { return error_; }
 
  private:
-  static void WriteAll(int fd, const std::string& text) {
+  static bool WriteAll(int fd, const std::string& text) {
     for (std::size_t off = 0; off < text.size();) {
       ssize_t n = ::write(fd, text.data() + off, text.size() - off);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
+      if (n <= 0) {
+        if (n == 0) errno = EIO;
+        return false;
+      }
       off += static_cast<std::size_t>(n);
     }
+    return true;
   }
+  std::string path_;
   int fd_ = -1;
   bool stream_ = false;
+  std::string error_;
+};
+
+// An advisory lock on <out>/.ipcconform.lock for as long as a run records there: a second run into
+// the same folder is refused instead of mixing its records into the first one's.
+class OutFolderLock {
+ public:
+  explicit OutFolderLock(const std::string& out) {
+    const std::string path = out + "/.ipcconform.lock";
+    try {
+      fd_ = OpenOutputFile(path, false, false);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());
+    }
+    if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      close(fd_);
+      if (err == EWOULDBLOCK) {
+        throw UsageError(fmt::format("the out folder {} is in use by another ipcconform run (it holds {})", out, path));
+      }
+      throw UsageError(fmt::format("cannot lock {}: {}", path, ErrnoName(err)));
+    }
+  }
+  ~OutFolderLock() { close(fd_); }
+  OutFolderLock(const OutFolderLock&) = delete;
+  OutFolderLock& operator=(const OutFolderLock&) = delete;
+
+ private:
+  int fd_ = -1;
 };
 
 class Progress {
@@ -153,8 +205,12 @@ void PrintVerdicts(const std::vector<json>& records, const std::map<std::string,
 
 }  // namespace
 
+std::string OwnExpectationsDir() {
+  return std::string(IPCC_SOURCE_DIR) + "/fixtures/expectations";
+}
+
 std::string DefaultExpectationFile(const std::string& name) {
-  std::string path = std::string(IPCC_SOURCE_DIR) + "/fixtures/expectations/" + name + ".txt";
+  std::string path = OwnExpectationsDir() + "/" + name + ".txt";
   return access(path.c_str(), R_OK) == 0 ? path : std::string();
 }
 
@@ -211,6 +267,7 @@ json CaseRecord(const CaseInfo& info, const json& fields) {
 
 struct RunRecorder::Impl {
   RecorderOptions options;
+  std::unique_ptr<OutFolderLock> lock;  // held until the recorder goes
   std::vector<Expectation> expectations;
   std::unique_ptr<JsonlWriter> jsonl;
   std::map<std::string, int> counts;
@@ -236,14 +293,15 @@ RunRecorder::RunRecorder(const RecorderOptions& options, std::size_t total, cons
       throw UsageError(e.what());
     }
   }
-  std::error_code ec;
-  std::filesystem::create_directories(options.out, ec);
-  if (ec) throw UsageError(fmt::format("cannot create the out folder {}: {}", options.out, ec.message()));
-  if (access(options.out.c_str(), W_OK) != 0) {
-    throw UsageError(fmt::format("the out folder {} is not writable: {}", options.out, ErrnoName(errno)));
+  try {
+    PrepareOutFolder(options.out);
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
   }
+  auto lock = std::make_unique<OutFolderLock>(options.out);
   jsonl_path_ = options.out + "/results.jsonl";
   impl_.reset(new Impl{options,
+                       std::move(lock),
                        std::move(expectations),
                        std::make_unique<JsonlWriter>(jsonl_path_, options.stream, previous != nullptr),
                        {},
@@ -265,6 +323,10 @@ RunRecorder::~RunRecorder() = default;
 
 void RunRecorder::WriteHeader(const json& header) {
   impl_->jsonl->Write(header);
+}
+
+const std::string& RunRecorder::write_error() const {
+  return impl_->jsonl->error();
 }
 
 void RunRecorder::WriteOther(const json& record) {
@@ -308,6 +370,12 @@ int RunRecorder::Finish(bool interrupted, int signal_number, std::size_t not_run
               {"counts", m.counts},         {"verdicts", m.verdicts}, {"stale_expectations", stale},
               {"interrupted", interrupted}, {"not_run", not_run}};
   end.update(extra);
+  if (!write_error().empty()) {
+    // No end record and no reports: what is on disk must not pass for a finished run.
+    if (!m.options.quiet) PrintSummary(records_, m.counts, wall_s, m.options.out, true);
+    fmt::print(stderr, "ipcconform: {}\n", write_error());
+    return 2;
+  }
   m.jsonl->Write(end);
 
   std::string report_error;

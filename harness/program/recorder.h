@@ -32,6 +32,8 @@ struct RecorderOptions {
 // name is the target's kind, and chroot-<folder name> for chroot:DIR (chroot:/srv/bullseye reads
 // chroot-bullseye.txt).
 std::string DefaultExpectationFile(const std::string& name);
+// The folder of the project's own expectation files (fixtures/expectations).
+std::string OwnExpectationsDir();
 
 // True for the outcomes that make a run fail when nothing is expected of the target (and for text that
 // names no outcome).
@@ -64,6 +66,9 @@ class RunRecorder {
   void AddCase(nlohmann::json record, std::size_t running);
   void WriteOther(const nlohmann::json& record);  // e.g. a gate record coming out of a target
   std::size_t cases() const { return records_.size(); }
+  // Why results.jsonl could not be written (a full disk), or "": once set, nothing more is written and
+  // the run must stop; Finish then says it and returns 2.
+  const std::string& write_error() const;
   // Writes the end record (with `extra` in it) and the derived reports, prints the summary; returns the
   // exit status.
   int Finish(bool interrupted, int signal, std::size_t not_run, double wall_s, const nlohmann::json& extra);

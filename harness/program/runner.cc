@@ -57,6 +57,7 @@ int RunHere(const RunOptions& options, std::vector<const CaseInfo*> selected) {
   const std::string run_id = MarkTheRun();
   char temp_base[] = "/tmp/ipcconform-run-XXXXXX";
   if (mkdtemp(temp_base) == nullptr) throw UsageError(fmt::format("mkdtemp in /tmp: {}", ErrnoName(errno)));
+  MarkTempFolder(temp_base, run_id);
 
   const auto started = Clock::now();
   recorder.WriteHeader(NativeHeader(options, plan, recorder.expectation_file(), temp_base, run_id));

@@ -19,6 +19,7 @@
 #include "harness/caselib/records.h"
 #include "harness/program/spawn.h"
 #include "harness/program/targets.h"
+#include "reports/output.h"
 #include "reports/results.h"
 
 namespace ipcc {
@@ -252,7 +253,12 @@ int Soak(const SoakOptions& o) {
                  {"changed", changes.size()},
                  {"changes", changes},
                  {"runs", run_list}};
-  std::ofstream(o.out + "/soak.json") << report.dump(2) << "\n";
+  try {
+    WriteFileAtomically(o.out + "/soak.json", report.dump(2) + "\n");
+  } catch (const std::runtime_error& e) {
+    fmt::print(stderr, "ipcconform soak: {}\n", e.what());
+    return 2;
+  }
 
   PrintFindings(changes, runs);
   fmt::print("soak: {} of {} runs, {} cases, {} outcome change(s), {} run(s) incomplete or leaking; {:.0f} s; {}\n",

@@ -405,7 +405,19 @@ std::string TargetProcess::Describe(const std::string& what) const {
 
 int RunOnTarget(const TargetSpec& target, const TargetRun& run) {
   const auto started = Clock::now();
-  const std::string inner_out = fmt::format("/tmp/ipcconform-inner-{}", getpid());
+  // A private folder (mkdtemp: 0700, a fresh name): a target that shares the host's /tmp (wrap:) writes
+  // the inner run's files where no other user can plant links. Targets with a /tmp of their own make
+  // the same path inside.
+  char inner_base[] = "/tmp/ipcconform-inner-XXXXXX";
+  if (mkdtemp(inner_base) == nullptr) throw UsageError(fmt::format("mkdtemp in /tmp: {}", ErrnoName(errno)));
+  struct InnerBase {
+    std::string path;
+    ~InnerBase() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  } inner_guard{inner_base};
+  const std::string inner_out = std::string(inner_base) + "/out";
   std::vector<std::string> inner = {"run", "--target", "native", "--stream", "--no-expect", "-q", "--out", inner_out};
   inner.insert(inner.end(), run.selection_args.begin(), run.selection_args.end());
 
@@ -416,9 +428,6 @@ int RunOnTarget(const TargetSpec& target, const TargetRun& run) {
   RunRecorder recorder(run.recording, run.cases);
   InnerRecords records(target, run, cmd, recorder);
   TargetProcess proc = RunTargetCommand(target, cmd, run.budget, [&](const json& rec) { records.Take(rec); });
-  // A target that shares the host's /tmp (wrap:) leaves the inner runner's folder there.
-  std::error_code ignored;
-  std::filesystem::remove_all(inner_out, ignored);
 
   if (!records.have_header) {
     // Nothing came out: no report that could pass for a complete one.

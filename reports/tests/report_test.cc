@@ -43,11 +43,13 @@ struct Outcome {
   std::string err;
 };
 
-Outcome Report(const std::vector<std::string>& inputs, const std::string& dir, const std::string& formats = "all") {
+Outcome Report(const std::vector<std::string>& inputs, const std::string& dir, const std::string& formats = "all",
+               const std::vector<std::string>& bundle_expectations = {}) {
   ReportOptions o;
   o.inputs = inputs;
   o.out = dir;
   o.formats = formats;
+  o.bundle_expectations = bundle_expectations;
   o.tool = {"0.1.0", "feedc0ffee00"};
   std::ostringstream out;
   std::ostringstream err;
@@ -122,7 +124,7 @@ TEST(Report, TheBundleHoldsReportsInputsExpectationsAndAManifestThatChecks) {
   native.replace(native.find("\"expectations\":\"\""), 17, "\"expectations\":\"" + expectations + "\"");
   const std::string native_path = sample::WriteTempFile("native", native);
   const std::string sandbox_path = sample::WriteTempFile("runsc", sample::SandboxRun());
-  ASSERT_EQ(Report({native_path, sandbox_path}, dir).status, 0);
+  ASSERT_EQ(Report({native_path, sandbox_path}, dir, "all", {expectations}).status, 0);
 
   const std::string bundle = dir + "/ipcconform-report.tar.gz";
   const std::string listing = Shell("tar -tzf '" + bundle + "' | sort");
@@ -150,6 +152,56 @@ TEST(Report, TheBundleHoldsReportsInputsExpectationsAndAManifestThatChecks) {
   const std::string first = listed.substr(0, listed.find('\n'));
   EXPECT_EQ(Slurp(unpacked + "/ipcconform-report/inputs/" + first), native);
   EXPECT_THAT(Slurp(unpacked + "/ipcconform-report/reports/report.md"), Not(HasSubstr("Problems with the input")));
+}
+
+TEST(Report, ABundleCopiesNoFileOnlyAResultsHeaderNames) {
+  // A crafted results file names a private file as its expectations: the bundle must not carry it.
+  const std::string dir = sample::TempFolder("out-private");
+  const std::string secret = sample::TempFolder("private") + "/secret.txt";
+  std::ofstream(secret) << "not for the bundle\n";
+  std::string native = sample::NativeRun();
+  native.replace(native.find("\"expectations\":\"\""), 17, "\"expectations\":\"" + secret + "\"");
+  const std::string native_path = sample::WriteTempFile("native-private", native);
+  ASSERT_EQ(Report({native_path}, dir, "bundle").status, 0);
+  const std::string bundle = dir + "/ipcconform-report.tar.gz";
+  EXPECT_THAT(Shell("tar -tzf '" + bundle + "'"), Not(HasSubstr("expectations/")));
+  const std::string unpacked = sample::TempFolder("unpacked-private");
+  Shell("tar -xzf '" + bundle + "' -C '" + unpacked + "'");
+  EXPECT_THAT(Slurp(unpacked + "/ipcconform-report/MANIFEST"), HasSubstr("expectations: NOT BUNDLED (" + secret));
+  EXPECT_THAT(Shell("grep -r 'not for the bundle' '" + unpacked + "' || true"), Not(HasSubstr("not for the bundle")));
+}
+
+TEST(Report, InputsWithoutACaseRecordLeaveTheReportsThereAsTheyWere) {
+  const std::string dir = sample::TempFolder("out-kept");
+  ASSERT_EQ(Report({sample::WriteTempFile("good", sample::NativeRun())}, dir).status, 0);
+  const std::string html = Slurp(dir + "/report.html");
+  ASSERT_THAT(html, HasSubstr("id=\"case-"));
+  const Outcome bad = Report({sample::WriteTempFile("garbage", "not json\n{\"record\":\"header\"\n")}, dir);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_THAT(bad.err, HasSubstr("no report written: the inputs hold no case record"));
+  EXPECT_EQ(Slurp(dir + "/report.html"), html) << "the good report must stay";
+}
+
+TEST(Report, WritesNoReportThroughALinkPlantedAtItsTemporaryName) {
+  const std::string dir = sample::TempFolder("out-link");
+  const std::string victim = sample::TempFolder("victim") + "/victim.txt";
+  std::ofstream(victim) << "untouched\n";
+  // The names a writer of old used for its temporary files, and the report's own name.
+  fs::create_symlink(victim, dir + "/report.md.tmp");
+  fs::create_symlink(victim, dir + "/report.html");
+  ASSERT_EQ(Report({sample::WriteTempFile("good-link", sample::NativeRun())}, dir, "md,html").status, 0);
+  EXPECT_EQ(Slurp(victim), "untouched\n");
+  EXPECT_FALSE(fs::is_symlink(dir + "/report.html")) << "the report replaces the link, not its target";
+  EXPECT_THAT(Slurp(dir + "/report.html"), HasSubstr("<!DOCTYPE html>"));
+}
+
+TEST(Report, RefusesAnOutFolderOthersCanWriteTo) {
+  const std::string dir = sample::TempFolder("out-open");
+  fs::permissions(dir, fs::perms::all);  // 0777, as another user could have made it
+  const Outcome r = Report({sample::WriteTempFile("good-open", sample::NativeRun())}, dir, "md");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.err, HasSubstr("is writable by others"));
+  EXPECT_FALSE(fs::exists(dir + "/report.md"));
 }
 
 }  // namespace
