@@ -39,10 +39,10 @@ IPC_CASE(posix_mq, mq_unlink, removes_name_open_descriptors_keep_working,
 IPC_CASE(posix_mq, mq_unlink, name_reusable_while_old_queue_open,
          .title = "after mq_unlink, O_CREAT of the same name makes a new, empty queue while the old one lives on",
          .covers = {"name_reusable_at_once"},
-         .statement = "The message queue name is removed immediately. The queue itself is destroyed once any other "
-                      "processes that have the queue open close their descriptors referring to the queue. (POSIX "
-                      "allows re-creation to fail until the old queue is gone; Linux creates a new queue at once.)",
-         .refs = {"mq_unlink(3)", "POSIX.1-2017 mq_unlink() RATIONALE"}, .cls = Conformance::linux_specific) {
+         .statement = "The message queue name is removed immediately; the queue itself lives on while some process "
+                      "has it open. After a successful mq_unlink, an mq_open of the name with O_CREAT creates a "
+                      "new queue as if no queue of that name existed.",
+         .refs = {"mq_unlink(3)", "POSIX.1-2017 mq_unlink() DESCRIPTION"}, .cls = Conformance::posix) {
   const mq_attr attr = Attr(4, 16);
   Queue q("reuse", attr);
   ASSERT_THAT(mq_send(q.get(), "old", 3, 0), SyscallSucceeds());

@@ -1,4 +1,4 @@
-// sigtimedwait(2): accepting a blocked signal, with a timeout.
+// sigwaitinfo(2) (sigtimedwait): accepting a blocked signal, with a timeout.
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,7 +22,7 @@ IPC_CASE(signal, sigtimedwait, timeout_fails_eagain,
          .covers = {"EAGAIN"},
          .statement = "EAGAIN No signal in set became pending within the timeout period specified to "
                       "sigtimedwait().",
-         .refs = {"sigtimedwait(2) ERRORS", "POSIX.1-2017 sigtimedwait() [EAGAIN]"}, .cls = Conformance::posix) {
+         .refs = {"sigwaitinfo(2) ERRORS", "POSIX.1-2017 sigtimedwait() [EAGAIN]"}, .cls = Conformance::posix) {
   InChild("child", [] {
     const sigset_t set = Block({SIGUSR1});
     EXPECT_THAT(TimedWait(set, {0, 1000000}), SyscallFailsWithErrno(EAGAIN)) << "a timeout of 1 ms";
@@ -35,7 +35,7 @@ IPC_CASE(signal, sigtimedwait, zero_timeout_polls,
          .statement = "If both fields of this structure are specified as 0, a poll is performed: sigtimedwait() "
                       "returns immediately, either with information about a signal that was pending for the "
                       "caller, or with an error if none of the signals in set was pending.",
-         .refs = {"sigtimedwait(2)", "POSIX.1-2017 sigtimedwait()"}, .cls = Conformance::posix) {
+         .refs = {"sigwaitinfo(2)", "POSIX.1-2017 sigtimedwait()"}, .cls = Conformance::posix) {
   InChild("child", [] {
     const sigset_t set = Block({SIGUSR2});
     EXPECT_THAT(TimedWait(set, {0, 0}), SyscallFailsWithErrno(EAGAIN)) << "nothing pending yet";
@@ -54,7 +54,7 @@ IPC_CASE(signal, sigtimedwait, accepts_pending_signal,
                       "points to is used to return a structure of type siginfo_t ... sigtimedwait() operates in "
                       "exactly the same way as sigwaitinfo() except that it has an additional argument, "
                       "timeout.",
-         .refs = {"sigtimedwait(2)", "POSIX.1-2017 sigtimedwait()"}, .cls = Conformance::posix) {
+         .refs = {"sigwaitinfo(2)", "POSIX.1-2017 sigtimedwait()"}, .cls = Conformance::posix) {
   SendToWaitingChild([] { Block({SIGUSR1}); }, [](pid_t pid) { EXPECT_THAT(kill(pid, SIGUSR1), SyscallSucceeds()); },
                      [] {
                        ASSERT_TRUE(Has(PendingSet(), SIGUSR1)) << "the SIGUSR1 sent while blocked should be pending";
@@ -72,7 +72,7 @@ IPC_CASE(signal, sigtimedwait, accepts_pending_signal,
 IPC_CASE(signal, sigtimedwait, invalid_timeout_fails_einval,
          .title = "sigtimedwait with tv_nsec of 1000000000 or more fails with EINVAL", .covers = {"EINVAL"},
          .statement = "EINVAL timeout was invalid.",
-         .refs = {"sigtimedwait(2) ERRORS", "POSIX.1-2017 sigtimedwait() [EINVAL]"}, .cls = Conformance::posix) {
+         .refs = {"sigwaitinfo(2) ERRORS", "POSIX.1-2017 sigtimedwait() [EINVAL]"}, .cls = Conformance::posix) {
   InChild("child", [] {
     const sigset_t set = Block({SIGUSR1});
     EXPECT_THAT(TimedWait(set, {0, 1000000000}), SyscallFailsWithErrno(EINVAL)) << "tv_nsec = 1000000000";

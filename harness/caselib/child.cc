@@ -279,4 +279,28 @@ bool WaitGone(pid_t pid, milliseconds timeout) {
   return false;
 }
 
+void ExpectReturnsWithin(const std::string& what, const std::function<void()>& call, milliseconds bound) {
+  Child c = Fork(call);
+  const std::optional<int> status = c.TryWait(bound);
+  if (!status) {
+    c.Kill();
+    ADD_FAILURE() << what << ": expected it to return within " << bound.count()
+                  << " ms, but it was still blocked (killed)";
+    return;
+  }
+  ExpectCleanExit(*status, what);
+}
+
+bool ExpectReleased(Child& c, const std::string& what) {
+  const std::optional<int> status = c.TryWait(kReturnBound);
+  if (!status) {
+    c.Kill();
+    ADD_FAILURE() << what << ": expected it to complete within " << kReturnBound.count()
+                  << " ms of the event that should release it, but it was still blocked (killed)";
+    return false;
+  }
+  ExpectCleanExit(*status, what);
+  return WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+}
+
 }  // namespace ipcc

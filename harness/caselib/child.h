@@ -88,6 +88,22 @@ std::optional<int> ExpectEnds(Child& c, const std::string& what, milliseconds bo
 // while the child runs: a harness error.
 bool AwaitCheckpoint(Child& c, int id, std::uint32_t count = 1, milliseconds timeout = std::chrono::seconds(5));
 
+// How long a call that should return at once (or at a deadline a few milliseconds ahead, or once another
+// process has acted) may take before a case calls it blocked for good: far above any scheduling delay,
+// well inside the case's timeout.
+inline constexpr milliseconds kReturnBound{2000};
+
+// Runs `call` in a child and expects it to finish within `bound`: for a call that a deviating system could
+// leave blocked for good (O_NONBLOCK or a deadline not applied, a wake-up that never comes). The case then
+// FAILs saying so instead of hanging until its timeout. `call` makes its own expectations; what it does to
+// shared objects the parent sees, its memory is its own.
+void ExpectReturnsWithin(const std::string& what, const std::function<void()>& call, milliseconds bound = kReturnBound);
+
+// After the event that should release a child blocked in a call (data written, a post, a wake): expects
+// the child to end cleanly within kReturnBound. False, with a FAIL naming `what`, when it stays blocked
+// (it is killed) or ends otherwise; the case should then stop, since what follows depends on the call.
+bool ExpectReleased(Child& c, const std::string& what);
+
 // Exec's one of the fixture programs (fixtures/) as an unrelated process: it is not a fork of the case
 // process' image. `args` follow the fixture's sub-command name.
 Child SpawnFixture(const std::string& subcommand, const std::vector<std::string>& args);

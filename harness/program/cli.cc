@@ -64,6 +64,7 @@ void AddList(Cli& c) {
   c.list_cmd = c.app.add_subcommand("list", "List the case catalogue");
   c.list_cmd->add_flag("--json", c.list_json, "The whole catalogue with metadata, as JSON");
   c.list_cmd->add_flag("--hidden", c.list_hidden, "Include the harness self-test cases");
+  c.list_cmd->add_option("-m,--mechanism", c.list_mechanisms, "Only the cases of these mechanisms")->take_all();
 }
 
 void AddCoverage(Cli& c) {

@@ -25,6 +25,7 @@ struct Cli {
 
   bool list_json = false;
   bool list_hidden = false;
+  std::vector<std::string> list_mechanisms;  // list -m: only these mechanisms
 
   gate::Options gate;
   std::size_t ring_kib = 0;

@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -31,10 +32,16 @@ namespace {
 
 using nlohmann::json;
 
-json CatalogueJson(bool include_hidden) {
+// Whether `list` shows the case: not hidden (unless asked), of a named mechanism (when any are named).
+bool Listed(const ipcc::CaseInfo& c, bool include_hidden, const std::vector<std::string>& mechanisms) {
+  if (c.meta.hidden && !include_hidden) return false;
+  return mechanisms.empty() || std::find(mechanisms.begin(), mechanisms.end(), c.mechanism) != mechanisms.end();
+}
+
+json CatalogueJson(bool include_hidden, const std::vector<std::string>& mechanisms) {
   json cases = json::array();
   for (const auto& c : ipcc::Registry::All()) {
-    if (c.meta.hidden && !include_hidden) continue;
+    if (!Listed(c, include_hidden, mechanisms)) continue;
     cases.push_back({{ipcc::field::kId, c.id},
                      {"mechanism", c.mechanism},
                      {"interface", c.interface},
@@ -155,11 +162,18 @@ int main(int argc, char** argv) {
         for (const auto& p : problems) fmt::print(stderr, "ipcconform: catalogue: {}\n", p);
         return 2;
       }
+      for (const auto& m : c.list_mechanisms) {
+        const auto& all = ipcc::Registry::All();
+        if (std::none_of(all.begin(), all.end(), [&](const ipcc::CaseInfo& i) { return i.mechanism == m; })) {
+          fmt::print(stderr, "ipcconform list: no case of mechanism '{}' is built\n", m);
+          return 2;
+        }
+      }
       if (c.list_json) {
-        std::cout << CatalogueJson(c.list_hidden).dump(2) << "\n";
+        std::cout << CatalogueJson(c.list_hidden, c.list_mechanisms).dump(2) << "\n";
       } else {
         for (const auto& info : ipcc::Registry::All()) {
-          if (info.meta.hidden && !c.list_hidden) continue;
+          if (!Listed(info, c.list_hidden, c.list_mechanisms)) continue;
           fmt::print("{:<60} {}\n", info.id, info.meta.title);
         }
       }

@@ -130,30 +130,6 @@ bool SendRaises(mqd_t q, const BlockedSignal& sig, std::string_view text) {
   return sig.TakePending().has_value();
 }
 
-void ExpectReturnsWithin(const std::string& what, const std::function<void()>& call, std::chrono::milliseconds bound) {
-  Child c = Fork(call);
-  const std::optional<int> status = c.TryWait(bound);
-  if (!status) {
-    c.Kill();
-    ADD_FAILURE() << what << ": expected it to return within " << bound.count()
-                  << " ms, but it was still blocked (killed)";
-    return;
-  }
-  ExpectCleanExit(*status, what);
-}
-
-bool ExpectReleased(Child& c, const std::string& what) {
-  const std::optional<int> status = c.TryWait(kReturnBound);
-  if (!status) {
-    c.Kill();
-    ADD_FAILURE() << what << ": expected it to complete within " << kReturnBound.count()
-                  << " ms of the event that should release it, but it was still blocked (killed)";
-    return false;
-  }
-  ExpectCleanExit(*status, what);
-  return WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
-}
-
 void ExpectTimesOutAtDeadline(const std::string& name, const std::string& situation, const TimedCall& call) {
   // The call's own timeout, 20 ms ahead on CLOCK_REALTIME; bounded, since a deadline that is not
   // applied would leave the call blocked for good.

@@ -195,22 +195,7 @@ bool ExpectReceive(mqd_t q, std::string_view text, std::optional<unsigned> prio 
 // kernel raises it inside that mq_send). A failed send is recorded as a failure.
 bool SendRaises(mqd_t q, const BlockedSignal& sig, std::string_view text = "m");
 
-// How long a call that should return at once (or at a deadline a few milliseconds ahead) may take before
-// the case calls it blocked for good: far above any scheduling delay, well inside the case's timeout.
-inline constexpr std::chrono::milliseconds kReturnBound{2000};
-
-// Runs `call` in a child and expects it to finish within `bound`. For calls that a deviating system
-// could leave blocked for good (O_NONBLOCK or a deadline that is not applied, a message that was never
-// queued): the case then FAILs saying so instead of hanging until its timeout. `call` makes its own
-// expectations; what it does to the queue is seen by the parent, its memory is not.
-void ExpectReturnsWithin(const std::string& what, const std::function<void()>& call,
-                         std::chrono::milliseconds bound = kReturnBound);
-
-// After the event that should release a child blocked in a queue call (a message sent, room made):
-// expects the child to end cleanly within kReturnBound. False, with a FAIL naming `what`, when it stays
-// blocked (a wake-up that never came) or ends otherwise; the case should then stop, since what follows
-// depends on the child's call having completed.
-bool ExpectReleased(Child& c, const std::string& what);
+// kReturnBound, ExpectReturnsWithin and ExpectReleased: harness/caselib/child.h.
 
 // One mq_timedsend or mq_timedreceive with the deadline given: its result, errno intact.
 using TimedCall = std::function<long(const timespec&)>;
