@@ -39,7 +39,6 @@ inline constexpr std::uint64_t kMaxCounter = 0xfffffffffffffffeULL;
 // The value a write may never give, and the one an overflowed counter reads as.
 inline constexpr std::uint64_t kAllOnes = 0xffffffffffffffffULL;
 
-
 // "0xfffffffffffffffe": a counter value for messages.
 inline std::string Hex(std::uint64_t v) {
   char buf[32];
@@ -157,7 +156,6 @@ inline std::optional<std::uint64_t> FdinfoCount(pid_t pid, int fd, std::string* 
   if (text) *text = all;
   return count;
 }
-
 
 // Makes the counter of `fd` overflow the only way eventfd(2) says it can: the counter is written up to
 // 0xfffffffffffffffe, then one kernel AIO read of a small file in the case's folder, submitted with

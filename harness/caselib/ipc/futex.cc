@@ -85,7 +85,6 @@ bool AwaitBlocked(pid_t tid, const std::string& who) {
                                 who, tid, r.last_seen));
 }
 
-
 Child Waiter(std::uint32_t* word, std::uint32_t val, const std::string& who) {
   return Fork([=] {
     EXPECT_THAT(Futex(word, FUTEX_WAIT, val), SyscallSucceedsWithValue(0))

@@ -87,7 +87,6 @@ std::string Describe(const timespec& t);
 // (false); a probe that never sees it block is a harness error.
 bool AwaitBlocked(pid_t tid, const std::string& who);
 
-
 // A child that sleeps in FUTEX_WAIT on `word` (which holds `val`) and expects to be woken (result 0).
 Child Waiter(std::uint32_t* word, std::uint32_t val, const std::string& who);
 // The same with FUTEX_WAIT_BITSET and the wait mask `bitset`.

@@ -104,7 +104,6 @@ void AsParent(const std::string& what, const std::function<void()>& fn, std::chr
   ExpectCleanExit(*status, what);
 }
 
-
 void StopAndAwait(pid_t pid) {
   if (kill(pid, SIGSTOP) != 0) ThrowHarnessError(fmt::format("set-up: kill({}, SIGSTOP): {}", pid, ErrnoName(errno)));
   AwaitWaitableOrThrow(pid, WSTOPPED, "SIGSTOP did not stop the child");

@@ -27,7 +27,6 @@ extern "C" {
 
 namespace ipcc::pidfd {
 
-
 // pidfd_open(pid, flags) as set-up: a harness error when it fails (the cases about pidfd_open itself call
 // it and judge the result).
 UniqueFd Open(pid_t pid, unsigned flags = 0);
@@ -78,7 +77,6 @@ void AwaitWaitableOrThrow(pid_t pid, int state, const std::string& what);
 // Runs fn in a forked child (a parent of its own children, so its waits see only them) and expects it to
 // end cleanly within `bound`: a wait that never returns FAILs the case naming `what` instead of hanging it.
 void AsParent(const std::string& what, const std::function<void()>& fn, std::chrono::milliseconds bound = kDefaultWait);
-
 
 // Sends SIGSTOP to the caller's child `pid` and waits (bounded, AwaitWaitable) until it has stopped, leaving
 // the stop to be reported (set-up: a harness error when it does not stop).
