@@ -103,7 +103,8 @@ std::function<void()> Fifo(int priority) {
 
 IPC_CASE(posix_sem, sem_post, highest_priority_waiter_released_first,
          .title = "with two SCHED_FIFO waiters, a post releases the higher-priority one, though it came second",
-         .covers = {"highest_priority_waiter_first"}, .needs = IPCC_NEED_CAPABILITY(CAP_SYS_NICE)) {
+         .covers = {"highest_priority_waiter_first"},
+         .needs = IPCC_NEED_CAPABILITY(CAP_SYS_NICE) | need::Feature("sched_fifo")) {
   SharedSem sem(0);
   Pipe done = MakePipe();
   Child low = ForkTaggedSemWait(sem.get(), done.w.get(), 'L', Fifo(10));
@@ -123,7 +124,8 @@ IPC_CASE(posix_sem, sem_post, highest_priority_waiter_released_first,
 
 IPC_CASE(posix_sem, sem_post, longest_waiter_of_equal_priority_released_first,
          .title = "with two SCHED_FIFO waiters of equal priority, a post releases the one that waited longer",
-         .covers = {"longest_waiter_of_equal_priority_first"}, .needs = IPCC_NEED_CAPABILITY(CAP_SYS_NICE)) {
+         .covers = {"longest_waiter_of_equal_priority_first"},
+         .needs = IPCC_NEED_CAPABILITY(CAP_SYS_NICE) | need::Feature("sched_fifo")) {
   SharedSem sem(0);
   Pipe done = MakePipe();
   Child earlier = ForkTaggedSemWait(sem.get(), done.w.get(), 'E', Fifo(10));

@@ -58,6 +58,7 @@ const std::vector<FeatureInfo> kFeatures = {
     {"memfd", "memfd_create(2) anonymous files and file seals"},
     {"splice", "splice(2), tee(2) and vmsplice(2)"},
     {"futex", "futex(2) and process-shared pthread mutexes"},
+    {"sched_fifo", "SCHED_FIFO real-time scheduling (sched_setscheduler(2)), for cases about wake-up order"},
     {"ipc_namespace", "IPC namespaces (unshare CLONE_NEWIPC)"},
     {"pid_namespace", "PID namespaces (unshare CLONE_NEWPID)"},
     {"user_namespace", "user namespaces (unshare CLONE_NEWUSER)"},
@@ -191,6 +192,34 @@ FeatureResult ProbeFutex() {
   std::uint32_t word = 0;
   const long r = syscall(SYS_futex, &word, FUTEX_WAKE, 1, nullptr, nullptr, 0);
   return FromCall("futex(FUTEX_WAKE)", static_cast<int>(r), errno);
+}
+
+// sched_setscheduler(SCHED_FIFO) in a throw-away child. ENOSYS: absent; EPERM, EINVAL and the like: this
+// environment refuses real-time scheduling (a sandbox without it, a cgroup without real-time budget).
+FeatureResult ProbeSchedFifo() {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return Present("pipe2 failed: not probed");
+  // A raw fork: the probe child changes its own policy and reports back over the pipe; nothing is exec'd.
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    sched_param param{};
+    param.sched_priority = 1;
+    const int err = sched_setscheduler(0, SCHED_FIFO, &param) == 0 ? 0 : errno;
+    (void)!write(fds[1], &err, sizeof err);
+    FlushCoverage();
+    _exit(0);
+  }
+  close(fds[1]);
+  int err = 0;
+  const bool got = pid > 0 && read(fds[0], &err, sizeof err) == static_cast<ssize_t>(sizeof err);
+  close(fds[0]);
+  if (pid > 0) waitpid(pid, nullptr, 0);
+  const std::string call = "sched_setscheduler(0, SCHED_FIFO, priority 1)";
+  if (!got) return Present(call + ": the probe process did not answer");
+  if (err == 0) return Present(call + " succeeded");
+  if (err == ENOSYS) return {FeatureState::kAbsent, call + " failed with ENOSYS"};
+  return {FeatureState::kRefused, fmt::format("{} failed with {}", call, ErrnoName(err))};
 }
 
 // unshare(flag) in a throw-away child (with a user namespace of its own when not root). EINVAL: the
@@ -431,6 +460,7 @@ Environment ProbeEnvironment(const IsolationSupport& isolation) {
       ProbeFd("memfd_create(\"ipcconform-probe\", MFD_CLOEXEC)", memfd_create("ipcconform-probe", MFD_CLOEXEC));
   env.features["splice"] = ProbeSplice();
   env.features["futex"] = ProbeFutex();
+  env.features["sched_fifo"] = ProbeSchedFifo();
   env.features["ipc_namespace"] = ProbeNamespace(CLONE_NEWIPC, "CLONE_NEWIPC");
   env.features["pid_namespace"] = ProbeNamespace(CLONE_NEWPID, "CLONE_NEWPID");
   env.features["user_namespace"] = ProbeNamespace(CLONE_NEWUSER, "CLONE_NEWUSER");
