@@ -25,6 +25,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -194,62 +196,56 @@ FeatureResult ProbeFutex() {
   return FromCall("futex(FUTEX_WAKE)", static_cast<int>(r), errno);
 }
 
-// sched_setscheduler(SCHED_FIFO) in a throw-away child. ENOSYS: absent; EPERM, EINVAL and the like: this
-// environment refuses real-time scheduling (a sandbox without it, a cgroup without real-time budget).
-FeatureResult ProbeSchedFifo() {
+// Runs `fn` in a throw-away child (a raw fork: nothing is exec'd, and what the child changes about itself
+// dies with it) and returns the int it reports back, or nullopt when the child did not answer.
+std::optional<int> AnswerOfChild(const std::function<int()>& fn) {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return Present("pipe2 failed: not probed");
-  // A raw fork: the probe child changes its own policy and reports back over the pipe; nothing is exec'd.
+  if (pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
   const pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
-    sched_param param{};
-    param.sched_priority = 1;
-    const int err = sched_setscheduler(0, SCHED_FIFO, &param) == 0 ? 0 : errno;
-    (void)!write(fds[1], &err, sizeof err);
+    const int answer = fn();
+    (void)!write(fds[1], &answer, sizeof answer);
     FlushCoverage();
     _exit(0);
   }
   close(fds[1]);
-  int err = 0;
-  const bool got = pid > 0 && read(fds[0], &err, sizeof err) == static_cast<ssize_t>(sizeof err);
+  int answer = 0;
+  const bool got = pid > 0 && read(fds[0], &answer, sizeof answer) == static_cast<ssize_t>(sizeof answer);
   close(fds[0]);
   if (pid > 0) waitpid(pid, nullptr, 0);
+  return got ? std::optional<int>(answer) : std::nullopt;
+}
+
+// sched_setscheduler(SCHED_FIFO) in a throw-away child. ENOSYS: absent; EPERM, EINVAL and the like: this
+// environment refuses real-time scheduling (a sandbox without it, a cgroup without real-time budget).
+FeatureResult ProbeSchedFifo() {
+  const std::optional<int> err = AnswerOfChild([] {
+    sched_param param{};
+    param.sched_priority = 1;
+    return sched_setscheduler(0, SCHED_FIFO, &param) == 0 ? 0 : errno;
+  });
   const std::string call = "sched_setscheduler(0, SCHED_FIFO, priority 1)";
-  if (!got) return Present(call + ": the probe process did not answer");
-  if (err == 0) return Present(call + " succeeded");
-  if (err == ENOSYS) return {FeatureState::kAbsent, call + " failed with ENOSYS"};
-  return {FeatureState::kRefused, fmt::format("{} failed with {}", call, ErrnoName(err))};
+  if (!err) return Present(call + ": the probe process did not answer");
+  if (*err == 0) return Present(call + " succeeded");
+  if (*err == ENOSYS) return {FeatureState::kAbsent, call + " failed with ENOSYS"};
+  return {FeatureState::kRefused, fmt::format("{} failed with {}", call, ErrnoName(*err))};
 }
 
 // unshare(flag) in a throw-away child (with a user namespace of its own when not root). EINVAL: the
 // kernel has no such namespace type; EPERM and the like: this environment refuses it.
 FeatureResult ProbeNamespace(int flag, const char* flag_name) {
   const bool want_user = geteuid() != 0 && flag != CLONE_NEWUSER;
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return Present("pipe2 failed: not probed");
-  // A raw fork: the probe child unshares the namespace itself and reports back over the pipe; nothing is exec'd.
-  const pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    int err = 0;
-    if (want_user && unshare(CLONE_NEWUSER) != 0) err = -errno;
-    if (err == 0 && unshare(flag) != 0) err = errno;
-    (void)!write(fds[1], &err, sizeof err);
-    FlushCoverage();
-    _exit(0);
-  }
-  close(fds[1]);
-  int err = 0;
-  const bool got = pid > 0 && read(fds[0], &err, sizeof err) == static_cast<ssize_t>(sizeof err);
-  close(fds[0]);
-  if (pid > 0) waitpid(pid, nullptr, 0);
+  const std::optional<int> err = AnswerOfChild([&] {
+    if (want_user && unshare(CLONE_NEWUSER) != 0) return -errno;
+    return unshare(flag) != 0 ? errno : 0;
+  });
   const std::string call = fmt::format("unshare({}{})", want_user ? "CLONE_NEWUSER, then " : "", flag_name);
-  if (!got) return Present(call + ": the probe process did not answer");
-  if (err == 0) return Present(call + " succeeded");
-  if (err < 0) return {FeatureState::kRefused, fmt::format("unshare(CLONE_NEWUSER) failed with {}", ErrnoName(-err))};
-  if (err == EINVAL) return {FeatureState::kAbsent, call + " failed with EINVAL: the kernel has no such namespaces"};
-  return {FeatureState::kRefused, fmt::format("{} failed with {}", call, ErrnoName(err))};
+  if (!err) return Present(call + ": the probe process did not answer");
+  if (*err == 0) return Present(call + " succeeded");
+  if (*err < 0) return {FeatureState::kRefused, fmt::format("unshare(CLONE_NEWUSER) failed with {}", ErrnoName(-*err))};
+  if (*err == EINVAL) return {FeatureState::kAbsent, call + " failed with EINVAL: the kernel has no such namespaces"};
+  return {FeatureState::kRefused, fmt::format("{} failed with {}", call, ErrnoName(*err))};
 }
 
 // The probes that create IPC objects run in a child of their own, in a private IPC namespace when
